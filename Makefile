@@ -1,0 +1,38 @@
+# Two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint migrate messages compose-check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/cxm run
+
+test: $(STAMP)
+	$(BIN)/cxm test
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+migrate: $(STAMP)
+	$(BIN)/cxm migrate
+
+messages: $(STAMP)
+	$(BIN)/cxm manage makemessages -l id --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/cxm manage compilemessages --ignore '.venv/*'
+
+compose-check:
+	docker compose config --quiet 2>/dev/null || docker-compose config --quiet
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,3 @@
+from cxm.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""One error shape for the whole API:
+
+{"status": 400, "code": "invalid", "detail": "Some fields are invalid.",
+ "fields": {"name": ["This field is required."]}}
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _flatten(detail) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        fields: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(value, dict):
+                for inner_key, inner in _flatten(value).items():
+                    fields[f"{key}.{inner_key}"] = inner
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                for index, item in enumerate(value):
+                    for inner_key, inner in _flatten(item).items():
+                        fields[f"{key}[{index}].{inner_key}"] = inner
+            else:
+                fields[key] = [str(item) for item in (value if isinstance(value, list) else [value])]
+        return fields
+    return {"non_field_errors": [str(item) for item in (detail if isinstance(detail, list) else [detail])]}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        body = {
+            "status": response.status_code,
+            "code": "invalid",
+            "detail": "Some fields are invalid.",
+            "fields": _flatten(exc.detail),
+        }
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        body = {"status": response.status_code, "code": code, "detail": str(detail)}
+    return Response(body, status=response.status_code, headers=_headers(response))
+
+
+def _headers(response) -> dict[str, str]:
+    return {
+        key: value for key, value in response.items() if key in {"WWW-Authenticate", "Retry-After", "Allow"}
+    }
+
+
+def error_response(detail: str, *, code: str = "error", status_code: int = status.HTTP_400_BAD_REQUEST):
+    return Response({"status": status_code, "code": code, "detail": detail}, status=status_code)

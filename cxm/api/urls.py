@@ -1,0 +1,20 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from cxm.api.views import MeView, TokenView
+from cxm.audit.api import AuditEntryViewSet
+from cxm.tenancy.api import BrandViewSet, BusinessUnitViewSet, MemberViewSet, WorkspaceViewSet
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("workspaces", WorkspaceViewSet, basename="workspace")
+router.register("business-units", BusinessUnitViewSet, basename="business-unit")
+router.register("brands", BrandViewSet, basename="brand")
+router.register("members", MemberViewSet, basename="member")
+router.register("audit", AuditEntryViewSet, basename="audit-entry")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("me/", MeView.as_view(), name="api-me"),
+    *router.urls,
+]

@@ -1,0 +1,44 @@
+"""The Celery app. Workers announce themselves in Redis so /readyz can tell a live one."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+from celery import Celery, bootsteps
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
+
+app = Celery("cxm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+class WorkerHeartbeat(bootsteps.StartStopStep):
+    """Writes `<time> <hostname>` to Redis every few seconds while the worker consumes."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):
+        self.timer_entry = None
+
+    def start(self, worker):
+        from django.conf import settings
+
+        self.key = settings.CELERY_WORKER_HEARTBEAT_KEY
+        self.hostname = worker.hostname or socket.gethostname()
+        self.beat()
+        self.timer_entry = worker.timer.call_repeatedly(settings.CELERY_WORKER_HEARTBEAT_INTERVAL, self.beat)
+
+    def stop(self, worker):
+        if self.timer_entry is not None:
+            self.timer_entry.cancel()
+
+    def beat(self):
+        from cxm.health import redis_client
+
+        redis_client().set(self.key, f"{time.time():.3f} {self.hostname}", ex=120)
+
+
+app.steps["worker"].add(WorkerHeartbeat)

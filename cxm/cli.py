@@ -1,0 +1,258 @@
+"""The `cxm` command line: `cxm run`, `cxm test`, `cxm migrate`, `cxm manage ...`.
+
+`run` and `test` start embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL point at
+real servers, then start the platform's processes (or the test suite) against them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cxm.conf import data_dir, envint
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _python(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def _manage(*args: str) -> list[str]:
+    return _python("-m", "cxm", "manage", *args)
+
+
+def _say(message: str) -> None:
+    print(f"cxm: {message}", flush=True)
+
+
+def _prepare(folder: Path):
+    from cxm.embedded import prepare_environment
+
+    embedded = not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
+    if embedded:
+        _say(f"starting embedded services in {folder}")
+    return prepare_environment(folder)
+
+
+def _migrate() -> None:
+    subprocess.run(_manage("migrate", "--no-input", "-v", "0"), check=True)
+
+
+class ProcessGroup:
+    """Child processes that live and die together; each in its own session, so Ctrl-C reaches
+    only this launcher, which then stops them in order."""
+
+    def __init__(self) -> None:
+        self.children: dict[str, subprocess.Popen] = {}
+        self.stopping = False
+
+    def start(self, name: str, command: list[str]) -> None:
+        self.children[name] = subprocess.Popen(command, start_new_session=True)
+
+    def first_exited(self) -> str | None:
+        for name, process in self.children.items():
+            if process.poll() is not None:
+                return name
+        return None
+
+    def stop(self, timeout: float = 20) -> None:
+        self.stopping = True
+        for process in self.children.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in self.children.values():
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                process.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    folder = data_dir()
+    services = _prepare(folder)
+    group = ProcessGroup()
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        _migrate()
+        subprocess.run(_manage("cxm_bootstrap"), check=True)
+        port = str(envint("PORT", 8000))
+        bind = os.environ.get("CXM_BIND", "127.0.0.1")
+        group.start(
+            "web",
+            _python(
+                "-m",
+                "gunicorn",
+                "cxm.wsgi",
+                "--bind",
+                f"{bind}:{port}",
+                "--workers",
+                str(envint("CXM_WEB_WORKERS", 2)),
+                "--threads",
+                str(envint("CXM_WEB_THREADS", 4)),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "10",
+            ),
+        )
+        group.start(
+            "worker",
+            _python(
+                "-m",
+                "celery",
+                "-A",
+                "cxm",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(envint("CXM_WORKER_CONCURRENCY", 2)),
+                "--hostname",
+                "worker@%h",
+            ),
+        )
+        group.start(
+            "beat",
+            _python(
+                "-m",
+                "celery",
+                "-A",
+                "cxm",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(folder / "celerybeat-schedule"),
+            ),
+        )
+        host = "127.0.0.1" if bind in {"0.0.0.0", "::"} else bind  # noqa: S104
+        _say(f"platform running at http://{host}:{port}/  (Ctrl-C stops it)")
+        while True:
+            exited = group.first_exited()
+            if exited:
+                _say(f"{exited} exited unexpectedly; stopping the platform")
+                return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        _say("stopping")
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        group.stop()
+        services.stop()
+        _say("stopped")
+
+
+def ensure_test_tools() -> None:
+    """The suite drives Debian's chromium and validates the compose file with docker compose;
+    install what is missing when we are allowed to, or say exactly what to install."""
+    missing = []
+    if not (os.environ.get("CXM_CHROMIUM") or Path(CHROMIUM).exists()):
+        missing.append("chromium")
+    if not shutil.which("docker-compose") and not _docker_compose_plugin():
+        missing.append("docker-compose")
+    if not missing:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        _say(f"installing Debian packages the tests need: {' '.join(missing)}")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", *missing], check=True, env=env, stdout=subprocess.DEVNULL
+        )
+        return
+    raise SystemExit(
+        f"cxm: the test suite needs {' and '.join(missing)}. Install with "
+        f"`sudo apt-get install {' '.join(missing)}` (Debian/Ubuntu); set CXM_CHROMIUM to use another "
+        "Chromium binary."
+    )
+
+
+def _docker_compose_plugin() -> bool:
+    if not shutil.which("docker"):
+        return False
+    result = subprocess.run(["docker", "compose", "version"], capture_output=True)
+    return result.returncode == 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    ensure_test_tools()
+    # Tests keep their own servers, apart from the data `cxm run` shows.
+    folder = data_dir() / "test"
+    os.environ["CXM_TESTING"] = "1"
+    services = _prepare(folder)
+    try:
+        return subprocess.run(_python("-m", "pytest", *args.pytest_args)).returncode
+    finally:
+        services.stop()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    services = _prepare(data_dir())
+    try:
+        _migrate()
+        return 0
+    finally:
+        services.stop()
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["cxm manage", *args.manage_args])
+    return 0
+
+
+def cmd_shell_env(args: argparse.Namespace) -> int:
+    """Start the embedded services and print their URLs, for running tools by hand."""
+    services = _prepare(data_dir())
+    print(f"export DATABASE_URL='{os.environ['DATABASE_URL']}'")
+    print(f"export REDIS_URL='{os.environ['REDIS_URL']}'")
+    _say("services running; Ctrl-C stops them")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        services.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cxm", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start web, Celery worker and beat").set_defaults(func=cmd_run)
+    test = sub.add_parser("test", help="run the test suite")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(func=cmd_test)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    manage = sub.add_parser("manage", help="run a Django management command")
+    manage.add_argument("manage_args", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    sub.add_parser("services", help="start only the embedded database and Redis").set_defaults(
+        func=cmd_shell_env
+    )
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "test":
+        args.pytest_args = extra + args.pytest_args
+    elif args.command == "manage":
+        args.manage_args = extra + args.manage_args
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args.func(args)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
+from cxm.tenancy.permissions import has_permission
+
+
+def workspace_view(permission: str):
+    """Login, a membership in the current workspace and `permission` are required to see the view."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership = request.membership
+            if not membership:
+                return render(request, "web/no_workspace.html", status=403)
+            if not has_permission(membership, permission):
+                raise PermissionDenied(permission)
+            return view(request, *args, **kwargs)
+
+        wrapper.required_permission = permission
+        return wrapper
+
+    return decorator

@@ -1,0 +1,38 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from cxm.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_changed.html"),
+        name="password_change_done",
+    ),
+    path("workspace/switch/", views.workspace_switch, name="workspace-switch"),
+    path("transformation/", views.transformation, name="transformation"),
+    path("admin/", views.admin_members, name="admin-members"),
+    path("admin/members/<int:membership_id>/", views.admin_member_update, name="admin-member-update"),
+    path("admin/members/<int:membership_id>/remove/", views.admin_member_remove, name="admin-member-remove"),
+    path("admin/structure/", views.admin_structure, name="admin-structure"),
+    path("admin/audit/", views.admin_audit, name="admin-audit"),
+    path("admin/audit/exports/", views.admin_audit_export, name="admin-audit-export"),
+    path(
+        "admin/audit/exports/<int:export_id>/",
+        views.admin_audit_export_status,
+        name="admin-audit-export-status",
+    ),
+    path(
+        "admin/audit/exports/<int:export_id>/download/",
+        views.admin_audit_export_download,
+        name="admin-audit-export-download",
+    ),
+]

@@ -1,0 +1,180 @@
+"""Shared fixtures: two workspaces in every test that asks for tenancy, a member per role,
+API clients, a real Celery worker process, and a headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from rest_framework.test import APIClient
+
+from cxm.api.services import api_token_issue
+from cxm.tenancy.models import Role
+from tests.factories import PASSWORD, MembershipFactory, WorkspaceFactory
+
+# Playwright's sync API keeps an event loop in the main thread; the ORM calls made by
+# browser tests between page actions are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CXM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def workspace_a(db):
+    return WorkspaceFactory(name="Acme")
+
+
+@pytest.fixture
+def workspace_b(db):
+    return WorkspaceFactory(name="Globex")
+
+
+@pytest.fixture
+def member(db):
+    """member(workspace, role) -> Membership of a new user (or of `user` when given)."""
+
+    def make(workspace, role=Role.ADMIN, user=None):
+        if user is not None:
+            return MembershipFactory(workspace=workspace, role=role, user=user)
+        return MembershipFactory(workspace=workspace, role=role)
+
+    return make
+
+
+@pytest.fixture
+def api(db):
+    """api(membership) -> an APIClient authenticated with a token of that member."""
+
+    def make(membership=None, *, workspace_header: bool = True):
+        client = APIClient()
+        if membership is not None:
+            key = api_token_issue(user=membership.user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+            if workspace_header:
+                client.defaults["HTTP_X_WORKSPACE"] = str(membership.workspace_id)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def _test_database_url() -> str:
+    from django.db import connection
+
+    settings = connection.settings_dict
+    host = settings["HOST"]
+    if host.startswith("/"):
+        return f"postgresql://{settings['USER']}:@/{settings['NAME']}?host={host}"
+    port = f":{settings['PORT']}" if settings["PORT"] else ""
+    auth = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
+    return f"postgresql://{auth}@{host}{port}/{settings['NAME']}"
+
+
+class WorkerProcess:
+    """A real `celery worker` process on the test database and the test Redis."""
+
+    def __init__(self, extra_env: dict[str, str] | None = None, concurrency: int = 2):
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": _test_database_url(),
+            "CXM_DB_CONN_MAX_AGE": "0",
+            **(extra_env or {}),
+        }
+        self.concurrency = concurrency
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> WorkerProcess:
+        from django.conf import settings
+
+        from cxm.health import redis_client
+
+        redis_client().delete(settings.CELERY_WORKER_HEARTBEAT_KEY)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "cxm",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                str(self.concurrency),
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+            ],
+            env=self.env,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while redis_client().get(settings.CELERY_WORKER_HEARTBEAT_KEY) is None:
+            if self.process.poll() is not None:
+                raise RuntimeError("the Celery worker exited during start-up")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not start within 60 s")
+            time.sleep(0.1)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process and its pool children), as a crash would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """Start a real worker for one test; tests using it must commit their data (transactional_db)."""
+    from cxm.health import redis_client
+
+    redis_client().flushdb()
+    worker = WorkerProcess().start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-GB", timezone_id="Asia/Jakarta")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

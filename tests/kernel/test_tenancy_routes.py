@@ -1,0 +1,158 @@
+"""Walk every API route: a member of workspace A can neither read nor change workspace B's objects.
+
+Each route under /api/v1/ must name how to make a sample object of workspace B (or why it holds
+no workspace data); a new route without one fails `test_every_api_route_has_a_sample`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from cxm.audit.services import audit_record
+from cxm.tenancy.models import Role
+from tests.factories import BrandFactory, BusinessUnitFactory, MembershipFactory
+
+MARKER = "GlobexSecret"
+
+
+def _business_unit(workspace):
+    return BusinessUnitFactory(workspace=workspace, name=f"{MARKER} unit")
+
+
+def _brand(workspace):
+    return BrandFactory(workspace=workspace, name=f"{MARKER} brand")
+
+
+def _member(workspace):
+    return MembershipFactory(workspace=workspace, user__username=f"{MARKER.lower()}-user", role=Role.AGENT)
+
+
+def _audit(workspace):
+    return audit_record(workspace=workspace, actor=None, action="test.sample", object_repr=f"{MARKER} entry")
+
+
+# route name -> factory of a workspace-B object for that route
+SAMPLES = {
+    "business-unit": _business_unit,
+    "brand": _brand,
+    "member": _member,
+    "audit-entry": _audit,
+    "workspace": lambda workspace: workspace,
+}
+# routes that hold no workspace data, with the reason
+NOT_TENANT_DATA = {
+    "api-token": "exchanges credentials for a token",
+    "api-me": "describes the caller only",
+}
+
+
+def _api_routes(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _api_routes(entry, route)
+        elif isinstance(entry, URLPattern) and route.startswith("api/v1/") and entry.name:
+            yield route, entry
+
+
+def _sample_key(name: str) -> str:
+    """DRF names a viewset's routes `<basename>-list`, `<basename>-detail`, `<basename>-<action>`."""
+    if name in NOT_TENANT_DATA or name in SAMPLES:
+        return name
+    for key in SAMPLES:
+        if name.startswith(key + "-"):
+            return key
+    return name
+
+
+def test_every_api_route_has_a_sample():
+    missing = []
+    for route, entry in _api_routes():
+        key = _sample_key(entry.name)
+        if key not in SAMPLES and key not in NOT_TENANT_DATA:
+            missing.append(f"{route} ({entry.name})")
+    assert not missing, f"API routes without a tenancy sample: {missing}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", sorted(SAMPLES))
+def test_other_workspace_objects_answer_404_on_every_method(api, workspace_a, workspace_b, member, key):
+    intruder = api(member(workspace_a, Role.ADMIN))
+    sample = SAMPLES[key](workspace_b)
+    url = reverse(f"{key}-detail", kwargs={"pk": sample.pk})
+    before = type(sample).objects.filter(pk=sample.pk).values().first()
+
+    allowed = resolve(url).func.actions
+    assert "get" in allowed
+    for method in ("get", "put", "patch", "delete"):
+        if method not in allowed:
+            continue
+        response = getattr(intruder, method)(url, {"name": "taken over", "role": "admin"}, format="json")
+        assert response.status_code == 404, (method, url, response.status_code)
+        assert MARKER not in response.content.decode()
+        assert str(workspace_b.pk) not in response.json().get("detail", "")
+
+    assert type(sample).objects.filter(pk=sample.pk).values().first() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", sorted(SAMPLES))
+def test_other_workspace_objects_never_appear_in_lists(api, workspace_a, workspace_b, member, key):
+    reader = api(member(workspace_a, Role.ADMIN))
+    SAMPLES[key](workspace_b)
+    response = reader.get(reverse(f"{key}-list"))
+    assert response.status_code == 200
+    assert MARKER not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_asking_for_a_workspace_one_does_not_belong_to_answers_404(api, workspace_a, workspace_b, member):
+    client = api(member(workspace_a, Role.ADMIN))
+    response = client.get("/api/v1/brands/", HTTP_X_WORKSPACE=str(workspace_b.pk))
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_cannot_attach_a_brand_to_another_workspaces_business_unit(api, workspace_a, workspace_b, member):
+    foreign_unit = BusinessUnitFactory(workspace=workspace_b)
+    response = api(member(workspace_a, Role.ADMIN)).post(
+        "/api/v1/brands/", {"name": "Sneaky", "business_unit": foreign_unit.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert "business_unit" in response.json()["fields"]
+
+
+@pytest.mark.django_db
+def test_switching_workspace_scopes_the_data(api, workspace_a, workspace_b, member):
+    membership = member(workspace_a, Role.ADMIN)
+    member(workspace_b, Role.ANALYST, user=membership.user)
+    BrandFactory(workspace=workspace_a, name="Only in A")
+    BrandFactory(workspace=workspace_b, name="Only in B")
+    client = api(membership)
+    in_a = [b["name"] for b in client.get("/api/v1/brands/").json()["results"]]
+    in_b = [
+        b["name"]
+        for b in client.get("/api/v1/brands/", HTTP_X_WORKSPACE=str(workspace_b.pk)).json()["results"]
+    ]
+    assert in_a == ["Only in A"]
+    assert in_b == ["Only in B"]
+    # and the role follows the workspace: an analyst in B cannot create there
+    created = client.post(
+        "/api/v1/brands/", {"name": "x"}, format="json", HTTP_X_WORKSPACE=str(workspace_b.pk)
+    )
+    assert created.status_code == 403
+
+
+@pytest.mark.django_db
+def test_web_pages_hide_other_workspace_objects(client, workspace_a, workspace_b, member):
+    client.force_login(member(workspace_a, Role.ADMIN).user)
+    foreign = _member(workspace_b)
+    assert client.post(f"/admin/members/{foreign.pk}/", {"role": "admin"}).status_code == 404
+    assert client.post(f"/admin/members/{foreign.pk}/remove/").status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.role == Role.AGENT
+    BrandFactory(workspace=workspace_b, name=f"{MARKER} brand")
+    assert MARKER not in client.get("/admin/structure/").content.decode()
+    assert MARKER not in client.get("/").content.decode()
