@@ -195,6 +195,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     # Tests keep their own servers, apart from the data `cxm run` shows.
     folder = data_dir() / "test"
     os.environ["CXM_TESTING"] = "1"
+    # Its own test database, so two runs sharing the test servers never collide.
+    os.environ.setdefault("CXM_TEST_DATABASE_NAME", f"test_cxm_{os.getpid()}")
     services = _prepare(folder)
     try:
         return subprocess.run(_python("-m", "pytest", *args.pytest_args)).returncode

@@ -1,0 +1,29 @@
+"""Connector registry: platform name -> connector class, imported on first use."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from cxm.channels.connectors.base import AccountConfig, Connector
+
+REGISTRY: dict[str, str] = {
+    "mastodon": "cxm.channels.connectors.mastodon.MastodonConnector",
+    "bluesky": "cxm.channels.connectors.bluesky.BlueskyConnector",
+    "rss": "cxm.channels.connectors.rss.RssConnector",
+    "email": "cxm.channels.connectors.email.EmailConnector",
+    "webhook": "cxm.channels.connectors.webhook.WebhookConnector",
+    "demo": "cxm.channels.connectors.demo.DemoConnector",
+}
+
+
+def connector_class(platform: str) -> type[Connector]:
+    try:
+        dotted = REGISTRY[platform]
+    except KeyError:
+        raise ValueError(f"no connector for platform {platform!r}") from None
+    module_name, class_name = dotted.rsplit(".", 1)
+    return getattr(import_module(module_name), class_name)
+
+
+def build_connector(config: AccountConfig, **kwargs) -> Connector:
+    return connector_class(config.platform)(config, **kwargs)

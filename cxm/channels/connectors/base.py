@@ -1,0 +1,261 @@
+"""The one interface every platform connector implements, and the shapes it speaks.
+
+A connector is built for one ChannelAccount (`Connector(account=..., credentials=...)`) and
+never touches the database: it fetches, publishes and replies over the platform's own wire
+protocol and returns plain dataclasses. Services decide what to store and when to retry,
+based on the exceptions below.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+import httpx
+
+
+class ItemKind:
+    POST = "post"
+    COMMENT = "comment"
+    DM = "dm"
+    EMAIL = "email"
+    REVIEW = "review"
+    ALL = (POST, COMMENT, DM, EMAIL, REVIEW)
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote an item, as the platform identifies them."""
+
+    platform_id: str  # stable id on the platform: Mastodon account id, Bluesky DID, email address
+    handle: str  # @user@host, handle.bsky.social, name@example.com
+    name: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One inbound public mention, comment, direct message, email or review, normalised."""
+
+    platform: str
+    external_id: str
+    author: Author
+    text: str
+    created_at: datetime  # timezone-aware
+    kind: str = ItemKind.POST
+    url: str = ""
+    in_reply_to: str | None = None  # external id of the item this answers, if any
+    thread_id: str | None = None  # conversation / email thread this item belongs to
+    language_hint: str | None = None
+    subject: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FetchPage:
+    """A page of items and the cursor to resume after them.
+
+    The caller stores `items` and `cursor` together, then calls again with `cursor` while `more`.
+    """
+
+    items: list[Item]
+    cursor: dict[str, Any]
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class Media:
+    filename: str
+    content_type: str
+    data: bytes
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A post or a reply to publish. `idempotency_key` is stable across retries of the same intent."""
+
+    text: str
+    idempotency_key: str
+    reply_to: str | None = None  # external id of the item answered
+    media: tuple[Media, ...] = ()
+    subject: str = ""  # email
+    recipient: str = ""  # email / direct messages: the address or handle to write to
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    external_id: str
+    url: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_text_length: int
+    max_media: int
+    # how the platform counts length: "characters" (code points), "graphemes", "utf16", "bytes"
+    length_unit: str = "characters"
+    can_publish: bool = True
+    can_reply: bool = True
+
+
+@dataclass(frozen=True)
+class PostMetrics:
+    external_id: str
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    reach: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """What a connector knows of the account it works for; no database object."""
+
+    platform: str
+    handle: str
+    base_url: str = ""
+    credentials: dict[str, str] = field(default_factory=dict)  # decrypted; never logged
+    # non-secret settings: {"search_terms": [...]} (Mastodon, Bluesky), {"feed_url": ...} (RSS),
+    # {"imap_host", "imap_port", "smtp_host", "smtp_port", "address", "mailbox"} (email), ...
+    options: dict[str, Any] = field(default_factory=dict)
+    account_id: int | None = None
+
+
+class ConnectorError(Exception):
+    """Base of every error a connector raises; `str()` is safe to show (never holds secrets)."""
+
+
+class AuthError(ConnectorError):
+    """401/403 or revoked credentials: the account needs re-authorisation; do not retry."""
+
+
+class RateLimited(ConnectorError):
+    def __init__(self, message: str, *, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(ConnectorError):
+    """Timeouts, connection errors and 5xx: retry with backoff."""
+
+
+class PermanentError(ConnectorError):
+    """The platform refused this request for good (validation, not found, duplicate...)."""
+
+
+class NotSupported(ConnectorError):
+    """The platform cannot do this (e.g. publish to an RSS feed)."""
+
+
+class Connector(Protocol):
+    platform: ClassVar[str]
+
+    def __init__(self, config: AccountConfig, *, http: httpx.Client | None = None) -> None: ...
+
+    def check(self) -> str:
+        """Verify the credentials; return the account's handle/name as the platform knows it."""
+
+    def fetch(self, cursor: dict[str, Any]) -> FetchPage:
+        """Items newer than `cursor` (empty dict = start now, or from the beginning)."""
+
+    def publish(self, outgoing: Outgoing) -> Published:
+        """Publish a post; safe to call again with the same idempotency key."""
+
+    def reply(self, outgoing: Outgoing) -> Published:
+        """Answer `outgoing.reply_to`; safe to call again with the same idempotency key."""
+
+    def fetch_metrics(self, external_ids: list[str]) -> list[PostMetrics]: ...
+
+    def limits(self) -> Limits: ...
+
+
+def backoff_delay(attempt: int, *, base: float = 2.0, cap: float = 300.0) -> float:
+    """Exponential backoff with full jitter (attempt 0 -> up to `base` seconds)."""
+    return random.uniform(0, min(cap, base * (2**attempt)))  # noqa: S311 (jitter, not crypto)
+
+
+def raise_for_http_status(response: httpx.Response, *, retry_after_default: float = 60.0) -> None:
+    """Map an HTTP answer onto the connector errors (shared by the HTTP connectors)."""
+    status = response.status_code
+    if status < 400:
+        return
+    detail = _error_text(response)
+    if status == 429:
+        raise RateLimited(
+            f"rate limited: {detail}", retry_after=retry_after_from(response, retry_after_default)
+        )
+    if status in (401, 403):
+        raise AuthError(f"not authorised ({status}): {detail}")
+    if status >= 500 or status in (408, 425):
+        raise TransientError(f"platform error {status}: {detail}")
+    raise PermanentError(f"refused ({status}): {detail}")
+
+
+def retry_after_from(response: httpx.Response, default: float) -> float:
+    """Seconds to wait, from Retry-After or the platforms' X-RateLimit-Reset / RateLimit-Reset."""
+    from email.utils import parsedate_to_datetime
+    from time import time
+
+    value = response.headers.get("Retry-After")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(value).timestamp() - time())
+            except (TypeError, ValueError):
+                pass
+    for header in ("X-RateLimit-Reset", "RateLimit-Reset", "ratelimit-reset"):
+        value = response.headers.get(header)
+        if not value:
+            continue
+        try:
+            number = float(value)
+            # epoch seconds (Bluesky) or seconds from now
+            return max(0.0, number - time()) if number > 1_000_000_000 else max(0.0, number)
+        except ValueError:
+            try:
+                return max(0.0, datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() - time())
+            except ValueError:
+                continue
+    return default
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict):
+        return str(body.get("error_description") or body.get("error") or body.get("message") or body)[:200]
+    return str(body)[:200]
+
+
+def http_client(
+    *, base_url: str, timeout: float = 15.0, headers: dict[str, str] | None = None
+) -> httpx.Client:
+    """An HTTP client for a platform; connectors accept one injected for tests."""
+    return httpx.Client(
+        base_url=base_url,
+        timeout=timeout,
+        headers={"User-Agent": "cxm-platform/0.1", **(headers or {})},
+        follow_redirects=False,
+    )
+
+
+def http_call(client: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
+    """One request; network failures become TransientError, error statuses the mapped errors."""
+    try:
+        response = client.request(method, url, **kwargs)
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"timed out: {method} {url}") from exc
+    except httpx.TransportError as exc:
+        raise TransientError(f"connection failed: {exc.__class__.__name__}") from exc
+    raise_for_http_status(response)
+    return response
