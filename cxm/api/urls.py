@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from cxm.api.views import MeView, TokenView
 from cxm.audit.api import AuditEntryViewSet
+from cxm.channels.api import ChannelAccountViewSet
 from cxm.tenancy.api import BrandViewSet, BusinessUnitViewSet, MemberViewSet, WorkspaceViewSet
 
 router = DefaultRouter()
@@ -12,6 +13,7 @@ router.register("business-units", BusinessUnitViewSet, basename="business-unit")
 router.register("brands", BrandViewSet, basename="brand")
 router.register("members", MemberViewSet, basename="member")
 router.register("audit", AuditEntryViewSet, basename="audit-entry")
+router.register("accounts", ChannelAccountViewSet, basename="account")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -32,7 +32,7 @@ def test_log_in_see_the_navigation_and_switch_workspace(live_server, page, trans
 
     nav.get_by_role("link", name="Listening", exact=True).click()
     page.wait_for_url("**/listening/")
-    assert page.get_by_role("heading", name="No mentions yet").is_visible()
+    assert page.get_by_role("heading", name="No mentions match").is_visible()
 
     # switching the workspace (htmx posts on change) changes the role and so the navigation
     with page.expect_navigation():

@@ -7,9 +7,10 @@ no workspace data); a new route without one fails `test_every_api_route_has_a_sa
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cxm.audit.services import audit_record
+from cxm.channels.models import ChannelAccount
 from cxm.tenancy.models import Role
 from tests.factories import BrandFactory, BusinessUnitFactory, MembershipFactory
 
@@ -32,8 +33,62 @@ def _audit(workspace):
     return audit_record(workspace=workspace, actor=None, action="test.sample", object_repr=f"{MARKER} entry")
 
 
+def _account(workspace):
+    return ChannelAccount.objects.create(
+        workspace=workspace, platform="demo", handle=f"{MARKER}-stream", display_name=f"{MARKER} stream"
+    )
+
+
+def _mention(workspace):
+    from listening.models import Mention
+    from listening.services import mentions_ingest_payload
+
+    mentions_ingest_payload(
+        workspace_id=workspace.pk,
+        items=[
+            {
+                "platform": "mastodon",
+                "external_id": f"{MARKER}-1",
+                "text": f"{MARKER} launch leaked",
+                "created_at": "2026-11-20T10:00:00Z",
+                "author": {"handle": f"@{MARKER}@example.social"},
+            }
+        ],
+    )
+    return Mention.objects.get(workspace_id=workspace.pk, external_id=f"{MARKER}-1")
+
+
+def _topic(workspace):
+    from listening.models import Topic
+
+    return Topic.objects.create(workspace=workspace, name=f"{MARKER} topic", query=MARKER.lower())
+
+
+def _saved_search(workspace):
+    from listening.models import SavedSearch
+
+    user = MembershipFactory(workspace=workspace).user
+    return SavedSearch.objects.create(
+        workspace=workspace, user=user, name=f"{MARKER} search", params={"q": "x"}
+    )
+
+
+def _alert(workspace):
+    from listening.models import Alert
+
+    return Alert.objects.create(
+        workspace=workspace, topic=_topic(workspace), kind="volume", day="2026-11-20", observed=50, baseline=5
+    )
+
+
 # route name -> factory of a workspace-B object for that route
 SAMPLES = {
+    "mention": _mention,
+    "topic": _topic,
+    "saved-search": _saved_search,
+    "alert": _alert,
+    "listening-dashboard": _mention,
+    "account": _account,
     "business-unit": _business_unit,
     "brand": _brand,
     "member": _member,
@@ -76,19 +131,24 @@ def test_every_api_route_has_a_sample():
     assert not missing, f"API routes without a tenancy sample: {missing}"
 
 
+def _object_routes():
+    """Every API route that names one object, with the methods it answers."""
+    for route, entry in _api_routes():
+        if "<pk>" in route or "(?P<pk>" in route:
+            yield entry.name, sorted(getattr(entry.callback, "actions", {}) or {"get": None})
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("key", sorted(SAMPLES))
-def test_other_workspace_objects_answer_404_on_every_method(api, workspace_a, workspace_b, member, key):
+@pytest.mark.parametrize(("name", "methods"), list(_object_routes()), ids=lambda v: str(v))
+def test_other_workspace_objects_answer_404_on_every_method(
+    api, workspace_a, workspace_b, member, name, methods
+):
     intruder = api(member(workspace_a, Role.ADMIN))
-    sample = SAMPLES[key](workspace_b)
-    url = reverse(f"{key}-detail", kwargs={"pk": sample.pk})
+    sample = SAMPLES[_sample_key(name)](workspace_b)
+    url = reverse(name, kwargs={"pk": sample.pk})
     before = type(sample).objects.filter(pk=sample.pk).values().first()
 
-    allowed = resolve(url).func.actions
-    assert "get" in allowed
-    for method in ("get", "put", "patch", "delete"):
-        if method not in allowed:
-            continue
+    for method in methods:
         response = getattr(intruder, method)(url, {"name": "taken over", "role": "admin"}, format="json")
         assert response.status_code == 404, (method, url, response.status_code)
         assert MARKER not in response.content.decode()

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from django.db import transaction
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from cxm.api.viewsets import WorkspaceCrudViewSet, WorkspaceRelatedField
+from cxm.channels import selectors, services
+from cxm.channels.connectors import REGISTRY
+from cxm.channels.models import AccountStatus, ChannelAccount
+from cxm.tenancy.models import Brand, BusinessUnit
+
+
+class ChannelAccountSerializer(serializers.ModelSerializer):
+    platform = serializers.ChoiceField(choices=sorted(REGISTRY))
+    business_unit = WorkspaceRelatedField(model=BusinessUnit, allow_null=True, required=False)
+    brand = WorkspaceRelatedField(model=Brand, allow_null=True, required=False)
+    # Write-only: credentials are never shown again once entered.
+    credentials = serializers.DictField(child=serializers.JSONField(), write_only=True, required=False)
+    options = serializers.DictField(child=serializers.JSONField(), required=False)
+    has_credentials = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChannelAccount
+        fields = [
+            "id",
+            "platform",
+            "handle",
+            "display_name",
+            "base_url",
+            "business_unit",
+            "brand",
+            "country",
+            "language",
+            "status",
+            "options",
+            "credentials",
+            "has_credentials",
+            "last_synced_at",
+            "next_sync_at",
+            "rate_limited_until",
+            "error_text",
+            "items_received",
+            "last_item_at",
+            "sync_interval_seconds",
+            "created_at",
+        ]
+        read_only_fields = [
+            "status",
+            "last_synced_at",
+            "next_sync_at",
+            "rate_limited_until",
+            "error_text",
+            "items_received",
+            "last_item_at",
+            "created_at",
+        ]
+
+    def get_has_credentials(self, account) -> bool:
+        return bool(account.credentials)
+
+    def validate_country(self, value: str) -> str:
+        if value and (len(value) != 2 or not value.isalpha()):
+            raise serializers.ValidationError("Use the two-letter ISO code, e.g. ID or GB.")
+        return value.upper()
+
+
+class ChannelAccountFilter(filters.FilterSet):
+    platform = filters.CharFilter()
+    business_unit = filters.NumberFilter()
+    brand = filters.NumberFilter()
+    country = filters.CharFilter(lookup_expr="iexact")
+    status = filters.ChoiceFilter(choices=AccountStatus.choices)
+
+    class Meta:
+        model = ChannelAccount
+        fields = ["platform", "business_unit", "brand", "country", "status"]
+
+
+class CheckResultSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    message = serializers.CharField()
+    status = serializers.CharField()
+
+
+class ChannelAccountViewSet(WorkspaceCrudViewSet):
+    """The brand's connected accounts. Everyone in the workspace sees them; admins manage them."""
+
+    serializer_class = ChannelAccountSerializer
+    queryset = ChannelAccount.objects.all()
+    filterset_class = ChannelAccountFilter
+    read_permission = "workspace.view"
+    write_permission = "channels.manage"
+    permission_by_action = {
+        "check": "channels.manage",
+        "pause": "channels.manage",
+        "resume": "channels.manage",
+        "import_csv": "channels.manage",
+    }
+
+    def scoped_queryset(self, workspace):
+        return selectors.channel_accounts(workspace=workspace)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.account_create(
+            workspace=self.request.workspace,
+            by=self.request.user,
+            request=self.request,
+            **serializer.validated_data,
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("platform", None)
+        credentials = data.pop("credentials", None)
+        serializer.instance = services.account_update(
+            account=serializer.instance,
+            credentials=credentials,
+            by=self.request.user,
+            request=self.request,
+            **data,
+        )
+
+    def perform_destroy(self, instance):
+        services.account_delete(account=instance, by=self.request.user, request=self.request)
+
+    @extend_schema(request=None, responses=CheckResultSerializer)
+    @action(detail=True, methods=["post"])
+    def check(self, request, pk=None):
+        """Try the account's credentials against its platform now."""
+        account = self.get_object()
+        result = services.account_check(account=account, by=request.user, request=request)
+        return Response({"ok": result.ok, "message": result.message, "status": account.status})
+
+    @extend_schema(request=None, responses=ChannelAccountSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        account = services.account_pause(account=self.get_object(), by=request.user, request=request)
+        return Response(self.get_serializer(account).data)
+
+    @extend_schema(request=None, responses=ChannelAccountSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        account = services.account_resume(account=self.get_object(), by=request.user, request=request)
+        return Response(self.get_serializer(account).data)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": inline_serializer("AccountImport", {"file": serializers.FileField()}),
+            "text/csv": None,
+        },
+        responses=inline_serializer(
+            "AccountImportResult",
+            {
+                "created": serializers.ListField(child=serializers.IntegerField()),
+                "errors": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def import_csv(self, request):
+        """Bulk import from CSV: good rows are created, each bad row is reported with its number."""
+        upload = request.FILES.get("file")
+        if upload is not None:
+            text = upload.read().decode("utf-8-sig", errors="replace")
+        else:
+            text = request.data.get("csv", "") if hasattr(request.data, "get") else ""
+        if not text:
+            raise serializers.ValidationError(
+                {"file": ["Upload a CSV file (field `file`) or send `csv` text."]}
+            )
+        with transaction.atomic():
+            result = services.accounts_import_csv(
+                workspace=request.workspace, text=text, by=request.user, request=request
+            )
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_400_BAD_REQUEST
+        return Response({"created": result.created, "errors": result.errors}, status=code)

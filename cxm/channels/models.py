@@ -1,0 +1,100 @@
+"""The brand's accounts on the platforms it listens to, publishes to and answers on."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cxm.encryption import EncryptedJSONField
+from cxm.tenancy.models import Brand, BusinessUnit, WorkspaceOwned
+
+
+class Platform(models.TextChoices):
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+    RSS = "rss", "RSS / Atom"
+    EMAIL = "email", _("Email")
+    WEBHOOK = "webhook", _("Webhook")
+    DEMO = "demo", _("Demo network")
+
+
+# Platforms whose new items are pulled on a schedule (webhooks push theirs).
+POLLED_PLATFORMS = {Platform.MASTODON, Platform.BLUESKY, Platform.RSS, Platform.EMAIL, Platform.DEMO}
+
+
+class AccountStatus(models.TextChoices):
+    CONNECTED = "connected", _("Connected")
+    NEEDS_REAUTH = "needs_reauth", _("Needs re-auth")
+    RATE_LIMITED = "rate_limited", _("Rate limited")
+    PAUSED = "paused", _("Paused")
+    ERROR = "error", _("Error")
+
+
+class ChannelAccount(WorkspaceOwned):
+    business_unit = models.ForeignKey(
+        BusinessUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    handle = models.CharField(max_length=255)
+    display_name = models.CharField(max_length=255, blank=True)
+    base_url = models.CharField(max_length=500, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    language = models.CharField(max_length=16, blank=True, help_text="BCP 47, e.g. id or en-GB")
+    status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.CONNECTED)
+    # Non-secret settings: search terms, feed URL, mail hosts... Secrets live in `credentials`.
+    options = models.JSONField(default=dict, blank=True)
+    credentials = EncryptedJSONField(default=dict, blank=True)
+
+    sync_cursor = models.JSONField(default=dict, blank=True)
+    sync_interval_seconds = models.PositiveIntegerField(default=60)
+    next_sync_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    failure_count = models.PositiveIntegerField(default=0)
+    error_text = models.TextField(blank=True)
+    items_received = models.PositiveBigIntegerField(default=0)
+    last_item_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["platform", "handle"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "platform", "handle"], name="channel_account_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "status"], name="channel_ws_status"),
+            models.Index(fields=["workspace", "platform"], name="channel_ws_platform"),
+            models.Index(fields=["next_sync_at"], name="channel_next_sync"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.handle}"
+
+
+class WebhookDelivery(WorkspaceOwned):
+    """Delivery ids already accepted, so a replayed delivery is acknowledged but not stored twice."""
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="+")
+    delivery_id = models.CharField(max_length=200)
+    # The id is not covered by the signature, so a captured request replayed under a new id is
+    # caught by its signature instead (the timestamp keeps old ones out anyway).
+    signature = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    items_accepted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "account", "delivery_id"], name="webhook_delivery_once"
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "account", "signature"], name="webhook_signature_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.delivery_id} to account {self.account_id}"

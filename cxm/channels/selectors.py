@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from cxm.channels.models import POLLED_PLATFORMS, AccountStatus, ChannelAccount
+
+
+def channel_accounts(
+    *,
+    workspace,
+    platform: str = "",
+    business_unit: int | str | None = None,
+    brand: int | str | None = None,
+    country: str = "",
+    status: str = "",
+    search: str = "",
+) -> QuerySet[ChannelAccount]:
+    accounts = ChannelAccount.objects.for_workspace(workspace).select_related("business_unit", "brand")
+    if platform:
+        accounts = accounts.filter(platform=platform)
+    if business_unit:
+        accounts = accounts.filter(business_unit_id=business_unit)
+    if brand:
+        accounts = accounts.filter(brand_id=brand)
+    if country:
+        accounts = accounts.filter(country__iexact=country)
+    if status:
+        accounts = accounts.filter(status=status)
+    if search:
+        accounts = accounts.filter(handle__icontains=search) | accounts.filter(display_name__icontains=search)
+    return accounts.order_by("platform", "handle")
+
+
+def channel_account_get(*, workspace, account_id: int) -> ChannelAccount | None:
+    return ChannelAccount.objects.for_workspace(workspace).filter(pk=account_id).first()
+
+
+def account_health_counts(*, workspace) -> dict[str, int]:
+    counts = dict.fromkeys(AccountStatus.values, 0)
+    for row in ChannelAccount.objects.for_workspace(workspace).values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def accounts_due_for_sync(*, limit: int = 500) -> list[tuple[int, int]]:
+    """(account id, workspace id) of polled accounts whose next sync time has come, across workspaces."""
+    now = timezone.now()
+    return list(
+        ChannelAccount.objects.filter(
+            platform__in=POLLED_PLATFORMS,
+            status__in=[AccountStatus.CONNECTED, AccountStatus.RATE_LIMITED, AccountStatus.ERROR],
+            next_sync_at__lte=now,
+        )
+        .order_by("next_sync_at")
+        .values_list("pk", "workspace_id")[:limit]
+    )
+
+
+def webhook_account(*, account_id: int) -> ChannelAccount | None:
+    """The inbound webhook's account; its id in the URL is the only handle the sender has."""
+    return ChannelAccount.objects.filter(pk=account_id, platform="webhook").first()
+
+
+def account_handles(*, workspace_id: int) -> list[str]:
+    """The handles of the workspace's own accounts: what makes a mention "owned" media."""
+    return list(ChannelAccount.objects.filter(workspace_id=workspace_id).values_list("handle", flat=True))

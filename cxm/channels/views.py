@@ -1,0 +1,287 @@
+"""Admin pages for connected accounts, and the inbound webhook endpoint."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from cxm.channels import selectors, services, signing
+from cxm.channels.connectors import REGISTRY
+from cxm.channels.models import AccountStatus, Platform
+from cxm.tenancy import selectors as tenancy_selectors
+from cxm.tenancy.decorators import workspace_view
+
+
+def _error_text(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(f"{name}: {' '.join(msgs)}" for name, msgs in error.message_dict.items())
+    return " ".join(error.messages)
+
+
+def _account_or_404(request, account_id: int):
+    account = selectors.channel_account_get(workspace=request.workspace, account_id=account_id)
+    if account is None:
+        raise Http404
+    return account
+
+
+class AccountForm(forms.Form):
+    platform = forms.ChoiceField(label=_("Platform"), choices=[(p, p) for p in sorted(REGISTRY)])
+    handle = forms.CharField(
+        label=_("Handle"),
+        max_length=255,
+        help_text="@brand@example.social, brand.bsky.social, care@brand.example",
+    )
+    display_name = forms.CharField(label=_("Display name"), max_length=255, required=False)
+    base_url = forms.CharField(label=_("Server address"), max_length=500, required=False)
+    business_unit = forms.ModelChoiceField(label=_("Business unit"), queryset=None, required=False)
+    brand = forms.ModelChoiceField(label=_("Brand"), queryset=None, required=False)
+    country = forms.CharField(label=_("Country"), max_length=2, required=False)
+    language = forms.CharField(label=_("Language"), max_length=16, required=False)
+    secret = forms.CharField(
+        label=_("Access token or password"),
+        required=False,
+        widget=forms.PasswordInput,
+        help_text=_("Stored encrypted; never shown again."),
+    )
+    username = forms.CharField(label=_("Username (email)"), required=False)
+    search_terms = forms.CharField(
+        label=_("Search terms"),
+        required=False,
+        help_text=_("Comma-separated words or phrases to listen for."),
+    )
+    options_json = forms.CharField(
+        label=_("More options (JSON)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, workspace, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["business_unit"].queryset = tenancy_selectors.business_units(workspace=workspace)
+        self.fields["brand"].queryset = tenancy_selectors.brands(workspace=workspace)
+        if editing:
+            del self.fields["platform"]
+
+    def clean_options_json(self):
+        raw = self.cleaned_data["options_json"].strip()
+        if not raw:
+            return {}
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": exc.msg}) from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("Give a JSON object."))
+        return value
+
+    def options(self) -> dict:
+        options = dict(self.cleaned_data.get("options_json") or {})
+        terms = [t.strip() for t in self.cleaned_data.get("search_terms", "").split(",") if t.strip()]
+        if terms:
+            options["search_terms"] = terms
+        return options
+
+    def credentials(self, platform: str) -> dict:
+        secret = self.cleaned_data.get("secret", "")
+        username = self.cleaned_data.get("username", "")
+        if not secret and not username:
+            return {}
+        key = {"mastodon": "access_token", "bluesky": "app_password", "email": "password"}.get(
+            platform, "token"
+        )
+        credentials = {key: secret} if secret else {}
+        if username:
+            credentials["username"] = username
+        return credentials
+
+
+@workspace_view("channels.manage")
+def account_list(request):
+    filters = {
+        key: request.GET.get(key, "") for key in ("platform", "status", "country", "business_unit", "q")
+    }
+    accounts = selectors.channel_accounts(
+        workspace=request.workspace,
+        platform=filters["platform"],
+        status=filters["status"],
+        country=filters["country"],
+        business_unit=filters["business_unit"] or None,
+        search=filters["q"],
+    )
+    context = {
+        "page": Paginator(accounts, 50).get_page(request.GET.get("page")),
+        "health": selectors.account_health_counts(workspace=request.workspace),
+        "statuses": AccountStatus.choices,
+        "platforms": Platform.choices,
+        "business_units": tenancy_selectors.business_units(workspace=request.workspace),
+        "filters": filters,
+        "tab": "accounts",
+    }
+    if request.htmx and request.htmx.target == "account-table":
+        return render(request, "channels/_account_table.html", context)
+    return render(request, "channels/accounts.html", context)
+
+
+@workspace_view("channels.manage")
+def account_add(request):
+    form = AccountForm(request.POST or None, workspace=request.workspace)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = services.account_create(
+                workspace=request.workspace,
+                platform=data["platform"],
+                handle=data["handle"],
+                display_name=data["display_name"],
+                base_url=data["base_url"],
+                business_unit=data["business_unit"],
+                brand=data["brand"],
+                country=data["country"],
+                language=data["language"],
+                credentials=form.credentials(data["platform"]),
+                options=form.options(),
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Account connected: %(account)s") % {"account": account})
+            if account.platform == Platform.WEBHOOK:
+                return redirect("channels:account-detail", account_id=account.pk)
+            return redirect("channels:accounts")
+    return render(request, "channels/account_form.html", {"form": form, "tab": "accounts", "editing": False})
+
+
+@workspace_view("channels.manage")
+def account_edit(request, account_id: int):
+    account = _account_or_404(request, account_id)
+    initial = {
+        "handle": account.handle,
+        "display_name": account.display_name,
+        "base_url": account.base_url,
+        "business_unit": account.business_unit,
+        "brand": account.brand,
+        "country": account.country,
+        "language": account.language,
+        "search_terms": ", ".join(account.options.get("search_terms", [])),
+        "options_json": json.dumps({k: v for k, v in account.options.items() if k != "search_terms"})
+        if account.options
+        else "",
+    }
+    form = AccountForm(request.POST or None, workspace=request.workspace, editing=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.account_update(
+                account=account,
+                handle=data["handle"],
+                display_name=data["display_name"],
+                base_url=data["base_url"],
+                business_unit=data["business_unit"],
+                brand=data["brand"],
+                country=data["country"].upper(),
+                language=data["language"],
+                options=form.options(),
+                credentials=form.credentials(account.platform) or None,
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("channels:accounts")
+    context = {"form": form, "account": account, "tab": "accounts", "editing": True}
+    return render(request, "channels/account_form.html", context)
+
+
+@workspace_view("channels.manage")
+def account_detail(request, account_id: int):
+    account = _account_or_404(request, account_id)
+    context = {"account": account, "tab": "accounts"}
+    if account.platform == Platform.WEBHOOK:
+        context["hook_url"] = request.build_absolute_uri(f"/hooks/{account.pk}/")
+        context["webhook_secret"] = (account.credentials.get("webhook_secrets") or [""])[0]
+    return render(request, "channels/account_detail.html", context)
+
+
+@require_POST
+@workspace_view("channels.manage")
+def account_action(request, account_id: int, verb: str):
+    account = _account_or_404(request, account_id)
+    result = None
+    if verb == "check":
+        result = services.account_check(account=account, by=request.user, request=request)
+    elif verb == "pause":
+        account = services.account_pause(account=account, by=request.user, request=request)
+    elif verb == "resume":
+        account = services.account_resume(account=account, by=request.user, request=request)
+    elif verb == "remove":
+        services.account_delete(account=account, by=request.user, request=request)
+        messages.success(request, _("Account removed."))
+        return redirect("channels:accounts")
+    else:
+        raise Http404
+    account.refresh_from_db()
+    if request.htmx:
+        return render(request, "channels/_account_row.html", {"account": account, "result": result})
+    if result is not None:
+        (messages.success if result.ok else messages.error)(request, result.message)
+    return redirect("channels:accounts")
+
+
+@workspace_view("channels.manage")
+def account_import(request):
+    result = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a CSV file to import."))
+        else:
+            result = services.accounts_import_csv(
+                workspace=request.workspace,
+                text=upload.read().decode("utf-8-sig", errors="replace"),
+                by=request.user,
+                request=request,
+            )
+    context = {"result": result, "columns": services.CSV_COLUMNS, "tab": "accounts"}
+    return render(request, "channels/account_import.html", context)
+
+
+@csrf_exempt
+@require_POST
+def webhook_inbound(request, account_id: int):
+    """Signed JSON from sources without a connector. Answers say exactly what was wrong."""
+    account = selectors.webhook_account(account_id=account_id)
+    if account is None:
+        return JsonResponse({"error": "not_found", "detail": "No webhook account with this id."}, status=404)
+    if account.status == AccountStatus.PAUSED:
+        return JsonResponse({"error": "paused", "detail": "This account is paused."}, status=409)
+    body = request.body
+    try:
+        payload = json.loads(body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        payload = None
+    try:
+        result = services.webhook_receive(
+            account=account, headers=request.headers, body=body, payload=payload
+        )
+    except signing.SignatureError as exc:
+        return JsonResponse({"error": "invalid_signature", "detail": str(exc)}, status=401)
+    if payload is None:
+        return JsonResponse({"error": "invalid_json", "detail": "The body is not JSON."}, status=400)
+    if result.duplicate_delivery:
+        return JsonResponse({"accepted": 0, "duplicate": True, "errors": []}, status=200)
+    status = 202 if result.accepted or not result.errors else 400
+    return JsonResponse(
+        {"accepted": result.accepted, "duplicate": False, "errors": result.errors}, status=status
+    )
