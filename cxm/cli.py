@@ -89,6 +89,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         _migrate()
         subprocess.run(_manage("cxm_bootstrap"), check=True)
+        subprocess.run(_manage("listening_seed_demo"), check=True)
         port = str(envint("PORT", 8000))
         bind = os.environ.get("CXM_BIND", "127.0.0.1")
         group.start(
@@ -247,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("manage_args", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
+    sub.add_parser("rotate-keys", help="re-encrypt stored secrets under the newest key").set_defaults(
+        func=lambda args: cmd_manage(argparse.Namespace(manage_args=["rotate_keys"]))
+    )
     sub.add_parser("services", help="start only the embedded database and Redis").set_defaults(
         func=cmd_shell_env
     )

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.admin",
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "cxm.tenancy",
     "cxm.audit",
+    "cxm.channels",
+    "cxm.customers",
     "cxm.api",
     "cxm.web",
     "listening",
@@ -217,6 +220,19 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_WORKER_HEARTBEAT_KEY = "cxm:worker-heartbeat"
 CELERY_WORKER_HEARTBEAT_INTERVAL = 10
+CELERY_BEAT_SCHEDULE = {
+    "channels-poll-due": {"task": "channels.poll_due", "schedule": envint("CXM_POLL_TICK_SECONDS", 10)},
+    "listening-alerts": {"task": "listening.alerts_detect", "schedule": 300},
+}
+EMAIL_BACKEND = os.environ.get("CXM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("CXM_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("CXM_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("CXM_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CXM_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = envbool("CXM_EMAIL_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("CXM_EMAIL_FROM", "cxm@localhost")
+# Production (the Docker image) refuses to store secrets without keys from the environment.
+CXM_REQUIRE_SECRET_KEYS = envbool("CXM_REQUIRE_SECRET_KEYS")
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from cxm import health
+from cxm.channels import views as channel_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -10,8 +11,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("cxm.api.urls")),
+    path("api/v1/", include("listening.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
+    path("admin/accounts/", include("cxm.channels.urls")),
+    path("hooks/<int:account_id>/", channel_views.webhook_inbound, name="webhook-inbound"),
     path("listening/", include("listening.urls")),
     path("publishing/", include("publishing.urls")),
     path("care/", include("care.urls")),

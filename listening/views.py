@@ -1,8 +1,280 @@
-from django.shortcuts import render
+"""The analyst's pages: Explorer, mention detail, dashboard, topics, alerts."""
 
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.decorators import workspace_view
+from cxm.tenancy.permissions import has_permission
+from listening import selectors, services
+from listening.api import export_rows
+from listening.models import MediaType, Sentiment
+from listening.query import Phrase, QuerySyntaxError, Term, parse
+
+
+def _query_words(query: str) -> list[str]:
+    """Words and phrases of a query, for highlighting (NOT parts included: harmless, simpler)."""
+    try:
+        node = parse(query)
+    except QuerySyntaxError:
+        return []
+    words: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Term):
+            words.append(re.escape(current.word) + (r"\w*" if current.prefix else ""))
+        elif isinstance(current, Phrase):
+            words.append(r"\W+".join(re.escape(word) for word in current.words))
+        else:
+            stack.extend(
+                getattr(current, "children", ()) or ([current.child] if hasattr(current, "child") else [])
+            )
+    return words
+
+
+def highlight(text: str, patterns: list[str]) -> str:
+    escaped = escape(text)
+    if not patterns:
+        return escaped
+    regex = re.compile(
+        r"(?<!\w)(" + "|".join(sorted(patterns, key=len, reverse=True)) + r")(?!\w)", re.IGNORECASE
+    )
+    return mark_safe(regex.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))  # noqa: S308 (escaped above)
+
+
+def _explorer_context(request, filters, page, error=""):
+    workspace = request.workspace
+    names = selectors.topic_names(workspace=workspace)
+    patterns = _query_words(filters.q) if filters.q else []
+    results = []
+    for row in page.results if page else []:
+        row["highlighted"] = highlight(row["text"], patterns)
+        row["topic_names"] = [names.get(t, "") for t in row["topic_ids"]]
+        results.append(row)
+    next_params = None
+    if page and page.next_cursor:
+        next_params = QueryDict(mutable=True)
+        next_params.update(filters.as_params())
+        next_params["cursor"] = page.next_cursor
+        next_params = next_params.urlencode()
+    return {
+        "filters": filters,
+        "results": results,
+        "facets": page.facets if page else {},
+        "facets_sampled": page.facets_sampled if page else False,
+        "next_params": next_params,
+        "query_error": error,
+        "topics": selectors.topics(workspace=workspace),
+        "brands": tenancy_selectors.brands(workspace=workspace),
+        "saved": selectors.saved_searches(workspace=workspace, user=request.user),
+        "sentiments": Sentiment.choices,
+        "media_types": MediaType.choices,
+        "export_params": _encode(filters.as_params()),
+        "newest_id": results[0]["id"] if results and not request.GET.get("cursor") else None,
+    }
+
+
+def _encode(params: dict) -> str:
+    query = QueryDict(mutable=True)
+    query.update(params)
+    return query.urlencode()
 
 
 @workspace_view("listening.view")
-def index(request):
-    return render(request, "listening/index.html")
+def explorer(request):
+    error = ""
+    try:
+        filters = selectors.ExplorerFilters.from_params(request.GET)
+    except ValueError as exc:
+        filters, error = selectors.ExplorerFilters(), str(exc)
+    page = None
+    if not error:
+        try:
+            page = selectors.mentions_search(
+                workspace=request.workspace,
+                filters=filters,
+                cursor=request.GET.get("cursor") or None,
+                facets=not request.GET.get("cursor"),
+            )
+        except QuerySyntaxError as exc:
+            error = _("%(message)s (at character %(position)s)") % {
+                "message": exc,
+                "position": exc.position + 1,
+            }
+        except ValueError as exc:
+            error = str(exc)
+    context = _explorer_context(request, filters, page, error)
+    if request.htmx and request.GET.get("cursor"):
+        return render(request, "listening/_results_more.html", context)
+    if request.htmx and request.htmx.target == "explorer-body":
+        return render(request, "listening/_explorer_body.html", context)
+    return render(request, "listening/explorer.html", context)
+
+
+@workspace_view("listening.view")
+def explorer_new_count(request):
+    """How many mentions arrived since the newest one on screen (polled by the Explorer)."""
+    try:
+        filters = selectors.ExplorerFilters.from_params(request.GET)
+        since_id = int(request.GET.get("after") or 0)
+    except ValueError:
+        return render(request, "listening/_new_count.html", {"count": 0})
+    page = selectors.mentions_search(workspace=request.workspace, filters=filters, limit=100, facets=False)
+    count = sum(1 for row in page.results if row["id"] > since_id)
+    return render(
+        request, "listening/_new_count.html", {"count": count, "params": _encode(filters.as_params())}
+    )
+
+
+@workspace_view("listening.view")
+def explorer_export(request):
+    try:
+        filters = selectors.ExplorerFilters.from_params(request.GET)
+    except ValueError as exc:
+        raise Http404(str(exc)) from exc
+    names = selectors.topic_names(workspace=request.workspace)
+    return StreamingHttpResponse(
+        export_rows(request.workspace, filters, names),
+        content_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="mentions.csv"'},
+    )
+
+
+@require_POST
+@workspace_view("listening.view")
+def saved_search_save(request):
+    params = {
+        k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "name", "cursor"} and v
+    }
+    try:
+        services.saved_search_create(
+            workspace=request.workspace, user=request.user, name=request.POST.get("name", ""), params=params
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    else:
+        messages.success(request, _("Search saved."))
+    return redirect(f"{request.path.rsplit('/', 2)[0]}/?{_encode(params)}")
+
+
+@workspace_view("listening.view")
+def mention_detail(request, mention_id: int):
+    workspace = request.workspace
+    mention = selectors.mention_get(workspace=workspace, mention_id=mention_id)
+    if mention is None:
+        raise Http404
+    names = selectors.topic_names(workspace=workspace)
+    return render(
+        request,
+        "listening/mention.html",
+        {
+            "mention": mention,
+            "topic_names": [names.get(t, "") for t in mention.topic_ids],
+            "thread": selectors.mention_thread(workspace=workspace, mention=mention),
+            "history": selectors.author_history(
+                workspace=workspace, customer_id=mention.customer_id, exclude=mention.pk
+            ),
+        },
+    )
+
+
+@workspace_view("listening.view")
+def dashboard(request):
+    try:
+        filters = selectors.ExplorerFilters.from_params(request.GET)
+    except ValueError:
+        filters = selectors.ExplorerFilters()
+    days = 30
+    data = selectors.dashboard(workspace=request.workspace, filters=filters, days=days)
+    brand_names = {b.pk: b.name for b in tenancy_selectors.brands(workspace=request.workspace)}
+    for row in data["share_of_voice"]:
+        row["name"] = brand_names.get(row["brand_id"], _("No brand"))
+    return render(
+        request,
+        "listening/dashboard.html",
+        {
+            "data": data,
+            "filters": filters,
+            "topics": selectors.topics(workspace=request.workspace),
+            "days": days,
+            "alerts": selectors.alerts(workspace=request.workspace, open_only=True)[:10],
+        },
+    )
+
+
+class TopicForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    query = forms.CharField(
+        label=_("Query"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            'Words, "phrases", prefix*, AND / OR / NOT, ( ), lang:id, platform:mastodon, '
+            "author:@name, sentiment:negative, country:ID, kind:comment, media:paid"
+        ),
+    )
+
+    def clean_query(self):
+        query = self.cleaned_data["query"]
+        error = selectors.query_error(query)
+        if error is not None:
+            pointer = " " * error.position + "^"
+            raise forms.ValidationError(
+                _("%(message)s at character %(position)s:")
+                % {"message": error, "position": error.position + 1}
+                + f"\n{query}\n{pointer}"
+            )
+        return query
+
+
+@workspace_view("listening.view")
+def topic_list(request):
+    form = TopicForm(request.POST or None)
+    if request.method == "POST":
+        if not has_permission(request.membership, "listening.manage"):
+            raise PermissionDenied("listening.manage")
+        if form.is_valid():
+            try:
+                services.topic_create(
+                    workspace=request.workspace,
+                    name=form.cleaned_data["name"],
+                    query=form.cleaned_data["query"],
+                    by=request.user,
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_error(None, " ".join(m for ms in exc.message_dict.values() for m in ms))
+            else:
+                messages.success(request, _("Topic saved; matching it over past mentions now."))
+                return redirect("listening:topics")
+    return render(
+        request,
+        "listening/topics.html",
+        {"form": form, "topics": selectors.topics(workspace=request.workspace)},
+    )
+
+
+@workspace_view("listening.view")
+def topic_progress(request, topic_id: int):
+    topic = selectors.topic_get(workspace=request.workspace, topic_id=topic_id)
+    if topic is None:
+        raise Http404
+    return render(request, "listening/_topic_progress.html", {"topic": topic})
+
+
+@workspace_view("listening.view")
+def alert_list(request):
+    return render(
+        request, "listening/alerts.html", {"alerts": selectors.alerts(workspace=request.workspace)[:200]}
+    )

@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.text import slugify
@@ -253,4 +254,8 @@ def platform_bootstrap() -> BootstrapResult:
     brand_create(workspace=workspace, name="Kopi Nusantara", business_unit=unit, by=None)
     brand_create(workspace=workspace, name="Teh Segar", business_unit=unit, by=None)
     brand_create(workspace=workspace, name="Rival Coffee", business_unit=None, is_competitor=True, by=None)
+    if settings.CXM_DEMO:
+        from cxm.channels.services import demo_accounts_seed
+
+        demo_accounts_seed(workspace=workspace)
     return BootstrapResult(created=True, generated_password=generated)

@@ -1,0 +1,405 @@
+"""`/api/v1/mentions/`, `/api/v1/topics/`, saved searches, alerts and the dashboard data."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from cxm.api.permissions import IsWorkspaceMember
+from cxm.api.viewsets import WorkspaceRelatedField, WorkspaceScopedViewSet
+from cxm.tenancy.models import Brand
+from listening import selectors, services
+from listening.models import Alert, Mention, SavedSearch, Topic
+from listening.query import QuerySyntaxError
+
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        "q",
+        str,
+        description='Query: words, "phrases", prefix*, AND/OR/NOT, (), lang:id, '
+        "platform:mastodon, author:@x, sentiment:negative, country:ID, kind:comment, media:paid",
+    ),
+    *[
+        OpenApiParameter(name, str)
+        for name in ("platform", "language", "sentiment", "country", "media_type", "kind", "sort")
+    ],
+    *[OpenApiParameter(name, int) for name in ("topic", "brand", "business_unit", "customer")],
+    OpenApiParameter("since", OpenApiTypes.DATETIME),
+    OpenApiParameter("until", OpenApiTypes.DATETIME),
+    OpenApiParameter("answered", bool),
+    OpenApiParameter("cursor", str),
+]
+
+
+def mention_json(row: dict[str, Any], topic_names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "platform": row["platform"],
+        "external_id": row["external_id"],
+        "text": row["text"],
+        "language": row["language"] or None,
+        "sentiment": {"label": row["sentiment"], "score": row["sentiment_score"]},
+        "author": {
+            "handle": row["author_handle"],
+            "name": row["author_name"],
+            "customer_id": row["customer_id"],
+        },
+        "created_at": row["created_at"].isoformat().replace("+00:00", "Z"),
+        "topics": [{"id": t, "name": topic_names.get(t, "")} for t in row["topic_ids"]],
+        "answered": row["answered"],
+        "needs_answer": row["needs_answer"],
+        "media_type": row["media_type"],
+        "kind": row["kind"],
+        "url": row["url"],
+        "country": row["country"] or None,
+        "brand": row["brand_id"],
+        "engagement": row["engagement"],
+        "tags": row["tags"],
+        "thread_id": row["thread_id"],
+        "in_reply_to": row["in_reply_to"],
+    }
+
+
+def _filters(request) -> selectors.ExplorerFilters:
+    """Explorer filters from the query string; bad ones become field errors."""
+    try:
+        filters = selectors.ExplorerFilters.from_params(request.query_params)
+    except ValueError as exc:
+        name, _, message = str(exc).partition(": ")
+        raise serializers.ValidationError({name: [message]}) from exc
+    error = selectors.query_error(filters.q) if filters.q else None
+    if error is not None:
+        raise serializers.ValidationError({"q": [f"{error} (at character {error.position + 1})"]})
+    return filters
+
+
+class IngestRequestSerializer(serializers.Serializer):
+    items = serializers.ListField(child=serializers.DictField(), max_length=1000)
+
+
+class IngestResponseSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())
+
+
+class MentionViewSet(viewsets.ViewSet):
+    """Search and ingest mentions. The Explorer shows exactly what `GET` answers."""
+
+    permission_classes = [IsWorkspaceMember]
+    read_permission = "listening.view"
+    write_permission = "listening.manage"
+    queryset = Mention.objects.none()  # only so the schema knows ids are integers
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses=inline_serializer(
+            "MentionPage",
+            {
+                "results": serializers.ListField(child=serializers.DictField()),
+                "next": serializers.CharField(allow_null=True),
+                "facets": serializers.DictField(),
+                "facets_sampled": serializers.BooleanField(),
+            },
+        ),
+    )
+    def list(self, request):
+        filters = _filters(request)
+        try:
+            page = selectors.mentions_search(
+                workspace=request.workspace,
+                filters=filters,
+                cursor=request.query_params.get("cursor"),
+                limit=min(int(request.query_params.get("page_size") or 25), 200),
+            )
+        except QuerySyntaxError as exc:
+            raise serializers.ValidationError({"q": [f"{exc} (at character {exc.position + 1})"]}) from exc
+        except ValueError as exc:
+            raise serializers.ValidationError({"cursor": [str(exc)]}) from exc
+        names = selectors.topic_names(workspace=request.workspace)
+        next_url = None
+        if page.next_cursor:
+            params = request.query_params.copy()
+            params["cursor"] = page.next_cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        return Response(
+            {
+                "results": [mention_json(row, names) for row in page.results],
+                "next": next_url,
+                "facets": page.facets,
+                "facets_sampled": page.facets_sampled,
+            }
+        )
+
+    @extend_schema(request=IngestRequestSerializer, responses={200: IngestResponseSerializer})
+    def create(self, request):
+        """Ingest a batch of up to 1,000 items; each bad item is reported by index, the rest kept."""
+        items = request.data.get("items") if isinstance(request.data, dict) else None
+        try:
+            result = services.mentions_ingest_payload(workspace_id=request.workspace.pk, items=items)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return Response(
+            {"accepted": result.accepted, "duplicates": result.duplicates, "errors": result.errors},
+            status=status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        responses=inline_serializer(
+            "MentionDetail",
+            {
+                "mention": serializers.DictField(),
+                "thread": serializers.ListField(child=serializers.DictField()),
+                "author_history": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
+    def retrieve(self, request, pk=None):
+        try:
+            mention = selectors.mention_get(workspace=request.workspace, mention_id=int(pk))
+        except ValueError:
+            mention = None
+        if mention is None:
+            raise NotFound()
+        names = selectors.topic_names(workspace=request.workspace)
+
+        def as_json(m):
+            return mention_json(m.__dict__, names)
+
+        return Response(
+            {
+                "mention": as_json(mention),
+                "thread": [
+                    as_json(m) for m in selectors.mention_thread(workspace=request.workspace, mention=mention)
+                ],
+                "author_history": [
+                    as_json(m)
+                    for m in selectors.author_history(
+                        workspace=request.workspace, customer_id=mention.customer_id, exclude=mention.pk
+                    )
+                ],
+            }
+        )
+
+    @extend_schema(parameters=FILTER_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.STR})
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """The whole result set as CSV, streamed page by page: any size, constant memory."""
+        filters = _filters(request)
+        workspace = request.workspace
+        names = selectors.topic_names(workspace=workspace)
+        return StreamingHttpResponse(
+            export_rows(workspace, filters, names),
+            content_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="mentions.csv"'},
+        )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+EXPORT_COLUMNS = [
+    "id",
+    "created_at",
+    "platform",
+    "external_id",
+    "author_handle",
+    "author_name",
+    "language",
+    "sentiment",
+    "sentiment_score",
+    "media_type",
+    "kind",
+    "country",
+    "answered",
+    "topics",
+    "url",
+    "text",
+]
+
+
+def export_rows(workspace, filters, names):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(EXPORT_COLUMNS)
+    cursor = None
+    while True:
+        page = selectors.mentions_search(
+            workspace=workspace, filters=filters, cursor=cursor, limit=2000, facets=False
+        )
+        for row in page.results:
+            yield writer.writerow(
+                [
+                    row["id"],
+                    row["created_at"].isoformat(),
+                    row["platform"],
+                    row["external_id"],
+                    row["author_handle"],
+                    row["author_name"],
+                    row["language"],
+                    row["sentiment"],
+                    row["sentiment_score"],
+                    row["media_type"],
+                    row["kind"],
+                    row["country"],
+                    row["answered"],
+                    "|".join(names.get(t, str(t)) for t in row["topic_ids"]),
+                    row["url"],
+                    row["text"],
+                ]
+            )
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    brand = WorkspaceRelatedField(model=Brand, allow_null=True, required=False)
+
+    class Meta:
+        model = Topic
+        fields = [
+            "id",
+            "name",
+            "query",
+            "brand",
+            "created_at",
+            "backfill_status",
+            "backfill_scanned",
+            "backfill_total",
+            "backfill_matched",
+            "alert_volume_factor",
+            "alert_negative_factor",
+            "alert_min_volume",
+            "alert_email",
+            "alert_webhook_url",
+        ]
+        read_only_fields = [
+            "created_at",
+            "backfill_status",
+            "backfill_scanned",
+            "backfill_total",
+            "backfill_matched",
+        ]
+
+
+class TopicViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    WorkspaceScopedViewSet,
+):
+    """Saved listening queries. Creating one back-fills it over history (progress in backfill_*)."""
+
+    serializer_class = TopicSerializer
+    queryset = Topic.objects.all()
+    read_permission = "listening.view"
+    write_permission = "listening.manage"
+
+    def scoped_queryset(self, workspace):
+        return selectors.topics(workspace=workspace)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        keys = {"name", "query", "brand"}
+        topic = services.topic_create(
+            workspace=self.request.workspace,
+            by=self.request.user,
+            request=self.request,
+            **{k: v for k, v in data.items() if k in keys},
+        )
+        extra = {k: v for k, v in data.items() if k not in keys}
+        serializer.instance = (
+            services.topic_update(topic=topic, by=self.request.user, **extra) if extra else topic
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.topic_update(
+            topic=serializer.instance, by=self.request.user, request=self.request, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.topic_delete(topic=instance, by=self.request.user, request=self.request)
+
+
+class SavedSearchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SavedSearch
+        fields = ["id", "name", "params", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class SavedSearchViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    WorkspaceScopedViewSet,
+):
+    """The signed-in user's saved Explorer searches."""
+
+    serializer_class = SavedSearchSerializer
+    queryset = SavedSearch.objects.all()
+    read_permission = "listening.view"
+    write_permission = "listening.view"
+
+    def scoped_queryset(self, workspace):
+        return selectors.saved_searches(workspace=workspace, user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.saved_search_create(
+            workspace=self.request.workspace, user=self.request.user, **serializer.validated_data
+        )
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    topic_name = serializers.CharField(source="topic.name", read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "topic",
+            "topic_name",
+            "kind",
+            "day",
+            "observed",
+            "baseline",
+            "created_at",
+            "acknowledged_at",
+        ]
+
+
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
+    serializer_class = AlertSerializer
+    queryset = Alert.objects.all()
+    read_permission = "listening.view"
+
+    def scoped_queryset(self, workspace):
+        return selectors.alerts(workspace=workspace)
+
+
+class DashboardView(viewsets.ViewSet):
+    permission_classes = [IsWorkspaceMember]
+    read_permission = "listening.view"
+
+    @extend_schema(
+        parameters=[*FILTER_PARAMETERS, OpenApiParameter("days", int)],
+        responses=inline_serializer("ListeningDashboard", {"volume": serializers.ListField()}),
+    )
+    def list(self, request):
+        filters = _filters(request)
+        days = max(1, min(int(request.query_params.get("days") or 30), 366))
+        return Response(selectors.dashboard(workspace=request.workspace, filters=filters, days=days))

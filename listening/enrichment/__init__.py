@@ -1,0 +1,19 @@
+"""Offline enrichment applied to mentions at ingest: language, sentiment and dictionary tags.
+
+Everything here runs from what ships with the code (py3langid's model and the lexicons in
+`lexicons/`); nothing is downloaded at run time.
+"""
+
+from listening.enrichment.language import detect_language, detect_languages, strip_markup
+from listening.enrichment.sentiment import LEXICON_LANGUAGES, score_many, score_sentiment
+from listening.enrichment.tags import DictionaryTagger
+
+__all__ = [
+    "LEXICON_LANGUAGES",
+    "DictionaryTagger",
+    "detect_language",
+    "detect_languages",
+    "score_many",
+    "score_sentiment",
+    "strip_markup",
+]

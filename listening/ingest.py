@@ -1,0 +1,667 @@
+"""The ingest pipeline: validate, enrich, match topics, de-duplicate and store a batch in one step.
+
+Every item of a batch is normalised into a `RawMention`, enriched (language, sentiment, tags,
+media type, customer profile), matched against the workspace's topics, and written with the
+roll-ups in one transaction. The (workspace, platform, external id) key table makes a redelivered
+or replayed batch a no-op: its items come back as duplicates and nothing changes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from cxm.channels.connectors.base import Item, ItemKind
+from cxm.channels.sinks import InboundContext
+from cxm.customers.services import AuthorKey, identities_resolve
+from listening import enrichment
+from listening.models import DictionaryEntry, MediaType, Topic
+from listening.partitions import ensure_partitions
+from listening.query import QuerySyntaxError, matcher, parse, tokenize_text
+
+MAX_BATCH = 1000
+NEEDS_ANSWER_KINDS = {ItemKind.COMMENT, ItemKind.DM, ItemKind.EMAIL, ItemKind.REVIEW}
+CACHE_SECONDS = 15
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "will",
+        "with",
+        "you",
+        "your",
+        "yang",
+        "dan",
+        "di",
+        "ke",
+        "dari",
+        "ini",
+        "itu",
+        "untuk",
+        "dengan",
+        "tidak",
+        "ada",
+        "saya",
+        "aku",
+        "kamu",
+        "anda",
+        "juga",
+        "sudah",
+        "akan",
+        "bisa",
+        "atau",
+        "pada",
+        "karena",
+        "jadi",
+        "kalau",
+        "sama",
+        "lagi",
+        "banget",
+        "nya",
+        "dong",
+        "sih",
+        "deh",
+        "kok",
+        "yg",
+        "gak",
+        "ga",
+        "nggak",
+        "el",
+        "la",
+        "los",
+        "las",
+        "de",
+        "del",
+        "que",
+        "en",
+        "es",
+        "un",
+        "una",
+        "y",
+        "por",
+        "con",
+        "para",
+        "lo",
+        "se",
+        "le",
+        "les",
+        "des",
+        "du",
+        "et",
+        "est",
+        "une",
+        "dans",
+        "pas",
+    ]
+)
+
+
+@dataclass
+class RawMention:
+    platform: str
+    external_id: str
+    text: str
+    created_at: datetime
+    author_platform_id: str
+    author_handle: str
+    author_name: str = ""
+    kind: str = ItemKind.POST
+    url: str = ""
+    in_reply_to: str | None = None
+    thread_id: str | None = None
+    language: str | None = None
+    country: str = ""
+    brand_id: int | None = None
+    business_unit_id: int | None = None
+    account_id: int | None = None
+    engagement: int = 0
+    media_type: str | None = None  # decided by the pipeline unless the source knows (ads: paid)
+    source: str = "api"
+    raw: dict[str, Any] | None = None
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    mention_ids: list[int] = field(default_factory=list)
+
+
+# --- turning inputs into RawMentions ---------------------------------------------------------------
+
+
+def raw_from_item(item: Item, context: InboundContext) -> RawMention:
+    raw = item.raw or {}
+    return RawMention(
+        platform=item.platform,
+        external_id=item.external_id,
+        text=item.text,
+        created_at=item.created_at,
+        author_platform_id=item.author.platform_id,
+        author_handle=item.author.handle,
+        author_name=item.author.name,
+        kind=item.kind,
+        url=item.url,
+        in_reply_to=item.in_reply_to,
+        thread_id=item.thread_id,
+        language=item.language_hint,
+        country=str(raw.get("country") or context.country or "")[:2].upper(),
+        brand_id=context.brand_id,
+        business_unit_id=context.business_unit_id,
+        account_id=context.account_id,
+        engagement=int(raw.get("engagement") or 0),
+        media_type=raw.get("media_type"),
+        source=context.source,
+        raw=raw if isinstance(raw, dict) else None,
+    )
+
+
+def raw_from_payload(payload: Any, *, brand_ids: set[int]) -> RawMention:
+    """One item of `POST /api/v1/mentions/`; a ValidationError names the field at fault."""
+    if not isinstance(payload, dict):
+        raise ValidationError({"item": "Each item must be an object."})
+    errors: dict[str, str] = {}
+    platform = payload.get("platform")
+    if not isinstance(platform, str) or not platform.strip():
+        errors["platform"] = "Required."
+    external_id = payload.get("external_id")
+    if external_id is None or str(external_id).strip() == "":
+        errors["external_id"] = "Required."
+    elif len(str(external_id)) > 255:
+        errors["external_id"] = "At most 255 characters."
+    text = payload.get("text")
+    if not isinstance(text, str) or not text.strip():
+        errors["text"] = "Required, a non-empty string."
+    created_raw = payload.get("created_at")
+    created_at = parse_datetime(created_raw) if isinstance(created_raw, str) else None
+    if created_at is None:
+        errors["created_at"] = "Required, an ISO 8601 date-time such as 2026-11-20T10:00:00Z."
+    elif timezone.is_naive(created_at):
+        errors["created_at"] = "Give a time zone, e.g. Z or +07:00."
+    author = payload.get("author")
+    if not isinstance(author, dict) or not str(author.get("handle") or "").strip():
+        errors["author.handle"] = "Required: author must be an object with a handle."
+        author = author if isinstance(author, dict) else {}
+    kind = payload.get("kind") or ItemKind.POST
+    if kind not in ItemKind.ALL:
+        errors["kind"] = f"One of: {', '.join(ItemKind.ALL)}."
+    language = payload.get("language")
+    if language is not None and (not isinstance(language, str) or not 2 <= len(language) <= 8):
+        errors["language"] = "An ISO 639-1 code such as en or id, or null."
+    country = payload.get("country")
+    if country is not None and (not isinstance(country, str) or len(country) != 2):
+        errors["country"] = "A two-letter ISO 3166 code such as ID, or null."
+    brand = payload.get("brand")
+    if brand is not None and brand not in brand_ids:
+        errors["brand"] = "No such brand in this workspace."
+    media_type = payload.get("media_type")
+    if media_type is not None and media_type not in MediaType.values:
+        errors["media_type"] = "One of owned, earned, paid, or null."
+    if errors:
+        raise ValidationError(errors)
+    handle = str(author["handle"]).strip()
+    return RawMention(
+        platform=platform.strip().lower(),
+        external_id=str(external_id).strip(),
+        text=text,
+        created_at=created_at,
+        author_platform_id=str(author.get("id") or handle),
+        author_handle=handle,
+        author_name=str(author.get("name") or ""),
+        kind=kind,
+        url=str(payload.get("url") or "")[:1000],
+        in_reply_to=(str(payload["in_reply_to"]) if payload.get("in_reply_to") else None),
+        thread_id=(str(payload["thread_id"]) if payload.get("thread_id") else None),
+        language=language.lower() if language else None,
+        country=(country or "").upper(),
+        brand_id=brand,
+        engagement=int(payload.get("engagement") or 0),
+        media_type=media_type,
+        source="api",
+        raw=payload.get("raw") if isinstance(payload.get("raw"), dict) else None,
+    )
+
+
+# --- per-workspace context, cached briefly ---------------------------------------------------------
+
+
+@dataclass
+class WorkspaceContext:
+    loaded_at: float
+    topics: list[tuple[int, Any]]  # (topic id, predicate)
+    tagger: Any
+    own_handles: frozenset[str]
+    brand_by_name: dict[str, int]
+    brand_units: dict[int, int | None]
+    brand_ids: set[int]
+
+
+_contexts: dict[int, WorkspaceContext] = {}
+
+
+def workspace_context(workspace_id: int) -> WorkspaceContext:
+    cached = _contexts.get(workspace_id)
+    if cached is not None and time.monotonic() - cached.loaded_at < CACHE_SECONDS:
+        return cached
+    from cxm.channels.selectors import account_handles
+    from cxm.tenancy.models import Brand
+
+    topics = []
+    for topic_id, query in Topic.objects.filter(workspace_id=workspace_id).values_list("pk", "query"):
+        try:
+            topics.append((topic_id, matcher(parse(query))))
+        except QuerySyntaxError:
+            continue  # saved queries are validated on save; an old bad one must not stop ingest
+    brands = list(
+        Brand.objects.filter(workspace_id=workspace_id).values_list("pk", "name", "business_unit_id")
+    )
+    entries = [("brand", name, [name]) for _, name, _ in brands]
+    entries += [
+        (entry.tag_type, entry.tag, entry.terms)
+        for entry in DictionaryEntry.objects.filter(workspace_id=workspace_id)
+    ]
+    context = WorkspaceContext(
+        loaded_at=time.monotonic(),
+        topics=topics,
+        tagger=enrichment.DictionaryTagger(entries),
+        own_handles=frozenset(handle.lower() for handle in account_handles(workspace_id=workspace_id)),
+        brand_by_name={name.lower(): pk for pk, name, _ in brands},
+        brand_units={pk: unit for pk, _, unit in brands},
+        brand_ids={pk for pk, _, _ in brands},
+    )
+    _contexts[workspace_id] = context
+    return context
+
+
+def forget_workspace_context(workspace_id: int | None = None) -> None:
+    if workspace_id is None:
+        _contexts.clear()
+    else:
+        _contexts.pop(workspace_id, None)
+
+
+# --- the pipeline -----------------------------------------------------------------------------------
+
+COPY_COLUMNS = (
+    "id",
+    "workspace_id",
+    "created_at",
+    "platform",
+    "external_id",
+    "account_id",
+    "brand_id",
+    "business_unit_id",
+    "kind",
+    "media_type",
+    "author_identity_id",
+    "customer_id",
+    "author_handle",
+    "author_name",
+    "text",
+    "url",
+    "in_reply_to",
+    "thread_id",
+    "language",
+    "language_confidence",
+    "sentiment",
+    "sentiment_score",
+    "country",
+    "topic_ids",
+    "tags",
+    "engagement",
+    "needs_answer",
+    "answered",
+    "ingested_at",
+    "source",
+    "raw",
+)
+
+
+def mentions_ingest(
+    *, workspace_id: int, raws: Sequence[RawMention], indexes: Sequence[int] | None = None
+) -> IngestResult:
+    """Store a batch; `indexes` maps each raw back to its position in the caller's batch."""
+    result = IngestResult()
+    indexes = list(indexes) if indexes is not None else list(range(len(raws)))
+    seen: set[tuple[str, str]] = set()
+    batch: list[tuple[int, RawMention]] = []
+    for index, raw in zip(indexes, raws, strict=True):
+        key = (raw.platform, raw.external_id)
+        if key in seen:
+            result.duplicates += 1
+            continue
+        seen.add(key)
+        batch.append((index, raw))
+    if not batch:
+        return result
+
+    context = workspace_context(workspace_id)
+    rows = _enrich(workspace_id, [raw for _, raw in batch], context)
+    with transaction.atomic():
+        ensure_partitions({row["created_at"] for row in rows})
+        new_rows = _claim_keys(workspace_id, rows)
+        if new_rows:
+            _copy(new_rows)
+            _roll_up(workspace_id, new_rows)
+    result.accepted = len(new_rows)
+    result.duplicates += len(rows) - len(new_rows)
+    result.mention_ids = [row["id"] for row in new_rows]
+    return result
+
+
+def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext) -> list[dict[str, Any]]:
+    texts = [raw.text for raw in raws]
+    needs_language = [i for i, raw in enumerate(raws) if not raw.language]
+    detected = enrichment.detect_languages([texts[i] for i in needs_language]) if needs_language else []
+    languages: list[tuple[str, float]] = [
+        ((raw.language or ""), 1.0 if raw.language else 0.0) for raw in raws
+    ]
+    for i, (code, confidence) in zip(needs_language, detected, strict=True):
+        languages[i] = (code or "", confidence)
+    sentiments = enrichment.score_many(texts, [code or None for code, _ in languages])
+    identities = identities_resolve(
+        workspace_id=workspace_id,
+        authors=[
+            AuthorKey(raw.platform, raw.author_platform_id, raw.author_handle, raw.author_name)
+            for raw in raws
+        ],
+    )
+    now = timezone.now()
+    rows = []
+    for raw, (language, confidence), (label, score) in zip(raws, languages, sentiments, strict=True):
+        tokens = tokenize_text(raw.text)
+        tags = context.tagger.tags(raw.text)
+        handle = raw.author_handle.lower()
+        media_type = raw.media_type or (
+            MediaType.OWNED if handle in context.own_handles else MediaType.EARNED
+        )
+        brand_id = raw.brand_id
+        if brand_id is None:
+            named = {context.brand_by_name.get(tag.lower()) for kind, tag in tags if kind == "brand"} - {None}
+            if len(named) == 1:
+                brand_id = named.pop()
+        document = {
+            "text": raw.text,
+            "tokens": tokens,
+            "language": language,
+            "platform": raw.platform,
+            "author_handle": raw.author_handle,
+            "sentiment": label,
+            "country": raw.country,
+            "kind": raw.kind,
+            "media_type": media_type,
+        }
+        topic_ids = [topic_id for topic_id, predicate in context.topics if predicate(document)]
+        mentions_us = (
+            any(f"@{own.lstrip('@')}" in raw.text.lower() for own in context.own_handles)
+            if (raw.kind == ItemKind.POST and context.own_handles)
+            else False
+        )
+        identity = identities.get((raw.platform, raw.author_platform_id))
+        rows.append(
+            {
+                "workspace_id": workspace_id,
+                "created_at": raw.created_at,
+                "platform": raw.platform,
+                "external_id": raw.external_id,
+                "account_id": raw.account_id,
+                "brand_id": brand_id,
+                "business_unit_id": raw.business_unit_id
+                or (context.brand_units.get(brand_id) if brand_id else None),
+                "kind": raw.kind,
+                "media_type": media_type,
+                "author_identity_id": identity.identity_id if identity else None,
+                "customer_id": identity.profile_id if identity else None,
+                "author_handle": raw.author_handle[:255],
+                "author_name": raw.author_name[:255],
+                "text": raw.text,
+                "url": raw.url[:1000],
+                "in_reply_to": raw.in_reply_to,
+                "thread_id": raw.thread_id or raw.external_id,
+                "language": language[:8],
+                "language_confidence": round(confidence, 4),
+                "sentiment": label,
+                "sentiment_score": round(score, 4),
+                "country": raw.country[:2],
+                "topic_ids": topic_ids,
+                "tags": [f"{kind}:{tag}" for kind, tag in tags],
+                "engagement": raw.engagement,
+                "needs_answer": media_type != MediaType.OWNED
+                and (raw.kind in NEEDS_ANSWER_KINDS or mentions_us),
+                "answered": False,
+                "ingested_at": now,
+                "source": raw.source,
+                "raw": raw.raw,
+                "_terms": {
+                    token
+                    for token in tokens
+                    if len(token) >= 3 and token not in STOPWORDS and not token.isdigit()
+                },
+            }
+        )
+    return rows
+
+
+def _claim_keys(workspace_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert the keys; only rows whose key was new are stored. Concurrent batches with the same
+    key wait for each other on the unique index, so exactly one of them stores the mention."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('listening_mention_id_seq') FROM generate_series(1, %s)", [len(rows)])
+        for row, (mention_id,) in zip(rows, cursor.fetchall(), strict=True):
+            row["id"] = mention_id
+        cursor.execute(
+            """
+            INSERT INTO listening_mention_key (workspace_id, platform, external_id, mention_id, created_at)
+            SELECT %s, p, e, i, c FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::timestamptz[])
+                AS t(p, e, i, c)
+            ON CONFLICT DO NOTHING
+            RETURNING mention_id
+            """,
+            [
+                workspace_id,
+                [r["platform"] for r in rows],
+                [r["external_id"] for r in rows],
+                [r["id"] for r in rows],
+                [r["created_at"] for r in rows],
+            ],
+        )
+        claimed = {row[0] for row in cursor.fetchall()}
+    return [row for row in rows if row["id"] in claimed]
+
+
+def _copy(rows: list[dict[str, Any]]) -> None:
+    from psycopg.types.json import Jsonb
+
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        with cursor.copy(f"COPY listening_mention ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        Jsonb(row["raw"]) if column == "raw" and row["raw"] is not None else row[column]
+                        for column in COPY_COLUMNS
+                    ]
+                )
+
+
+def _roll_up(workspace_id: int, rows: list[dict[str, Any]]) -> None:
+    """Fold the batch into the daily roll-ups with one upsert per table."""
+    daily: Counter = Counter()
+    needs: Counter = Counter()
+    answered: Counter = Counter()
+    sentiment_sum: Counter = Counter()
+    authors: Counter = Counter()
+    author_pos: Counter = Counter()
+    author_neg: Counter = Counter()
+    author_customer: dict = {}
+    terms: Counter = Counter()
+    tags: Counter = Counter()
+    tags_neg: Counter = Counter()
+    for row in rows:
+        day = row["created_at"].astimezone(UTC).date()
+        base = (
+            row["brand_id"] or 0,
+            row["platform"],
+            row["language"],
+            row["sentiment"],
+            row["media_type"],
+            row["country"],
+        )
+        for topic_id in [0, *row["topic_ids"]]:
+            key = (day, topic_id, *base)
+            daily[key] += 1
+            needs[key] += row["needs_answer"]
+            sentiment_sum[key] += row["sentiment_score"]
+        author_key = (day, row["platform"], row["author_handle"])
+        authors[author_key] += 1
+        author_pos[author_key] += row["sentiment"] == "positive"
+        author_neg[author_key] += row["sentiment"] == "negative"
+        author_customer[author_key] = row["customer_id"]
+        for term in row["_terms"]:
+            terms[(day, term[:100])] += 1
+        for tag in row["tags"]:
+            tags[(day, tag)] += 1
+            tags_neg[(day, tag)] += row["sentiment"] == "negative"
+    # Top terms keep the batch's heavy hitters only: the long tail of one-off words would make
+    # the roll-up as big as the mentions themselves.
+    top_terms = dict(terms.most_common(200))
+    with connection.cursor() as cursor:
+        keys = list(daily)
+        cursor.execute(
+            """
+            INSERT INTO listening_mention_daily AS d (workspace_id, day, topic_id, brand_id, platform, language,
+                sentiment, media_type, country, mentions, needs_answer, answered, sentiment_sum)
+            SELECT %s, * FROM unnest(%s::date[], %s::int[], %s::bigint[], %s::text[], %s::text[], %s::text[],
+                %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::float8[])
+            ON CONFLICT (workspace_id, day, topic_id, brand_id, platform, language, sentiment, media_type, country)
+            DO UPDATE SET mentions = d.mentions + EXCLUDED.mentions,
+                needs_answer = d.needs_answer + EXCLUDED.needs_answer,
+                answered = d.answered + EXCLUDED.answered, sentiment_sum = d.sentiment_sum + EXCLUDED.sentiment_sum
+            """,
+            [
+                workspace_id,
+                *[[key[i] for key in keys] for i in range(8)],
+                [daily[k] for k in keys],
+                [needs[k] for k in keys],
+                [answered[k] for k in keys],
+                [sentiment_sum[k] for k in keys],
+            ],
+        )
+        akeys = list(authors)
+        cursor.execute(
+            """
+            INSERT INTO listening_author_daily AS a (workspace_id, day, platform, author_handle, customer_id,
+                mentions, positive, negative)
+            SELECT %s, * FROM unnest(%s::date[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[],
+                %s::bigint[])
+            ON CONFLICT (workspace_id, day, platform, author_handle) DO UPDATE SET
+                mentions = a.mentions + EXCLUDED.mentions, positive = a.positive + EXCLUDED.positive,
+                negative = a.negative + EXCLUDED.negative, customer_id = EXCLUDED.customer_id
+            """,
+            [
+                workspace_id,
+                [k[0] for k in akeys],
+                [k[1] for k in akeys],
+                [k[2] for k in akeys],
+                [author_customer[k] for k in akeys],
+                [authors[k] for k in akeys],
+                [author_pos[k] for k in akeys],
+                [author_neg[k] for k in akeys],
+            ],
+        )
+        if top_terms:
+            tkeys = list(top_terms)
+            cursor.execute(
+                """
+                INSERT INTO listening_term_daily AS t (workspace_id, day, term, mentions)
+                SELECT %s, * FROM unnest(%s::date[], %s::text[], %s::bigint[])
+                ON CONFLICT (workspace_id, day, term) DO UPDATE SET mentions = t.mentions + EXCLUDED.mentions
+                """,
+                [workspace_id, [k[0] for k in tkeys], [k[1] for k in tkeys], [top_terms[k] for k in tkeys]],
+            )
+        if tags:
+            gkeys = list(tags)
+            cursor.execute(
+                """
+                INSERT INTO listening_tag_daily AS g (workspace_id, day, tag, mentions, negative)
+                SELECT %s, * FROM unnest(%s::date[], %s::text[], %s::bigint[], %s::bigint[])
+                ON CONFLICT (workspace_id, day, tag) DO UPDATE SET mentions = g.mentions + EXCLUDED.mentions,
+                    negative = g.negative + EXCLUDED.negative
+                """,
+                [
+                    workspace_id,
+                    [k[0] for k in gkeys],
+                    [k[1] for k in gkeys],
+                    [tags[k] for k in gkeys],
+                    [tags_neg[k] for k in gkeys],
+                ],
+            )
+
+
+def mentions_ingest_payload(*, workspace_id: int, items: Any) -> IngestResult:
+    """`POST /api/v1/mentions/`: bad items are reported by index, the rest stored."""
+    if not isinstance(items, list):
+        raise ValidationError({"items": 'Send {"items": [...]}, a list of at most 1,000 items.'})
+    if len(items) > MAX_BATCH:
+        raise ValidationError({"items": f"At most {MAX_BATCH} items per batch; split the batch."})
+    brand_ids = workspace_context(workspace_id).brand_ids
+    errors: list[dict[str, Any]] = []
+    raws: list[RawMention] = []
+    indexes: list[int] = []
+    for index, payload in enumerate(items):
+        try:
+            raws.append(raw_from_payload(payload, brand_ids=brand_ids))
+            indexes.append(index)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.append({"index": index, "field": name, "message": " ".join(messages)})
+    result = mentions_ingest(workspace_id=workspace_id, raws=raws, indexes=indexes)
+    result.errors = errors
+    return result
+
+
+def listening_sink(context: InboundContext, items: Sequence[Item]) -> None:
+    """Connector and webhook items become mentions (registered in ListeningConfig.ready)."""
+    raws = [raw_from_item(item, context) for item in items]
+    mentions_ingest(workspace_id=context.workspace_id, raws=raws)

@@ -1,0 +1,468 @@
+"""Reads for the Explorer, mention detail and dashboards. Every query starts from a workspace."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from listening.models import Alert, Mention, SavedSearch, Topic
+from listening.query import QuerySyntaxError, parse, to_sql
+
+FACETS = ("language", "sentiment", "platform", "media_type", "country", "kind")
+ROLLUP_FACETS = ("language", "sentiment", "platform", "media_type", "country")
+# Beyond this many matches, facets over a text search are counted on the newest rows only.
+FACET_SAMPLE = 20_000
+PAGE_SIZE = 25
+SELECT_COLUMNS = (
+    "id, platform, external_id, text, language, sentiment, sentiment_score, author_handle, author_name, "
+    "customer_id, created_at, topic_ids, answered, needs_answer, media_type, kind, url, country, brand_id, "
+    "engagement, tags, thread_id, in_reply_to, account_id"
+)
+
+
+@dataclass
+class ExplorerFilters:
+    q: str = ""
+    topic: int | None = None
+    brand: int | None = None
+    business_unit: int | None = None
+    platform: str = ""
+    language: str = ""
+    sentiment: str = ""
+    country: str = ""
+    media_type: str = ""
+    kind: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    answered: bool | None = None
+    customer: int | None = None
+    sort: str = "recent"  # or "engagement"
+
+    @classmethod
+    def from_params(cls, params) -> ExplorerFilters:
+        """Read filters from query parameters; a bad value raises ValueError naming the parameter."""
+
+        def integer(name):
+            value = params.get(name)
+            if value in (None, ""):
+                return None
+            try:
+                return int(value)
+            except ValueError:
+                raise ValueError(f"{name}: expected a number") from None
+
+        def moment(name):
+            value = params.get(name)
+            if not value:
+                return None
+            parsed = parse_datetime(value)
+            if parsed is None:
+                try:
+                    parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
+                except ValueError:
+                    raise ValueError(f"{name}: expected a date or ISO 8601 date-time") from None
+            return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+
+        answered = params.get("answered")
+        if answered not in (None, "", "true", "false", "1", "0"):
+            raise ValueError("answered: expected true or false")
+        sort = params.get("sort") or "recent"
+        if sort not in ("recent", "engagement"):
+            raise ValueError("sort: expected recent or engagement")
+        return cls(
+            q=(params.get("q") or "").strip(),
+            topic=integer("topic"),
+            brand=integer("brand"),
+            business_unit=integer("business_unit"),
+            platform=params.get("platform") or "",
+            language=params.get("language") or "",
+            sentiment=params.get("sentiment") or "",
+            country=(params.get("country") or "").upper(),
+            media_type=params.get("media_type") or "",
+            kind=params.get("kind") or "",
+            since=moment("since"),
+            until=moment("until"),
+            answered=None if answered in (None, "") else answered in ("true", "1"),
+            customer=integer("customer"),
+            sort=sort,
+        )
+
+    def as_params(self) -> dict[str, str]:
+        params = {}
+        for name, value in self.__dict__.items():
+            if value in (None, "") or (name == "sort" and value == "recent"):
+                continue
+            params[name] = (
+                value.isoformat()
+                if isinstance(value, datetime)
+                else str(value).lower()
+                if isinstance(value, bool)
+                else str(value)
+            )
+        return params
+
+    @property
+    def rollup_compatible(self) -> bool:
+        """Facets can come from the daily roll-ups when no filter needs the mention rows."""
+        return not (
+            self.q
+            or self.business_unit
+            or self.kind
+            or self.answered is not None
+            or self.customer
+            or (self.since and self.since.time() != datetime.min.time())
+            or (self.until and self.until.time() != datetime.min.time())
+        )
+
+
+def _where(workspace_id: int, filters: ExplorerFilters) -> tuple[str, list[Any]]:
+    clauses, params = ["m.workspace_id = %s"], [workspace_id]
+    if filters.q:
+        sql, query_params = to_sql(parse(filters.q), alias="m")
+        clauses.append(f"({sql})")
+        params += query_params
+    for column in ("platform", "language", "sentiment", "country", "media_type", "kind"):
+        value = getattr(filters, column)
+        if value:
+            clauses.append(f"m.{column} = %s")
+            params.append(value)
+    for column, value in (
+        ("brand_id", filters.brand),
+        ("business_unit_id", filters.business_unit),
+        ("customer_id", filters.customer),
+    ):
+        if value is not None:
+            clauses.append(f"m.{column} = %s")
+            params.append(value)
+    if filters.topic is not None:
+        clauses.append("m.topic_ids @> ARRAY[%s]::int[]")
+        params.append(filters.topic)
+    if filters.since:
+        clauses.append("m.created_at >= %s")
+        params.append(filters.since)
+    if filters.until:
+        clauses.append("m.created_at < %s")
+        params.append(filters.until)
+    if filters.answered is not None:
+        clauses.append("m.needs_answer AND m.answered = %s")
+        params.append(filters.answered)
+    return " AND ".join(clauses), params
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != 2:
+            raise ValueError
+        return values
+    except (ValueError, json.JSONDecodeError):
+        raise ValueError("cursor: not a cursor this API gave out") from None
+
+
+@dataclass
+class ExplorerPage:
+    results: list[dict[str, Any]]
+    next_cursor: str | None
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    facets_sampled: bool = False
+
+
+def mentions_search(
+    *,
+    workspace,
+    filters: ExplorerFilters,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+    facets: bool = True,
+) -> ExplorerPage:
+    """One page of matching mentions, newest (or most engaging) first, by keyset; plus facet counts.
+
+    Raises QuerySyntaxError for a bad query and ValueError for a bad cursor.
+    """
+    workspace_id = workspace.pk if hasattr(workspace, "pk") else int(workspace)
+    where, params = _where(workspace_id, filters)
+    order_column = "m.engagement" if filters.sort == "engagement" else "m.created_at"
+    if cursor:
+        last_value, last_id = decode_cursor(cursor)
+        if filters.sort != "engagement":
+            last_value = parse_datetime(last_value)
+        where += f" AND ({order_column}, m.id) < (%s, %s)"
+        params += [last_value, last_id]
+    sql = (
+        f"SELECT {SELECT_COLUMNS} FROM listening_mention m WHERE {where} "
+        f"ORDER BY {order_column} DESC, m.id DESC LIMIT %s"
+    )
+    with connection.cursor() as db:
+        db.execute(sql, [*params, limit + 1])
+        columns = [col[0] for col in db.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in db.fetchall()]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            [last["engagement"] if filters.sort == "engagement" else last["created_at"], last["id"]]
+        )
+    page = ExplorerPage(results=rows, next_cursor=next_cursor)
+    if facets:
+        page.facets, page.facets_sampled = mention_facets(workspace_id=workspace_id, filters=filters)
+    return page
+
+
+def mention_facets(*, workspace_id: int, filters: ExplorerFilters) -> tuple[dict[str, list[dict]], bool]:
+    if filters.rollup_compatible:
+        return _facets_from_rollups(workspace_id, filters), False
+    where, params = _where(workspace_id, filters)
+    selects = ", ".join(f"{name}" for name in FACETS)
+    sql = (
+        f"WITH hits AS (SELECT {selects} FROM listening_mention m WHERE {where} "
+        f"ORDER BY m.created_at DESC LIMIT {FACET_SAMPLE + 1}) "
+        + " UNION ALL ".join(
+            f"SELECT '{name}', {name}::text, count(*) FROM hits GROUP BY {name}" for name in FACETS
+        )
+        + ", (SELECT count(*) FROM hits)"
+    )
+    # The final column repeats the sample size on every row; cheap, and avoids a second query.
+    sql = sql.replace(", (SELECT count(*) FROM hits)", "")
+    with connection.cursor() as db:
+        db.execute(sql, params)
+        rows = db.fetchall()
+        db.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM listening_mention m WHERE {where} "
+            f"LIMIT {FACET_SAMPLE + 1}) s",
+            params,
+        )
+        sampled = db.fetchone()[0] > FACET_SAMPLE
+    return _facet_dict(rows), sampled
+
+
+def _facets_from_rollups(workspace_id: int, filters: ExplorerFilters) -> dict[str, list[dict]]:
+    clauses, params = ["workspace_id = %s", "topic_id = %s"], [workspace_id, filters.topic or 0]
+    for column in ROLLUP_FACETS:
+        value = getattr(filters, column)
+        if value:
+            clauses.append(f"{column} = %s")
+            params.append(value)
+    if filters.brand is not None:
+        clauses.append("brand_id = %s")
+        params.append(filters.brand)
+    if filters.since:
+        clauses.append("day >= %s")
+        params.append(filters.since.date())
+    if filters.until:
+        clauses.append("day < %s")
+        params.append(filters.until.date())
+    where = " AND ".join(clauses)
+    sql = " UNION ALL ".join(
+        f"SELECT '{name}', {name}::text, sum(mentions) FROM listening_mention_daily WHERE {where} GROUP BY {name}"
+        for name in ROLLUP_FACETS
+    )
+    with connection.cursor() as db:
+        db.execute(sql, params * len(ROLLUP_FACETS))
+        return _facet_dict(db.fetchall())
+
+
+def _facet_dict(rows) -> dict[str, list[dict]]:
+    facets: dict[str, list[dict]] = {}
+    for name, value, count in rows:
+        facets.setdefault(name, []).append({"value": value, "count": int(count)})
+    for values in facets.values():
+        values.sort(key=lambda item: (-item["count"], item["value"] or ""))
+    return facets
+
+
+def mention_get(*, workspace, mention_id: int) -> Mention | None:
+    return Mention.objects.filter(workspace_id=workspace.pk, pk=mention_id).first()
+
+
+def mention_thread(*, workspace, mention: Mention, limit: int = 50) -> list[Mention]:
+    """The conversation around a mention: same thread, oldest first."""
+    if not mention.thread_id:
+        return [mention]
+    return list(
+        Mention.objects.filter(workspace_id=workspace.pk, thread_id=mention.thread_id).order_by(
+            "created_at", "id"
+        )[:limit]
+    )
+
+
+def author_history(
+    *, workspace, customer_id: int | None, exclude: int | None = None, limit: int = 20
+) -> list[Mention]:
+    if customer_id is None:
+        return []
+    history = Mention.objects.filter(workspace_id=workspace.pk, customer_id=customer_id).order_by(
+        "-created_at"
+    )
+    if exclude is not None:
+        history = history.exclude(pk=exclude)
+    return list(history[:limit])
+
+
+def topics(*, workspace):
+    return Topic.objects.for_workspace(workspace).order_by("name")
+
+
+def topic_get(*, workspace, topic_id: int) -> Topic | None:
+    return Topic.objects.for_workspace(workspace).filter(pk=topic_id).first()
+
+
+def topic_names(*, workspace) -> dict[int, str]:
+    return dict(Topic.objects.for_workspace(workspace).values_list("pk", "name"))
+
+
+def saved_searches(*, workspace, user):
+    return SavedSearch.objects.for_workspace(workspace).filter(user=user)
+
+
+def alerts(*, workspace, open_only: bool = False):
+    result = Alert.objects.for_workspace(workspace).select_related("topic")
+    if open_only:
+        result = result.filter(acknowledged_at__isnull=True)
+    return result
+
+
+def query_error(query: str) -> QuerySyntaxError | None:
+    try:
+        parse(query)
+    except QuerySyntaxError as exc:
+        return exc
+    return None
+
+
+# --- dashboards (roll-ups only) ----------------------------------------------------------------------
+
+
+def _rollup_where(workspace_id: int, filters: ExplorerFilters, *, days: int) -> tuple[str, list[Any]]:
+    since = filters.since.date() if filters.since else timezone.now().date() - timedelta(days=days - 1)
+    clauses, params = (
+        ["workspace_id = %s", "topic_id = %s", "day >= %s"],
+        [workspace_id, filters.topic or 0, since],
+    )
+    if filters.until:
+        clauses.append("day < %s")
+        params.append(filters.until.date())
+    for column in ROLLUP_FACETS:
+        value = getattr(filters, column)
+        if value:
+            clauses.append(f"{column} = %s")
+            params.append(value)
+    if filters.brand is not None:
+        clauses.append("brand_id = %s")
+        params.append(filters.brand)
+    return " AND ".join(clauses), params
+
+
+def dashboard(*, workspace, filters: ExplorerFilters, days: int = 30) -> dict[str, Any]:
+    """Everything the dashboard draws, from the daily roll-ups the ingest pipeline keeps."""
+    workspace_id = workspace.pk
+    where, params = _rollup_where(workspace_id, filters, days=days)
+    result: dict[str, Any] = {}
+    with connection.cursor() as db:
+        db.execute(
+            f"SELECT day, sentiment, sum(mentions) FROM listening_mention_daily WHERE {where} "
+            "GROUP BY day, sentiment ORDER BY day",
+            params,
+        )
+        series: dict[str, dict[str, int]] = {}
+        for day, sentiment, count in db.fetchall():
+            series.setdefault(day.isoformat(), {})[sentiment] = int(count)
+        result["volume"] = [
+            {
+                "day": day,
+                "total": sum(values.values()),
+                **{k: values.get(k, 0) for k in ("positive", "neutral", "negative")},
+            }
+            for day, values in sorted(series.items())
+        ]
+        db.execute(
+            f"SELECT brand_id, sum(mentions), sum(sentiment_sum) FROM listening_mention_daily WHERE {where} "
+            "GROUP BY brand_id ORDER BY 2 DESC",
+            params,
+        )
+        result["share_of_voice"] = [
+            {
+                "brand_id": brand or None,
+                "mentions": int(count),
+                "net_sentiment": float(total) / float(count) if count else 0,
+            }
+            for brand, count, total in db.fetchall()
+        ]
+        for dimension in ("media_type", "country", "platform", "language"):
+            db.execute(
+                f"SELECT {dimension}, sum(mentions) FROM listening_mention_daily WHERE {where} "
+                f"GROUP BY {dimension} ORDER BY 2 DESC LIMIT 12",
+                params,
+            )
+            result[dimension] = [{"value": value, "mentions": int(count)} for value, count in db.fetchall()]
+        db.execute(
+            f"SELECT sum(needs_answer), sum(answered) FROM listening_mention_daily WHERE {where}",
+            params,
+        )
+        needing, answered = db.fetchone()
+        result["response_coverage"] = {
+            "needs_answer": int(needing or 0),
+            "answered": int(answered or 0),
+            "share": (float(answered) / float(needing)) if needing else None,
+        }
+        since = params[2]
+        db.execute(
+            "SELECT author_handle, platform, max(customer_id), sum(mentions), sum(positive), sum(negative) "
+            "FROM listening_author_daily WHERE workspace_id = %s AND day >= %s "
+            "GROUP BY author_handle, platform ORDER BY 4 DESC LIMIT 10",
+            [workspace_id, since],
+        )
+        result["top_authors"] = [
+            {
+                "handle": h,
+                "platform": p,
+                "customer_id": c,
+                "mentions": int(n),
+                "positive": int(pos),
+                "negative": int(neg),
+            }
+            for h, p, c, n, pos, neg in db.fetchall()
+        ]
+        db.execute(
+            "SELECT term, sum(mentions) FROM listening_term_daily WHERE workspace_id = %s AND day >= %s "
+            "GROUP BY term ORDER BY 2 DESC LIMIT 20",
+            [workspace_id, since],
+        )
+        result["top_terms"] = [{"term": t, "mentions": int(n)} for t, n in db.fetchall()]
+        db.execute(
+            "SELECT tag, sum(mentions), sum(negative) FROM listening_tag_daily WHERE workspace_id = %s AND day >= %s "
+            "GROUP BY tag ORDER BY 2 DESC LIMIT 30",
+            [workspace_id, since],
+        )
+        tags = [{"tag": t, "mentions": int(n), "negative": int(neg)} for t, n, neg in db.fetchall()]
+        result["products"] = [
+            t | {"name": t["tag"].split(":", 1)[1]} for t in tags if t["tag"].startswith("product:")
+        ]
+        result["locations"] = [
+            t | {"name": t["tag"].split(":", 1)[1]} for t in tags if t["tag"].startswith("location:")
+        ]
+    return result
+
+
+def topic_daily_series(*, workspace_id: int, topic_id: int, since: date) -> list[tuple[date, int, int]]:
+    """(day, mentions, negative mentions) of a topic, for spike detection."""
+    with connection.cursor() as db:
+        db.execute(
+            "SELECT day, sum(mentions), sum(mentions) FILTER (WHERE sentiment = 'negative') "
+            "FROM listening_mention_daily WHERE workspace_id = %s AND topic_id = %s AND day >= %s "
+            "GROUP BY day ORDER BY day",
+            [workspace_id, topic_id, since],
+        )
+        return [(day, int(n), int(neg or 0)) for day, n, neg in db.fetchall()]
