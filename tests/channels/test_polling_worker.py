@@ -14,7 +14,10 @@ from listening.models import Mention
 @pytest.mark.worker
 def test_a_due_account_is_synced_by_the_worker_into_mentions(celery_worker_process, workspace_a):
     account = ChannelAccount.objects.create(
-        workspace=workspace_a, platform="demo", handle="demo-stream", options={"seed": 5, "rate_per_minute": 30},
+        workspace=workspace_a,
+        platform="demo",
+        handle="demo-stream",
+        options={"seed": 5, "rate_per_minute": 30},
         next_sync_at=timezone.now(),
     )
     poll_due.delay()  # through the broker, as beat sends it
