@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
+from cxm.web.errors import validation_message
 from listening import selectors, services
 from listening.api import export_rows
 from listening.models import MediaType, Sentiment
@@ -163,7 +164,7 @@ def saved_search_save(request):
             workspace=request.workspace, user=request.user, name=request.POST.get("name", ""), params=params
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        messages.error(request, validation_message(exc))
     else:
         messages.success(request, _("Search saved."))
     return redirect(f"{request.path.rsplit('/', 2)[0]}/?{_encode(params)}")
@@ -254,7 +255,7 @@ def topic_list(request):
                     request=request,
                 )
             except ValidationError as exc:
-                form.add_error(None, " ".join(m for ms in exc.message_dict.values() for m in ms))
+                form.add_error(None, validation_message(exc))
             else:
                 messages.success(request, _("Topic saved; matching it over past mentions now."))
                 return redirect("listening:topics")

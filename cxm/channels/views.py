@@ -19,12 +19,7 @@ from cxm.channels.connectors import REGISTRY
 from cxm.channels.models import AccountStatus, Platform
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.decorators import workspace_view
-
-
-def _error_text(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return " ".join(f"{name}: {' '.join(msgs)}" for name, msgs in error.message_dict.items())
-    return " ".join(error.messages)
+from cxm.web.errors import validation_message
 
 
 def _account_or_404(request, account_id: int):
@@ -152,7 +147,7 @@ def account_add(request):
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, validation_message(error))
         else:
             messages.success(request, _("Account connected: %(account)s") % {"account": account})
             if account.platform == Platform.WEBHOOK:
@@ -196,7 +191,7 @@ def account_edit(request, account_id: int):
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, validation_message(error))
         else:
             messages.success(request, _("Saved."))
             return redirect("channels:accounts")

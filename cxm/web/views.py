@@ -20,6 +20,7 @@ from cxm.tenancy import services as tenancy_services
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.middleware import SESSION_KEY
 from cxm.tenancy.models import Role, User
+from cxm.web.errors import validation_message
 
 
 class LoginView(auth_views.LoginView):
@@ -42,12 +43,6 @@ class LoginView(auth_views.LoginView):
             object_repr=(form.data.get("username") or "")[:150],
         )
         return super().form_invalid(form)
-
-
-def _error_text(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return " ".join(message for messages_ in error.message_dict.values() for message in messages_)
-    return " ".join(error.messages)
 
 
 @workspace_view("workspace.view")
@@ -110,7 +105,7 @@ def admin_members(request):
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, validation_message(error))
         else:
             messages.success(request, _("Member added."))
             return redirect("admin-members")
@@ -139,7 +134,7 @@ def admin_member_update(request, membership_id: int):
             membership=membership, role=request.POST.get("role", ""), by=request.user, request=request
         )
     except ValidationError as exc:
-        error = _error_text(exc)
+        error = validation_message(exc)
         membership.refresh_from_db()
     if request.htmx:
         return render(
@@ -161,7 +156,7 @@ def admin_member_remove(request, membership_id: int):
     try:
         tenancy_services.membership_remove(membership=membership, by=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, validation_message(exc))
     else:
         messages.success(request, _("Member removed."))
     return redirect("admin-members")
@@ -201,7 +196,7 @@ def admin_structure(request):
                         workspace=workspace, by=request.user, request=request, **form.cleaned_data
                     )
             except ValidationError as error:
-                form.add_error(None, _error_text(error))
+                form.add_error(None, validation_message(error))
             else:
                 messages.success(request, _("Saved."))
                 return redirect("admin-structure")
