@@ -163,8 +163,22 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # A built image runs collectstatic and serves hashed files (CXM_STATIC_MANIFEST=1); everywhere
 # else whitenoise serves straight from the source folders, so nothing has to be collected first.
 STATIC_MANIFEST = envbool("CXM_STATIC_MANIFEST")
+# Post media live under DATA_DIR/media, or in an S3-compatible bucket when one is named
+# (install the "s3" extra: pip install '.[s3]').
+MEDIA_S3_BUCKET = os.environ.get("CXM_MEDIA_S3_BUCKET", "")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("CXM_MEDIA_S3_ENDPOINT") or None,
+            "access_key": os.environ.get("CXM_MEDIA_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("CXM_MEDIA_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("CXM_MEDIA_S3_REGION") or None,
+        },
+    }
+    if MEDIA_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if STATIC_MANIFEST
@@ -223,6 +237,11 @@ CELERY_WORKER_HEARTBEAT_INTERVAL = 10
 CELERY_BEAT_SCHEDULE = {
     "channels-poll-due": {"task": "channels.poll_due", "schedule": envint("CXM_POLL_TICK_SECONDS", 10)},
     "listening-alerts": {"task": "listening.alerts_detect", "schedule": 300},
+    "publishing-dispatch": {
+        "task": "publishing.dispatch_due",
+        "schedule": envint("CXM_PUBLISH_TICK_SECONDS", 5),
+    },
+    "publishing-metrics": {"task": "publishing.metrics_pull", "schedule": 900},
 }
 EMAIL_BACKEND = os.environ.get("CXM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("CXM_EMAIL_HOST", "localhost")
@@ -231,6 +250,8 @@ EMAIL_HOST_USER = os.environ.get("CXM_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("CXM_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = envbool("CXM_EMAIL_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("CXM_EMAIL_FROM", "cxm@localhost")
+# Where people reach the site: links in alert emails and webhooks are built on it.
+CXM_BASE_URL = os.environ.get("CXM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Production (the Docker image) refuses to store secrets without keys from the environment.
 CXM_REQUIRE_SECRET_KEYS = envbool("CXM_REQUIRE_SECRET_KEYS")
 

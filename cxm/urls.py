@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("cxm.api.urls")),
     path("api/v1/", include("listening.api_urls")),
+    path("api/v1/", include("publishing.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
     path("admin/accounts/", include("cxm.channels.urls")),

@@ -81,8 +81,23 @@ def _alert(workspace):
     )
 
 
+def _post(workspace):
+    from publishing.services import post_create
+
+    return post_create(workspace=workspace, text=f"{MARKER} launch post", accounts=[_account(workspace)])
+
+
+def _pause(workspace):
+    from publishing.services import pause_activate
+
+    return pause_activate(workspace=workspace, reason=f"{MARKER} crisis")
+
+
 # route name -> factory of a workspace-B object for that route
 SAMPLES = {
+    "post": _post,
+    "publishing-pause": _pause,
+    "publishing-resume": _pause,
     "mention": _mention,
     "topic": _topic,
     "saved-search": _saved_search,
@@ -95,6 +110,8 @@ SAMPLES = {
     "audit-entry": _audit,
     "workspace": lambda workspace: workspace,
 }
+# routes whose list is not called `<key>-list`
+LIST_NAMES = {"publishing-pause": "publishing-pause", "publishing-resume": "publishing-pause"}
 # routes that hold no workspace data, with the reason
 NOT_TENANT_DATA = {
     "api-token": "exchanges credentials for a token",
@@ -162,7 +179,7 @@ def test_other_workspace_objects_answer_404_on_every_method(
 def test_other_workspace_objects_never_appear_in_lists(api, workspace_a, workspace_b, member, key):
     reader = api(member(workspace_a, Role.ADMIN))
     SAMPLES[key](workspace_b)
-    response = reader.get(reverse(f"{key}-list"))
+    response = reader.get(reverse(LIST_NAMES.get(key, f"{key}-list")))
     assert response.status_code == 200
     assert MARKER not in response.content.decode()
 

@@ -1,0 +1,206 @@
+"""Every non-trivial read in publishing: lists, the calendar, the review queue, held posts,
+pause state and what works."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from publishing.models import (
+    ApprovalRule,
+    Campaign,
+    Pause,
+    Post,
+    PostStatus,
+    PostTarget,
+    TargetStatus,
+)
+
+
+@dataclass(frozen=True)
+class PostFilters:
+    start: datetime | None = None
+    end: datetime | None = None
+    account: int | None = None
+    business_unit: int | None = None
+    brand: int | None = None
+    campaign: int | None = None
+    status: str = ""
+
+
+def posts_list(*, workspace, filters: PostFilters = PostFilters()) -> QuerySet[Post]:
+    posts = Post.objects.filter(workspace=workspace)
+    if filters.start:
+        posts = posts.filter(scheduled_at__gte=filters.start)
+    if filters.end:
+        posts = posts.filter(scheduled_at__lt=filters.end)
+    if filters.status:
+        posts = posts.filter(status=filters.status)
+    if filters.campaign:
+        posts = posts.filter(campaign_id=filters.campaign)
+    on_targets = {}
+    if filters.account:
+        on_targets["account_id"] = filters.account
+    if filters.business_unit:
+        on_targets["account__business_unit_id"] = filters.business_unit
+    if filters.brand:
+        on_targets["account__brand_id"] = filters.brand
+    if on_targets:
+        posts = posts.filter(
+            pk__in=PostTarget.objects.filter(workspace=workspace, **on_targets).values("post_id")
+        )
+    return posts.select_related("campaign", "created_by").prefetch_related(
+        Prefetch("targets", queryset=PostTarget.objects.select_related("account"))
+    )
+
+
+def post_get(*, workspace, post_id) -> Post | None:
+    return (
+        Post.objects.filter(workspace=workspace, pk=post_id)
+        .select_related("campaign", "created_by", "approved_by")
+        .prefetch_related(
+            Prefetch("targets", queryset=PostTarget.objects.select_related("account", "held_by_pause")),
+            "comments__author",
+            "media",
+        )
+        .first()
+    )
+
+
+def calendar_posts(
+    *, workspace, start: datetime, end: datetime, filters: PostFilters = PostFilters()
+) -> list[Post]:
+    filters = PostFilters(**{**filters.__dict__, "start": start, "end": end})
+    return list(
+        posts_list(workspace=workspace, filters=filters)
+        .exclude(status=PostStatus.CANCELLED)
+        .order_by("scheduled_at")
+    )
+
+
+def review_queue(*, workspace) -> QuerySet[Post]:
+    return posts_list(workspace=workspace, filters=PostFilters(status=PostStatus.IN_REVIEW)).order_by(
+        "submitted_at"
+    )
+
+
+def held_targets(*, workspace) -> QuerySet[PostTarget]:
+    return (
+        PostTarget.objects.filter(workspace=workspace, status=TargetStatus.HELD)
+        .select_related("post", "account", "held_by_pause")
+        .order_by("due_at", "id")
+    )
+
+
+def failed_targets(*, workspace) -> QuerySet[PostTarget]:
+    return (
+        PostTarget.objects.filter(workspace=workspace, status=TargetStatus.FAILED)
+        .select_related("post", "account")
+        .order_by("-due_at")
+    )
+
+
+def pauses_active(*, workspace, at=None) -> list[Pause]:
+    at = at or timezone.now()
+    return list(
+        Pause.objects.filter(workspace=workspace, resumed_at__isnull=True, starts_at__lte=at)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .select_related("created_by", "business_unit", "account")
+        .order_by("starts_at")
+    )
+
+
+def pauses_upcoming(*, workspace, at=None) -> list[Pause]:
+    at = at or timezone.now()
+    return list(
+        Pause.objects.filter(workspace=workspace, resumed_at__isnull=True, starts_at__gt=at)
+        .select_related("created_by", "business_unit", "account")
+        .order_by("starts_at")
+    )
+
+
+def pauses_history(*, workspace, limit: int = 50) -> list[Pause]:
+    return list(
+        Pause.objects.filter(workspace=workspace)
+        .select_related("created_by", "resumed_by", "business_unit", "account")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def campaigns(*, workspace) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(workspace=workspace)
+
+
+def approval_rules(*, workspace) -> QuerySet[ApprovalRule]:
+    return (
+        ApprovalRule.objects.filter(workspace=workspace)
+        .select_related("business_unit")
+        .prefetch_related("approvers")
+    )
+
+
+def post_counts(*, workspace) -> dict[str, int]:
+    counts = dict.fromkeys(PostStatus.values, 0)
+    for row in Post.objects.filter(workspace=workspace).values("status").order_by().annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    counts["held"] = PostTarget.objects.filter(workspace=workspace, status=TargetStatus.HELD).count()
+    return counts
+
+
+def top_posts(*, workspace, days: int = 90, limit: int = 20) -> list[dict]:
+    """Published targets ranked by engagement (likes + reposts + replies), with its rate per reach."""
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        PostTarget.objects.filter(
+            workspace=workspace,
+            status=TargetStatus.PUBLISHED,
+            published_at__gte=since,
+            metrics_at__isnull=False,
+        )
+        .annotate(engagement=F("likes") + F("reposts") + F("replies"))
+        .select_related("post", "account")
+        .order_by("-engagement", "-published_at")[:limit]
+    )
+    return [
+        {
+            "target": row,
+            "engagement": row.engagement or 0,
+            "rate": (row.engagement or 0) / row.reach if row.reach else None,
+        }
+        for row in rows
+    ]
+
+
+def best_hours(*, workspace, time_zone: str = "UTC", days: int = 90) -> list[list[float | None]]:
+    """Average engagement per published post by weekday (Monday first) and hour in `time_zone`."""
+    try:
+        ZoneInfo(time_zone)
+    except Exception:
+        time_zone = "UTC"
+    since = timezone.now() - timedelta(days=days)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT EXTRACT(ISODOW FROM published_at AT TIME ZONE %s)::int - 1,
+                   EXTRACT(HOUR FROM published_at AT TIME ZONE %s)::int,
+                   AVG(COALESCE(likes, 0) + COALESCE(reposts, 0) + COALESCE(replies, 0))
+              FROM publishing_posttarget
+             WHERE workspace_id = %s AND status = 'published' AND published_at >= %s
+               AND metrics_at IS NOT NULL
+             GROUP BY 1, 2
+            """,
+            [time_zone, time_zone, workspace.pk, since],
+        )
+        grid: list[list[float | None]] = [[None] * 24 for _ in range(7)]
+        for weekday, hour, average in cursor.fetchall():
+            grid[weekday][hour] = round(float(average), 1)
+    return grid
+
+
+def pause_get(*, workspace, pause_id) -> Pause | None:
+    return Pause.objects.filter(workspace=workspace, pk=pause_id).first()

@@ -1,0 +1,266 @@
+"""Publishing due targets exactly once.
+
+1. `targets_enqueue_due` (beat, every few seconds) marks due targets as enqueued and hands their
+   ids to workers in batches. Marking is only an optimisation against enqueuing twice; a lost
+   task is re-enqueued after `REENQUEUE_AFTER`.
+2. `target_publish` claims one target with `SELECT ... FOR UPDATE SKIP LOCKED` (so two workers
+   never work the same target), re-checks the pause under the pause lock, calls the platform
+   with the target's fixed idempotency key, and records the answer, all in one transaction.
+   A worker killed mid-call rolls the claim back; the next attempt carries the same key, which
+   the platform (or the connector's look-up before a retry) recognises, so the post exists once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cxm.channels.connectors.base import (
+    AuthError,
+    Media,
+    NotSupported,
+    Outgoing,
+    PermanentError,
+    RateLimited,
+    TransientError,
+    backoff_delay,
+)
+from cxm.channels.models import AccountStatus, ChannelAccount
+from cxm.channels.services import account_connector
+from publishing.models import Post, PostStatus, PostTarget, TargetStatus
+from publishing.services.pause import publish_permit
+
+REENQUEUE_AFTER = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+BATCH_SIZE = 25
+
+
+def targets_enqueue_due(
+    *,
+    enqueue: Callable[[list[int]], None],
+    limit: int = 10_000,
+    now=None,
+    stale_after: timedelta = REENQUEUE_AFTER,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Hand every due target to the workers, `batch_size` ids per task."""
+    now = now or timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE publishing_posttarget SET enqueued_at = %(now)s
+             WHERE id IN (
+                   SELECT id FROM publishing_posttarget
+                    WHERE status = 'scheduled' AND due_at <= %(now)s
+                      AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+                      AND (enqueued_at IS NULL OR enqueued_at < %(stale)s)
+                    ORDER BY due_at
+                    LIMIT %(limit)s
+                    FOR UPDATE SKIP LOCKED)
+            RETURNING id
+            """,
+            {"now": now, "stale": now - stale_after, "limit": limit},
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+        batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
+        transaction.on_commit(lambda: [enqueue(batch) for batch in batches])
+    return len(ids)
+
+
+def _outgoing(target: PostTarget) -> Outgoing:
+    post = target.post
+    media = tuple(
+        Media(
+            filename=item.filename,
+            content_type=item.content_type,
+            data=item.file.open("rb").read(),
+            description=item.description,
+        )
+        for item in post.media.all()
+    )
+    return Outgoing(
+        text=post.text_for(platform=target.account.platform, language=target.account.language),
+        idempotency_key=str(target.idempotency_key),
+        media=media,
+    )
+
+
+def target_publish(
+    *, target_id: int, connector_factory: Callable[[ChannelAccount], object] | None = None
+) -> str:
+    """Publish one target if it is still due and nothing pauses it. Safe to run any number of
+    times, from any number of workers. Answers what happened."""
+    now = timezone.now()
+    with transaction.atomic():
+        target = (
+            PostTarget.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("post", "account")
+            .filter(pk=target_id, status=TargetStatus.SCHEDULED)
+            .first()
+        )
+        if target is None:
+            return "skipped"  # published, cancelled, held, or another worker has it right now
+        if (
+            target.due_at is None
+            or target.due_at > now
+            or (target.next_attempt_at and target.next_attempt_at > now)
+        ):
+            return "not-due"
+        account = target.account
+        with publish_permit(
+            workspace_id=target.workspace_id, account_id=account.pk, business_unit_id=account.business_unit_id
+        ) as pause:
+            if pause is not None:
+                target.status = TargetStatus.HELD
+                target.held_at = now
+                target.held_by_pause = pause
+                target.save(update_fields=["status", "held_at", "held_by_pause"])
+                outcome = "held"
+            elif account.status == AccountStatus.NEEDS_REAUTH:
+                _fail(target, "The account needs re-authorisation; reconnect it and publish again.")
+                outcome = "failed"
+            else:
+                outcome = _call(target, connector_factory or account_connector, now)
+    post_status_refresh(post_id=target.post_id)
+    return outcome
+
+
+def _call(target: PostTarget, connector_factory, now) -> str:
+    target.attempts += 1
+    try:
+        published = connector_factory(target.account).publish(_outgoing(target))
+    except (RateLimited, TransientError) as exc:
+        if target.attempts >= MAX_ATTEMPTS:
+            _fail(target, f"Gave up after {target.attempts} attempts: {exc}")
+            return "failed"
+        delay = exc.retry_after if isinstance(exc, RateLimited) else backoff_delay(target.attempts, base=5.0)
+        target.next_attempt_at = now + timedelta(seconds=max(1.0, delay))
+        target.enqueued_at = None
+        target.error = str(exc)
+        target.save(update_fields=["attempts", "next_attempt_at", "enqueued_at", "error"])
+        return "retry"
+    except (PermanentError, NotSupported, AuthError) as exc:
+        _fail(target, str(exc))
+        return "failed"
+    target.status = TargetStatus.PUBLISHED
+    target.external_id = published.external_id
+    target.url = published.url[:1000]
+    target.published_at = timezone.now()
+    target.error = ""
+    target.save(update_fields=["attempts", "status", "external_id", "url", "published_at", "error"])
+    return "published"
+
+
+def _fail(target: PostTarget, reason: str) -> None:
+    target.status = TargetStatus.FAILED
+    target.error = reason[:2000]
+    target.save(update_fields=["attempts", "status", "error"])
+
+
+def targets_publish(*, target_ids: list[int], connector_factory=None) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for target_id in target_ids:
+        outcome = target_publish(target_id=target_id, connector_factory=connector_factory)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def post_status_refresh(*, post_id: int) -> None:
+    """A post's status follows its targets once they start going out."""
+    with transaction.atomic():
+        post = Post.objects.select_for_update().filter(pk=post_id).first()
+        if post is None or post.status not in (
+            PostStatus.SCHEDULED,
+            PostStatus.PUBLISHING,
+            PostStatus.FAILED,
+        ):
+            return
+        statuses = set(post.targets.values_list("status", flat=True)) - {TargetStatus.CANCELLED}
+        if not statuses:
+            new = PostStatus.CANCELLED
+        elif statuses <= {TargetStatus.PUBLISHED}:
+            new = PostStatus.PUBLISHED
+        elif statuses <= {TargetStatus.PUBLISHED, TargetStatus.FAILED}:
+            new = PostStatus.FAILED
+        elif statuses & {TargetStatus.PUBLISHED, TargetStatus.FAILED}:
+            new = PostStatus.PUBLISHING
+        else:
+            new = PostStatus.SCHEDULED
+        if new != post.status:
+            post.status = new
+            post.save(update_fields=["status", "updated_at"])
+
+
+def target_retry(*, target: PostTarget, by=None, request=None) -> PostTarget:
+    """Try a failed target again now (after fixing the account or the text)."""
+    from cxm.audit.services import audit_record
+
+    with transaction.atomic():
+        target = PostTarget.objects.select_for_update().select_related("post").get(pk=target.pk)
+        if target.status != TargetStatus.FAILED:
+            return target
+        target.status = TargetStatus.SCHEDULED
+        target.due_at = timezone.now()
+        target.next_attempt_at = None
+        target.enqueued_at = None
+        target.attempts = 0
+        target.save(update_fields=["status", "due_at", "next_attempt_at", "enqueued_at", "attempts"])
+        post = target.post
+        if post.status == PostStatus.FAILED:
+            post.status = PostStatus.PUBLISHING
+            post.save(update_fields=["status", "updated_at"])
+        audit_record(
+            workspace=post.workspace,
+            actor=by,
+            action="post.target_retry",
+            target=post,
+            after={"account": target.account_id},
+            request=request,
+        )
+    return target
+
+
+def held_targets_decide(
+    *, workspace, target_ids: list[int], decision: str, at=None, by=None, request=None
+) -> int:
+    """After a pause: publish the held targets now, move them to `at`, or cancel them."""
+    from django.core.exceptions import ValidationError
+
+    from cxm.audit.services import audit_record
+
+    if decision not in ("publish_now", "reschedule", "cancel"):
+        raise ValidationError({"decision": "Choose publish_now, reschedule or cancel."})
+    if decision == "reschedule" and (at is None or at < timezone.now() - timedelta(minutes=1)):
+        raise ValidationError({"scheduled_at": "Choose a time in the future."})
+    with transaction.atomic():
+        targets = list(
+            PostTarget.objects.select_for_update().filter(
+                workspace=workspace, pk__in=target_ids, status=TargetStatus.HELD
+            )
+        )
+        for target in targets:
+            if decision == "cancel":
+                target.status = TargetStatus.CANCELLED
+            else:
+                target.status = TargetStatus.SCHEDULED
+                target.due_at = timezone.now() if decision == "publish_now" else at
+                target.next_attempt_at = None
+                target.enqueued_at = None
+            target.held_by_pause = None
+        PostTarget.objects.bulk_update(
+            targets, ["status", "due_at", "next_attempt_at", "enqueued_at", "held_by_pause"]
+        )
+        audit_record(
+            workspace=workspace,
+            actor=by,
+            action=f"publishing.held_{decision}",
+            after={"targets": [t.pk for t in targets], "at": at.isoformat() if at else None},
+            request=request,
+            object_repr=f"{len(targets)} held posts",
+        )
+    for post_id in {t.post_id for t in targets}:
+        post_status_refresh(post_id=post_id)
+    return len(targets)
