@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -82,6 +83,7 @@ class MastodonStub:
         self.instance_v2 = True  # False: a server from before 4.0 (GET /api/v2/instance is 404)
         self.media_processing_polls = 0  # > 0: uploads answer 202 and GET /api/v1/media/:id 206 that often
         self.rate_limit = 300
+        self.post_delay = 0.0  # seconds each POST takes, like a busy server (outside the state lock)
         self.requests: list[Recorded] = []
         self._state = _State()
         self._faults: list[Fault] = []
@@ -407,6 +409,8 @@ def _handler_for(stub: MastodonStub) -> type[BaseHTTPRequestHandler]:
                     return
                 if fault is not None and fault.kind == "status":
                     raise _fault_reply(fault)
+                if method == "POST" and stub.post_delay:
+                    time.sleep(stub.post_delay)
                 status, body, headers = self._route(method, path, query, params, files)
             except _Reply as reply:
                 status, body, headers, reset_in = reply.status, reply.body, {}, reply.reset_in
