@@ -89,7 +89,10 @@ def _outgoing(target: PostTarget) -> Outgoing:
 
 
 def target_publish(
-    *, target_id: int, connector_factory: Callable[[ChannelAccount], object] | None = None
+    *,
+    target_id: int,
+    connector_factory: Callable[[ChannelAccount], object] | None = None,
+    refresh_post: bool = True,
 ) -> str:
     """Publish one target if it is still due and nothing pauses it. Safe to run any number of
     times, from any number of workers. Answers what happened."""
@@ -124,7 +127,8 @@ def target_publish(
                 outcome = "failed"
             else:
                 outcome = _call(target, connector_factory or account_connector, now)
-    post_status_refresh(post_id=target.post_id)
+    if refresh_post:
+        post_status_refresh(post_id=target.post_id)
     return outcome
 
 
@@ -163,8 +167,13 @@ def _fail(target: PostTarget, reason: str) -> None:
 def targets_publish(*, target_ids: list[int], connector_factory=None) -> dict[str, int]:
     counts: dict[str, int] = {}
     for target_id in target_ids:
-        outcome = target_publish(target_id=target_id, connector_factory=connector_factory)
+        outcome = target_publish(target_id=target_id, connector_factory=connector_factory, refresh_post=False)
         counts[outcome] = counts.get(outcome, 0) + 1
+    # One status update per post for the whole batch rather than one per target.
+    for post_id in sorted(
+        set(PostTarget.objects.filter(pk__in=target_ids).values_list("post_id", flat=True))
+    ):
+        post_status_refresh(post_id=post_id)
     return counts
 
 

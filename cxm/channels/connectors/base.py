@@ -8,11 +8,14 @@ based on the exceptions below.
 
 from __future__ import annotations
 
+import functools
 import random
+import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
+import certifi
 import httpx
 
 
@@ -237,6 +240,12 @@ def _error_text(response: httpx.Response) -> str:
     return str(body)[:200]
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes tens of milliseconds; every connector shares one context.
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def http_client(
     *, base_url: str, timeout: float = 15.0, headers: dict[str, str] | None = None
 ) -> httpx.Client:
@@ -244,6 +253,7 @@ def http_client(
     return httpx.Client(
         base_url=base_url,
         timeout=timeout,
+        verify=_tls_context(),
         headers={"User-Agent": "cxm-platform/0.1", **(headers or {})},
         follow_redirects=False,
     )

@@ -353,6 +353,7 @@ def _handler_for(stub: BlueskyStub) -> type[BaseHTTPRequestHandler]:
     state = stub._state
 
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True  # headers and body in separate writes must not wait on ACKs
         protocol_version = "HTTP/1.1"
 
         def log_message(self, format: str, *args: Any) -> None:
