@@ -59,11 +59,14 @@ class Workers:
     def __exit__(self, *exc) -> None:
         import signal
 
+        from cxm.health import redis_client
+
+        redis_client().flushdb()  # tasks still queued belong to this run only
         for child in self.children:
             if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+                child.send_signal(signal.SIGTERM)  # warm shutdown: finish the task in hand
         for child in self.children:
             try:
-                child.wait(timeout=20)
+                child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)

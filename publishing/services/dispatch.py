@@ -126,10 +126,25 @@ def target_publish(
                 _fail(target, "The account needs re-authorisation; reconnect it and publish again.")
                 outcome = "failed"
             else:
-                outcome = _call(target, connector_factory or account_connector, now)
+                outcome = _call(target, connector_factory or _cached_connector, now)
     if refresh_post:
         post_status_refresh(post_id=target.post_id)
     return outcome
+
+
+_CONNECTORS: dict[tuple[int, object], object] = {}
+
+
+def _cached_connector(account: ChannelAccount):
+    """One connector per account and version of its settings, per worker process: it keeps what
+    it learnt of the platform (limits, sessions) across the targets of a burst."""
+    key = (account.pk, account.updated_at)
+    connector = _CONNECTORS.get(key)
+    if connector is None:
+        if len(_CONNECTORS) > 500:
+            _CONNECTORS.clear()
+        connector = _CONNECTORS[key] = account_connector(account)
+    return connector
 
 
 def _call(target: PostTarget, connector_factory, now) -> str:
