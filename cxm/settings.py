@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cxm.web.context_processors.shell",
+                "publishing.context_processors.publishing",
             ],
         },
     }

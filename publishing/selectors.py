@@ -11,9 +11,12 @@ from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from cxm.channels.models import ChannelAccount
+from publishing.limits import PLATFORM_LIMITS
 from publishing.models import (
     ApprovalRule,
     Campaign,
+    MediaAttachment,
     Pause,
     Post,
     PostStatus,
@@ -39,7 +42,12 @@ def posts_list(*, workspace, filters: PostFilters = PostFilters()) -> QuerySet[P
         posts = posts.filter(scheduled_at__gte=filters.start)
     if filters.end:
         posts = posts.filter(scheduled_at__lt=filters.end)
-    if filters.status:
+    if filters.status == "held":
+        # Held is a target's state, not a post's: posts with any target waiting after a pause.
+        posts = posts.filter(
+            pk__in=PostTarget.objects.filter(workspace=workspace, status=TargetStatus.HELD).values("post_id")
+        )
+    elif filters.status:
         posts = posts.filter(status=filters.status)
     if filters.campaign:
         posts = posts.filter(campaign_id=filters.campaign)
@@ -204,3 +212,22 @@ def best_hours(*, workspace, time_zone: str = "UTC", days: int = 90) -> list[lis
 
 def pause_get(*, workspace, pause_id) -> Pause | None:
     return Pause.objects.filter(workspace=workspace, pk=pause_id).first()
+
+
+def publishable_accounts(*, workspace) -> QuerySet[ChannelAccount]:
+    """The accounts a post can go to (platforms that publish), grouped for the composer."""
+    return (
+        ChannelAccount.objects.filter(workspace=workspace, platform__in=list(PLATFORM_LIMITS))
+        .select_related("business_unit", "brand")
+        .order_by("business_unit__name", "platform", "handle")
+    )
+
+
+def target_get(*, workspace, target_id) -> PostTarget | None:
+    return (
+        PostTarget.objects.filter(workspace=workspace, pk=target_id).select_related("post", "account").first()
+    )
+
+
+def media_get(*, workspace, post_id, media_id) -> MediaAttachment | None:
+    return MediaAttachment.objects.filter(workspace=workspace, post_id=post_id, pk=media_id).first()

@@ -27,6 +27,13 @@ def audit_entries(
     return entries.order_by("-created_at", "-id")
 
 
+def audit_entries_for(*, workspace, target) -> QuerySet[AuditEntry]:
+    """The history of one object (as `audit_record(target=...)` recorded it), newest first."""
+    return AuditEntry.objects.filter(
+        workspace=workspace, object_type=target._meta.label_lower, object_id=str(target.pk)
+    ).order_by("-created_at", "-id")
+
+
 def audit_actions(*, workspace) -> list[str]:
     return list(
         AuditEntry.objects.filter(workspace=workspace)

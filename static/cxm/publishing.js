@@ -1,0 +1,75 @@
+// Publishing's small behaviours: the pause dialog, dragging posts in the calendar, variant fields
+// for the chosen platforms, and "select all" for held posts. Loaded by publishing pages and, for
+// admins, by the pause dialog on every page; the guard keeps handlers single.
+(() => {
+  if (window.cxmPublishing) return;
+  window.cxmPublishing = true;
+
+  document.addEventListener("click", (event) => {
+    const opener = event.target.closest("[data-dialog-open]");
+    if (opener) {
+      document.getElementById(opener.dataset.dialogOpen)?.showModal();
+      return;
+    }
+    const closer = event.target.closest("[data-dialog-close]");
+    if (closer) closer.closest("dialog")?.close();
+  });
+
+  // Drag a card to a day (month) or a day and hour (week); the server keeps the time of day.
+  let dragged = null;
+  const slotOf = (event) => (event.target.closest ? event.target.closest("[data-drop-date]") : null);
+  document.addEventListener("dragstart", (event) => {
+    const card = event.target.closest && event.target.closest("[data-move-url]");
+    if (!card) return;
+    dragged = card;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.dataset.postId);
+    card.classList.add("dragging");
+  });
+  document.addEventListener("dragend", () => {
+    if (dragged) dragged.classList.remove("dragging");
+    dragged = null;
+    document.querySelectorAll(".drop-over").forEach((el) => el.classList.remove("drop-over"));
+  });
+  document.addEventListener("dragover", (event) => {
+    const slot = slotOf(event);
+    if (!slot || !dragged) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    slot.classList.add("drop-over");
+  });
+  document.addEventListener("dragleave", (event) => {
+    const slot = slotOf(event);
+    if (slot && !slot.contains(event.relatedTarget)) slot.classList.remove("drop-over");
+  });
+  document.addEventListener("drop", (event) => {
+    const slot = slotOf(event);
+    if (!slot || !dragged) return;
+    event.preventDefault();
+    const values = { date: slot.dataset.dropDate };
+    if (slot.dataset.dropHour !== undefined) values.hour = slot.dataset.dropHour;
+    window.htmx.ajax("POST", dragged.dataset.moveUrl, { source: slot, target: "#calendar", swap: "outerHTML", values });
+  });
+
+  // Composer: show the per-platform text fields of the platforms ticked.
+  const syncVariants = (form) => {
+    const ticked = form.querySelectorAll("input[name=accounts]:checked");
+    const platforms = new Set(Array.from(ticked, (input) => input.dataset.platform));
+    form.querySelectorAll("[data-variant-platform]").forEach((field) => {
+      field.hidden = !platforms.has(field.dataset.variantPlatform);
+    });
+  };
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest("form[data-compose]");
+    if (form) syncVariants(form);
+    const all = event.target.closest("[data-select-all]");
+    if (all) {
+      all.closest("form").querySelectorAll(`input[name="${all.dataset.selectAll}"]`).forEach((box) => {
+        box.checked = all.checked;
+      });
+    }
+  });
+  const ready = () => document.querySelectorAll("form[data-compose]").forEach(syncVariants);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
+})();
