@@ -3,11 +3,16 @@ mentions `bench.ingest` stored, then the same queries with the mention indexes d
 transaction that is rolled back), as a ratio.
 
     .venv/bin/python -m bench.search --workspace <id printed by bench.ingest>
+
+The table is vacuumed and analysed first, as autovacuum would after a bulk load. "Without
+indexes" drops every index of the mention table but its primary key. The slowest queries are
+listed with their parameters, and the load average is printed, since the machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 
@@ -84,6 +89,7 @@ def main() -> None:
         default=40,
         help="queries repeated without indexes (each is a scan, so fewer)",
     )
+    parser.add_argument("--show-slowest", type=int, default=10)
     args = parser.parse_args()
     from bench.common import percentile, setup_django
 
@@ -96,21 +102,34 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM listening_mention WHERE workspace_id = %s", [workspace.pk])
         total = cursor.fetchone()[0]
-        cursor.execute("ANALYZE listening_mention")
+        # As autovacuum would after a bulk load: statistics, hint bits and the visibility map.
+        cursor.execute("VACUUM (ANALYZE) listening_mention")
     mixed = queries(args.queries)
     run(workspace, mixed[:10], "warm-up")
     indexed = run(workspace, mixed, "indexed")
     sample = mixed[: args.no_index_queries]
     indexed_sample = run(workspace, sample, "indexed sample")
+    load_indexed = _load()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            for index in ("listening_mention_search", "listening_mention_recent", "listening_mention_topics"):
+            cursor.execute(
+                "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = 'listening_mention'::regclass AND NOT x.indisprimary ORDER BY 1"
+            )
+            dropped = [row[0] for row in cursor.fetchall()]
+            for index in dropped:
                 cursor.execute(f"DROP INDEX {index}")
         plain = run(workspace, sample, "no indexes")
         transaction.set_rollback(True)
     p50, p95 = percentile(indexed, 50), percentile(indexed, 95)
     print(f"mentions in workspace: {total:,}")
     print(f"{len(indexed)} mixed Explorer queries (results + facets): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    print(f"  load average (1/5/15 min) after them: {load_indexed}; {os.cpu_count()} cores")
+    slowest = sorted(zip(indexed, mixed, strict=True), key=lambda pair: pair[0], reverse=True)[
+        : args.show_slowest
+    ]
+    for milliseconds, params in slowest:
+        print(f"  {milliseconds:7.1f} ms  {params}")
     print(
         f"same {len(sample)} queries without indexes: p50 {percentile(plain, 50):.1f} ms, "
         f"p95 {percentile(plain, 95):.1f} ms"
@@ -119,6 +138,11 @@ def main() -> None:
         f"indexed vs unindexed p95 on that sample: {percentile(indexed_sample, 95):.1f} ms vs "
         f"{percentile(plain, 95):.1f} ms ({percentile(plain, 95) / max(percentile(indexed_sample, 95), 0.001):.1f}x)"
     )
+    print(f"  indexes dropped for that: {', '.join(dropped)}; load average after: {_load()}")
+
+
+def _load() -> str:
+    return "/".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -218,6 +218,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "AlertDeliveryStatusEnum": "listening.models.DeliveryStatus",
+        "CaseStatusEnum": "care.models.CaseStatus",
+        "AccountStatusEnum": "cxm.channels.models.AccountStatus",
+        "AdNewStatusEnum": "ads.api.NEW_STATUS_CHOICES",
+    },
 }
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
@@ -238,6 +245,10 @@ CELERY_WORKER_HEARTBEAT_INTERVAL = 10
 CELERY_BEAT_SCHEDULE = {
     "channels-poll-due": {"task": "channels.poll_due", "schedule": envint("CXM_POLL_TICK_SECONDS", 10)},
     "listening-alerts": {"task": "listening.alerts_detect", "schedule": 300},
+    "care-tick": {"task": "care.tick", "schedule": envint("CXM_CARE_TICK_SECONDS", 60)},
+    "ads-tick": {"task": "ads.tick", "schedule": envint("CXM_ADS_TICK_SECONDS", 5)},
+    "ads-sync-due": {"task": "ads.sync_due", "schedule": 30},
+    "ads-insights-due": {"task": "ads.insights_due", "schedule": envint("CXM_ADS_INSIGHTS_SECONDS", 3600)},
     "publishing-dispatch": {
         "task": "publishing.dispatch_due",
         "schedule": envint("CXM_PUBLISH_TICK_SECONDS", 5),

@@ -6,6 +6,7 @@ import csv
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -265,6 +266,17 @@ def export_rows(workspace, filters, names):
 
 class TopicSerializer(serializers.ModelSerializer):
     brand = WorkspaceRelatedField(model=Brand, allow_null=True, required=False)
+    alert_recipients = serializers.ListField(
+        child=serializers.EmailField(), required=False, max_length=services.MAX_ALERT_RECIPIENTS
+    )
+    alert_webhook_secret = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="Standard Webhooks signing secret, whsec_<base64>. Write-only; generated when a "
+        "webhook URL is set without one (topic managers see it on the topic's page).",
+    )
+    alert_webhook_secret_set = serializers.SerializerMethodField()
 
     class Meta:
         model = Topic
@@ -283,6 +295,9 @@ class TopicSerializer(serializers.ModelSerializer):
             "alert_min_volume",
             "alert_email",
             "alert_webhook_url",
+            "alert_recipients",
+            "alert_webhook_secret",
+            "alert_webhook_secret_set",
         ]
         read_only_fields = [
             "created_at",
@@ -291,6 +306,23 @@ class TopicSerializer(serializers.ModelSerializer):
             "backfill_total",
             "backfill_matched",
         ]
+
+    def get_alert_webhook_secret_set(self, topic: Topic) -> bool:
+        return bool(topic.alert_webhook_secret)
+
+
+# Topic fields written through `topic_alert_delivery_set`, by its argument names.
+DELIVERY_FIELDS = {
+    "alert_recipients": "recipients",
+    "alert_email": "email",
+    "alert_webhook_url": "webhook_url",
+    "alert_webhook_secret": "webhook_secret",
+}
+
+
+def _split_delivery(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    delivery = {DELIVERY_FIELDS[k]: v for k, v in data.items() if k in DELIVERY_FIELDS}
+    return {k: v for k, v in data.items() if k not in DELIVERY_FIELDS}, delivery
 
 
 class TopicViewSet(
@@ -311,8 +343,9 @@ class TopicViewSet(
     def scoped_queryset(self, workspace):
         return selectors.topics(workspace=workspace)
 
+    @transaction.atomic
     def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
+        data, delivery = _split_delivery(dict(serializer.validated_data))
         keys = {"name", "query", "brand"}
         topic = services.topic_create(
             workspace=self.request.workspace,
@@ -321,14 +354,25 @@ class TopicViewSet(
             **{k: v for k, v in data.items() if k in keys},
         )
         extra = {k: v for k, v in data.items() if k not in keys}
-        serializer.instance = (
-            services.topic_update(topic=topic, by=self.request.user, **extra) if extra else topic
-        )
+        if extra:
+            topic = services.topic_update(topic=topic, by=self.request.user, **extra)
+        if delivery:
+            topic = services.topic_alert_delivery_set(
+                topic=topic, by=self.request.user, request=self.request, **delivery
+            )
+        serializer.instance = topic
 
+    @transaction.atomic
     def perform_update(self, serializer):
-        serializer.instance = services.topic_update(
-            topic=serializer.instance, by=self.request.user, request=self.request, **serializer.validated_data
-        )
+        data, delivery = _split_delivery(dict(serializer.validated_data))
+        topic = serializer.instance
+        if data:
+            topic = services.topic_update(topic=topic, by=self.request.user, request=self.request, **data)
+        if delivery:
+            topic = services.topic_alert_delivery_set(
+                topic=topic, by=self.request.user, request=self.request, **delivery
+            )
+        serializer.instance = topic
 
     def perform_destroy(self, instance):
         services.topic_delete(topic=instance, by=self.request.user, request=self.request)
@@ -379,6 +423,13 @@ class AlertSerializer(serializers.ModelSerializer):
             "baseline",
             "created_at",
             "acknowledged_at",
+            "email_status",
+            "emailed_at",
+            "email_error",
+            "webhook_status",
+            "webhook_delivered_at",
+            "webhook_error",
+            "delivery_attempts",
         ]
 
 

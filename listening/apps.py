@@ -7,13 +7,35 @@ def _listening_sink(context, items):
     listening_sink(context, items)
 
 
+def _reply_listener(event):
+    from listening.services import mentions_mark_answered_by_reply
+
+    mentions_mark_answered_by_reply(
+        workspace_id=event.workspace_id,
+        platform=event.platform,
+        external_id=event.answered_external_id,
+        at=event.at,
+    )
+
+
+def _timeline(workspace_id, profile_ids, before, limit):
+    from listening.selectors import customer_mentions_timeline
+
+    return customer_mentions_timeline(workspace_id, profile_ids, before, limit)
+
+
 class ListeningConfig(AppConfig):
     name = "listening"
     label = "listening"
 
     def ready(self) -> None:
-        from cxm.channels.sinks import register_sink
+        from cxm.channels.sinks import register_reply_listener, register_sink
+        from cxm.customers.timeline import register_timeline_source
 
         # Every inbound item, from connectors and webhooks, becomes a mention. The pipeline (and its
         # language model) is imported on first use, not when Django starts.
         register_sink("listening", _listening_sink)
+        # A reply sent from care answers the mention it replies to: response coverage counts it.
+        register_reply_listener("listening", _reply_listener)
+        # The unified customer's timeline shows their public mentions beside their cases.
+        register_timeline_source("listening", _timeline)

@@ -13,12 +13,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from psycopg.errors import UniqueViolation
+from psycopg.types.json import Jsonb
 
 from cxm.channels.connectors.base import Item, ItemKind
 from cxm.channels.sinks import InboundContext
@@ -322,6 +326,11 @@ def forget_workspace_context(workspace_id: int | None = None) -> None:
 
 
 # --- the pipeline -----------------------------------------------------------------------------------
+#
+# A batch costs about as much in PostgreSQL (the generated search vector, the GIN and b-tree
+# indexes, the key table) as in Python, and the two share the same cores, so the Python side does
+# each thing once per batch where it can: one language-detection pass, one COPY for the keys and
+# one for the mentions, and the roll-ups summed in Python into one upsert per table.
 
 COPY_COLUMNS = (
     "id",
@@ -356,6 +365,9 @@ COPY_COLUMNS = (
     "source",
     "raw",
 )
+_COPY_VALUES = itemgetter(*COPY_COLUMNS)
+_RAW, _TOPIC_IDS, _TAGS = (COPY_COLUMNS.index(name) for name in ("raw", "topic_ids", "tags"))
+_OWNED, _EARNED = MediaType.OWNED.value, MediaType.EARNED.value
 
 
 def mentions_ingest(
@@ -400,43 +412,56 @@ def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext
     for i, (code, confidence) in zip(needs_language, detected, strict=True):
         languages[i] = (code or "", confidence)
     sentiments = enrichment.score_many(texts, [code or None for code, _ in languages])
+    first_seen: dict[tuple[str, str], RawMention] = {}
+    for raw in raws:
+        first_seen.setdefault((raw.platform, raw.author_platform_id), raw)
     identities = identities_resolve(
         workspace_id=workspace_id,
         authors=[
             AuthorKey(raw.platform, raw.author_platform_id, raw.author_handle, raw.author_name)
-            for raw in raws
+            for raw in first_seen.values()  # a batch has few authors: one key each
         ],
     )
     now = timezone.now()
+    topics = context.topics
+    tags_of = context.tagger.tags
+    own_handles = context.own_handles
+    # "@handle" of each own account: a post that names one needs an answer like a comment does.
+    own_mentions = tuple(f"@{own.lstrip('@')}" for own in own_handles)
+    brand_by_name = context.brand_by_name
     rows = []
     for raw, (language, confidence), (label, score) in zip(raws, languages, sentiments, strict=True):
-        tokens = tokenize_text(raw.text)
-        tags = context.tagger.tags(raw.text)
-        handle = raw.author_handle.lower()
-        media_type = raw.media_type or (
-            MediaType.OWNED if handle in context.own_handles else MediaType.EARNED
-        )
+        text = raw.text
+        tokens = tokenize_text(text)
+        tags = tags_of(text)
+        media_type = raw.media_type or (_OWNED if raw.author_handle.lower() in own_handles else _EARNED)
         brand_id = raw.brand_id
-        if brand_id is None:
-            named = {context.brand_by_name.get(tag.lower()) for kind, tag in tags if kind == "brand"} - {None}
+        if brand_id is None and tags:
+            named = {brand_by_name.get(tag.lower()) for tag_type, tag in tags if tag_type == "brand"} - {None}
             if len(named) == 1:
                 brand_id = named.pop()
-        document = {
-            "text": raw.text,
-            "tokens": tokens,
-            "language": language,
-            "platform": raw.platform,
-            "author_handle": raw.author_handle,
-            "sentiment": label,
-            "country": raw.country,
-            "kind": raw.kind,
-            "media_type": media_type,
-        }
-        topic_ids = [topic_id for topic_id, predicate in context.topics if predicate(document)]
-        mentions_us = (
-            any(f"@{own.lstrip('@')}" in raw.text.lower() for own in context.own_handles)
-            if (raw.kind == ItemKind.POST and context.own_handles)
-            else False
+        topic_ids = []
+        if topics:
+            document = {
+                "text": text,
+                "tokens": tokens,
+                "language": language,
+                "platform": raw.platform,
+                "author_handle": raw.author_handle,
+                "sentiment": label,
+                "country": raw.country,
+                "kind": raw.kind,
+                "media_type": media_type,
+            }
+            topic_ids = [topic_id for topic_id, predicate in topics if predicate(document)]
+        kind = raw.kind
+        needs_answer = media_type != _OWNED and (
+            kind in NEEDS_ANSWER_KINDS
+            or (
+                kind == ItemKind.POST
+                and bool(own_mentions)
+                and any(needle in text.lower() for needle in own_mentions)
+            )
         )
         identity = identities.get((raw.platform, raw.author_platform_id))
         rows.append(
@@ -449,13 +474,13 @@ def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext
                 "brand_id": brand_id,
                 "business_unit_id": raw.business_unit_id
                 or (context.brand_units.get(brand_id) if brand_id else None),
-                "kind": raw.kind,
+                "kind": kind,
                 "media_type": media_type,
                 "author_identity_id": identity.identity_id if identity else None,
                 "customer_id": identity.profile_id if identity else None,
                 "author_handle": raw.author_handle[:255],
                 "author_name": raw.author_name[:255],
-                "text": raw.text,
+                "text": text,
                 "url": raw.url[:1000],
                 "in_reply_to": raw.in_reply_to,
                 "thread_id": raw.thread_id or raw.external_id,
@@ -465,10 +490,9 @@ def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext
                 "sentiment_score": round(score, 4),
                 "country": raw.country[:2],
                 "topic_ids": topic_ids,
-                "tags": [f"{kind}:{tag}" for kind, tag in tags],
+                "tags": [f"{tag_type}:{tag}" for tag_type, tag in tags],
                 "engagement": raw.engagement,
-                "needs_answer": media_type != MediaType.OWNED
-                and (raw.kind in NEEDS_ANSWER_KINDS or mentions_us),
+                "needs_answer": needs_answer,
                 "answered": False,
                 "ingested_at": now,
                 "source": raw.source,
@@ -485,11 +509,32 @@ def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext
 
 def _claim_keys(workspace_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Insert the keys; only rows whose key was new are stored. Concurrent batches with the same
-    key wait for each other on the unique index, so exactly one of them stores the mention."""
+    key wait for each other on the unique index, so exactly one of them stores the mention.
+
+    Keys go in sorted, so two batches sharing keys wait on each other rather than deadlock. A
+    batch of new keys, the usual case, is one COPY; if any key exists already (a redelivery),
+    the COPY fails as a whole and the batch is claimed key by key with ON CONFLICT instead.
+    """
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('listening_mention_id_seq') FROM generate_series(1, %s)", [len(rows)])
         for row, (mention_id,) in zip(rows, cursor.fetchall(), strict=True):
             row["id"] = mention_id
+    ordered = sorted(rows, key=itemgetter("platform", "external_id"))
+    try:
+        with transaction.atomic(), connection.cursor() as wrapper:
+            copy_sql = (
+                "COPY listening_mention_key (workspace_id, platform, external_id, mention_id, created_at) "
+                "FROM STDIN"
+            )
+            with wrapper.cursor.copy(copy_sql) as copy:
+                for row in ordered:
+                    copy.write_row(
+                        (workspace_id, row["platform"], row["external_id"], row["id"], row["created_at"])
+                    )
+        return rows
+    except UniqueViolation:
+        pass  # rolled back to the savepoint: nothing of this attempt is kept
+    with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO listening_mention_key (workspace_id, platform, external_id, mention_id, created_at)
@@ -500,74 +545,100 @@ def _claim_keys(workspace_id: int, rows: list[dict[str, Any]]) -> list[dict[str,
             """,
             [
                 workspace_id,
-                [r["platform"] for r in rows],
-                [r["external_id"] for r in rows],
-                [r["id"] for r in rows],
-                [r["created_at"] for r in rows],
+                [r["platform"] for r in ordered],
+                [r["external_id"] for r in ordered],
+                [r["id"] for r in ordered],
+                [r["created_at"] for r in ordered],
             ],
         )
         claimed = {row[0] for row in cursor.fetchall()}
     return [row for row in rows if row["id"] in claimed]
 
 
-def _copy(rows: list[dict[str, Any]]) -> None:
-    from psycopg.types.json import Jsonb
+def _int_array(values: list[int]) -> str:
+    return "{" + ",".join(map(str, values)) + "}" if values else "{}"
 
+
+def _text_array(values: list[str]) -> str:
+    """An array literal, every element quoted (quotes and backslashes escaped inside)."""
+    if not values:
+        return "{}"
+    quoted = (value.replace("\\", "\\\\").replace('"', '\\"') for value in values)
+    return '{"' + '","'.join(quoted) + '"}'
+
+
+def _copy(rows: list[dict[str, Any]]) -> None:
+    # COPY's text format reads every value from its text, so the arrays go as array literals:
+    # building those here is several times cheaper than psycopg's general list dumper.
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor
         with cursor.copy(f"COPY listening_mention ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(
-                    [
-                        Jsonb(row["raw"]) if column == "raw" and row["raw"] is not None else row[column]
-                        for column in COPY_COLUMNS
-                    ]
-                )
+                values = list(_COPY_VALUES(row))
+                if values[_RAW] is not None:
+                    values[_RAW] = Jsonb(values[_RAW])
+                values[_TOPIC_IDS] = _int_array(values[_TOPIC_IDS])
+                values[_TAGS] = _text_array(values[_TAGS])
+                copy.write_row(values)
 
 
 def _roll_up(workspace_id: int, rows: list[dict[str, Any]]) -> None:
     """Fold the batch into the daily roll-ups with one upsert per table."""
-    daily: Counter = Counter()
-    needs: Counter = Counter()
-    answered: Counter = Counter()
-    sentiment_sum: Counter = Counter()
-    authors: Counter = Counter()
-    author_pos: Counter = Counter()
-    author_neg: Counter = Counter()
-    author_customer: dict = {}
+    # Each key's sums in a list: one dict look-up per row and key rather than one per measure.
+    daily: dict[tuple, list] = {}  # key -> [mentions, needs_answer, answered, sentiment_sum]
+    authors: dict[tuple, list] = {}  # key -> [mentions, positive, negative, customer_id]
     terms: Counter = Counter()
-    tags: Counter = Counter()
-    tags_neg: Counter = Counter()
+    tags: dict[tuple, list] = {}  # key -> [mentions, negative]
     for row in rows:
         day = row["created_at"].astimezone(UTC).date()
+        sentiment = row["sentiment"]
+        negative = sentiment == "negative"
         base = (
             row["brand_id"] or 0,
             row["platform"],
             row["language"],
-            row["sentiment"],
+            sentiment,
             row["media_type"],
             row["country"],
         )
-        for topic_id in [0, *row["topic_ids"]]:
+        for topic_id in (0, *row["topic_ids"]):
             key = (day, topic_id, *base)
-            daily[key] += 1
-            needs[key] += row["needs_answer"]
-            sentiment_sum[key] += row["sentiment_score"]
+            sums = daily.get(key)
+            if sums is None:
+                daily[key] = [1, int(row["needs_answer"]), 0, 0 + row["sentiment_score"]]
+            else:
+                sums[0] += 1
+                sums[1] += row["needs_answer"]
+                sums[3] += row["sentiment_score"]
         author_key = (day, row["platform"], row["author_handle"])
-        authors[author_key] += 1
-        author_pos[author_key] += row["sentiment"] == "positive"
-        author_neg[author_key] += row["sentiment"] == "negative"
-        author_customer[author_key] = row["customer_id"]
-        for term in row["_terms"]:
-            terms[(day, term[:100])] += 1
+        sums = authors.get(author_key)
+        if sums is None:
+            authors[author_key] = sums = [0, 0, 0, None]
+        sums[0] += 1
+        sums[1] += sentiment == "positive"
+        sums[2] += negative
+        sums[3] = row["customer_id"]
+        row_terms = row["_terms"]
+        if row_terms:
+            terms.update(zip(repeat(day, len(row_terms)), row_terms, strict=True))
         for tag in row["tags"]:
-            tags[(day, tag)] += 1
-            tags_neg[(day, tag)] += row["sentiment"] == "negative"
+            sums = tags.get((day, tag))
+            if sums is None:
+                tags[(day, tag)] = sums = [0, 0]
+            sums[0] += 1
+            sums[1] += negative
+    if any(len(term) > 100 for _, term in terms):
+        # The roll-up keeps 100 characters of a term; longer ones that agree that far count as one.
+        truncated: Counter = Counter()
+        for (day, term), count in terms.items():
+            truncated[(day, term[:100])] += count
+        terms = truncated
     # Top terms keep the batch's heavy hitters only: the long tail of one-off words would make
     # the roll-up as big as the mentions themselves.
     top_terms = dict(terms.most_common(200))
     with connection.cursor() as cursor:
         keys = list(daily)
+        sums = list(daily.values())
         cursor.execute(
             """
             INSERT INTO listening_mention_daily AS d (workspace_id, day, topic_id, brand_id, platform, language,
@@ -582,13 +653,11 @@ def _roll_up(workspace_id: int, rows: list[dict[str, Any]]) -> None:
             [
                 workspace_id,
                 *[[key[i] for key in keys] for i in range(8)],
-                [daily[k] for k in keys],
-                [needs[k] for k in keys],
-                [answered[k] for k in keys],
-                [sentiment_sum[k] for k in keys],
+                *[[total[i] for total in sums] for i in range(4)],
             ],
         )
         akeys = list(authors)
+        asums = list(authors.values())
         cursor.execute(
             """
             INSERT INTO listening_author_daily AS a (workspace_id, day, platform, author_handle, customer_id,
@@ -604,10 +673,10 @@ def _roll_up(workspace_id: int, rows: list[dict[str, Any]]) -> None:
                 [k[0] for k in akeys],
                 [k[1] for k in akeys],
                 [k[2] for k in akeys],
-                [author_customer[k] for k in akeys],
-                [authors[k] for k in akeys],
-                [author_pos[k] for k in akeys],
-                [author_neg[k] for k in akeys],
+                [s[3] for s in asums],
+                [s[0] for s in asums],
+                [s[1] for s in asums],
+                [s[2] for s in asums],
             ],
         )
         if top_terms:
@@ -633,8 +702,8 @@ def _roll_up(workspace_id: int, rows: list[dict[str, Any]]) -> None:
                     workspace_id,
                     [k[0] for k in gkeys],
                     [k[1] for k in gkeys],
-                    [tags[k] for k in gkeys],
-                    [tags_neg[k] for k in gkeys],
+                    [tags[k][0] for k in gkeys],
+                    [tags[k][1] for k in gkeys],
                 ],
             )
 

@@ -7,12 +7,16 @@ sees it as an ordinary unmanaged model.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cxm.encryption import EncryptedJSONField
 from cxm.tenancy.models import WorkspaceOwned
 
 
@@ -101,8 +105,14 @@ class Topic(WorkspaceOwned):
     alert_volume_factor = models.FloatField(default=3.0)
     alert_negative_factor = models.FloatField(default=2.0)
     alert_min_volume = models.PositiveIntegerField(default=20)
+    # Where a raised alert goes. `alert_email` is the original single address, kept as it was
+    # for API clients; delivery mails it together with `alert_recipients`.
     alert_email = models.EmailField(blank=True)
+    alert_recipients = ArrayField(models.EmailField(), default=list, blank=True)
     alert_webhook_url = models.URLField(blank=True)
+    # The Standard Webhooks signing secret (`whsec_<base64>`), encrypted at rest; never shown
+    # by the API, only to topic managers on the topic's page.
+    alert_webhook_secret = EncryptedJSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -110,6 +120,15 @@ class Topic(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def alert_email_recipients(self) -> list[str]:
+        """Every address an alert of this topic is mailed to, each once."""
+        addresses: list[str] = []
+        for address in [*self.alert_recipients, self.alert_email]:
+            if address and address.lower() not in {known.lower() for known in addresses}:
+                addresses.append(address)
+        return addresses
 
 
 class SavedSearch(WorkspaceOwned):
@@ -175,6 +194,17 @@ class MentionDaily(models.Model):
         return f"{self.day} {self.mentions}"
 
 
+class DeliveryStatus(models.TextChoices):
+    """Where one delivery channel of an alert stands. PENDING becomes SENT or FAILED (a refusal,
+    or transient errors past the attempt limit), or NONE when the topic stopped using the channel;
+    SENT, FAILED and NONE are final."""
+
+    NONE = "none", _("Not configured")
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
 class Alert(WorkspaceOwned):
     """A spike: a topic's volume or negative share well above its own baseline on one day."""
 
@@ -192,6 +222,20 @@ class Alert(WorkspaceOwned):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Delivery by email and webhook, per channel, so a repeated delivery task sends neither twice.
+    email_status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.TextField(blank=True)
+    webhook_status = models.CharField(
+        max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
+    )
+    webhook_delivered_at = models.DateTimeField(null=True, blank=True)
+    webhook_error = models.TextField(blank=True)
+    delivery_attempts = models.PositiveIntegerField(default=0)
+    # Set while a worker is delivering: another run of the task leaves the alert alone until then.
+    delivery_lease_until = models.DateTimeField(null=True, blank=True)
+    # When the next run is due while a channel is pending; beat re-queues it when long overdue.
+    delivery_retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -200,3 +244,23 @@ class Alert(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.topic} ({self.day})"
+
+    @property
+    def delivery_pending(self) -> bool:
+        return DeliveryStatus.PENDING in (self.email_status, self.webhook_status)
+
+    @property
+    def webhook_id(self) -> str:
+        """The Standard Webhooks message id: the same on every attempt, so receivers can dedupe."""
+        return f"msg_cxm_alert_{self.pk}_{int(self.created_at.timestamp())}"
+
+    @property
+    def explorer_query(self) -> str:
+        """Explorer parameters for this alert's topic and day (UTC days, as the roll-ups count)."""
+        return urlencode(
+            {
+                "topic": self.topic_id,
+                "since": self.day.isoformat(),
+                "until": (self.day + timedelta(days=1)).isoformat(),
+            }
+        )

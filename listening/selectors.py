@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from listening.models import Alert, Mention, SavedSearch, Topic
+from listening.models import Alert, DeliveryStatus, Mention, SavedSearch, Topic
 from listening.query import QuerySyntaxError, parse, to_sql
 
 FACETS = ("language", "sentiment", "platform", "media_type", "country", "kind")
@@ -192,6 +194,45 @@ def mentions_search(
     Raises QuerySyntaxError for a bad query and ValueError for a bad cursor.
     """
     workspace_id = workspace.pk if hasattr(workspace, "pk") else int(workspace)
+    sampled_facets = facets and not filters.rollup_compatible
+    with _interactive():
+        if sampled_facets and not cursor and filters.sort == "recent" and limit < FACET_SAMPLE:
+            # The first page is the newest matches, which the facet sample holds already: one
+            # search answers both. (It also spares the page a plan that walks the newest
+            # mentions looking for a rare word, which is what a LIMIT 26 tempts the planner into.)
+            facet_counts, sampled, newest = _sampled_facets(workspace_id, filters, page=limit + 1)
+            rows = _mentions_by_key(workspace_id, newest)
+        else:
+            rows = _page(workspace_id, filters, cursor, limit + 1)
+            facet_counts, sampled = (
+                mention_facets(workspace_id=workspace_id, filters=filters) if facets else ({}, False)
+            )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            [last["engagement"] if filters.sort == "engagement" else last["created_at"], last["id"]]
+        )
+    return ExplorerPage(results=rows, next_cursor=next_cursor, facets=facet_counts, facets_sampled=sampled)
+
+
+@contextmanager
+def _interactive():
+    """A transaction for the queries of one Explorer search, planned without parallel workers
+    or JIT compilation, with room to sort a facet sample in memory. On a server of a few cores
+    shared by many users, a parallel scan of a month of mentions takes longer than the index
+    plan it displaced, and compiling a query costs more than the milliseconds these queries run
+    for; sorting a sample of 20,000 matches spills to disk at the default 4 MB."""
+    with transaction.atomic(), connection.cursor() as db:
+        db.execute(
+            "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true), "
+            "set_config('work_mem', '32MB', true)"
+        )
+        yield
+
+
+def _page(workspace_id: int, filters: ExplorerFilters, cursor: str | None, size: int) -> list[dict[str, Any]]:
     where, params = _where(workspace_id, filters)
     order_column = "m.engagement" if filters.sort == "engagement" else "m.created_at"
     if cursor:
@@ -204,48 +245,126 @@ def mentions_search(
         f"SELECT {SELECT_COLUMNS} FROM listening_mention m WHERE {where} "
         f"ORDER BY {order_column} DESC, m.id DESC LIMIT %s"
     )
+    return _fetch_mentions(sql, [*params, size])
+
+
+def _mentions_by_key(workspace_id: int, keys: list[tuple[int, datetime]]) -> list[dict[str, Any]]:
+    """The mentions with these (id, created_at), newest first."""
+    if not keys:
+        return []
+    moments = [moment for _, moment in keys]
+    sql = (
+        f"SELECT {SELECT_COLUMNS} FROM listening_mention m WHERE m.workspace_id = %s "
+        "AND m.id = ANY(%s) AND m.created_at BETWEEN %s AND %s ORDER BY m.created_at DESC, m.id DESC"
+    )
+    return _fetch_mentions(
+        sql, [workspace_id, [mention_id for mention_id, _ in keys], min(moments), max(moments)]
+    )
+
+
+def _fetch_mentions(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     with connection.cursor() as db:
-        db.execute(sql, [*params, limit + 1])
+        db.execute(sql, params)
         columns = [col[0] for col in db.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in db.fetchall()]
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(
-            [last["engagement"] if filters.sort == "engagement" else last["created_at"], last["id"]]
-        )
-    page = ExplorerPage(results=rows, next_cursor=next_cursor)
-    if facets:
-        page.facets, page.facets_sampled = mention_facets(workspace_id=workspace_id, filters=filters)
-    return page
+        return [dict(zip(columns, row, strict=True)) for row in db.fetchall()]
 
 
 def mention_facets(*, workspace_id: int, filters: ExplorerFilters) -> tuple[dict[str, list[dict]], bool]:
     if filters.rollup_compatible:
         return _facets_from_rollups(workspace_id, filters), False
+    facet_counts, sampled, _ = _sampled_facets(workspace_id, filters)
+    return facet_counts, sampled
+
+
+def _sampled_facets(
+    workspace_id: int, filters: ExplorerFilters, *, page: int = 0
+) -> tuple[dict[str, list[dict]], bool, list[tuple[int, datetime]]]:
+    """Facet counts over the newest FACET_SAMPLE + 1 matches, whether there were more matches
+    than FACET_SAMPLE, and the (id, created_at) of the newest `page` of them.
+
+    The matches are taken a few months at a time, newest first, until the sample is full. A
+    word in a few percent of mentions is cheapest to find through the text index, which finds
+    all of its matches at once, and each must then be read from the table to learn its date: in
+    month-sized steps, the months older than the sample are never read.
+    """
     where, params = _where(workspace_id, filters)
-    selects = ", ".join(f"{name}" for name in FACETS)
-    sql = (
-        f"WITH hits AS (SELECT {selects} FROM listening_mention m WHERE {where} "
-        f"ORDER BY m.created_at DESC LIMIT {FACET_SAMPLE + 1}) "
-        + " UNION ALL ".join(
-            f"SELECT '{name}', {name}::text, count(*) FROM hits GROUP BY {name}" for name in FACETS
+    selects = ", ".join(FACETS)
+    counts: dict[str, dict[Any, int]] = {name: {} for name in FACETS}
+    found, newest = 0, []
+    for since, until in _newest_first_windows(workspace_id, filters):
+        window, window_params = "", []
+        if since is not None:
+            window += " AND m.created_at >= %s"
+            window_params.append(since)
+        if until is not None:
+            window += " AND m.created_at < %s"
+            window_params.append(until)
+        # The sample is counted by combination of facet values, one hash for all six facets;
+        # the combinations are few, and are summed per facet here.
+        sql = (
+            f"WITH hits AS MATERIALIZED (SELECT m.id, m.created_at, {selects} FROM listening_mention m "
+            f"WHERE {where}{window} ORDER BY m.created_at DESC, m.id DESC LIMIT {FACET_SAMPLE + 1 - found}) "
+            f"SELECT 0, {selects}, count(*), NULL::bigint, NULL::timestamptz FROM hits GROUP BY {selects}"
         )
-        + ", (SELECT count(*) FROM hits)"
-    )
-    # The final column repeats the sample size on every row; cheap, and avoids a second query.
-    sql = sql.replace(", (SELECT count(*) FROM hits)", "")
+        wanted = page - len(newest)
+        if wanted > 0:
+            nothing = ", ".join("NULL" for _ in FACETS)
+            sql += (
+                f" UNION ALL (SELECT 1, {nothing}, NULL, id, created_at FROM hits "
+                f"ORDER BY created_at DESC, id DESC LIMIT {wanted})"
+            )
+        with connection.cursor() as db:
+            db.execute(sql, [*params, *window_params])
+            rows = db.fetchall()
+        for newest_row, *values, count, mention_id, created_at in rows:
+            if newest_row:
+                newest.append((mention_id, created_at))
+                continue
+            found += count
+            for name, value in zip(FACETS, values, strict=True):
+                counts[name][value] = counts[name].get(value, 0) + count
+        if found > FACET_SAMPLE:
+            break
+    facet_rows = [(name, value, count) for name, values in counts.items() for value, count in values.items()]
+    return _facet_dict(facet_rows), found > FACET_SAMPLE, newest
+
+
+def _newest_first_windows(
+    workspace_id: int, filters: ExplorerFilters
+) -> list[tuple[datetime | None, datetime | None]]:
+    """[since, until) periods that together cover the workspace's mentions, newest first: the
+    newest month (the table's partitions are months), the month before, then two, four...
+    months, and last everything older. None is an open end.
+
+    (Shorter periods read fewer rows of a month that holds more matches than the sample needs,
+    but each period searches the text index again; on the benchmark, days did worse.)"""
     with connection.cursor() as db:
-        db.execute(sql, params)
-        rows = db.fetchall()
         db.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM listening_mention m WHERE {where} "
-            f"LIMIT {FACET_SAMPLE + 1}) s",
-            params,
+            "SELECT min(created_at), max(created_at) FROM listening_mention WHERE workspace_id = %s",
+            [workspace_id],
         )
-        sampled = db.fetchone()[0] > FACET_SAMPLE
-    return _facet_dict(rows), sampled
+        oldest, newest = db.fetchone()
+    if newest is None:
+        return [(None, None)]
+    if filters.since:
+        oldest = max(oldest, filters.since)
+    if filters.until:
+        newest = min(newest, filters.until - timedelta(microseconds=1))
+    start = newest.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    windows: list[tuple[datetime | None, datetime | None]] = []
+    until, months = None, 1
+    while start > oldest:
+        windows.append((start, until))
+        until = start
+        start = _months_before(start, months)
+        months = months * 2 if len(windows) > 1 else 1
+    windows.append((None, until))
+    return windows
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    index = moment.year * 12 + moment.month - 1 - months
+    return moment.replace(year=index // 12, month=index % 12 + 1)
 
 
 def _facets_from_rollups(workspace_id: int, filters: ExplorerFilters) -> dict[str, list[dict]]:
@@ -332,6 +451,18 @@ def alerts(*, workspace, open_only: bool = False):
     if open_only:
         result = result.filter(acknowledged_at__isnull=True)
     return result
+
+
+def alerts_delivery_overdue(*, due_before: datetime) -> list[tuple[int, int]]:
+    """(alert id, workspace id) of alerts, in every workspace, with a channel still pending whose
+    next delivery run was due before `due_before` and that no worker is delivering now."""
+    pending = Q(email_status=DeliveryStatus.PENDING) | Q(webhook_status=DeliveryStatus.PENDING)
+    idle = Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=timezone.now())
+    return list(
+        Alert.objects.filter(pending, idle, delivery_retry_at__lt=due_before)
+        .order_by("delivery_retry_at")
+        .values_list("pk", "workspace_id")[:500]
+    )
 
 
 def query_error(query: str) -> QuerySyntaxError | None:
@@ -466,3 +597,26 @@ def topic_daily_series(*, workspace_id: int, topic_id: int, since: date) -> list
             [workspace_id, topic_id, since],
         )
         return [(day, int(n), int(neg or 0)) for day, n, neg in db.fetchall()]
+
+
+def customer_mentions_timeline(workspace_id: int, profile_ids: list[int], before, limit: int):
+    """The customer's public mentions, for the unified customer timeline (newest first)."""
+    from django.urls import reverse
+
+    from cxm.customers.timeline import TimelineEntry
+
+    mentions = Mention.objects.filter(workspace_id=workspace_id, customer_id__in=profile_ids)
+    if before is not None:
+        mentions = mentions.filter(created_at__lt=before)
+    return [
+        TimelineEntry(
+            at=m.created_at,
+            source="listening",
+            kind="mention",
+            title=f"{m.platform} mention · {m.sentiment}",
+            text=m.text[:280],
+            url=reverse("listening:mention", args=[m.pk]),
+            ref={"mention_id": m.pk, "answered": m.answered},
+        )
+        for m in mentions.order_by("-created_at")[:limit]
+    ]

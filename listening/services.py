@@ -11,6 +11,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cxm.audit.services import audit_record
+from listening.alert_delivery import (
+    MAX_ALERT_RECIPIENTS,
+    DeliveryOutcome,
+    alert_deliver,
+    alert_delivery_plan,
+    topic_alert_delivery_set,
+)
+from listening.archive import ArchivedMonth, mentions_archive
 from listening.ingest import (
     IngestResult,
     RawMention,
@@ -24,14 +32,21 @@ from listening.query import QuerySyntaxError, matcher, parse, tokenize_text
 from listening.selectors import topic_daily_series
 
 __all__ = [
+    "MAX_ALERT_RECIPIENTS",
+    "ArchivedMonth",
+    "DeliveryOutcome",
     "IngestResult",
     "RawMention",
+    "alert_deliver",
     "alerts_detect",
     "listening_sink",
     "mention_mark_answered",
+    "mentions_archive",
     "mentions_ingest",
     "mentions_ingest_payload",
+    "mentions_mark_answered_by_reply",
     "saved_search_create",
+    "topic_alert_delivery_set",
     "topic_backfill",
     "topic_create",
     "topic_delete",
@@ -83,6 +98,13 @@ def topic_create(
 def topic_update(*, topic: Topic, by=None, request=None, **changes) -> Topic:
     if "query" in changes:
         _check_query(changes["query"])
+    if (
+        "name" in changes
+        and Topic.objects.filter(workspace_id=topic.workspace_id, name=changes["name"])
+        .exclude(pk=topic.pk)
+        .exists()
+    ):
+        raise ValidationError({"name": "A topic with this name already exists."})
     before = {"name": topic.name, "query": topic.query}
     for key, value in changes.items():
         setattr(topic, key, value)
@@ -237,6 +259,18 @@ def mention_mark_answered(*, workspace_id: int, mention_id: int, at=None) -> boo
     return True
 
 
+def mentions_mark_answered_by_reply(*, workspace_id: int, platform: str, external_id: str, at=None) -> int:
+    """A reply to this platform item went out: mark the mention (if we have it) answered."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM listening_mention WHERE workspace_id = %s AND platform = %s AND external_id = %s "
+            "AND NOT answered",
+            [workspace_id, platform, external_id],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return sum(mention_mark_answered(workspace_id=workspace_id, mention_id=pk, at=at) for pk in ids)
+
+
 @transaction.atomic
 def saved_search_create(*, workspace, user, name: str, params: dict[str, Any]) -> SavedSearch:
     if not name.strip():
@@ -248,7 +282,8 @@ def saved_search_create(*, workspace, user, name: str, params: dict[str, Any]) -
 
 def alerts_detect(*, workspace_id: int, today=None, baseline_days: int = 14) -> list[Alert]:
     """Raise an alert when a topic's volume or negative share today is well above its own recent
-    baseline (median of the previous days). One alert per topic, kind and day."""
+    baseline (median of the previous days). One alert per topic, kind and day; each new one is
+    handed to the delivery task for the topic's email recipients and webhook."""
     today = today or timezone.now().date()
     raised = []
     for topic in Topic.objects.filter(workspace_id=workspace_id):
@@ -276,15 +311,17 @@ def alerts_detect(*, workspace_id: int, today=None, baseline_days: int = 14) -> 
         for kind, observed, baseline, fired in checks:
             if not fired:
                 continue
-            alert, created = Alert.objects.get_or_create(
-                workspace_id=workspace_id,
-                topic=topic,
-                kind=kind,
-                day=today,
-                defaults={"observed": observed, "baseline": baseline},
-            )
-            if created:
-                raised.append(alert)
+            with transaction.atomic():
+                alert, created = Alert.objects.get_or_create(
+                    workspace_id=workspace_id,
+                    topic=topic,
+                    kind=kind,
+                    day=today,
+                    defaults={"observed": observed, "baseline": baseline},
+                )
+                if created:
+                    # Email and webhook go out from a task once this commits.
+                    raised.append(alert_delivery_plan(alert=alert))
     return raised
 
 

@@ -1,6 +1,8 @@
 from celery import shared_task
+from django.utils import timezone
 
-from listening import services
+from listening import selectors, services
+from listening.alert_delivery import STALLED_AFTER
 
 
 @shared_task(name="listening.topic_backfill")
@@ -18,6 +20,21 @@ def mentions_ingest_run(*, workspace_id: int, items: list) -> dict:
 def alerts_detect_all() -> int:
     from cxm.tenancy.models import Workspace
 
-    return sum(
+    raised = sum(
         len(services.alerts_detect(workspace_id=pk)) for pk in Workspace.objects.values_list("pk", flat=True)
     )
+    for alert_id, workspace_id in selectors.alerts_delivery_overdue(
+        due_before=timezone.now() - STALLED_AFTER
+    ):
+        alert_deliver_run.delay(alert_id=alert_id, workspace_id=workspace_id)
+    return raised
+
+
+# Unbounded here: the service counts attempts (task retries and beat re-sends alike) and gives up.
+@shared_task(bind=True, name="listening.alert_deliver", max_retries=None)
+def alert_deliver_run(self, *, alert_id: int, workspace_id: int) -> bool:
+    """Send an alert's email and webhook; the service decides what is still due and when to retry."""
+    outcome = services.alert_deliver(alert_id=alert_id, workspace_id=workspace_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.attempted

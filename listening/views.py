@@ -7,13 +7,16 @@ import re
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cxm.customers import selectors as customer_selectors
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
@@ -187,8 +190,45 @@ def mention_detail(request, mention_id: int):
             "history": selectors.author_history(
                 workspace=workspace, customer_id=mention.customer_id, exclude=mention.pk
             ),
+            "can_work_cases": has_permission(request.membership, "care.work"),
         },
     )
+
+
+@require_POST
+@workspace_view("care.work")
+def mention_open_case(request, mention_id: int):
+    """One click from a mention to its care case (opened, or the one it is already in); with
+    `reply`, straight to the reply box."""
+    from care import services as care_services
+
+    mention = selectors.mention_get(workspace=request.workspace, mention_id=mention_id)
+    if mention is None:
+        raise Http404
+    case = care_services.case_open_from_mention(
+        workspace=request.workspace,
+        mention={
+            "platform": mention.platform,
+            "external_id": mention.external_id,
+            "text": mention.text,
+            "created_at": mention.created_at,
+            "url": mention.url,
+            "author": {
+                "id": customer_selectors.identity_platform_id(
+                    workspace_id=request.workspace.pk, identity_id=mention.author_identity_id
+                )
+                or mention.author_handle,
+                "handle": mention.author_handle,
+                "name": mention.author_name,
+            },
+            "account_id": mention.account_id,
+            "language": mention.language,
+            "sentiment": mention.sentiment,
+        },
+        by=request.user,
+    )
+    target = reverse("care:case", args=[case.pk])
+    return redirect(f"{target}?reply=1#reply" if request.POST.get("reply") else target)
 
 
 @workspace_view("listening.view")
@@ -225,6 +265,28 @@ class TopicForm(forms.Form):
             "author:@name, sentiment:negative, country:ID, kind:comment, media:paid"
         ),
     )
+    alert_recipients = forms.CharField(
+        label=_("Email alerts to"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Email addresses, one a line or separated by commas."),
+    )
+    alert_webhook_url = forms.CharField(
+        label=_("Webhook URL"),
+        required=False,
+        max_length=200,
+        help_text=_("Alerts are POSTed here as JSON, signed the Standard Webhooks way."),
+    )
+    alert_webhook_secret = forms.CharField(
+        label=_("Webhook signing secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("whsec_… Leave empty to keep the current one; a new webhook gets one generated."),
+    )
+
+    @property
+    def alert_delivery_fields(self):
+        return [self[name] for name in ("alert_recipients", "alert_webhook_url", "alert_webhook_secret")]
 
     def clean_query(self):
         query = self.cleaned_data["query"]
@@ -239,31 +301,91 @@ class TopicForm(forms.Form):
         return query
 
 
+def _delivery_changes(form: TopicForm) -> dict:
+    """The form's alert delivery fields as `topic_alert_delivery_set` arguments. The form shows
+    every recipient in one list, the API's single `alert_email` included, so saving it moves that
+    address into the list."""
+    data = form.cleaned_data
+    return {
+        "recipients": [a for a in re.split(r"[\s,;]+", data["alert_recipients"]) if a],
+        "email": "",
+        "webhook_url": data["alert_webhook_url"],
+        "webhook_secret": data["alert_webhook_secret"] or None,
+    }
+
+
+def _form_errors(form: forms.Form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, validation_message(error))
+        return
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
 @workspace_view("listening.view")
 def topic_list(request):
     form = TopicForm(request.POST or None)
+    can_manage = has_permission(request.membership, "listening.manage")
     if request.method == "POST":
-        if not has_permission(request.membership, "listening.manage"):
+        if not can_manage:
             raise PermissionDenied("listening.manage")
         if form.is_valid():
             try:
-                services.topic_create(
-                    workspace=request.workspace,
-                    name=form.cleaned_data["name"],
-                    query=form.cleaned_data["query"],
-                    by=request.user,
-                    request=request,
-                )
+                with transaction.atomic():
+                    topic = services.topic_create(
+                        workspace=request.workspace,
+                        name=form.cleaned_data["name"],
+                        query=form.cleaned_data["query"],
+                        by=request.user,
+                        request=request,
+                    )
+                    services.topic_alert_delivery_set(
+                        topic=topic, by=request.user, request=request, **_delivery_changes(form)
+                    )
             except ValidationError as exc:
-                form.add_error(None, validation_message(exc))
+                _form_errors(form, exc)
             else:
                 messages.success(request, _("Topic saved; matching it over past mentions now."))
                 return redirect("listening:topics")
     return render(
         request,
         "listening/topics.html",
-        {"form": form, "topics": selectors.topics(workspace=request.workspace)},
+        {"form": form, "topics": selectors.topics(workspace=request.workspace), "can_manage": can_manage},
     )
+
+
+@workspace_view("listening.manage")
+def topic_edit(request, topic_id: int):
+    topic = selectors.topic_get(workspace=request.workspace, topic_id=topic_id)
+    if topic is None:
+        raise Http404
+    form = TopicForm(
+        request.POST or None,
+        initial={
+            "name": topic.name,
+            "query": topic.query,
+            "alert_recipients": "\n".join(topic.alert_email_recipients),
+            "alert_webhook_url": topic.alert_webhook_url,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {
+            k: form.cleaned_data[k] for k in ("name", "query") if form.cleaned_data[k] != getattr(topic, k)
+        }
+        try:
+            with transaction.atomic():
+                if changes:
+                    services.topic_update(topic=topic, by=request.user, request=request, **changes)
+                services.topic_alert_delivery_set(
+                    topic=topic, by=request.user, request=request, **_delivery_changes(form)
+                )
+        except ValidationError as exc:
+            topic.refresh_from_db()
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Topic saved."))
+            return redirect("listening:topic-edit", topic_id=topic.pk)
+    return render(request, "listening/topic_edit.html", {"form": form, "topic": topic})
 
 
 @workspace_view("listening.view")

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from cxm.api.views import MeView, TokenView
 from cxm.audit.api import AuditEntryViewSet
 from cxm.channels.api import ChannelAccountViewSet
+from cxm.customers.api import CustomerViewSet
 from cxm.tenancy.api import BrandViewSet, BusinessUnitViewSet, MemberViewSet, WorkspaceViewSet
 
 router = DefaultRouter()
@@ -14,6 +15,7 @@ router.register("brands", BrandViewSet, basename="brand")
 router.register("members", MemberViewSet, basename="member")
 router.register("audit", AuditEntryViewSet, basename="audit-entry")
 router.register("accounts", ChannelAccountViewSet, basename="account")
+router.register("customers", CustomerViewSet, basename="customer")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

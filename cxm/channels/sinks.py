@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from cxm.channels.connectors.base import Item
 
@@ -50,3 +51,29 @@ def deliver(context: InboundContext, items: Sequence[Item]) -> None:
         raise RuntimeError("no inbound sink is registered; items would be lost")
     for sink in _SINKS.values():
         sink(context, items)
+
+
+@dataclass(frozen=True)
+class ReplySent:
+    """A person of the brand answered an item on its platform (care's outbox sent the reply)."""
+
+    workspace_id: int
+    platform: str
+    answered_external_id: str
+    account_id: int | None = None
+    at: datetime | None = None
+
+
+ReplyListener = Callable[[ReplySent], None]
+
+_REPLY_LISTENERS: dict[str, ReplyListener] = {}
+
+
+def register_reply_listener(name: str, listener: ReplyListener) -> None:
+    """Listening registers one to count the answered item in its response coverage."""
+    _REPLY_LISTENERS[name] = listener
+
+
+def reply_sent(event: ReplySent) -> None:
+    for listener in list(_REPLY_LISTENERS.values()):
+        listener(event)

@@ -237,7 +237,11 @@ def _tokenizer() -> re.Pattern[str]:
             if not _IS_WORD.fullmatch(term) and not _IS_EMOJI.fullmatch(term)
         ]
         breaks = re.escape(_BREAK_CHARS)
-        _token = re.compile(f"{_emoticon_pattern(emoticons)}|{_WORD}|{_EMOJI}|[{breaks}]")
+        # The emoticons are tried first at every position, one by one: a look-ahead for their
+        # first characters skips them at once where none can start (most positions).
+        starts = "".join(sorted({re.escape(term[0]) for term in emoticons}))
+        emoticon = f"(?=[{starts}])(?:{_emoticon_pattern(emoticons)})|" if emoticons else ""
+        _token = re.compile(f"{emoticon}{_WORD}|{_EMOJI}|[{breaks}]")
     return _token
 
 

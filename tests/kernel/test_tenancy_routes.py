@@ -93,6 +93,94 @@ def _pause(workspace):
     return pause_activate(workspace=workspace, reason=f"{MARKER} crisis")
 
 
+def _case(workspace):
+    from care.services import case_open_from_mention
+
+    return case_open_from_mention(
+        workspace=workspace,
+        mention={
+            "platform": "mastodon",
+            "external_id": f"{MARKER}-case",
+            "text": f"{MARKER} where is my order?",
+            "author": {"id": f"{MARKER}-author", "handle": f"@{MARKER}@example.social", "name": MARKER},
+        },
+    )
+
+
+def _customer(workspace):
+    from cxm.customers.models import CustomerProfile, Identity
+
+    profile = CustomerProfile.objects.create(workspace=workspace, display_name=f"{MARKER} customer")
+    Identity.objects.create(
+        workspace=workspace,
+        profile=profile,
+        platform="mastodon",
+        platform_id=f"{MARKER}-1",
+        handle=f"@{MARKER}",
+    )
+    return profile
+
+
+def _ad_account(workspace):
+    return ChannelAccount.objects.create(
+        workspace=workspace,
+        platform="meta_ads",
+        handle="act_900900",
+        display_name=f"{MARKER} ads",
+        credentials={"access_token": "x"},
+    )
+
+
+def _ad_campaign(workspace):
+    from ads.services import campaign_create
+
+    return campaign_create(
+        workspace=workspace,
+        account=_ad_account(workspace),
+        name=f"{MARKER} campaign",
+        currency="USD",
+        daily_budget=100,
+    )
+
+
+def _ad_set(workspace):
+    from ads.services import ad_set_create
+
+    return ad_set_create(campaign=_ad_campaign(workspace), name=f"{MARKER} ad set", countries=["ID"])
+
+
+def _ad(workspace):
+    from ads.services import ad_create
+
+    creative = {"primary_text": f"{MARKER} offer", "link": "https://example.com/"}
+    return ad_create(ad_set=_ad_set(workspace), name=f"{MARKER} ad", creative=creative)
+
+
+def _ad_insight(workspace):
+    from ads.models import AdInsight
+
+    ad = _ad(workspace)
+    return AdInsight.objects.create(
+        workspace=workspace,
+        ad=ad,
+        campaign_id=ad.campaign_id,
+        ad_set_id=ad.ad_set_id,
+        date="2026-11-20",
+        currency="USD",
+    )
+
+
+def _ad_stop(workspace):
+    from ads.models import CampaignStop
+
+    return CampaignStop.objects.create(
+        workspace=workspace,
+        pause=_pause(workspace),
+        campaign=_ad_campaign(workspace),
+        next_attempt_at="2026-11-20T10:00Z",
+    )
+
+
 # route name -> factory of a workspace-B object for that route
 SAMPLES = {
     "post": _post,
@@ -104,10 +192,18 @@ SAMPLES = {
     "alert": _alert,
     "listening-dashboard": _mention,
     "account": _account,
+    "case": _case,
+    "customer": _customer,
     "business-unit": _business_unit,
     "brand": _brand,
     "member": _member,
     "audit-entry": _audit,
+    "ads-account": _ad_account,
+    "ads-campaign": _ad_campaign,
+    "ads-adset": _ad_set,
+    "ads-ad": _ad,
+    "ads-insight": _ad_insight,
+    "ads-stop": _ad_stop,
     "workspace": lambda workspace: workspace,
 }
 # routes whose list is not called `<key>-list`
