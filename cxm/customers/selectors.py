@@ -1,8 +1,17 @@
+"""Reads of customer profiles, their identities, their merges and their timeline."""
+
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import logging
+from datetime import datetime
 
-from cxm.customers.models import CustomerProfile, Identity
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from cxm.customers.models import CustomerMerge, CustomerProfile, Identity
+from cxm.customers.timeline import TimelineEntry, timeline_sources
+
+logger = logging.getLogger(__name__)
 
 
 def customer_get(*, workspace, profile_id: int) -> CustomerProfile | None:
@@ -12,4 +21,82 @@ def customer_get(*, workspace, profile_id: int) -> CustomerProfile | None:
 def customer_identities(*, workspace, profile_id: int) -> QuerySet[Identity]:
     return (
         Identity.objects.for_workspace(workspace).filter(profile_id=profile_id).order_by("platform", "handle")
+    )
+
+
+def customers_search(*, workspace, q: str = "", include_merged: bool = False) -> QuerySet[CustomerProfile]:
+    """Profiles by name, handle, email or platform id (contains, case-insensitive).
+
+    Merged profiles are left out unless asked for: their identities live on the surviving one.
+    """
+    profiles = CustomerProfile.objects.for_workspace(workspace)
+    if not include_merged:
+        profiles = profiles.filter(merged_into__isnull=True)
+    q = q.strip()
+    if q:
+        matching = Identity.objects.filter(workspace=workspace, profile=OuterRef("pk")).filter(
+            Q(handle__icontains=q)
+            | Q(email__icontains=q)
+            | Q(platform_id__icontains=q)
+            | Q(name__icontains=q)
+        )
+        profiles = profiles.filter(Q(display_name__icontains=q) | Exists(matching))
+    return profiles.order_by("-id")
+
+
+def customer_merges(*, workspace, profile_id: int) -> QuerySet[CustomerMerge]:
+    """Merges into this profile, newest first (undone ones included, with `undone_at`)."""
+    return (
+        CustomerMerge.objects.for_workspace(workspace)
+        .filter(target_id=profile_id)
+        .order_by("-created_at", "-id")
+    )
+
+
+def customer_merge_get(*, workspace, merge_id: int) -> CustomerMerge | None:
+    return CustomerMerge.objects.for_workspace(workspace).filter(pk=merge_id).first()
+
+
+def customer_profile_ids(*, workspace_id: int, profile_id: int) -> list[int]:
+    """The profile and every profile merged into it, directly or through a chain of merges."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE family(id) AS (
+                SELECT id FROM customers_customerprofile WHERE id = %s AND workspace_id = %s
+                UNION
+                SELECT p.id FROM customers_customerprofile p JOIN family f ON p.merged_into_id = f.id
+                WHERE p.workspace_id = %s
+            )
+            SELECT id FROM family ORDER BY id
+            """,
+            [profile_id, workspace_id, workspace_id],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def customer_timeline(
+    *, workspace, profile_id: int, before: datetime | None = None, limit: int = 50
+) -> list[TimelineEntry]:
+    """The customer's history across modules, newest first: up to `limit` entries older than
+    `before` (pass the last entry's `at` to read on). See cxm.customers.timeline for the sources."""
+    workspace_id = workspace if isinstance(workspace, int) else workspace.pk
+    profile_ids = customer_profile_ids(workspace_id=workspace_id, profile_id=profile_id)
+    if not profile_ids:
+        return []
+    entries: list[TimelineEntry] = []
+    for source in timeline_sources().values():
+        entries.extend(source(workspace_id, profile_ids, before, limit))
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit]
+
+
+def identity_platform_id(*, workspace_id: int, identity_id: int | None) -> str | None:
+    """The platform's own id for a person (what other modules need to reach the same profile)."""
+    if identity_id is None:
+        return None
+    return (
+        Identity.objects.filter(workspace_id=workspace_id, pk=identity_id)
+        .values_list("platform_id", flat=True)
+        .first()
     )

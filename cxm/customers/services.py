@@ -1,12 +1,27 @@
-"""Linking authors to customer profiles."""
+"""Every write to customer profiles: resolve authors to profiles, link identities, merge and undo.
+
+Merges move identities and are recorded with exactly what moved (`CustomerMerge`), so undo puts
+those identities back on the profile they came from. The merged profile is kept, marked
+`merged_into`, so what other modules stored against it (cases, mentions) still resolves, and the
+timeline of the surviving profile includes it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.utils import parseaddr
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 
-from cxm.customers.models import CustomerProfile
+from cxm.audit.services import audit_record
+from cxm.customers.models import CustomerMerge, CustomerProfile, Identity
+from cxm.tenancy.models import Workspace
+
+EMAIL_PLATFORM = "email"
 
 
 @dataclass(frozen=True)
@@ -52,9 +67,11 @@ def identities_resolve(
                 cursor.execute(
                     """
                     INSERT INTO customers_identity
-                        (workspace_id, profile_id, platform, platform_id, handle, name, created_at)
-                    SELECT %s, p, pl, pid, h, n, now()
-                    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS t(p, pl, pid, h, n)
+                        (workspace_id, profile_id, platform, platform_id, handle, name, email, verified,
+                         created_at)
+                    SELECT %s, p, pl, pid, h, n, e, false, now()
+                    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+                        AS t(p, pl, pid, h, n, e)
                     ON CONFLICT (workspace_id, platform, platform_id) DO NOTHING
                     RETURNING profile_id
                     """,
@@ -65,6 +82,7 @@ def identities_resolve(
                         [key[1] for key in missing],
                         [unique[key].handle[:255] for key in missing],
                         [unique[key].name[:255] for key in missing],
+                        [evidence_email(key[0], key[1]) for key in missing],
                     ],
                 )
                 used = {row[0] for row in cursor.fetchall()}
@@ -89,3 +107,281 @@ def _existing(workspace_id: int, keys: list[tuple[str, str]]) -> dict[tuple[str,
         return {
             (platform, pid): ResolvedIdentity(iid, prof) for platform, pid, iid, prof in cursor.fetchall()
         }
+
+
+def evidence_email(platform: str, value: str) -> str:
+    """The address an identity proves, lower-cased: only an email identity's own address counts."""
+    if platform != EMAIL_PLATFORM:
+        return ""
+    address = parseaddr(value)[1].strip().lower()
+    return address if "@" in address else ""
+
+
+def _state(profile: CustomerProfile) -> dict:
+    return {
+        "display_name": profile.display_name,
+        "merged_into": profile.merged_into_id,
+        "identities": sorted(profile.identities.values_list("id", flat=True)),
+    }
+
+
+def _lock_profiles(workspace_id: int, *profile_ids: int) -> dict[int, CustomerProfile]:
+    # Always in id order, so two merges of the same pair in opposite directions cannot deadlock.
+    rows = (
+        CustomerProfile.objects.select_for_update()
+        .filter(workspace_id=workspace_id, pk__in=profile_ids)
+        .order_by("pk")
+    )
+    found = {profile.pk: profile for profile in rows}
+    if len(found) != len(set(profile_ids)):
+        raise ValidationError({"profile": "No such customer in this workspace."})
+    return found
+
+
+@transaction.atomic
+def customer_merge(
+    *,
+    workspace: Workspace | int,
+    source: CustomerProfile,
+    target: CustomerProfile,
+    by=None,
+    reason: str = "by hand",
+    request=None,
+) -> CustomerMerge:
+    """Move every identity of `source` to `target` and mark `source` as merged into it."""
+    workspace_id = workspace if isinstance(workspace, int) else workspace.pk
+    if source.pk == target.pk:
+        raise ValidationError({"source": "A customer cannot be merged into itself."})
+    locked = _lock_profiles(workspace_id, source.pk, target.pk)
+    source, target = locked[source.pk], locked[target.pk]
+    if source.merged_into_id is not None:
+        raise ValidationError({"source": "This customer is already merged into another one."})
+    if target.merged_into_id is not None:
+        raise ValidationError({"target": "This customer is merged into another one; merge into that one."})
+    before = {"source": _state(source), "target": _state(target)}
+    moved = list(
+        Identity.objects.filter(workspace_id=workspace_id, profile=source)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    Identity.objects.filter(pk__in=moved).update(profile=target)
+    source.merged_into = target
+    source.save(update_fields=["merged_into", "updated_at"])
+    CustomerProfile.objects.filter(pk=target.pk).update(updated_at=timezone.now())
+    merge = CustomerMerge.objects.create(
+        workspace_id=workspace_id,
+        source=source,
+        target=target,
+        identity_ids=moved,
+        reason=reason[:120],
+        merged_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    audit_record(
+        workspace=source.workspace,
+        actor=by,
+        action="customer.merge",
+        target=target,
+        before=before,
+        after={
+            "merge": merge.pk,
+            "source": source.pk,
+            "target": target.pk,
+            "identities": moved,
+            "reason": reason,
+        },
+        request=request,
+    )
+    return merge
+
+
+@transaction.atomic
+def customer_merge_undo(*, merge: CustomerMerge, by=None, request=None) -> CustomerMerge:
+    """Put the identities the merge moved back on the source profile, and unmark it.
+
+    Refused while the target is itself merged into a third profile: undo that later merge first,
+    so identities are never pulled out of a profile they did not come from.
+    """
+    merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise ValidationError({"merge": "This merge was already undone."})
+    locked = _lock_profiles(merge.workspace_id, merge.source_id, merge.target_id)
+    source, target = locked[merge.source_id], locked[merge.target_id]
+    if target.merged_into_id is not None:
+        raise ValidationError({"merge": "The customer was merged again since; undo that merge first."})
+    # Identities moved on by hand since the merge stay where a person put them.
+    restored = list(
+        Identity.objects.filter(
+            workspace_id=merge.workspace_id, pk__in=merge.identity_ids, profile=target
+        ).values_list("pk", flat=True)
+    )
+    Identity.objects.filter(pk__in=restored).update(profile=source)
+    source.merged_into = None
+    source.save(update_fields=["merged_into", "updated_at"])
+    merge.undone_at = timezone.now()
+    merge.undone_by = by if getattr(by, "is_authenticated", False) else None
+    merge.save(update_fields=["undone_at", "undone_by"])
+    audit_record(
+        workspace=source.workspace,
+        actor=by,
+        action="customer.merge_undo",
+        target=source,
+        before={"merge": merge.pk, "target": target.pk},
+        after={
+            "restored_identities": sorted(restored),
+            "left_elsewhere": sorted(set(merge.identity_ids) - set(restored)),
+        },
+        request=request,
+    )
+    return merge
+
+
+@transaction.atomic
+def identity_link(
+    *,
+    workspace: Workspace,
+    profile: CustomerProfile,
+    platform: str,
+    platform_id: str,
+    handle: str = "",
+    name: str = "",
+    email: str = "",
+    verified: bool = False,
+    by=None,
+    request=None,
+    autolink: bool = True,
+) -> Identity:
+    """Attach an identity to a profile by hand: create it, or move it from the profile it was on.
+
+    With exact evidence (an email address, a verified handle) the profiles that share it are
+    then linked automatically (`customers_autolink`), each as an undoable merge.
+    """
+    platform, platform_id = platform.strip(), platform_id.strip()
+    if not platform or not platform_id:
+        raise ValidationError({"platform_id": "Give the platform and the id the platform knows them by."})
+    if profile.workspace_id != workspace.pk:
+        raise ValidationError({"profile": "No such customer in this workspace."})
+    if profile.merged_into_id is not None:
+        raise ValidationError({"profile": "This customer is merged into another one; link to that one."})
+    email = (parseaddr(email)[1].strip().lower() if email else "") or evidence_email(platform, platform_id)
+    if email and "@" not in email:
+        raise ValidationError({"email": "Not an email address."})
+    identity = (
+        Identity.objects.select_for_update()
+        .filter(workspace=workspace, platform=platform, platform_id=platform_id)
+        .first()
+    )
+    before = None
+    if identity is None:
+        identity = Identity.objects.create(
+            workspace=workspace,
+            profile=profile,
+            platform=platform,
+            platform_id=platform_id,
+            handle=handle[:255],
+            name=name[:255],
+            email=email,
+            verified=verified,
+        )
+    else:
+        before = {"profile": identity.profile_id, "email": identity.email, "verified": identity.verified}
+        identity.profile = profile
+        identity.handle = handle[:255] or identity.handle
+        identity.name = name[:255] or identity.name
+        identity.email = email or identity.email
+        identity.verified = verified or identity.verified
+        identity.save()
+    audit_record(
+        workspace=workspace,
+        actor=by,
+        action="customer.identity_link",
+        target=profile,
+        before=before,
+        after={
+            "identity": identity.pk,
+            "platform": platform,
+            "handle": identity.handle,
+            "verified": identity.verified,
+        },
+        request=request,
+    )
+    if autolink:
+        customers_autolink(workspace_id=workspace.pk, profile_id=profile.pk, by=by)
+    return identity
+
+
+def customers_autolink(*, workspace_id: int, profile_id: int, by=None) -> list[CustomerMerge]:
+    """Merge into one the profiles that share exact evidence with this one: the same email
+    address, or the same handle verified on both sides. The oldest profile survives; each merge is
+    recorded (and undoable) like one made by hand. Returns the merges made."""
+    merges: list[CustomerMerge] = []
+    with transaction.atomic():
+        profile = CustomerProfile.objects.filter(workspace_id=workspace_id, pk=profile_id).first()
+        if profile is None:
+            return merges
+        while profile.merged_into_id is not None:
+            profile = CustomerProfile.objects.get(pk=profile.merged_into_id)
+        mine = Identity.objects.filter(workspace_id=workspace_id, profile=profile)
+        emails = {value for value in mine.values_list("email", flat=True) if value}
+        handles = {
+            value.lower() for value in mine.filter(verified=True).values_list("handle", flat=True) if value
+        }
+        if not emails and not handles:
+            return merges
+        evidence = Q(email__in=emails) if emails else Q(pk__in=[])
+        if handles:
+            evidence |= Q(verified=True) & Q(handle_lower__in=handles)
+        others = (
+            Identity.objects.filter(workspace_id=workspace_id, profile__merged_into__isnull=True)
+            .annotate(handle_lower=Lower("handle"))
+            .filter(evidence)
+            .exclude(profile=profile)
+        )
+        reasons: dict[int, str] = {}
+        for other_id, email in others.values_list("profile_id", "email"):
+            if email and email in emails:
+                reasons[other_id] = "same email address"
+            else:
+                reasons.setdefault(other_id, "same verified handle")
+        if not reasons:
+            return merges
+        survivor_id = min([profile.pk, *reasons])
+        reasons[profile.pk] = reasons.get(survivor_id, "")
+        for other_id in sorted(set(reasons) - {survivor_id}):
+            try:
+                merges.append(
+                    customer_merge(
+                        workspace=workspace_id,
+                        source=CustomerProfile.objects.get(pk=other_id),
+                        target=CustomerProfile.objects.get(pk=survivor_id),
+                        by=by,
+                        reason=reasons[other_id] or reasons[profile.pk],
+                    )
+                )
+            except ValidationError:
+                # A concurrent link got there first (the profile is merged already): nothing to do.
+                continue
+    return merges
+
+
+@transaction.atomic
+def customer_update(
+    *, profile: CustomerProfile, by=None, display_name: str | None = None, attributes: dict | None = None
+) -> CustomerProfile:
+    profile = CustomerProfile.objects.select_for_update().get(pk=profile.pk)
+    before = {"display_name": profile.display_name, "attributes": profile.attributes}
+    if display_name is not None:
+        profile.display_name = display_name.strip()[:255]
+    if attributes is not None:
+        if not isinstance(attributes, dict):
+            raise ValidationError({"attributes": "Must be an object."})
+        profile.attributes = {**(profile.attributes or {}), **attributes}
+    profile.save()
+    audit_record(
+        workspace=profile.workspace,
+        actor=by,
+        action="customer.update",
+        target=profile,
+        before=before,
+        after={"display_name": profile.display_name, "attributes": profile.attributes},
+    )
+    return profile
