@@ -221,6 +221,9 @@ class PauseRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     starts_at = serializers.DateTimeField(required=False, allow_null=True)
     ends_at = serializers.DateTimeField(required=False, allow_null=True)
+    stop_running_ads = serializers.BooleanField(
+        required=False, default=False, help_text="Also set every running ad campaign in scope to PAUSED"
+    )
 
     def validate(self, data):
         if data["scope"] != PauseScope.GLOBAL and not data.get("id"):
@@ -278,6 +281,7 @@ class PauseView(APIView):
             reason=values["reason"],
             starts_at=values.get("starts_at"),
             ends_at=values.get("ends_at"),
+            stop_running_ads=values["stop_running_ads"],
             by=request.user,
             request=request,
         )

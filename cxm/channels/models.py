@@ -16,6 +16,7 @@ class Platform(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Webhook")
     DEMO = "demo", _("Demo network")
+    META_ADS = "meta_ads", _("Meta ads (ad account)")
 
 
 # Platforms whose new items are pulled on a schedule (webhooks push theirs).

@@ -107,6 +107,10 @@ def _validate(platform: str, handle: str, base_url: str, credentials: dict, opti
         errors["credentials"] = "Bluesky needs an app_password."
     if platform == Platform.EMAIL and not (credentials.get("username") and credentials.get("password")):
         errors["credentials"] = "Email needs a username and password."
+    if platform == Platform.META_ADS and not credentials.get("access_token"):
+        errors["credentials"] = "A Meta ad account needs an access_token."
+    if platform == Platform.META_ADS and not handle.strip().removeprefix("act_").isdigit():
+        errors["handle"] = "Give the ad account id, e.g. act_1001."
     if platform == Platform.RSS and not (options.get("feed_url") or base_url):
         errors["options"] = "RSS needs the feed's address (options.feed_url or base_url)."
     if not isinstance(options, dict):

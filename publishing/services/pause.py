@@ -108,10 +108,15 @@ def pause_activate(
     reason: str = "",
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
+    stop_running_ads: bool = False,
     by=None,
     request=None,
 ) -> Pause:
-    """Pause now (or schedule a window). Returns once nothing in scope can be published."""
+    """Pause now (or schedule a window). Returns once nothing in scope can be published.
+
+    With `stop_running_ads`, every campaign in scope that runs on its ad platform is also set to
+    PAUSED there once the pause starts (ads records the stops with the pause, in its transaction,
+    and sends them from workers after commit); resume restores exactly those."""
     now = timezone.now()
     starts_at = starts_at or now
     if ends_at is not None and ends_at <= starts_at:
@@ -141,6 +146,10 @@ def pause_activate(
             request=request,
             object_repr=f"pause of {pause.target_label}",
         )
+        if stop_running_ads:
+            from ads.services import ads_stop_for_pause
+
+            ads_stop_for_pause(pause=pause, by=by, request=request)
     return pause
 
 
@@ -182,4 +191,10 @@ def pause_resume(
                 object_repr=f"pause of {item.target_label}",
             )
             lifted.append(item)
+        if lifted:
+            from ads.services import ads_restore_after_resume
+
+            # Campaigns these pauses stopped on their ad platforms run again (from workers,
+            # after commit), unless someone changed them meanwhile.
+            ads_restore_after_resume(pauses=lifted)
     return lifted

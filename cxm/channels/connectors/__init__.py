@@ -13,6 +13,7 @@ REGISTRY: dict[str, str] = {
     "email": "cxm.channels.connectors.email.EmailConnector",
     "webhook": "cxm.channels.connectors.webhook.WebhookConnector",
     "demo": "cxm.channels.connectors.demo.DemoConnector",
+    "meta_ads": "cxm.channels.connectors.meta_ads.MetaAdsConnector",
 }
 
 

@@ -1,0 +1,21 @@
+from rest_framework.routers import DefaultRouter
+
+from ads.api import (
+    AdAccountViewSet,
+    AdSetViewSet,
+    AdViewSet,
+    CampaignStopViewSet,
+    CampaignViewSet,
+    InsightViewSet,
+)
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("ads/accounts", AdAccountViewSet, basename="ads-account")
+router.register("ads/campaigns", CampaignViewSet, basename="ads-campaign")
+router.register("ads/adsets", AdSetViewSet, basename="ads-adset")
+router.register("ads/ads", AdViewSet, basename="ads-ad")
+router.register("ads/insights", InsightViewSet, basename="ads-insight")
+router.register("ads/stops", CampaignStopViewSet, basename="ads-stop")
+
+urlpatterns = router.urls

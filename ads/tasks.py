@@ -1,0 +1,71 @@
+"""Celery tasks: each takes ids, calls one service, and is safe to run twice."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from ads import selectors, services
+
+
+@shared_task(name="ads.tick")
+def tick() -> dict:
+    return services.ads_tick(
+        enqueue_push=lambda campaign_id: campaign_push.delay(campaign_id=campaign_id),
+        enqueue_stops=lambda pause_id: stops_process.delay(pause_id=pause_id),
+        enqueue_restores=lambda workspace_id: restores_process.delay(workspace_id=workspace_id),
+    )
+
+
+@shared_task(name="ads.campaign_push", soft_time_limit=600)
+def campaign_push(*, campaign_id: int) -> dict:
+    run = services.campaign_push(campaign_id=campaign_id)
+    if run.retry_at is not None:
+        # Throttled: come back when the platform allows (the tick would too, later).
+        campaign_push.apply_async(kwargs={"campaign_id": campaign_id}, countdown=_seconds_until(run.retry_at))
+    return dict(run.outcomes)
+
+
+@shared_task(name="ads.stops_process", soft_time_limit=600)
+def stops_process(*, pause_id: int) -> dict:
+    run = services.stops_process(pause_id=pause_id)
+    if run.retry_at is not None:
+        stops_process.apply_async(kwargs={"pause_id": pause_id}, countdown=_seconds_until(run.retry_at))
+    return dict(run.outcomes)
+
+
+@shared_task(name="ads.restores_process", soft_time_limit=600)
+def restores_process(*, workspace_id: int) -> dict:
+    run = services.restores_process(workspace_id=workspace_id)
+    if run.retry_at is not None:
+        restores_process.apply_async(
+            kwargs={"workspace_id": workspace_id}, countdown=_seconds_until(run.retry_at)
+        )
+    return dict(run.outcomes)
+
+
+@shared_task(name="ads.sync_due")
+def sync_due() -> int:
+    return services.accounts_schedule_sync(
+        enqueue=lambda account_id: account_sync.delay(account_id=account_id)
+    )
+
+
+@shared_task(name="ads.account_sync", soft_time_limit=900)
+def account_sync(*, account_id: int) -> str:
+    return services.ad_account_sync(account_id=account_id).outcome
+
+
+@shared_task(name="ads.insights_due")
+def insights_due() -> int:
+    accounts = selectors.ad_accounts_with_insights()
+    for account_id in accounts:
+        insights_pull.delay(account_id=account_id)
+    return len(accounts)
+
+
+@shared_task(name="ads.insights_pull", soft_time_limit=1800)
+def insights_pull(*, account_id: int) -> str:
+    return services.insights_pull(account_id=account_id).outcome
+
+
+def _seconds_until(moment) -> float:
+    return max(0.5, (moment - timezone.now()).total_seconds())

@@ -1,0 +1,37 @@
+"""Beat's part: accounts read in after connecting, due work handed out again after a loss."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from ads.models import AdCampaign, PushState
+from ads.services import accounts_schedule_sync, ads_tick, campaign_launch
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_ad_account_is_handed_out_for_its_first_sync_once(ad_account):
+    sent = []
+    assert accounts_schedule_sync(enqueue=sent.append) == 1
+    assert sent == [ad_account.pk]
+    assert accounts_schedule_sync(enqueue=sent.append) == 0  # not again while its task runs
+
+
+def test_the_tick_hands_out_a_lost_launch_once_it_went_stale(
+    build_campaign, django_capture_on_commit_callbacks
+):
+    campaign = campaign_launch(campaign=build_campaign())
+    pushes = []
+
+    def tick(now):
+        with django_capture_on_commit_callbacks(execute=True):
+            ads_tick(enqueue_push=pushes.append, enqueue_stops=list, enqueue_restores=list, now=now)
+
+    tick(timezone.now())
+    assert pushes == []  # just enqueued by the launch itself
+    tick(timezone.now() + timedelta(minutes=3))
+    assert pushes == [campaign.pk]
+    assert AdCampaign.objects.get(pk=campaign.pk).push_state == PushState.QUEUED
