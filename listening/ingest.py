@@ -396,10 +396,49 @@ def mentions_ingest(
         if new_rows:
             _copy(new_rows)
             _roll_up(workspace_id, new_rows)
+            _open_care_cases(
+                workspace_id, new_rows, {(raw.platform, raw.external_id): raw for _, raw in batch}
+            )
     result.accepted = len(new_rows)
     result.duplicates += len(rows) - len(new_rows)
     result.mention_ids = [row["id"] for row in new_rows]
     return result
+
+
+# Direct messages and emails reach care through its own sink.
+_CARE_OWN_KINDS = {ItemKind.DM, ItemKind.EMAIL}
+
+
+def _open_care_cases(workspace_id: int, rows: list[dict[str, Any]], raws: dict) -> None:
+    """Public mentions addressed to the brand go to care's rule (it names one of our handles and
+    is negative or asks a question), in the mention's own transaction: a mention is never stored
+    without its case, nor a case without its mention."""
+    candidates = [row for row in rows if row["needs_answer"] and row["kind"] not in _CARE_OWN_KINDS]
+    if not candidates:
+        return
+    from care.services import cases_open_from_mentions
+
+    cases_open_from_mentions(
+        workspace_id=workspace_id,
+        mentions=[
+            {
+                "platform": row["platform"],
+                "external_id": row["external_id"],
+                "text": row["text"],
+                "created_at": row["created_at"],
+                "url": row["url"],
+                "author": {
+                    "id": raws[(row["platform"], row["external_id"])].author_platform_id,
+                    "handle": row["author_handle"],
+                    "name": row["author_name"],
+                },
+                "account_id": row["account_id"],
+                "language": row["language"],
+                "sentiment": row["sentiment"],
+            }
+            for row in candidates
+        ],
+    )
 
 
 def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext) -> list[dict[str, Any]]:

@@ -17,9 +17,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def mention(workspace_a):
-    account = ChannelAccount.objects.create(
-        workspace=workspace_a, platform="mastodon", handle="@kopi@example.social"
-    )
     mentions_ingest_payload(
         workspace_id=workspace_a.pk,
         items=[
@@ -32,6 +29,10 @@ def mention(workspace_a):
                 "language": "en",
             }
         ],
+    )
+    # The account is connected afterwards, so care's rule did not see the mention at ingest.
+    account = ChannelAccount.objects.create(
+        workspace=workspace_a, platform="mastodon", handle="@kopi@example.social"
     )
     found = Mention.objects.get(workspace_id=workspace_a.pk, external_id="1093")
     Mention.objects.filter(workspace_id=workspace_a.pk, pk=found.pk).update(account_id=account.pk)
@@ -94,3 +95,32 @@ def test_the_customer_timeline_shows_their_mentions(workspace_a, mention):
     assert [(e.source, e.kind, e.ref.get("mention_id")) for e in entries] == [
         ("listening", "mention", mention.pk)
     ]
+
+
+def _ingest(workspace, external_id, text):
+    mentions_ingest_payload(
+        workspace_id=workspace.pk,
+        items=[
+            {
+                "platform": "mastodon",
+                "external_id": external_id,
+                "text": text,
+                "created_at": "2026-11-21T10:00:00Z",
+                "author": {"handle": "@budi@example.social", "name": "Budi", "id": "budi-7"},
+                "language": "en",
+            }
+        ],
+    )
+
+
+def test_a_negative_mention_naming_our_handle_opens_a_case_at_ingest(workspace_a):
+    ChannelAccount.objects.create(workspace=workspace_a, platform="mastodon", handle="@kopi@example.social")
+    _ingest(workspace_a, "m-1", "@kopi@example.social worst coffee ever, totally terrible and awful")
+    _ingest(workspace_a, "m-2", "@kopi@example.social lovely morning, great coffee")
+    _ingest(workspace_a, "m-3", "just had a terrible awful coffee somewhere else")
+    cases = Case.objects.filter(workspace=workspace_a)
+    assert cases.count() == 1
+    assert Message.objects.get(case=cases.get()).text.startswith("@kopi@example.social worst coffee")
+    # A redelivery of the same mention changes nothing.
+    _ingest(workspace_a, "m-1", "@kopi@example.social worst coffee ever, totally terrible and awful")
+    assert Message.objects.filter(case__workspace=workspace_a).count() == 1
