@@ -39,16 +39,19 @@ def care_metrics(
     if business_unit_id:
         where.append("business_unit_id = %s")
         params.append(business_unit_id)
+    # date_part (float8), not extract (numeric since PostgreSQL 14): over a million cases the
+    # numeric arithmetic and the medians' sorts of numerics cost more than the scan. The figures
+    # are rounded to 0.1 s, far above float8's error on these sums.
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT count(*),
                    count(first_responded_at),
-                   avg(extract(epoch FROM first_responded_at - created_at)),
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_responded_at - created_at)),
+                   avg(date_part('epoch', first_responded_at - created_at)),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', first_responded_at - created_at)),
                    count(resolved_at),
-                   avg(extract(epoch FROM resolved_at - created_at)),
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at)),
+                   avg(date_part('epoch', resolved_at - created_at)),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', resolved_at - created_at)),
                    count(*) FILTER (WHERE first_response_breached_at IS NOT NULL),
                    count(*) FILTER (WHERE resolution_breached_at IS NOT NULL),
                    count(*) FILTER (WHERE reopen_count > 0)
@@ -121,9 +124,9 @@ def care_report(*, workspace, since: datetime, until: datetime, tz: str = "UTC")
             SELECT (created_at AT TIME ZONE %s)::date AS day,
                    count(*),
                    count(first_responded_at),
-                   avg(extract(epoch FROM first_responded_at - created_at)),
+                   avg(date_part('epoch', first_responded_at - created_at)),
                    count(resolved_at),
-                   avg(extract(epoch FROM resolved_at - created_at)),
+                   avg(date_part('epoch', resolved_at - created_at)),
                    count(*) FILTER (WHERE first_response_breached_at IS NOT NULL
                                        OR resolution_breached_at IS NOT NULL)
             FROM care_case

@@ -35,15 +35,25 @@ def _warn(policy: SlaPolicy, start: datetime, due: datetime) -> datetime:
     return max(start, due - timedelta(minutes=policy.warn_before_minutes))
 
 
+_UNREAD = object()
+
+
 def sla_apply(
-    case: Case, *, start: datetime, first_response: bool = True, resolution: bool = True
+    case: Case,
+    *,
+    start: datetime,
+    first_response: bool = True,
+    resolution: bool = True,
+    policy: SlaPolicy | object | None = _UNREAD,
 ) -> list[str]:
     """Set the case's due and warning times from its priority's policy, counting from `start`.
 
     Changes the instance only; returns the fields to save. A clock already stopped (answered,
-    resolved) is left alone; without a policy the clocks are cleared.
+    resolved) is left alone; without a policy the clocks are cleared. `policy`: the policy for the
+    case's priority (None: there is none), when the caller has read it already.
     """
-    policy = policy_for(workspace_id=case.workspace_id, priority=case.priority)
+    if policy is _UNREAD:
+        policy = policy_for(workspace_id=case.workspace_id, priority=case.priority)
     changed: list[str] = []
     if first_response and case.first_responded_at is None:
         due = _due(policy, start, policy.first_response_minutes) if policy else None

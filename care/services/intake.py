@@ -22,19 +22,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from care.models import Case, CaseStatus, ChannelKind, Direction, Message, RuleEvent
+from care.models import Case, CaseStatus, ChannelKind, Direction, Message, Queue, RuleEvent
 from care.services.cases import status_change
-from care.services.clocks import sla_apply
+from care.services.clocks import policy_for, sla_apply
 from care.services.common import case_event
 from care.services.routing import queue_for_case
 from cxm.channels.connectors.base import Item, ItemKind
 from cxm.channels.models import ChannelAccount
 from cxm.channels.sinks import InboundContext
 from cxm.customers.models import Identity
-from cxm.customers.selectors import customer_profile_ids
 from cxm.customers.services import AuthorKey, customers_autolink, identities_resolve
 
 CARE_KINDS = {ItemKind.DM: ChannelKind.DM, ItemKind.EMAIL: ChannelKind.EMAIL}
@@ -60,6 +60,9 @@ class Inbound:
     language: str = ""
     sentiment: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    # Set by the channel sink: account_id is the workspace's account the message arrived on and
+    # business_unit_id is that account's, so opening a case need not read the account again.
+    account_known: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -105,29 +108,66 @@ def inbound_from_item(context: InboundContext, item: Item) -> Inbound:
         subject=item.subject,
         language=item.language_hint or context.language,
         meta={key: item.raw[key] for key in KEPT_META if isinstance(item.raw, dict) and key in item.raw},
+        account_known=True,
     )
 
 
 def _lock_conversations(workspace_id: int, keys: list[tuple[int, int, str]]) -> None:
-    # Sorted, so two batches that share conversations take the locks in the same order.
+    # One statement for the whole batch; the keys are sorted (and unnest keeps array order), so
+    # two batches that share conversations take the locks in the same order.
+    names = [f"care:conversation:{workspace_id}:{p}:{a}:{k}" for p, a, k in sorted(keys)]
     with connection.cursor() as cursor:
-        for profile_id, account_id, kind in sorted(keys):
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                [f"care:conversation:{workspace_id}:{profile_id}:{account_id}:{kind}"],
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(hashtextextended(name, 0)))"
+            " FROM unnest(%s::text[]) AS t(name)",
+            [names],
+        )
+
+
+@dataclass
+class _Batch:
+    """What one intake batch reads once rather than per message: active rules by event, the
+    channel accounts, queues and SLA policies that new cases are opened with."""
+
+    workspace_id: int
+    rules: dict[str, list] = field(default_factory=dict)
+    accounts: dict[int, ChannelAccount | None] = field(default_factory=dict)
+    queues: list | None = None
+    policies: dict[str, Any] = field(default_factory=dict)
+
+    def account(self, account_id: int | None) -> ChannelAccount | None:
+        if not account_id:
+            return None
+        if account_id not in self.accounts:
+            self.accounts[account_id] = ChannelAccount.objects.filter(
+                pk=account_id, workspace_id=self.workspace_id
+            ).first()
+        return self.accounts[account_id]
+
+    def queue_list(self) -> list:
+        if self.queues is None:
+            self.queues = list(
+                Queue.objects.filter(workspace_id=self.workspace_id).order_by("position", "id")
             )
+        return self.queues
+
+    def policy(self, priority: str):
+        if priority not in self.policies:
+            self.policies[priority] = policy_for(workspace_id=self.workspace_id, priority=priority)
+        return self.policies[priority]
 
 
 def messages_receive(
     *, workspace_id: int, inbound: Sequence[Inbound], by=None, now: datetime | None = None
 ) -> IntakeResult:
     """Store each message once and file it into its case (see the module docstring)."""
-    from care.services.rules import rules_fire
+    from care.services.rules import rules_active, rules_fire
 
     now = now or timezone.now()
     result = IntakeResult()
     if not inbound:
         return result
+    batch = _Batch(workspace_id=workspace_id)
     with transaction.atomic():
         resolved = identities_resolve(workspace_id=workspace_id, authors=[item.author for item in inbound])
         profile_of: dict[tuple[str, str], int] = {}
@@ -160,7 +200,7 @@ def messages_receive(
                     continue
                 try:
                     with transaction.atomic():
-                        case, message, events = _file(workspace_id, key, item, resolved, by=by, now=now)
+                        case, message, events = _file(batch, key, item, resolved, by=by, now=now)
                 except _Duplicate:
                     result.duplicates += 1
                     existing = Message.objects.filter(
@@ -185,8 +225,13 @@ def messages_receive(
                         (case, RuleEvent.STATUS_CHANGED, message, {"previous_status": events["status"]})
                     )
                 fired.append((case, RuleEvent.MESSAGE_RECEIVED, message, {}))
+        if fired:
+            # One read of the active rules for every event of the batch (most batches: none).
+            for rule in rules_active(workspace_id=workspace_id, events={event for _, event, _, _ in fired}):
+                batch.rules.setdefault(rule.event, []).append(rule)
         for case, event, message, extra in fired:
-            rules_fire(case=case, event=event, message=message, extra=extra)
+            if batch.rules.get(event):
+                rules_fire(case=case, event=event, message=message, extra=extra, rules=batch.rules[event])
         if result.created:
             from care.tasks import cases_route
 
@@ -196,15 +241,16 @@ def messages_receive(
 
 
 def _file(
-    workspace_id: int, key: tuple[int, int, str], item: Inbound, resolved: dict, *, by, now: datetime
+    batch: _Batch, key: tuple[int, int, str], item: Inbound, resolved: dict, *, by, now: datetime
 ) -> tuple[Case, Message, dict[str, Any]]:
+    workspace_id = batch.workspace_id
     profile_id, account_id, kind = key
     events: dict[str, Any] = {}
     case = (
         Case.objects.select_for_update()
         .filter(
             workspace_id=workspace_id,
-            customer_id__in=customer_profile_ids(workspace_id=workspace_id, profile_id=profile_id),
+            customer_id__in=_profile_family(workspace_id, profile_id),
             channel_account_id=account_id or None,
             channel_kind=kind,
         )
@@ -213,7 +259,7 @@ def _file(
         .first()
     )
     if case is None:
-        case = _open(workspace_id, profile_id, account_id or None, item, by=by, now=now)
+        case = _open(batch, profile_id, account_id or None, item, by=by, now=now)
         events["created"] = True
     elif case.status in (CaseStatus.RESOLVED, CaseStatus.PENDING_CUSTOMER):
         previous = status_change(case, CaseStatus.OPEN, now=now)
@@ -242,6 +288,8 @@ def _file(
         )
     except IntegrityError:
         raise _Duplicate from None
+    if "created" in events:
+        return case, message, events  # opened with this message's times and sentiment
     fields = ["last_message_at", "last_inbound_at", "updated_at"]
     case.last_message_at = max(case.last_message_at, item.occurred_at)
     case.last_inbound_at = max(case.last_inbound_at or item.occurred_at, item.occurred_at)
@@ -252,21 +300,40 @@ def _file(
     return case, message, events
 
 
-def _open(
-    workspace_id: int, profile_id: int, account_id: int | None, item: Inbound, *, by, now: datetime
-) -> Case:
-    account = (
-        ChannelAccount.objects.filter(pk=account_id, workspace_id=workspace_id).first()
-        if account_id
-        else None
+def _profile_family(workspace_id: int, profile_id: int) -> RawSQL:
+    # cxm.customers.selectors.customer_profile_ids as a subquery, so the case lookup stays one
+    # round trip: the profile and every profile merged into it, through a chain of merges.
+    return RawSQL(
+        """
+        WITH RECURSIVE family(id) AS (
+            SELECT id FROM customers_customerprofile WHERE id = %s AND workspace_id = %s
+            UNION
+            SELECT p.id FROM customers_customerprofile p JOIN family f ON p.merged_into_id = f.id
+            WHERE p.workspace_id = %s
+        )
+        SELECT id FROM family
+        """,
+        [profile_id, workspace_id, workspace_id],
     )
+
+
+def _open(
+    batch: _Batch, profile_id: int, account_id: int | None, item: Inbound, *, by, now: datetime
+) -> Case:
+    workspace_id = batch.workspace_id
+    if item.account_known:
+        business_unit_id = item.business_unit_id
+    else:
+        account = batch.account(account_id)
+        account_id = account.pk if account else None
+        business_unit_id = item.business_unit_id or (account.business_unit_id if account else None)
     case = Case(
         workspace_id=workspace_id,
         customer_id=profile_id,
-        channel_account=account,
+        channel_account_id=account_id,
         platform=item.platform,
         channel_kind=item.channel_kind,
-        business_unit_id=item.business_unit_id or (account.business_unit_id if account else None),
+        business_unit_id=business_unit_id,
         language=item.language[:16],
         subject=item.subject[:500],
         thread_id=(item.thread_id or (item.external_id if item.channel_kind == ChannelKind.EMAIL else ""))[
@@ -275,9 +342,10 @@ def _open(
         sentiment=item.sentiment[:8],
         opened_by=by if getattr(by, "is_authenticated", False) else None,
         last_message_at=item.occurred_at,
+        last_inbound_at=item.occurred_at,
     )
-    case.queue = queue_for_case(case)
-    sla_apply(case, start=now)
+    case.queue = queue_for_case(case, queues=batch.queue_list())
+    sla_apply(case, start=now, policy=batch.policy(case.priority))
     case.save()
     case_event(case=case, kind="created", by=by, source=item.channel_kind, message=item.external_id)
     return case

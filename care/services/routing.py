@@ -26,9 +26,12 @@ from cxm.tenancy.permissions import PERMISSIONS
 ROUTE_BATCH = 200
 
 
-def queue_for_case(case: Case) -> Queue | None:
-    """The first queue, by position, whose skills cover the case."""
-    for queue in Queue.objects.filter(workspace_id=case.workspace_id).order_by("position", "id"):
+def queue_for_case(case: Case, *, queues: list[Queue] | None = None) -> Queue | None:
+    """The first queue, by position, whose skills cover the case. `queues`: the workspace's queues
+    in that order, when the caller has read them already."""
+    if queues is None:
+        queues = list(Queue.objects.filter(workspace_id=case.workspace_id).order_by("position", "id"))
+    for queue in queues:
         if queue.accepts(
             language=case.language, platform=case.platform, business_unit_id=case.business_unit_id
         ):

@@ -153,16 +153,28 @@ def condition_holds(
     return found if op == "contains" else not found
 
 
-def rules_fire(
-    *, case: Case, event: str, message: Message | None = None, extra: dict[str, Any] | None = None
-) -> list[int]:
-    """Run the workspace's active rules for `event` on a case the caller has locked. Returns the
-    ids of the rules that matched."""
-    rules = list(
-        AutomationRule.objects.filter(workspace_id=case.workspace_id, event=event, is_active=True).order_by(
+def rules_active(*, workspace_id: int, events: set[str]) -> list[AutomationRule]:
+    """The workspace's active rules for these events, in the order they run."""
+    return list(
+        AutomationRule.objects.filter(workspace_id=workspace_id, event__in=events, is_active=True).order_by(
             "position", "id"
         )
     )
+
+
+def rules_fire(
+    *,
+    case: Case,
+    event: str,
+    message: Message | None = None,
+    extra: dict[str, Any] | None = None,
+    rules: list[AutomationRule] | None = None,
+) -> list[int]:
+    """Run the workspace's active rules for `event` on a case the caller has locked. Returns the
+    ids of the rules that matched. `rules`: the active rules for `event`, when the caller (a batch)
+    has read them already."""
+    if rules is None:
+        rules = rules_active(workspace_id=case.workspace_id, events={event})
     if not rules:
         return []
     if message is None and event in (RuleEvent.CASE_CREATED, RuleEvent.MESSAGE_RECEIVED):
