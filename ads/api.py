@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ads import selectors, services
+from ads.api_variants import CampaignApprovalMixin, InsightImportMixin
 from ads.models import (
     AD_PLATFORMS,
     Ad,
@@ -202,10 +203,24 @@ class CampaignSerializer(serializers.ModelSerializer):
             *PLATFORM_FIELDS,
             "stopped_by_pause",
             "launched_at",
+            "approval_state",
+            "submitted_at",
+            "approved_by",
+            "approved_at",
+            "external_platform",
             "ad_set_count",
             "ad_count",
         ]
-        read_only_fields = [*PLATFORM_READ_ONLY, "stopped_by_pause", "launched_at"]
+        read_only_fields = [
+            *PLATFORM_READ_ONLY,
+            "stopped_by_pause",
+            "launched_at",
+            "approval_state",
+            "submitted_at",
+            "approved_by",
+            "approved_at",
+            "external_platform",
+        ]
 
     def get_daily_budget_display(self, campaign) -> str | None:
         return _money(campaign, "daily_budget")
@@ -227,12 +242,14 @@ class CampaignFilter(filters.FilterSet):
         fields = ["account", "business_unit", "brand", "status", "push_state", "search"]
 
 
-class CampaignViewSet(StatusActionsMixin, WorkspaceCrudViewSet):
+class CampaignViewSet(CampaignApprovalMixin, StatusActionsMixin, WorkspaceCrudViewSet):
     """Campaigns on the workspace's ad accounts, made here or read from the platform.
 
     Create a draft, add ad sets and ads, then `launch`: every object goes to the platform exactly
     once, from workers, and nothing is created or activated while a pause is on (it is `held`;
-    launch again after the pause). Listing filters: `account`, `business_unit`, `brand`,
+    launch again after the pause). Launch refuses while an included creative variant is blocked
+    or has errors; where the business unit has an approval rule, `submit` then `approve` (by an
+    approver under that rule) come first. Listing filters: `account`, `business_unit`, `brand`,
     `status`, `push_state`, `search`.
     """
 
@@ -241,6 +258,7 @@ class CampaignViewSet(StatusActionsMixin, WorkspaceCrudViewSet):
     filterset_class = CampaignFilter
     read_permission = "ads.view"
     write_permission = "ads.manage"
+    permission_by_action = {"approve": "publishing.approve"}
     status_service = staticmethod(
         lambda obj, value, by, request: services.campaign_set_status(
             campaign=obj, status=value, by=by, request=request
@@ -568,7 +586,7 @@ SUMMARY_PARAMETERS = [
 ]
 
 
-class InsightViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
+class InsightViewSet(InsightImportMixin, mixins.ListModelMixin, WorkspaceScopedViewSet):
     """What each ad earned per day (or hour), with CTR (%), CPC, CPM, CPA and ROAS. Filter by
     `campaign`, `ad_set`, `ad`, `date_from`, `date_to`, `hourly`; `summary` totals them per
     campaign, ad set, ad, variant or date."""

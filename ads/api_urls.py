@@ -8,6 +8,7 @@ from ads.api import (
     CampaignViewSet,
     InsightViewSet,
 )
+from ads.api_variants import FeedViewSet, ProposalViewSet, TemplateViewSet, VariantViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -17,5 +18,9 @@ router.register("ads/adsets", AdSetViewSet, basename="ads-adset")
 router.register("ads/ads", AdViewSet, basename="ads-ad")
 router.register("ads/insights", InsightViewSet, basename="ads-insight")
 router.register("ads/stops", CampaignStopViewSet, basename="ads-stop")
+router.register("ads/templates", TemplateViewSet, basename="ads-template")
+router.register("ads/feeds", FeedViewSet, basename="ads-feed")
+router.register("ads/variants", VariantViewSet, basename="ads-variant")
+router.register("ads/proposals", ProposalViewSet, basename="ads-proposal")
 
 urlpatterns = router.urls

@@ -8,7 +8,19 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from ads.models import AD_PLATFORMS, Ad, AdCampaign, AdInsight, AdSet, CampaignStop, StopState
+from ads.models import (
+    AD_PLATFORMS,
+    Ad,
+    AdCampaign,
+    AdInsight,
+    AdSet,
+    CampaignStop,
+    CreativeTemplate,
+    Feed,
+    OptimizerProposal,
+    StopState,
+    Variant,
+)
 from ads.money import exponent, format_amount
 from cxm.channels.models import ChannelAccount
 
@@ -210,3 +222,62 @@ def campaigns_running(*, workspace) -> QuerySet[AdCampaign]:
     return AdCampaign.objects.for_workspace(workspace).filter(
         Q(platform_status="ACTIVE") & ~Q(external_id="")
     )
+
+
+# --- creative variants and proposals ------------------------------------------------------------------
+
+
+def templates(*, workspace) -> QuerySet[CreativeTemplate]:
+    return CreativeTemplate.objects.for_workspace(workspace).annotate(variant_count=Count("variants"))
+
+
+def feeds(*, workspace) -> QuerySet[Feed]:
+    return Feed.objects.for_workspace(workspace)
+
+
+def variants(
+    *,
+    workspace,
+    template: int | str | None = None,
+    campaign: int | str | None = None,
+    status: str = "",
+    segment: str = "",
+    language: str = "",
+    format: str = "",
+    excluded: bool | None = None,
+    contains: str = "",
+    rule_id: str = "",
+    ids: list[int] | None = None,
+) -> QuerySet[Variant]:
+    """Variants of the workspace matching every filter given (`contains`: in any text field;
+    `rule_id`: breaking that compliance rule)."""
+    qs = Variant.objects.for_workspace(workspace)
+    if template:
+        qs = qs.filter(template_id=template)
+    if campaign:
+        qs = qs.filter(campaign_id=campaign)
+    if status:
+        qs = qs.filter(status=status)
+    if segment:
+        qs = qs.filter(segment=segment)
+    if language:
+        qs = qs.filter(language=language)
+    if format:
+        qs = qs.filter(format=format)
+    if excluded is not None:
+        qs = qs.filter(excluded=excluded)
+    if contains:
+        text = Q()
+        for name in ("primary_text", "headline", "description", "call_to_action", "link"):
+            text |= Q(**{f"fields__{name}__icontains": contains})
+        qs = qs.filter(text)
+    if rule_id:
+        qs = qs.filter(violations__contains=[{"rule_id": rule_id}])
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.order_by("pk")
+
+
+def proposals(*, workspace, campaign: int | str | None = None) -> QuerySet[OptimizerProposal]:
+    qs = OptimizerProposal.objects.for_workspace(workspace).select_related("campaign")
+    return qs.filter(campaign_id=campaign) if campaign else qs

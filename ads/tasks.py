@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from ads import selectors, services
+from ads import comments, selectors, services
 
 
 @shared_task(name="ads.tick")
@@ -69,3 +69,9 @@ def insights_pull(*, account_id: int) -> str:
 
 def _seconds_until(moment) -> float:
     return max(0.5, (moment - timezone.now()).total_seconds())
+
+
+@shared_task(name="ads.comments_pull", soft_time_limit=600)
+def comments_pull() -> dict:
+    run = comments.ad_comments_pull_all()
+    return {"ads": run.ads, "pulled": run.pulled, "accepted": run.accepted, "failed": len(run.failed)}

@@ -249,6 +249,7 @@ CELERY_BEAT_SCHEDULE = {
     "ads-tick": {"task": "ads.tick", "schedule": envint("CXM_ADS_TICK_SECONDS", 5)},
     "ads-sync-due": {"task": "ads.sync_due", "schedule": 30},
     "ads-insights-due": {"task": "ads.insights_due", "schedule": envint("CXM_ADS_INSIGHTS_SECONDS", 3600)},
+    "ads-comments-pull": {"task": "ads.comments_pull", "schedule": envint("CXM_ADS_COMMENTS_SECONDS", 180)},
     "publishing-dispatch": {
         "task": "publishing.dispatch_due",
         "schedule": envint("CXM_PUBLISH_TICK_SECONDS", 5),

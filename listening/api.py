@@ -41,6 +41,14 @@ FILTER_PARAMETERS = [
 ]
 
 
+def _ad_id(row: dict[str, Any]) -> int | None:
+    if "ad_id" in row:
+        return row["ad_id"]
+    raw = row.get("raw")
+    ad_id = raw.get("ad_id") if isinstance(raw, dict) else None
+    return int(ad_id) if ad_id else None
+
+
 def mention_json(row: dict[str, Any], topic_names: dict[int, str]) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -59,6 +67,8 @@ def mention_json(row: dict[str, Any], topic_names: dict[int, str]) -> dict[str, 
         "answered": row["answered"],
         "needs_answer": row["needs_answer"],
         "media_type": row["media_type"],
+        # The ad a comment on an ad was written under (comments on ads only).
+        "ad": _ad_id(row),
         "kind": row["kind"],
         "url": row["url"],
         "country": row["country"] or None,

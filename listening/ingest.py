@@ -435,6 +435,8 @@ def _open_care_cases(workspace_id: int, rows: list[dict[str, Any]], raws: dict) 
                 "account_id": row["account_id"],
                 "language": row["language"],
                 "sentiment": row["sentiment"],
+                # A comment under our own ad is addressed to us whether or not it names a handle.
+                "names_us": row["media_type"] == MediaType.PAID,
             }
             for row in candidates
         ],

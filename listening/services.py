@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from statistics import median
 from typing import Any
@@ -41,6 +42,7 @@ __all__ = [
     "alerts_detect",
     "listening_sink",
     "mention_mark_answered",
+    "mention_mark_hidden",
     "mentions_archive",
     "mentions_ingest",
     "mentions_ingest_payload",
@@ -256,6 +258,37 @@ def mention_mark_answered(*, workspace_id: int, mention_id: int, at=None) -> boo
                     country,
                 ],
             )
+    return True
+
+
+def mention_mark_hidden(*, workspace, mention: Mention, by=None, request=None) -> bool:
+    """Record that a moderator hid this mention on its platform (the caller hid it there first).
+    Returns False when it was recorded as hidden already."""
+    raw = dict(mention.raw or {})
+    if raw.get("hidden"):
+        return False
+    at = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE listening_mention SET raw = coalesce(raw, '{}'::jsonb) || %s::jsonb "
+            "WHERE workspace_id = %s AND id = %s AND created_at = %s",
+            [
+                json.dumps(
+                    {"hidden": True, "hidden_at": at.isoformat(), "hidden_by": getattr(by, "pk", None)}
+                ),
+                workspace.pk,
+                mention.pk,
+                mention.created_at,
+            ],
+        )
+        audit_record(
+            workspace=workspace,
+            actor=by,
+            action="listening.mention_hide",
+            object_repr=f"{mention.platform}:{mention.external_id}",
+            after={"mention": mention.pk, "hidden": True},
+            request=request,
+        )
     return True
 
 

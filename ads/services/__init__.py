@@ -14,7 +14,9 @@ from ads.services.campaigns import (
     campaign_set_status,
     campaign_update,
 )
+from ads.services.imports import detect_mapping, insights_import_commit, insights_import_preview
 from ads.services.insights import insights_pull, insights_store
+from ads.services.optimize import proposal_apply, proposal_create, proposal_discard
 from ads.services.push import campaign_push, campaigns_enqueue_due, object_push
 from ads.services.stops import (
     ads_restore_after_resume,
@@ -25,6 +27,20 @@ from ads.services.stops import (
     stops_process,
 )
 from ads.services.tick import ads_tick
+from ads.services.variants import (
+    approval_needed,
+    campaign_approve,
+    campaign_submit,
+    can_approve_campaign,
+    feed_upload_csv,
+    launch_problems,
+    template_save,
+    variant_waive,
+    variants_exclude,
+    variants_find_replace,
+    variants_generate,
+    variants_validate,
+)
 
 __all__ = [
     "accounts_schedule_sync",
@@ -39,18 +55,36 @@ __all__ = [
     "ads_restore_after_resume",
     "ads_stop_for_pause",
     "ads_tick",
+    "approval_needed",
+    "campaign_approve",
     "campaign_create",
     "campaign_delete",
     "campaign_launch",
     "campaign_push",
     "campaign_set_status",
+    "campaign_submit",
     "campaign_update",
     "campaigns_enqueue_due",
+    "can_approve_campaign",
+    "detect_mapping",
+    "feed_upload_csv",
+    "insights_import_commit",
+    "insights_import_preview",
     "insights_pull",
     "insights_store",
+    "launch_problems",
     "object_push",
+    "proposal_apply",
+    "proposal_create",
+    "proposal_discard",
     "restores_process",
     "stop_retry",
     "stops_mark_ended",
     "stops_process",
+    "template_save",
+    "variant_waive",
+    "variants_exclude",
+    "variants_find_replace",
+    "variants_generate",
+    "variants_validate",
 ]

@@ -26,6 +26,7 @@ from ads.models import (
 )
 from ads.money import CURRENCY_EXPONENTS
 from ads.services.platform import AD_PLATFORMS
+from ads.services.variants import launch_problems, variants_to_ads
 from cxm.audit.services import audit_record
 from cxm.channels.models import ChannelAccount
 from cxm.tenancy.models import Brand, BusinessUnit, Workspace
@@ -286,16 +287,28 @@ def ad_status_set(*, ad: Ad, status: str, by=None, request=None) -> Ad:
 @transaction.atomic
 def campaign_launch(*, campaign: AdCampaign, by=None, request=None) -> AdCampaign:
     """Record the intent to put the campaign, its ad sets and ads on the platform, and hand it to
-    a worker after commit. Each object already carries its reference, so every later attempt
+    a worker after commit. Refused while an included variant is blocked or has errors, or while
+    the business unit's approval rule waits for an approval. Each object already carries its reference, so every later attempt
     (after a crash, a rate limit or a pause) creates it at most once. Launching again resumes what
     a pause held or what failed."""
-    campaign = AdCampaign.objects.select_for_update().select_related("account").get(pk=campaign.pk)
+    campaign = (
+        AdCampaign.objects.select_for_update(of=("self",)).select_related("account").get(pk=campaign.pk)
+    )
+    if campaign.account is None:
+        raise ValidationError({"account": "An imported campaign cannot be launched from here."})
+    # Every included variant is checked (limits, compliance) and the unit's approval given before
+    # any ad exists to go out; then each ready variant becomes one ad.
+    problems = launch_problems(campaign)
+    if problems:
+        raise ValidationError(problems)
+    variants_to_ads(campaign)
     ad_sets = list(AdSet.objects.select_for_update().filter(campaign=campaign))
     ads = list(Ad.objects.select_for_update().filter(campaign=campaign))
     errors: dict[str, str] = {}
     if not ad_sets:
         errors["ad_sets"] = "Add at least one ad set."
-    empty = sorted({s.name for s in ad_sets} - {a.ad_set.name for a in ads})
+    with_ads = {a.ad_set_id for a in ads}
+    empty = sorted(s.name for s in ad_sets if s.pk not in with_ads)
     if empty:
         errors["ads"] = f"Every ad set needs an ad; none in: {', '.join(empty)}."
     if campaign.daily_budget is None and campaign.lifetime_budget is None:
@@ -310,11 +323,20 @@ def campaign_launch(*, campaign: AdCampaign, by=None, request=None) -> AdCampaig
         raise ValidationError(errors)
     queued = 0
     now = timezone.now()
-    for obj in [campaign, *ad_sets, *ads]:
+    for obj in [campaign, *ad_sets]:
         if obj.push_state in RELAUNCHABLE:
             _queue(obj)
             obj.save()
             queued += 1
+    # Ads in one statement: a campaign of generated variants has thousands.
+    queued += Ad.objects.filter(campaign=campaign, push_state__in=RELAUNCHABLE).update(
+        push_state=PushState.QUEUED,
+        attempts=0,
+        next_attempt_at=None,
+        error="",
+        held_by_pause=None,
+        updated_at=now,
+    )
     if campaign.launched_at is None:
         campaign.launched_at = now
         campaign.save(update_fields=["launched_at", "updated_at"])

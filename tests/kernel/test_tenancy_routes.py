@@ -181,6 +181,44 @@ def _ad_stop(workspace):
     )
 
 
+def _ad_template(workspace):
+    from ads.models import CreativeTemplate
+
+    return CreativeTemplate.objects.create(
+        workspace=workspace, name=f"{MARKER} template", primary_text=f"{MARKER} {{{{product}}}}"
+    )
+
+
+def _ad_feed(workspace):
+    from ads.models import Feed
+
+    return Feed.objects.create(workspace=workspace, name=f"{MARKER} feed", columns=["id"], row_count=0)
+
+
+def _ad_variant(workspace):
+    from ads.models import Variant
+
+    return Variant.objects.create(
+        workspace=workspace,
+        template=_ad_template(workspace),
+        key="v_secret",
+        content_hash="x",
+        format="feed_square",
+        fields={"primary_text": f"{MARKER} text"},
+    )
+
+
+def _ad_proposal(workspace):
+    from ads.models import OptimizerProposal
+
+    return OptimizerProposal.objects.create(
+        workspace=workspace,
+        campaign=_ad_campaign(workspace),
+        total=1000,
+        moves=[{"name": f"{MARKER} set", "current": 500, "proposed": 500}],
+    )
+
+
 # route name -> factory of a workspace-B object for that route
 SAMPLES = {
     "post": _post,
@@ -204,6 +242,10 @@ SAMPLES = {
     "ads-ad": _ad,
     "ads-insight": _ad_insight,
     "ads-stop": _ad_stop,
+    "ads-template": _ad_template,
+    "ads-feed": _ad_feed,
+    "ads-variant": _ad_variant,
+    "ads-proposal": _ad_proposal,
     "workspace": lambda workspace: workspace,
 }
 # routes whose list is not called `<key>-list`

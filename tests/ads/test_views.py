@@ -1,0 +1,91 @@
+"""The ads pages: campaigns with spend and ROAS, a campaign's insights, comments under ads."""
+
+from __future__ import annotations
+
+import pytest
+
+from ads.comments import ad_comments_pull
+from ads.services import campaign_create, insights_pull
+from cxm.tenancy.models import Role
+from tests.ads import test_comments
+from tests.ads.stubs.graph_server import days_ago
+
+pytestmark = pytest.mark.django_db
+
+BITTORRENT = test_comments.BITTORRENT
+running_ad = test_comments.running_ad  # the fixtures of the comments tests
+_fresh_listening_context = test_comments._fresh_listening_context
+
+
+@pytest.fixture
+def browsing(client, marketer):
+    client.force_login(marketer.user)
+    return client
+
+
+def test_the_campaign_list_shows_spend_and_roas(browsing, running_ad, graph):
+    graph.add_insight(running_ad.external_id, days_ago(1), spend="100", purchases=2, purchase_value="250")
+    insights_pull(account_id=running_ad.campaign.account_id)
+
+    page = browsing.get("/ads/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert running_ad.campaign.name in html and "2.5000" in html
+
+
+def test_a_campaign_page_draws_its_insights_over_time(browsing, running_ad, graph):
+    graph.add_insight(running_ad.external_id, days_ago(2), spend="10", purchases=1, purchase_value="30")
+    graph.add_insight(running_ad.external_id, days_ago(1), spend="20", purchases=1, purchase_value="30")
+    insights_pull(account_id=running_ad.campaign.account_id)
+
+    page = browsing.get(f"/ads/campaigns/{running_ad.campaign_id}/")
+
+    assert page.status_code == 200
+    assert page.context["chart"]["days"] == [days_ago(2).isoformat(), days_ago(1).isoformat()]
+    assert b'id="insights-data"' in page.content and running_ad.name.encode() in page.content
+
+
+def test_the_comments_page_lists_comments_with_sentiment_and_a_hide_button(browsing, running_ad, graph):
+    graph.add_comment(running_ad.effective_object_story_id, BITTORRENT)
+    ad_comments_pull(ad_id=running_ad.pk)
+
+    page = browsing.get(f"/ads/comments/?campaign={running_ad.campaign_id}")
+
+    html = page.content.decode()
+    assert BITTORRENT in html and "sentiment-negative" in html and "Hide" in html
+    assert page.context["stats"]["negative"] == 1
+
+
+def test_hiding_from_the_comments_page_hides_on_the_platform(browsing, running_ad, graph):
+    comment = graph.add_comment(running_ad.effective_object_story_id, BITTORRENT)
+    ad_comments_pull(ad_id=running_ad.pk)
+    mention_id = browsing.get("/ads/comments/").context["comments"][0]["id"]
+
+    answer = browsing.post(f"/ads/ads/{running_ad.pk}/comments/{mention_id}/hide/", HTTP_HX_REQUEST="true")
+
+    assert answer.status_code == 200 and b"Hidden" in answer.content
+    assert graph.objects[comment["id"]]["is_hidden"] is True
+
+
+def test_an_analyst_cannot_hide_comments(client, running_ad, graph, member):
+    graph.add_comment(running_ad.effective_object_story_id, BITTORRENT)
+    ad_comments_pull(ad_id=running_ad.pk)
+    client.force_login(member(running_ad.workspace, Role.ANALYST).user)
+    mention_id = client.get("/ads/comments/").context["comments"][0]["id"]
+
+    assert client.post(f"/ads/ads/{running_ad.pk}/comments/{mention_id}/hide/").status_code == 403
+
+
+def test_another_workspaces_campaign_answers_404(
+    client, workspace_b, member, make_ad_account, graph, running_ad
+):
+    other = make_ad_account(graph, workspace=workspace_b, handle="act_other")
+    theirs = campaign_create(
+        workspace=workspace_b, account=other, name="Theirs", daily_budget=100, currency="USD"
+    )
+    client.force_login(member(running_ad.workspace, Role.MARKETER).user)
+
+    assert client.get(f"/ads/campaigns/{theirs.pk}/").status_code == 404
+    assert client.get(f"/ads/comments/?campaign={theirs.pk}").status_code == 404
+    assert client.get("/ads/insights/").status_code == 200
