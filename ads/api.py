@@ -12,14 +12,16 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from ads import selectors, services
+from ads import comments, selectors, services
 from ads.api_variants import CampaignApprovalMixin, InsightImportMixin
 from ads.models import (
     AD_PLATFORMS,
     Ad,
     AdCampaign,
+    AdCommentAlert,
     AdInsight,
     AdSet,
     AdStatus,
@@ -182,6 +184,11 @@ class CampaignSerializer(serializers.ModelSerializer):
     lifetime_budget_display = serializers.SerializerMethodField()
     ad_set_count = serializers.IntegerField(read_only=True, default=0)
     ad_count = serializers.IntegerField(read_only=True, default=0)
+    comment_guard = serializers.JSONField(
+        required=False,
+        help_text='{"enabled": bool, "threshold": int, "window_minutes": int, "keywords": [str]}: '
+        "pause an ad when its negative or flagged-keyword comments reach the threshold in the window.",
+    )
 
     class Meta:
         model = AdCampaign
@@ -210,6 +217,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "external_platform",
             "ad_set_count",
             "ad_count",
+            "comment_guard",
         ]
         read_only_fields = [
             *PLATFORM_READ_ONLY,
@@ -269,17 +277,28 @@ class CampaignViewSet(CampaignApprovalMixin, StatusActionsMixin, WorkspaceCrudVi
         return selectors.campaigns(workspace=workspace)
 
     def perform_create(self, serializer):
-        serializer.instance = services.campaign_create(
-            workspace=self.request.workspace,
-            by=self.request.user,
-            request=self.request,
-            **serializer.validated_data,
+        data = dict(serializer.validated_data)
+        guard = data.pop("comment_guard", None)
+        if guard is not None:
+            comments.comment_guard_clean(guard)  # refuse a bad rule before creating anything
+        campaign = services.campaign_create(
+            workspace=self.request.workspace, by=self.request.user, request=self.request, **data
         )
+        if guard is not None:
+            campaign = comments.campaign_comment_guard_set(
+                campaign=campaign, guard=guard, by=self.request.user, request=self.request
+            )
+        serializer.instance = campaign
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         campaign = serializer.instance
         wanted_status = data.pop("status", None)
+        guard = data.pop("comment_guard", None)
+        if guard is not None:
+            campaign = comments.campaign_comment_guard_set(
+                campaign=campaign, guard=guard, by=self.request.user, request=self.request
+            )
         data.pop("account", None)
         data.pop("currency", None)
         data.pop("special_ad_categories", None)
@@ -688,3 +707,147 @@ class CampaignStopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Work
         return Response(
             self.get_serializer(selectors.campaign_stops(workspace=request.workspace).get(pk=stop.pk)).data
         )
+
+
+# --- comments on ads --------------------------------------------------------------------------------
+
+
+class AdCommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The mention id in listening.")
+    text = serializers.CharField()
+    author = serializers.SerializerMethodField()
+    language = serializers.CharField(allow_blank=True)
+    sentiment = serializers.CharField(allow_blank=True)
+    answered = serializers.BooleanField()
+    needs_answer = serializers.BooleanField()
+    hidden = serializers.BooleanField()
+    ad = serializers.IntegerField(source="ad_id")
+    campaign = serializers.IntegerField(source="campaign_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    url = serializers.CharField(allow_blank=True)
+
+    def get_author(self, row) -> str:
+        return row.get("author_name") or row.get("author_handle") or ""
+
+
+def _flag(value: str | None) -> bool | None:
+    if value in (None, ""):
+        return None
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise serializers.ValidationError({"answered": "true or false."})
+
+
+def _id(value: str | None, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    if not value.isdigit():
+        raise serializers.ValidationError({name: "An id."})
+    return int(value)
+
+
+class AdCommentViewSet(WorkspaceScopedViewSet):
+    """Comments under the workspace's ads (pulled from the platform into listening as paid
+    mentions), newest first, at most `limit` (default 100, at most 500). Filters: `campaign`,
+    `ad`, `sentiment`, `answered`. `hide` hides one on the platform too (needs ads.manage)."""
+
+    serializer_class = AdCommentSerializer
+    # Comments are listening's mentions, read through selectors; this only tells the schema
+    # generator that ids are integers.
+    queryset = Ad.objects.none()
+    read_permission = "ads.view"
+    write_permission = "ads.manage"
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("campaign", int),
+            OpenApiParameter("ad", int),
+            OpenApiParameter("sentiment", str, enum=["positive", "neutral", "negative"]),
+            OpenApiParameter("answered", bool),
+            OpenApiParameter("limit", int),
+        ]
+    )
+    def list(self, request):
+        params = request.query_params
+        limit = _id(params.get("limit"), "limit") or 100
+        rows = selectors.ad_comments(
+            workspace=request.workspace,
+            campaign=_id(params.get("campaign"), "campaign"),
+            ad=_id(params.get("ad"), "ad"),
+            sentiment=params.get("sentiment", ""),
+            answered=_flag(params.get("answered")),
+            limit=min(limit, 500),
+        )
+        return Response({"results": self.get_serializer(rows, many=True).data})
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The mention id.")],
+        responses=inline_serializer(
+            "AdCommentHidden", {"id": serializers.IntegerField(), "hidden": serializers.BooleanField()}
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def hide(self, request, pk=None):
+        """Hide the comment on the platform and mark it hidden here."""
+        mention_id = _id(pk, "id")
+        try:
+            comments.ad_comment_hide_by_mention(
+                workspace=request.workspace, mention_id=mention_id, by=request.user, request=request
+            )
+        except Ad.DoesNotExist as exc:
+            raise NotFound() from exc
+        return Response({"id": mention_id, "hidden": True})
+
+
+class AdCommentAlertSerializer(serializers.ModelSerializer):
+    ad_name = serializers.CharField(source="ad.name", read_only=True)
+    campaign_name = serializers.CharField(source="campaign.name", read_only=True)
+
+    class Meta:
+        model = AdCommentAlert
+        fields = [
+            "id",
+            "ad",
+            "ad_name",
+            "campaign",
+            "campaign_name",
+            "day",
+            "negative",
+            "baseline",
+            "created_at",
+            "acknowledged",
+            "acknowledged_by",
+            "acknowledged_at",
+        ]
+        read_only_fields = fields
+
+
+class AdCommentAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
+    """Spikes of negative comments under an ad (one per ad and day), newest first. Filters:
+    `acknowledged`, `campaign`, `ad`. `acknowledge` takes one off the open list."""
+
+    serializer_class = AdCommentAlertSerializer
+    queryset = AdCommentAlert.objects.all()
+    read_permission = "ads.view"
+    write_permission = "ads.manage"
+
+    def scoped_queryset(self, workspace):
+        params = self.request.query_params
+        return selectors.comment_alerts(
+            workspace=workspace,
+            acknowledged=_flag(params.get("acknowledged")),
+            campaign=_id(params.get("campaign"), "campaign"),
+            ad=_id(params.get("ad"), "ad"),
+        )
+
+    @extend_schema(request=None, responses=AdCommentAlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alert = comments.ad_comment_alert_acknowledge(
+            alert=self.get_object(), by=request.user, request=request
+        )
+        return Response(self.get_serializer(alert).data)

@@ -2,6 +2,8 @@ from rest_framework.routers import DefaultRouter
 
 from ads.api import (
     AdAccountViewSet,
+    AdCommentAlertViewSet,
+    AdCommentViewSet,
     AdSetViewSet,
     AdViewSet,
     CampaignStopViewSet,
@@ -22,5 +24,8 @@ router.register("ads/templates", TemplateViewSet, basename="ads-template")
 router.register("ads/feeds", FeedViewSet, basename="ads-feed")
 router.register("ads/variants", VariantViewSet, basename="ads-variant")
 router.register("ads/proposals", ProposalViewSet, basename="ads-proposal")
+
+router.register("ads/comments", AdCommentViewSet, basename="ads-comment")
+router.register("ads/comment-alerts", AdCommentAlertViewSet, basename="ads-comment-alert")
 
 urlpatterns = router.urls

@@ -184,6 +184,9 @@ class AdCampaign(PlatformObject):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # The comment guard rule: {"enabled": bool, "threshold": int, "window_minutes": int,
+    # "keywords": [str]}; see ads.comments.ad_comments_watch.
+    comment_guard = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -259,6 +262,9 @@ class Ad(PlatformObject):
     variant_key = models.CharField(max_length=200, blank=True)
     creative_external_id = models.CharField(max_length=64, blank=True)
     effective_object_story_id = models.CharField(max_length=100, blank=True)
+    # When the comment guard last paused this ad: afterwards it counts only newer comments, so
+    # an ad re-activated by hand is not paused again for the same comments.
+    comment_guard_paused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["ad_set_id", "id"]
@@ -541,3 +547,30 @@ class OptimizerProposal(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"proposal {self.pk} for campaign {self.campaign_id}"
+
+
+class AdCommentAlert(WorkspaceOwned):
+    """A spike of negative comments under one ad: today's count well above the ad's own recent
+    daily baseline (median of the previous days). One per ad and day."""
+
+    ad = models.ForeignKey(Ad, on_delete=models.CASCADE, related_name="comment_alerts")
+    campaign = models.ForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    negative = models.PositiveIntegerField()
+    baseline = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged = models.BooleanField(default=False)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["ad", "day"], name="ads_comment_alert_once")]
+        indexes = [
+            models.Index(fields=["workspace", "acknowledged", "day"], name="ads_comment_alert_ws_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"negative comments on ad {self.ad_id} on {self.day}"

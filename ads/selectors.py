@@ -12,6 +12,7 @@ from ads.models import (
     AD_PLATFORMS,
     Ad,
     AdCampaign,
+    AdCommentAlert,
     AdInsight,
     AdSet,
     CampaignStop,
@@ -23,6 +24,7 @@ from ads.models import (
 )
 from ads.money import exponent, format_amount
 from cxm.channels.models import ChannelAccount
+from listening import selectors as listening_selectors
 
 GROUPS = {
     "campaign": ("campaign_id", "campaign__name"),
@@ -281,3 +283,55 @@ def variants(
 def proposals(*, workspace, campaign: int | str | None = None) -> QuerySet[OptimizerProposal]:
     qs = OptimizerProposal.objects.for_workspace(workspace).select_related("campaign")
     return qs.filter(campaign_id=campaign) if campaign else qs
+
+
+# --- comments on ads ----------------------------------------------------------------------------------
+
+COMMENTS_SCAN = 500  # newest comments read per request before the `answered` filter applies
+
+
+def ad_comments(
+    *,
+    workspace,
+    campaign: int | str | None = None,
+    ad: int | str | None = None,
+    sentiment: str = "",
+    answered: bool | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """The newest comments under the workspace's ads (listening holds them as paid mentions),
+    each with its ad and campaign."""
+    ads = Ad.objects.for_workspace(workspace)
+    if campaign:
+        ads = ads.filter(campaign_id=campaign)
+    if ad:
+        ads = ads.filter(pk=ad)
+    campaign_of = dict(ads.values_list("pk", "campaign_id"))
+    rows = listening_selectors.ad_comments(
+        workspace_id=workspace.pk,
+        ad_ids=list(campaign_of),
+        sentiment=sentiment,
+        limit=COMMENTS_SCAN if answered is not None else limit,
+    )
+    if answered is not None:
+        rows = [row for row in rows if bool(row["answered"]) == answered]
+    for row in rows[:limit]:
+        row["campaign_id"] = campaign_of.get(row["ad_id"])
+    return rows[:limit]
+
+
+def comment_alerts(
+    *,
+    workspace,
+    acknowledged: bool | None = None,
+    campaign: int | str | None = None,
+    ad: int | str | None = None,
+) -> QuerySet[AdCommentAlert]:
+    rows = AdCommentAlert.objects.for_workspace(workspace).select_related("ad", "campaign")
+    if acknowledged is not None:
+        rows = rows.filter(acknowledged=acknowledged)
+    if campaign:
+        rows = rows.filter(campaign_id=campaign)
+    if ad:
+        rows = rows.filter(ad_id=ad)
+    return rows

@@ -74,4 +74,13 @@ def _seconds_until(moment) -> float:
 @shared_task(name="ads.comments_pull", soft_time_limit=600)
 def comments_pull() -> dict:
     run = comments.ad_comments_pull_all()
-    return {"ads": run.ads, "pulled": run.pulled, "accepted": run.accepted, "failed": len(run.failed)}
+    # Spikes and the guard read what this pull brought in.
+    watch = comments.ad_comments_watch()
+    return {
+        "ads": run.ads,
+        "pulled": run.pulled,
+        "accepted": run.accepted,
+        "failed": len(run.failed),
+        "alerts": len(watch.alerts),
+        "paused": len(watch.paused),
+    }

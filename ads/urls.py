@@ -7,6 +7,22 @@ app_name = "ads"
 urlpatterns = [
     path("", views.index, name="index"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<int:campaign_id>/builder/", views.builder, name="builder"),
+    path("campaigns/<int:campaign_id>/builder/feed/", views.feed_upload, name="feed-upload"),
+    path("campaigns/<int:campaign_id>/variants/", views.variant_grid, name="variants"),
+    path("campaigns/<int:campaign_id>/variants/bulk/", views.variant_bulk, name="variant-bulk"),
+    path(
+        "campaigns/<int:campaign_id>/variants/<int:variant_id>/waive/",
+        views.variant_waive,
+        name="variant-waive",
+    ),
+    path("campaigns/<int:campaign_id>/launch/", views.campaign_launch, name="launch"),
+    path("campaigns/<int:campaign_id>/proposals/", views.proposal_create, name="proposal-create"),
+    path(
+        "campaigns/<int:campaign_id>/proposals/<int:proposal_id>/apply/",
+        views.proposal_apply,
+        name="proposal-apply",
+    ),
     path("insights/", views.insights, name="insights"),
     path("comments/", views.comment_list, name="comments"),
     path("ads/<int:ad_id>/comments/<int:mention_id>/hide/", views.comment_hide, name="comment-hide"),

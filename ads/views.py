@@ -1,15 +1,20 @@
-"""Ads pages: campaigns with spend and ROAS, a campaign's insights over time, comments under ads."""
+"""Ads pages: campaigns with spend and ROAS, a campaign's insights over time, comments under ads,
+the campaign builder (feed, template, generation), the variant grid and budget proposals."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from ads import comments, selectors
-from ads.models import Ad, AdCampaign
+from ads import comments, selectors, services
+from ads.forms import BuilderForm, BulkForm, FeedUploadForm, VariantFilterForm, WaiveForm
+from ads.models import Ad, AdCampaign, ProposalStatus
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
 from listening import selectors as listening_selectors
@@ -87,6 +92,9 @@ def campaign_detail(request, campaign_id: int):
         "comments": _sum_stats(list(stats.values())),
         "chart": _chart(series),
         "section": "campaigns",
+        "proposals": list(selectors.proposals(workspace=request.workspace, campaign=campaign.pk)[:3]),
+        "can_manage": has_permission(request.membership, "ads.manage"),
+        "variant_count": selectors.variants(workspace=request.workspace, campaign=campaign.pk).count(),
     }
     return render(request, "ads/campaign.html", context)
 
@@ -176,3 +184,305 @@ def _int(value: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise Http404 from None
+
+
+def _errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form's fields (or on the form when it has none)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+# --- campaign builder -------------------------------------------------------------------------------
+
+
+def _template_of(request, campaign: AdCampaign):
+    """The template the campaign's variants were last generated from, if any."""
+    variant = selectors.variants(workspace=request.workspace, campaign=campaign.pk).order_by("-pk").first()
+    return variant.template if variant else None
+
+
+def _builder_initial(request, campaign: AdCampaign, feeds) -> dict:
+    template = _template_of(request, campaign)
+    initial = {"feed": feeds.first(), "formats": ["feed_square"], "languages": "en"}
+    if template is not None:
+        names = [name for name in BuilderForm.base_fields if hasattr(template, name)]
+        initial.update({name: getattr(template, name) for name in names})
+        initial["formats"] = template.formats or ["feed_square"]
+    if request.GET.get("feed"):
+        initial["feed"] = feeds.filter(pk=_int(request.GET["feed"])).first() or initial["feed"]
+    return initial
+
+
+def _builder_page(request, campaign, *, upload=None, form=None, status=200):
+    feeds = selectors.feeds(workspace=request.workspace)
+    form = form or BuilderForm(feeds=feeds, initial=_builder_initial(request, campaign, feeds))
+    shown = None
+    if request.GET.get("feed"):
+        shown = feeds.filter(pk=_int(request.GET["feed"])).first()
+    context = {
+        "campaign": campaign,
+        "upload": upload or FeedUploadForm(),
+        "form": form,
+        "feed": shown,
+        "section": "campaigns",
+    }
+    return render(request, "ads/builder.html", context, status=status)
+
+
+@workspace_view("ads.manage")
+def builder(request, campaign_id: int):
+    """A template over a product feed; Generate expands it into the campaign's variants."""
+    campaign = _campaign(request, campaign_id)
+    if request.method != "POST":
+        return _builder_page(request, campaign)
+    form = BuilderForm(request.POST, feeds=selectors.feeds(workspace=request.workspace))
+    if form.is_valid():
+        try:
+            template = services.template_save(
+                workspace=request.workspace,
+                template=_template_of(request, campaign),
+                by=request.user,
+                request=request,
+                **form.template_fields(),
+            )
+            result = services.variants_generate(
+                template=template,
+                feed=form.cleaned_data["feed"],
+                segments=form.cleaned_data["segments"],
+                languages=form.cleaned_data["languages"],
+                formats=form.cleaned_data["formats"],
+                campaign=campaign,
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(n)s variants generated: %(ready)s ready, %(blocked)s blocked, %(errors)s with errors.")
+                % {
+                    "n": result.variants,
+                    "ready": result.ready,
+                    "blocked": result.blocked,
+                    "errors": result.with_errors,
+                },
+            )
+            return redirect("ads:variants", campaign_id=campaign.pk)
+    return _builder_page(request, campaign, form=form, status=400)
+
+
+@require_POST
+@workspace_view("ads.manage")
+def feed_upload(request, campaign_id: int):
+    """Store a CSV feed: good rows kept, each bad row shown with its line, field and reason."""
+    campaign = _campaign(request, campaign_id)
+    upload = FeedUploadForm(request.POST, request.FILES)
+    if upload.is_valid():
+        try:
+            feed = services.feed_upload_csv(
+                workspace=request.workspace,
+                name=upload.cleaned_data["name"],
+                content=upload.cleaned_data["file"],
+                default_currency=upload.cleaned_data["default_currency"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _errors(upload, error)
+        else:
+            return redirect(f"{reverse('ads:builder', args=[campaign.pk])}?feed={feed.pk}")
+    return _builder_page(request, campaign, upload=upload, status=400)
+
+
+# --- variant grid -----------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+def _grid(request, campaign, *, notice: str = "", errors=None) -> dict:
+    filters = VariantFilterForm(request.GET)
+    chosen = filters.filters()
+    rows = selectors.variants(workspace=request.workspace, campaign=campaign.pk, **chosen)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "campaign": campaign,
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "here": request.GET.urlencode(),
+        "notice": notice,
+        "bulk_errors": errors or [],
+        "can_manage": has_permission(request.membership, "ads.manage"),
+        "can_waive": has_permission(request.membership, "publishing.approve"),
+        "text_fields": ("primary_text", "headline", "description", "call_to_action", "link"),
+    }
+
+
+def _grid_answer(request, campaign, *, notice: str = "", errors=None, status: int = 200):
+    context = _grid(request, campaign, notice=notice, errors=errors)
+    if request.htmx:
+        return render(request, "ads/_variant_grid.html", context, status=status)
+    if notice:
+        messages.success(request, notice)
+    if errors:
+        context["launch_errors"] = errors
+        return render(request, "ads/variants.html", {**context, "section": "campaigns"}, status=status)
+    url = reverse("ads:variants", args=[campaign.pk])
+    return redirect(f"{url}?{context['here']}" if context["here"] else url)
+
+
+@workspace_view("ads.view")
+def variant_grid(request, campaign_id: int):
+    """The campaign's variants, 50 a page, filtered; bulk edits, waivers and the launch."""
+    campaign = _campaign(request, campaign_id)
+    context = _grid(request, campaign)
+    if request.htmx:
+        return render(request, "ads/_variant_grid.html", context)
+    return render(request, "ads/variants.html", {**context, "section": "campaigns"})
+
+
+@require_POST
+@workspace_view("ads.manage")
+def variant_bulk(request, campaign_id: int):
+    """Find/replace, exclude or include over the ticked rows (or all the filter matches)."""
+    campaign = _campaign(request, campaign_id)
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        problems = [message for messages_ in form.errors.values() for message in messages_]
+        return _grid_answer(request, campaign, errors=problems, status=400)
+    data = form.cleaned_data
+    chosen = {} if data["ids"] and not data["all_matching"] else VariantFilterForm(request.GET).filters()
+    selection = selectors.variants(
+        workspace=request.workspace,
+        campaign=campaign.pk,
+        ids=None if data["all_matching"] else data["ids"],
+        **chosen,
+    )
+    try:
+        if data["action"] == "replace":
+            extra = {"fields": data["fields"]} if data["fields"] else {}
+            count = services.variants_find_replace(
+                workspace=request.workspace,
+                selection=selection,
+                find=data["find"],
+                replace_with=data["replace_with"],
+                ignore_case=data["ignore_case"],
+                by=request.user,
+                request=request,
+                **extra,
+            )
+            notice = _("%(n)s variants changed.") % {"n": count}
+        else:
+            count = services.variants_exclude(
+                workspace=request.workspace,
+                selection=selection,
+                excluded=data["action"] == "exclude",
+                by=request.user,
+                request=request,
+            )
+            notice = (
+                _("%(n)s variants excluded.")
+                if data["action"] == "exclude"
+                else _("%(n)s variants included.")
+            ) % {"n": count}
+    except ValidationError as error:
+        return _grid_answer(request, campaign, errors=error.messages, status=400)
+    return _grid_answer(request, campaign, notice=notice)
+
+
+@require_POST
+@workspace_view("publishing.approve")
+def variant_waive(request, campaign_id: int, variant_id: int):
+    """An approver lets one variant break one rule, with a reason (audited)."""
+    campaign = _campaign(request, campaign_id)
+    variant = get_object_or_404(
+        selectors.variants(workspace=request.workspace, campaign=campaign.pk), pk=variant_id
+    )
+    form = WaiveForm(request.POST)
+    if not form.is_valid():
+        return _grid_answer(
+            request, campaign, errors=[_("Give the rule and a reason to waive it.")], status=400
+        )
+    try:
+        services.variant_waive(
+            variant=variant,
+            rule_id=form.cleaned_data["rule_id"],
+            reason=form.cleaned_data["reason"],
+            membership=request.membership,
+            request=request,
+        )
+    except PermissionError as error:
+        raise PermissionDenied(str(error)) from error
+    except ValidationError as error:
+        return _grid_answer(request, campaign, errors=error.messages, status=400)
+    notice = _("Rule %(rule)s waived for variant %(key)s.") % {
+        "rule": form.cleaned_data["rule_id"],
+        "key": variant.key,
+    }
+    return _grid_answer(request, campaign, notice=notice)
+
+
+@require_POST
+@workspace_view("ads.manage")
+def campaign_launch(request, campaign_id: int):
+    """Through the launch gate: refused (with why) while a variant is blocked, has errors, or the
+    business unit's approval is missing; else the workers put the campaign on the platform."""
+    campaign = _campaign(request, campaign_id)
+    try:
+        services.campaign_launch(campaign=campaign, by=request.user, request=request)
+    except ValidationError as error:
+        problems = (
+            [f"{problem}" for problems in error.message_dict.values() for problem in problems]
+            if hasattr(error, "error_dict")
+            else error.messages
+        )
+        context = {**_grid(request, campaign), "launch_errors": problems, "section": "campaigns"}
+        return render(request, "ads/variants.html", context, status=400)
+    messages.success(request, _("Launch started: the campaign is being put on the platform."))
+    return redirect("ads:campaign", campaign_id=campaign.pk)
+
+
+# --- budget proposals -------------------------------------------------------------------------------
+
+
+@require_POST
+@workspace_view("ads.manage")
+def proposal_create(request, campaign_id: int):
+    campaign = _campaign(request, campaign_id)
+    objective = (
+        request.POST.get("objective")
+        if request.POST.get("objective") in ("value", "conversions")
+        else "value"
+    )
+    try:
+        services.proposal_create(campaign=campaign, objective=objective, by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(f"{reverse('ads:campaign', args=[campaign.pk])}#proposal")
+
+
+@require_POST
+@workspace_view("ads.manage")
+def proposal_apply(request, campaign_id: int, proposal_id: int):
+    campaign = _campaign(request, campaign_id)
+    proposal = get_object_or_404(
+        selectors.proposals(workspace=request.workspace, campaign=campaign.pk), pk=proposal_id
+    )
+    if proposal.status != ProposalStatus.PROPOSED:
+        messages.error(
+            request, _("This proposal was already %(status)s.") % {"status": proposal.get_status_display()}
+        )
+    else:
+        try:
+            services.proposal_apply(proposal=proposal, by=request.user, request=request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("New ad set budgets applied."))
+    return redirect(f"{reverse('ads:campaign', args=[campaign.pk])}#proposal")

@@ -219,6 +219,29 @@ def _ad_proposal(workspace):
     )
 
 
+def _ad_comment(workspace):
+    from ads.comments import _raw_mention
+    from ads.models import Ad
+    from listening.models import Mention
+    from listening.services import mentions_ingest
+
+    ad = _ad(workspace)
+    Ad.objects.filter(pk=ad.pk).update(effective_object_story_id="900_901")
+    ad = Ad.objects.select_related("campaign").get(pk=ad.pk)
+    row = {"id": "900_902", "message": f"{MARKER} comment", "from": {"id": "9", "name": f"{MARKER} fan"}}
+    mentions_ingest(workspace_id=workspace.pk, raws=[_raw_mention(ad, row, page_after=None)])
+    return Mention.objects.get(workspace_id=workspace.pk, external_id="900_902")
+
+
+def _ad_comment_alert(workspace):
+    from ads.models import AdCommentAlert
+
+    ad = _ad(workspace)
+    return AdCommentAlert.objects.create(
+        workspace=workspace, ad=ad, campaign_id=ad.campaign_id, day="2026-11-20", negative=9, baseline=1
+    )
+
+
 # route name -> factory of a workspace-B object for that route
 SAMPLES = {
     "post": _post,
@@ -246,6 +269,9 @@ SAMPLES = {
     "ads-feed": _ad_feed,
     "ads-variant": _ad_variant,
     "ads-proposal": _ad_proposal,
+    # before "ads-comment": routes match the first key they start with
+    "ads-comment-alert": _ad_comment_alert,
+    "ads-comment": _ad_comment,
     "workspace": lambda workspace: workspace,
 }
 # routes whose list is not called `<key>-list`
