@@ -25,6 +25,7 @@ def pause(request):
         workspace=request.workspace,
         scope=PauseScope.GLOBAL,
         reason=request.POST.get("reason", ""),
+        stop_running_ads=request.POST.get("stop_running_ads") == "1",
         by=request.user,
         request=request,
     )

@@ -214,3 +214,21 @@ def test_restoring_waits_while_another_pause_still_covers_the_campaign(running, 
     CampaignStop.objects.update(next_attempt_at=timezone.now())
     restores_process(workspace_id=workspace_a.pk)
     assert _statuses(graph, active) == ["ACTIVE"] * 3
+
+
+def test_the_pause_dialog_can_also_stop_running_ads(client, admin, running, graph, workspace_a):
+    active, _ = running
+    client.force_login(admin.user)
+    page = client.get("/publishing/").content.decode()
+    assert 'name="stop_running_ads"' in page
+    response = client.post("/publishing/pause/", {"reason": "crisis", "stop_running_ads": "1"})
+    assert response.status_code == 302
+    (stop_pause,) = {s.pause_id for s in CampaignStop.objects.all()}
+    stops_process(pause_id=stop_pause)
+    assert _statuses(graph, active) == ["PAUSED"] * 3
+
+
+def test_the_pause_dialog_leaves_ads_running_unless_asked(client, admin, running, workspace_a):
+    client.force_login(admin.user)
+    client.post("/publishing/pause/", {"reason": "crisis"})
+    assert not CampaignStop.objects.exists()
