@@ -147,6 +147,17 @@ class StatusActionsMixin:
 
     status_service = None  # (obj, status, by, request) -> obj
 
+    def _update_then_set_status(self, obj, data: dict, update):
+        """Changed fields go through `update(obj, changes)`, then a changed status through
+        `status_service`; answers the object read back through the viewset's selector."""
+        wanted_status = data.pop("status", None)
+        changes = {key: value for key, value in data.items() if getattr(obj, key) != value}
+        if changes:
+            obj = update(obj, changes)
+        if wanted_status and wanted_status != obj.status:
+            obj = type(self).status_service(obj, wanted_status, self.request.user, self.request)
+        return self.get_queryset().get(pk=obj.pk)
+
     def _set_status(self, request, status_value):
         obj = type(self).status_service(self.get_object(), status_value, request.user, request)
         obj = self.get_queryset().get(pk=obj.pk)
@@ -293,25 +304,20 @@ class CampaignViewSet(CampaignApprovalMixin, StatusActionsMixin, WorkspaceCrudVi
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         campaign = serializer.instance
-        wanted_status = data.pop("status", None)
         guard = data.pop("comment_guard", None)
         if guard is not None:
             campaign = comments.campaign_comment_guard_set(
                 campaign=campaign, guard=guard, by=self.request.user, request=self.request
             )
-        data.pop("account", None)
-        data.pop("currency", None)
-        data.pop("special_ad_categories", None)
-        changes = {key: value for key, value in data.items() if getattr(campaign, key) != value}
-        if changes:
-            campaign = services.campaign_update(
-                campaign=campaign, by=self.request.user, request=self.request, **changes
-            )
-        if wanted_status and wanted_status != campaign.status:
-            campaign = services.campaign_set_status(
-                campaign=campaign, status=wanted_status, by=self.request.user, request=self.request
-            )
-        serializer.instance = selectors.campaigns(workspace=self.request.workspace).get(pk=campaign.pk)
+        for platform_fixed in ("account", "currency", "special_ad_categories"):
+            data.pop(platform_fixed, None)
+        serializer.instance = self._update_then_set_status(
+            campaign,
+            data,
+            lambda obj, changes: services.campaign_update(
+                campaign=obj, by=self.request.user, request=self.request, **changes
+            ),
+        )
 
     def perform_destroy(self, instance):
         services.campaign_delete(campaign=instance, by=self.request.user, request=self.request)
@@ -413,19 +419,14 @@ class AdSetViewSet(
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        ad_set = serializer.instance
-        wanted_status = data.pop("status", None)
         data.pop("campaign", None)
-        changes = {key: value for key, value in data.items() if getattr(ad_set, key) != value}
-        if changes:
-            ad_set = services.ad_set_update(
-                ad_set=ad_set, by=self.request.user, request=self.request, **changes
-            )
-        if wanted_status and wanted_status != ad_set.status:
-            ad_set = services.ad_set_set_status(
-                ad_set=ad_set, status=wanted_status, by=self.request.user, request=self.request
-            )
-        serializer.instance = selectors.ad_sets(workspace=self.request.workspace).get(pk=ad_set.pk)
+        serializer.instance = self._update_then_set_status(
+            serializer.instance,
+            data,
+            lambda obj, changes: services.ad_set_update(
+                ad_set=obj, by=self.request.user, request=self.request, **changes
+            ),
+        )
 
 
 # --- ads ----------------------------------------------------------------------------------------------
@@ -502,17 +503,14 @@ class AdViewSet(
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        ad = serializer.instance
-        wanted_status = data.pop("status", None)
         data.pop("ad_set", None)
-        changes = {key: value for key, value in data.items() if getattr(ad, key) != value}
-        if changes:
-            ad = services.ad_update(ad=ad, by=self.request.user, request=self.request, **changes)
-        if wanted_status and wanted_status != ad.status:
-            ad = services.ad_status_set(
-                ad=ad, status=wanted_status, by=self.request.user, request=self.request
-            )
-        serializer.instance = selectors.ads(workspace=self.request.workspace).get(pk=ad.pk)
+        serializer.instance = self._update_then_set_status(
+            serializer.instance,
+            data,
+            lambda obj, changes: services.ad_update(
+                ad=obj, by=self.request.user, request=self.request, **changes
+            ),
+        )
 
 
 # --- insights -----------------------------------------------------------------------------------------
