@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cxm.audit",
     "cxm.channels",
     "cxm.customers",
+    "cxm.transformation",
     "cxm.api",
     "cxm.web",
     "listening",

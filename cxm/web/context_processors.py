@@ -11,7 +11,7 @@ NAVIGATION = [
     ("publishing", _("Publishing"), "publishing:index", "publishing.view"),
     ("care", _("Care"), "care:index", "care.view"),
     ("ads", _("Ads"), "ads:index", "ads.view"),
-    ("transformation", _("Transformation"), "transformation", "transformation.view"),
+    ("transformation", _("Transformation"), "transformation:index", "transformation.view"),
     ("admin", _("Admin"), "admin-members", "workspace.manage"),
 ]
 

@@ -18,7 +18,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("workspace/switch/", views.workspace_switch, name="workspace-switch"),
-    path("transformation/", views.transformation, name="transformation"),
     path("admin/", views.admin_members, name="admin-members"),
     path("admin/members/<int:membership_id>/", views.admin_member_update, name="admin-member-update"),
     path("admin/members/<int:membership_id>/remove/", views.admin_member_remove, name="admin-member-remove"),

@@ -76,11 +76,6 @@ def workspace_switch(request):
     return redirect(target)
 
 
-@workspace_view("transformation.view")
-def transformation(request):
-    return render(request, "web/transformation.html")
-
-
 class MemberAddForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

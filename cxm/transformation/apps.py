@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TransformationConfig(AppConfig):
+    name = "cxm.transformation"
+    label = "transformation"
+    verbose_name = "Transformation models"

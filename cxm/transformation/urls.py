@@ -1,0 +1,5 @@
+from cxm.transformation.views import assessment, operating, overview, value
+
+app_name = "transformation"
+
+urlpatterns = [*overview.urlpatterns, *assessment.urlpatterns, *value.urlpatterns, *operating.urlpatterns]
