@@ -23,6 +23,7 @@ import redis
 DATABASE_NAME = "cxm"
 # Unix socket paths are limited to about 107 bytes; deep checkouts fall back to a short path.
 MAX_SOCKET_PATH = 100
+SHARED_BUFFERS = os.environ.get("CXM_EMBEDDED_SHARED_BUFFERS", "2GB")
 
 
 def _short_socket_dir(folder: Path) -> Path:
@@ -55,6 +56,11 @@ class EmbeddedServices:
         exists = self._pg_server.psql(query)
         if "(1 row)" not in exists:
             self._pg_server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+            # A new cluster starts with PostgreSQL's 128 MB cache, far too small for the Explorer
+            # over a million mentions; size it once and restart while nothing else uses it yet.
+            self._pg_server.psql(f"ALTER SYSTEM SET shared_buffers = '{SHARED_BUFFERS}';")
+            self._pg_server.cleanup()
+            self._pg_server = pgserver.get_server(pgdata, cleanup_mode="stop")
         self.database_url = f"postgresql://postgres:@/{DATABASE_NAME}?host={pgdata}"
         return self.database_url
 
