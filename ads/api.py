@@ -197,8 +197,21 @@ class CampaignSerializer(serializers.ModelSerializer):
     ad_count = serializers.IntegerField(read_only=True, default=0)
     comment_guard = serializers.JSONField(
         required=False,
-        help_text='{"enabled": bool, "threshold": int, "window_minutes": int, "keywords": [str]}: '
-        "pause an ad when its negative or flagged-keyword comments reach the threshold in the window.",
+        help_text='{"enabled": bool, "threshold": int, "window_minutes": int, "keywords": [str], '
+        '"notify": [email], "webhook_url": str}: pause an ad when its negative or flagged-keyword '
+        "comments reach the threshold in the window; negative-comment alerts are emailed to `notify` "
+        "and POSTed, signed the Standard Webhooks way, to `webhook_url`.",
+    )
+    comment_alert_webhook_secret = serializers.CharField(
+        required=False,
+        write_only=True,
+        help_text="The `whsec_` secret alert webhooks are signed with; generated when a webhook URL "
+        "is set without one. Never shown.",
+    )
+    comment_guard_pauses = serializers.JSONField(
+        read_only=True,
+        help_text="Per ad id, the guard's pause: paused_at, state (pending, confirmed, failed, "
+        "superseded), confirmed_at (when Meta confirmed it), error, attempts, retry_at.",
     )
 
     class Meta:
@@ -229,6 +242,8 @@ class CampaignSerializer(serializers.ModelSerializer):
             "ad_set_count",
             "ad_count",
             "comment_guard",
+            "comment_alert_webhook_secret",
+            "comment_guard_pauses",
         ]
         read_only_fields = [
             *PLATFORM_READ_ONLY,
@@ -290,6 +305,7 @@ class CampaignViewSet(CampaignApprovalMixin, StatusActionsMixin, WorkspaceCrudVi
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         guard = data.pop("comment_guard", None)
+        secret = data.pop("comment_alert_webhook_secret", None)
         if guard is not None:
             comments.comment_guard_clean(guard)  # refuse a bad rule before creating anything
         campaign = services.campaign_create(
@@ -297,7 +313,11 @@ class CampaignViewSet(CampaignApprovalMixin, StatusActionsMixin, WorkspaceCrudVi
         )
         if guard is not None:
             campaign = comments.campaign_comment_guard_set(
-                campaign=campaign, guard=guard, by=self.request.user, request=self.request
+                campaign=campaign,
+                guard=guard,
+                webhook_secret=secret,
+                by=self.request.user,
+                request=self.request,
             )
         serializer.instance = campaign
 
@@ -305,9 +325,16 @@ class CampaignViewSet(CampaignApprovalMixin, StatusActionsMixin, WorkspaceCrudVi
         data = dict(serializer.validated_data)
         campaign = serializer.instance
         guard = data.pop("comment_guard", None)
+        secret = data.pop("comment_alert_webhook_secret", None)
+        if guard is None and secret:
+            guard = campaign.comment_guard or {}
         if guard is not None:
             campaign = comments.campaign_comment_guard_set(
-                campaign=campaign, guard=guard, by=self.request.user, request=self.request
+                campaign=campaign,
+                guard=guard,
+                webhook_secret=secret,
+                by=self.request.user,
+                request=self.request,
             )
         for platform_fixed in ("account", "currency", "special_ad_categories"):
             data.pop(platform_fixed, None)
@@ -820,6 +847,13 @@ class AdCommentAlertSerializer(serializers.ModelSerializer):
             "acknowledged",
             "acknowledged_by",
             "acknowledged_at",
+            "email_status",
+            "emailed_at",
+            "email_error",
+            "webhook_status",
+            "webhook_delivered_at",
+            "webhook_error",
+            "delivery_attempts",
         ]
         read_only_fields = fields
 

@@ -26,7 +26,7 @@ from ads.models import (
     Variant,
     VariantStatus,
 )
-from ads.services.variants import TEMPLATE_FIELDS
+from ads.services.templates import TEMPLATE_FIELDS
 from ads.variants import FORMATS, TEXT_FIELDS
 from cxm.api.viewsets import WorkspaceRelatedField, WorkspaceScopedViewSet
 
@@ -125,17 +125,26 @@ class FeedUploadSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     file = serializers.FileField(required=False)
     content = serializers.CharField(required=False, trim_whitespace=False)
+    url = serializers.URLField(required=False, max_length=1000)
     default_currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
-        if not attrs.get("file") and not attrs.get("content"):
-            raise serializers.ValidationError({"file": ["Upload a CSV file (or give its text as content)."]})
+        given = [name for name in ("file", "content", "url") if attrs.get(name)]
+        if not given:
+            raise serializers.ValidationError(
+                {"file": ["Upload a CSV file (or give its text as content, or a feed URL as url)."]}
+            )
+        if len(given) > 1:
+            raise serializers.ValidationError(
+                {given[1]: [f"Give one of file, content and url, not {' and '.join(given)}."]}
+            )
         return attrs
 
 
 class FeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
-    """Product feeds. POST a CSV (`file`, multipart, or `content`): good rows are kept, every bad
-    row is listed in `errors` with its row, field and reason."""
+    """Product feeds. POST a CSV (`file`, multipart, or `content`) or a feed `url` (fetched now and
+    again every CXM_ADS_FEED_REFRESH_MINUTES): good rows are kept, every bad row is listed in
+    `errors` with its row, field and reason."""
 
     serializer_class = FeedSerializer
     queryset = Feed.objects.all()
@@ -154,15 +163,21 @@ class FeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceSco
         upload = FeedUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
-        content = _text_of(data["file"]) if data.get("file") else data["content"]
-        feed = services.feed_upload_csv(
-            workspace=request.workspace,
-            name=data["name"],
-            content=content,
-            default_currency=data["default_currency"],
-            by=request.user,
-            request=request,
-        )
+        common = {
+            "workspace": request.workspace,
+            "name": data["name"],
+            "by": request.user,
+            "request": request,
+        }
+        if data.get("url"):
+            feed = services.feed_create_from_url(
+                url=data["url"], default_currency=data["default_currency"], **common
+            )
+        else:
+            content = _text_of(data["file"]) if data.get("file") else data["content"]
+            feed = services.feed_upload_csv(
+                content=content, default_currency=data["default_currency"], **common
+            )
         return Response(FeedSerializer(feed).data, status=status.HTTP_201_CREATED)
 
 

@@ -10,6 +10,7 @@ cases, as for every mention.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,15 +18,19 @@ from statistics import median
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from ads import services
-from ads.models import Ad, AdCampaign, AdCommentAlert, AdStatus
-from ads.services.platform import ads_connector
+from ads import selectors, services
+from ads.alert_delivery import comment_alert_delivery_plan
+from ads.models import Ad, AdCampaign, AdCommentAlert, AdStatus, PushState
+from ads.services.platform import ConnectorFactory, ads_connector
 from cxm.audit.services import audit_record
-from cxm.channels.connectors.base import ConnectorError, ItemKind, RateLimited
+from cxm.channels import signing
+from cxm.channels.connectors.base import ConnectorError, ItemKind, RateLimited, backoff_delay
 from listening import selectors as listening_selectors
 from listening import services as listening_services
 
@@ -40,7 +45,18 @@ SPIKE_MIN_NEGATIVE = 5
 SPIKE_FACTOR = 3.0
 BASELINE_DAYS = 14
 
-GUARD_DEFAULTS: dict[str, Any] = {"enabled": False, "threshold": 5, "window_minutes": 60, "keywords": []}
+GUARD_DEFAULTS: dict[str, Any] = {
+    "enabled": False,
+    "threshold": 5,
+    "window_minutes": 60,
+    "keywords": [],
+    "notify": [],  # email addresses the campaign's negative-comment alerts go to
+    "webhook_url": "",  # where they are POSTed, signed the Standard Webhooks way
+}
+MAX_ALERT_RECIPIENTS = 20
+# A guard pause Meta refused is queued again this many times (with backoff) before it is shown
+# as failed for someone to pause the ad by hand.
+GUARD_PAUSE_ATTEMPTS = 5
 
 
 @dataclass
@@ -86,10 +102,16 @@ def ad_comments_pull(*, ad_id: int, connector=None) -> CommentsPull:
     campaign = ad.campaign
     connector = connector or ads_connector(campaign.account)
     _, after = listening_selectors.ad_comments_resume_cursor(workspace_id=ad.workspace_id, ad_id=ad.pk)
+    # The Page's own answers (sent from care) come back in the stream; they are not mentions.
+    page_id = str((campaign.account.options or {}).get("page_id") or "")
     try:
         for _ in range(MAX_PAGES_PER_AD):
             rows, next_after = connector.post_comments(ad.effective_object_story_id, after=after)
-            raws = [_raw_mention(ad, row, page_after=after) for row in rows if row.get("message")]
+            raws = [
+                _raw_mention(ad, row, page_after=after)
+                for row in rows
+                if row.get("message") and not (page_id and str((row.get("from") or {}).get("id")) == page_id)
+            ]
             result.pulled += len(rows)
             if raws:
                 stored = listening_services.mentions_ingest(workspace_id=ad.workspace_id, raws=raws)
@@ -169,10 +191,114 @@ def ad_comments_guard(
     )
     if count < threshold:
         return False
+    now = timezone.now()
     with transaction.atomic():
         services.ad_status_set(ad=ad, status=AdStatus.PAUSED, by=by or "comment guard")
-        Ad.objects.filter(pk=ad.pk).update(comment_guard_paused_at=timezone.now())
+        Ad.objects.filter(pk=ad.pk).update(comment_guard_paused_at=now)
+        _guard_pause_note(
+            ad,
+            replace=True,
+            state="pending",
+            paused_at=now,
+            confirmed_at=None,
+            error="",
+            attempts=0,
+            retry_at=None,
+        )
     return True
+
+
+def _guard_pause_note(ad: Ad, *, replace: bool = False, **values: Any) -> None:
+    """Write (or merge into) the campaign's record of the guard's pause of one ad, in one
+    statement: concurrent notes on other ads of the campaign are kept."""
+    key = str(ad.pk)
+    payload = json.dumps(values, cls=DjangoJSONEncoder)
+    with connection.cursor() as db:
+        if replace:
+            db.execute(
+                "UPDATE ads_adcampaign SET comment_guard_pauses = jsonb_set("
+                "coalesce(comment_guard_pauses, '{}'::jsonb), %s::text[], %s::jsonb) WHERE id = %s",
+                [[key], payload, ad.campaign_id],
+            )
+        else:
+            db.execute(
+                "UPDATE ads_adcampaign SET comment_guard_pauses = jsonb_set("
+                "coalesce(comment_guard_pauses, '{}'::jsonb), %s::text[], "
+                "coalesce(comment_guard_pauses -> %s, '{}'::jsonb) || %s::jsonb) WHERE id = %s",
+                [[key], key, payload, ad.campaign_id],
+            )
+
+
+def guard_pauses_pending() -> list[int]:
+    """Ids of the ads whose guard pause Meta has not confirmed yet."""
+    pending: list[int] = []
+    notes = AdCampaign.objects.exclude(comment_guard_pauses={}).values_list("comment_guard_pauses", flat=True)
+    for pauses in notes:
+        pending += [int(ad_id) for ad_id, note in (pauses or {}).items() if note.get("state") == "pending"]
+    return sorted(pending)
+
+
+def ad_comment_guard_confirm(*, ad_id: int, connector_factory: ConnectorFactory | None = None) -> str:
+    """Make sure the platform took the guard's pause of an ad, and record when it confirmed it.
+
+    The pause goes out through the ad's push (claimed, sent, recorded once); the push records
+    the ad as synced only after Meta answered the status update with `{"success": true}`, which
+    is the confirmation. A transient failure is retried by the push with backoff; a refusal is
+    queued again up to GUARD_PAUSE_ATTEMPTS times, then recorded as failed and shown. Safe to run
+    any number of times; answers the note's state: pending, confirmed, failed or superseded."""
+    ad = Ad.objects.select_related("campaign", "workspace").filter(pk=ad_id).first()
+    note = ((ad.campaign.comment_guard_pauses or {}).get(str(ad_id)) or {}) if ad is not None else {}
+    state = note.get("state") or ""
+    if ad is None or state != "pending":
+        return state
+    if ad.status != AdStatus.PAUSED:
+        # Someone set the ad's status by hand meanwhile: theirs is the decision that goes out.
+        _guard_pause_note(ad, state="superseded", retry_at=None)
+        return "superseded"
+    if ad.push_state == PushState.QUEUED:
+        services.object_push(model=Ad, object_id=ad.pk, connector_factory=connector_factory)
+        ad.refresh_from_db()
+    if ad.push_state == PushState.SYNCED and ad.platform_status == AdStatus.PAUSED:
+        confirmed_at = ad.pushed_at or timezone.now()
+        with transaction.atomic():
+            _guard_pause_note(ad, state="confirmed", confirmed_at=confirmed_at, error="", retry_at=None)
+            audit_record(
+                workspace=ad.workspace,
+                actor="comment guard",
+                action="ads.comment_guard_pause_confirmed",
+                target=ad,
+                after={"status": AdStatus.PAUSED, "confirmed_at": confirmed_at.isoformat()},
+                object_repr=str(ad),
+            )
+        return "confirmed"
+    if ad.push_state == PushState.FAILED:
+        attempts = int(note.get("attempts") or 0) + 1
+        if attempts >= GUARD_PAUSE_ATTEMPTS:
+            with transaction.atomic():
+                _guard_pause_note(ad, state="failed", error=ad.error, attempts=attempts, retry_at=None)
+                audit_record(
+                    workspace=ad.workspace,
+                    actor="comment guard",
+                    action="ads.comment_guard_pause_failed",
+                    target=ad,
+                    after={"error": ad.error[:500], "attempts": attempts},
+                    object_repr=str(ad),
+                )
+            return "failed"
+        retry_at = timezone.now() + timedelta(
+            seconds=max(60.0, backoff_delay(attempts, base=60.0, cap=1800.0))
+        )
+        with transaction.atomic():
+            # Queued again, due later: the tick hands it to a worker then, and the next watch
+            # run reads the outcome.
+            Ad.objects.filter(pk=ad.pk, push_state=PushState.FAILED).update(
+                push_state=PushState.QUEUED, attempts=0, next_attempt_at=retry_at
+            )
+            _guard_pause_note(ad, error=ad.error, attempts=attempts, retry_at=retry_at)
+        return "pending"
+    # Waiting for its turn or retrying a transient failure: show why, and when it goes again.
+    _guard_pause_note(ad, error=ad.error, retry_at=ad.next_attempt_at)
+    return "pending"
 
 
 def comment_guard_clean(value: Any) -> dict[str, Any]:
@@ -197,28 +323,78 @@ def comment_guard_clean(value: Any) -> dict[str, Any]:
         errors["keywords"] = "A list of at most 50 words."
     else:
         guard["keywords"] = [k.strip() for k in keywords if k.strip()]
+    notify = guard["notify"]
+    if not isinstance(notify, list) or not all(isinstance(a, str) for a in notify):
+        errors["notify"] = "A list of email addresses."
+    else:
+        cleaned: list[str] = []
+        for address in (a.strip() for a in notify):
+            if not address or address.lower() in {known.lower() for known in cleaned}:
+                continue
+            try:
+                validate_email(address)
+            except ValidationError:
+                errors["notify"] = f"{address} is not an email address."
+                break
+            cleaned.append(address)
+        if len(cleaned) > MAX_ALERT_RECIPIENTS:
+            errors["notify"] = f"At most {MAX_ALERT_RECIPIENTS} recipients."
+        guard["notify"] = cleaned
+    webhook_url = guard["webhook_url"]
+    if not isinstance(webhook_url, str):
+        errors["webhook_url"] = "An http:// or https:// URL, or empty."
+    else:
+        guard["webhook_url"] = webhook_url.strip()
+        if guard["webhook_url"]:
+            try:
+                URLValidator(schemes=["http", "https"])(guard["webhook_url"])
+            except ValidationError:
+                errors["webhook_url"] = "An http:// or https:// URL, or empty."
     if errors:
         raise ValidationError({"comment_guard": [f"{key}: {text}" for key, text in errors.items()]})
     return guard
 
 
 @transaction.atomic
-def campaign_comment_guard_set(*, campaign: AdCampaign, guard: dict, by=None, request=None) -> AdCampaign:
-    """Set (or switch off) the rule that pauses a campaign's ads on a wave of bad comments."""
+def campaign_comment_guard_set(
+    *, campaign: AdCampaign, guard: dict, webhook_secret: str | None = None, by=None, request=None
+) -> AdCampaign:
+    """Set (or switch off) the rule that pauses a campaign's ads on a wave of bad comments, and
+    where its negative-comment alerts go.
+
+    A webhook URL without a secret gets a fresh `whsec_` one (`webhook_secret` sets one instead);
+    clearing the URL clears the secret. The secret is never written to the audit log."""
     guard = comment_guard_clean(guard)
+    if webhook_secret:
+        webhook_secret = webhook_secret.strip()
+        try:
+            signing.sign_standard(secrets=[webhook_secret], msg_id="check", timestamp=0, body=b"")
+        except ValueError:
+            raise ValidationError(
+                {"comment_alert_webhook_secret": "Expected a Standard Webhooks secret: whsec_ and base64."}
+            ) from None
     campaign = AdCampaign.objects.select_for_update().get(pk=campaign.pk)
     before = dict(campaign.comment_guard or {})
-    if before == guard:
+    secret = campaign.comment_alert_webhook_secret
+    if not guard["webhook_url"]:
+        secret = None
+    elif webhook_secret:
+        secret = webhook_secret
+    elif not secret:
+        secret = signing.new_standard_secret()
+    secret_changed = secret != campaign.comment_alert_webhook_secret
+    if before == guard and not secret_changed:
         return campaign
     campaign.comment_guard = guard
-    campaign.save(update_fields=["comment_guard", "updated_at"])
+    campaign.comment_alert_webhook_secret = secret
+    campaign.save(update_fields=["comment_guard", "comment_alert_webhook_secret", "updated_at"])
     audit_record(
         workspace=campaign.workspace,
         actor=by,
         action="ads.campaign_comment_guard",
         target=campaign,
         before={"comment_guard": before},
-        after={"comment_guard": guard},
+        after={"comment_guard": guard, "webhook_secret_changed": secret_changed},
         request=request,
         object_repr=str(campaign),
     )
@@ -250,7 +426,7 @@ def ad_comment_spike_detect(*, ad: Ad, today: date | None = None) -> AdCommentAl
         return None
     try:
         with transaction.atomic():
-            return AdCommentAlert.objects.create(
+            alert = AdCommentAlert.objects.create(
                 workspace_id=ad.workspace_id,
                 ad=ad,
                 campaign_id=ad.campaign_id,
@@ -258,6 +434,8 @@ def ad_comment_spike_detect(*, ad: Ad, today: date | None = None) -> AdCommentAl
                 negative=negative,
                 baseline=baseline,
             )
+            # The campaign's recipients hear of it once this commits (see ads.alert_delivery).
+            return comment_alert_delivery_plan(alert=alert)
     except IntegrityError:  # another run raised it meanwhile
         return None
 
@@ -266,6 +444,7 @@ def ad_comment_spike_detect(*, ad: Ad, today: date | None = None) -> AdCommentAl
 class CommentsWatch:
     alerts: list[int] = field(default_factory=list)
     paused: list[int] = field(default_factory=list)
+    confirmations: dict[int, str] = field(default_factory=dict)  # ad id -> state of its guard pause
 
 
 def ad_comments_watch(*, ad_ids: list[int] | None = None) -> CommentsWatch:
@@ -291,6 +470,10 @@ def ad_comments_watch(*, ad_ids: list[int] | None = None) -> CommentsWatch:
         )
         if paused:
             result.paused.append(ad.pk)
+    # Each pause the guard made is confirmed by the platform, or retried and shown until it is.
+    for ad_id in guard_pauses_pending():
+        if ad_ids is None or ad_id in ad_ids:
+            result.confirmations[ad_id] = ad_comment_guard_confirm(ad_id=ad_id)
     return result
 
 
@@ -324,3 +507,24 @@ def ad_comment_hide_by_mention(*, workspace, mention_id: int, by=None, request=N
         raise Ad.DoesNotExist
     ad = Ad.objects.select_related("campaign__account").get(workspace=workspace, pk=ad_id)
     return ad_comment_hide(workspace=workspace, ad=ad, mention_id=mention_id, by=by, request=request)
+
+
+@dataclass(frozen=True)
+class CommentHidden:
+    hidden_at: datetime | None
+    newly: bool  # False when it was hidden already
+
+
+def ad_comment_hide_in_case(*, workspace, comment_id: str, by=None, request=None) -> CommentHidden:
+    """Hide, from a care case, a comment under one of the workspace's ads: on the platform first
+    (Meta confirms with `{"success": true}`, or this raises), then recorded, audited, in listening.
+    Raises Ad.DoesNotExist when the comment is not one under the workspace's ads."""
+    found = listening_selectors.mentions_by_external_ids(
+        workspace=workspace, platform=PLATFORM, external_ids=[str(comment_id)]
+    )
+    mention = found[0] if found else None
+    if mention is None:
+        raise Ad.DoesNotExist
+    newly = ad_comment_hide_by_mention(workspace=workspace, mention_id=mention.pk, by=by, request=request)
+    hidden = selectors.ad_comments_hidden(workspace=workspace, comment_ids=[str(comment_id)])
+    return CommentHidden(hidden_at=hidden.get(str(comment_id)), newly=newly)

@@ -25,14 +25,28 @@ def _words(value: str) -> list[str]:
 
 class FeedUploadForm(forms.Form):
     name = forms.CharField(label=_("Feed name"), max_length=200)
-    file = forms.FileField(label=_("Product feed (CSV)"))
+    file = forms.FileField(label=_("Product feed (CSV)"), required=False)
+    url = forms.URLField(
+        label=_("…or a feed URL, fetched again on a schedule"),
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+    )
     default_currency = forms.CharField(label=_("Currency"), max_length=3, required=False)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        if upload is None:
+            return None
         if upload.size > MAX_UPLOAD:
             raise forms.ValidationError(_("The file is larger than 200 MB."))
         return upload.read().decode("utf-8-sig", errors="replace")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and bool(cleaned.get("file")) == bool(cleaned.get("url")):
+            raise forms.ValidationError(_("Upload a CSV file or give a feed URL (one of the two)."))
+        return cleaned
 
 
 class BuilderForm(forms.Form):
@@ -155,3 +169,35 @@ class BulkForm(forms.Form):
 class WaiveForm(forms.Form):
     rule_id = forms.CharField(max_length=64)
     reason = forms.CharField(label=_("Reason"))
+
+
+class CommentGuardForm(forms.Form):
+    """The campaign's comment guard and where its negative-comment alerts go."""
+
+    enabled = forms.BooleanField(label=_("Pause an ad on a wave of bad comments"), required=False)
+    threshold = forms.IntegerField(label=_("Negative or flagged comments"), min_value=1)
+    window_minutes = forms.IntegerField(label=_("Within minutes"), min_value=1)
+    keywords = forms.CharField(label=_("Flagged keywords (comma-separated)"), required=False)
+    notify = forms.CharField(label=_("Email alerts to (comma-separated)"), required=False)
+    webhook_url = forms.URLField(label=_("Webhook URL"), required=False, assume_scheme="https")
+
+    @classmethod
+    def for_guard(cls, guard: dict) -> CommentGuardForm:
+        return cls(
+            initial={
+                **guard,
+                "keywords": ", ".join(guard.get("keywords", [])),
+                "notify": ", ".join(guard.get("notify", [])),
+            }
+        )
+
+    def guard(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "enabled": data["enabled"],
+            "threshold": data["threshold"],
+            "window_minutes": data["window_minutes"],
+            "keywords": _words(data["keywords"]),
+            "notify": _words(data["notify"]),
+            "webhook_url": data["webhook_url"],
+        }

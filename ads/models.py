@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cxm.channels.models import ChannelAccount
+from cxm.encryption import EncryptedJSONField
 from cxm.tenancy.models import Brand, BusinessUnit, WorkspaceOwned
 
 # Connected accounts (ChannelAccount.platform) that are ad accounts.
@@ -185,8 +186,14 @@ class AdCampaign(PlatformObject):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     # The comment guard rule: {"enabled": bool, "threshold": int, "window_minutes": int,
-    # "keywords": [str]}; see ads.comments.ad_comments_watch.
+    # "keywords": [str], "notify": [email], "webhook_url": str}; see ads.comments.ad_comments_watch.
+    # "notify" and "webhook_url" are where the campaign's negative-comment alerts go.
     comment_guard = models.JSONField(default=dict, blank=True)
+    # The Standard Webhooks secret (`whsec_...`) alerts are signed with; set with a webhook URL.
+    comment_alert_webhook_secret = EncryptedJSONField(null=True, blank=True)
+    # The guard's pauses, per ad id: {"paused_at", "confirmed_at", "state", "error", "attempts",
+    # "retry_at"} with state pending, confirmed, failed or superseded (see ad_comment_guard_confirm).
+    comment_guard_pauses = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -549,6 +556,16 @@ class OptimizerProposal(WorkspaceOwned):
         return f"proposal {self.pk} for campaign {self.campaign_id}"
 
 
+class AlertDeliveryStatus(models.TextChoices):
+    """Where one delivery channel of an alert stands: PENDING becomes SENT or FAILED, or NONE
+    when the campaign stopped using the channel; SENT, FAILED and NONE are final."""
+
+    NONE = "none", _("Not configured")
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
 class AdCommentAlert(WorkspaceOwned):
     """A spike of negative comments under one ad: today's count well above the ad's own recent
     daily baseline (median of the previous days). One per ad and day."""
@@ -564,6 +581,21 @@ class AdCommentAlert(WorkspaceOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Delivery to the campaign's recipients by email and webhook, per channel, so a repeated
+    # delivery task sends neither twice (see ads.alert_delivery).
+    email_status = models.CharField(
+        max_length=8, choices=AlertDeliveryStatus.choices, default=AlertDeliveryStatus.NONE
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.TextField(blank=True)
+    webhook_status = models.CharField(
+        max_length=8, choices=AlertDeliveryStatus.choices, default=AlertDeliveryStatus.NONE
+    )
+    webhook_delivered_at = models.DateTimeField(null=True, blank=True)
+    webhook_error = models.TextField(blank=True)
+    delivery_attempts = models.PositiveIntegerField(default=0)
+    delivery_lease_until = models.DateTimeField(null=True, blank=True)
+    delivery_retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-day", "-created_at"]
@@ -574,3 +606,12 @@ class AdCommentAlert(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"negative comments on ad {self.ad_id} on {self.day}"
+
+    @property
+    def delivery_pending(self) -> bool:
+        return AlertDeliveryStatus.PENDING in (self.email_status, self.webhook_status)
+
+    @property
+    def webhook_id(self) -> str:
+        """The Standard Webhooks message id: the same on every attempt, so receivers can dedupe."""
+        return f"msg_cxm_ad_comment_alert_{self.pk}_{int(self.created_at.timestamp())}"

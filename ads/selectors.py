@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.dateparse import parse_datetime
 
 from ads.models import (
     AD_PLATFORMS,
@@ -335,3 +336,195 @@ def comment_alerts(
     if ad:
         rows = rows.filter(ad_id=ad)
     return rows
+
+
+def ad_comments_hidden(*, workspace, comment_ids: list[str]) -> dict[str, Any]:
+    """Of these comments under the workspace's ads (platform ids), the ones a moderator hid, with
+    when: comment id -> datetime (None when the time was not recorded)."""
+    hidden: dict[str, Any] = {}
+    for mention in listening_selectors.mentions_by_external_ids(
+        workspace=workspace, platform="meta_ads", external_ids=[str(c) for c in comment_ids]
+    ):
+        raw = mention.raw or {}
+        if raw.get("hidden") and mention.media_type == "paid":
+            hidden[mention.external_id] = parse_datetime(str(raw.get("hidden_at") or ""))
+    return hidden
+
+
+# --- transformation KPIs: alerts, the pause's stops and audited actions ---------------------------
+
+
+def kpi_comment_alert_acknowledgements(
+    *,
+    workspace_id: int,
+    since,
+    until,
+    target,
+    brand_id: int | None = None,
+    business_unit_id: int | None = None,
+) -> dict[str, int]:
+    """Negative-comment alerts raised in [since, until): acknowledged within `target` (before
+    `until`), not (late, or never once `target` has passed), and still open but younger than
+    `target`. Scoped by the campaign's brand and business unit."""
+    from django.db.models import DurationField, ExpressionWrapper, F
+
+    alerts = AdCommentAlert.objects.filter(
+        workspace_id=workspace_id, created_at__gte=since, created_at__lt=until
+    )
+    if brand_id:
+        alerts = alerts.filter(campaign__brand_id=brand_id)
+    if business_unit_id:
+        alerts = alerts.filter(campaign__business_unit_id=business_unit_id)
+    acknowledged = Q(acknowledged=True, acknowledged_at__isnull=False, acknowledged_at__lt=until)
+    took = ExpressionWrapper(F("acknowledged_at") - F("created_at"), output_field=DurationField())
+    totals = alerts.annotate(took=took).aggregate(
+        total=Count("pk"),
+        in_target=Count("pk", filter=acknowledged & Q(took__lte=target)),
+        decided=Count("pk", filter=acknowledged | Q(created_at__lte=until - target)),
+    )
+    return {
+        "in_target": totals["in_target"],
+        "missed": totals["decided"] - totals["in_target"],
+        "too_young": totals["total"] - totals["decided"],
+    }
+
+
+def kpi_pause_stops(*, workspace_id: int, pause_id: int, until) -> dict[str, Any]:
+    """The campaigns a pause set to PAUSED on their platforms, as of `until`: how many were
+    confirmed stopped (or found not running any more) and when the last confirmation came, and
+    how many were not (still being stopped, or failed)."""
+    from django.db.models import Max
+    from django.db.models.functions import Coalesce
+
+    stops = CampaignStop.objects.filter(workspace_id=workspace_id, pause_id=pause_id, created_at__lt=until)
+    confirmed = Q(stopped_at__isnull=False, stopped_at__lt=until) | Q(
+        state=StopState.SKIPPED, updated_at__lt=until
+    )
+    totals = stops.aggregate(
+        total=Count("pk"),
+        confirmed=Count("pk", filter=confirmed),
+        failed=Count("pk", filter=Q(state=StopState.FAILED, stopped_at__isnull=True)),
+        last_confirmed_at=Max(Coalesce("stopped_at", "updated_at"), filter=confirmed),
+    )
+    return {
+        "campaigns": totals["total"],
+        "confirmed": totals["confirmed"],
+        "failed": totals["failed"],
+        "unconfirmed": totals["total"] - totals["confirmed"],
+        "last_confirmed_at": totals["last_confirmed_at"],
+    }
+
+
+def kpi_actions_audited(*, workspace_id: int, since, until) -> dict[str, dict[str, int]]:
+    """Compliance waivers granted and optimiser proposals applied in [since, until), each with
+    how many have their audit entry."""
+    from ads.models import ComplianceWaiver
+    from cxm.audit.selectors import audit_coverage
+
+    return {
+        "compliance_waivers": audit_coverage(
+            workspace_id=workspace_id,
+            rows=ComplianceWaiver.objects.filter(workspace_id=workspace_id, at__gte=since, at__lt=until),
+            object_type="ads.variant",
+            object_id_field="variant_id",
+            actions=["ads.variant_waive"],
+            match={"after__rule_id": "rule_id"},
+        ),
+        "proposals_applied": audit_coverage(
+            workspace_id=workspace_id,
+            rows=OptimizerProposal.objects.filter(
+                workspace_id=workspace_id, status="applied", applied_at__gte=since, applied_at__lt=until
+            ),
+            object_type="ads.optimizerproposal",
+            actions=["ads.proposal_apply"],
+        ),
+    }
+
+
+def architecture_counts(*, workspace, since: date) -> dict[str, Any]:
+    """What ads ran and raised since `since`, for the reference architecture: running campaigns
+    per ad account, campaigns guarded against negative comments, and comment-spike alerts."""
+    running = {
+        row["account_id"]: row["n"]
+        for row in campaigns_running(workspace=workspace).values("account_id").annotate(n=Count("id"))
+    }
+    guarded = sum(
+        1
+        for guard in AdCampaign.objects.for_workspace(workspace).values_list("comment_guard", flat=True)
+        if isinstance(guard, dict) and guard.get("enabled")
+    )
+    return {
+        "campaigns_by_account": running,
+        "campaigns_running": sum(running.values()),
+        "comment_guards": guarded,
+        "comment_alerts": AdCommentAlert.objects.for_workspace(workspace).filter(day__gte=since).count(),
+    }
+
+
+def ad_spend(*, workspace, since: date, until: date, currency: str) -> Decimal:
+    """Spend in `currency` (major units) on days [since, until), from the daily insight rows."""
+    minor = (
+        AdInsight.objects.for_workspace(workspace)
+        .filter(hour__isnull=True, currency=currency, date__gte=since, date__lt=until)
+        .aggregate(total=Sum("spend"))["total"]
+    )
+    return Decimal(minor or 0) / (Decimal(10) ** exponent(currency))
+
+
+def kpi_ad_totals(
+    *,
+    workspace_id: int,
+    date_from: date,
+    date_until: date,
+    business_unit_id: int | None = None,
+    brand_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Per currency (sums never mix currencies), the insights of days in [date_from, date_until):
+    impressions, clicks, spend and conversion value (minor units), and the number of ad-days with
+    spend and with impressions. An ad's day counts its daily row, or the sum of its hourly rows
+    when no daily row was read in (so an ad-day is never counted twice). Scoped by the campaign's
+    business unit and brand. One query."""
+    from django.db import connection
+
+    where = ["i.workspace_id = %s", "i.date >= %s", "i.date < %s"]
+    params: list[Any] = [workspace_id, date_from, date_until]
+    if business_unit_id:
+        where.append("c.business_unit_id = %s")
+        params.append(business_unit_id)
+    if brand_id:
+        where.append("c.brand_id = %s")
+        params.append(brand_id)
+    insight, campaign = AdInsight._meta.db_table, AdCampaign._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH ad_days AS (
+                SELECT i.ad_id, i.date, i.currency, sum(i.impressions) AS impressions,
+                       sum(i.clicks) AS clicks, sum(i.spend) AS spend,
+                       sum(i.conversion_value) AS conversion_value
+                FROM {insight} i JOIN {campaign} c ON c.id = i.campaign_id
+                WHERE {" AND ".join(where)}
+                  AND (i.hour IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM {insight} d WHERE d.ad_id = i.ad_id AND d.date = i.date AND d.hour IS NULL
+                  ))
+                GROUP BY i.ad_id, i.date, i.currency
+            )
+            SELECT currency, sum(impressions), sum(clicks), sum(spend), sum(conversion_value),
+                   count(*) FILTER (WHERE spend > 0), count(*) FILTER (WHERE impressions > 0)
+            FROM ad_days GROUP BY currency ORDER BY currency
+            """,  # noqa: S608 (table names are constants; values are parameters)
+            params,
+        )
+        rows = cursor.fetchall()
+    names = (
+        "impressions",
+        "clicks",
+        "spend",
+        "conversion_value",
+        "ad_days_with_spend",
+        "ad_days_with_impressions",
+    )
+    return [
+        {"currency": currency, **{name: int(value or 0) for name, value in zip(names, values, strict=True)}}
+        for currency, *values in rows
+    ]

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from ads import comments, selectors, services
+from ads import alert_delivery, comments, selectors, services
 
 
 @shared_task(name="ads.tick")
@@ -67,6 +67,19 @@ def insights_pull(*, account_id: int) -> str:
     return services.insights_pull(account_id=account_id).outcome
 
 
+@shared_task(name="ads.feeds_refresh")
+def feeds_refresh() -> int:
+    feed_ids = services.feeds_refresh_due()
+    for feed_id in feed_ids:
+        feed_refresh.delay(feed_id=feed_id)
+    return len(feed_ids)
+
+
+@shared_task(name="ads.feed_refresh", soft_time_limit=300)
+def feed_refresh(*, feed_id: int) -> str:
+    return services.feed_refresh(feed_id=feed_id).outcome
+
+
 def _seconds_until(moment) -> float:
     return max(0.5, (moment - timezone.now()).total_seconds())
 
@@ -76,6 +89,12 @@ def comments_pull() -> dict:
     run = comments.ad_comments_pull_all()
     # Spikes and the guard read what this pull brought in.
     watch = comments.ad_comments_watch()
+    # Alerts whose delivery task was lost (or whose worker died) get a new one.
+    overdue = alert_delivery.comment_alerts_delivery_overdue(
+        due_before=timezone.now() - alert_delivery.STALLED_AFTER
+    )
+    for alert_id, workspace_id in overdue:
+        comment_alert_deliver.delay(alert_id=alert_id, workspace_id=workspace_id)
     return {
         "ads": run.ads,
         "pulled": run.pulled,
@@ -83,4 +102,15 @@ def comments_pull() -> dict:
         "failed": len(run.failed),
         "alerts": len(watch.alerts),
         "paused": len(watch.paused),
+        "pauses_unconfirmed": sum(state == "pending" for state in watch.confirmations.values()),
     }
+
+
+# Unbounded here: the service counts attempts (task retries and sweeps alike) and gives up.
+@shared_task(bind=True, name="ads.comment_alert_deliver", max_retries=None)
+def comment_alert_deliver(self, *, alert_id: int, workspace_id: int) -> bool:
+    """Email and POST a negative-comment alert; the service decides what is due and when to retry."""
+    outcome = alert_delivery.comment_alert_deliver(alert_id=alert_id, workspace_id=workspace_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.attempted

@@ -7,6 +7,7 @@ app_name = "ads"
 urlpatterns = [
     path("", views.index, name="index"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<int:campaign_id>/guard/", views.campaign_guard, name="campaign-guard"),
     path("campaigns/<int:campaign_id>/builder/", views.builder, name="builder"),
     path("campaigns/<int:campaign_id>/builder/feed/", views.feed_upload, name="feed-upload"),
     path("campaigns/<int:campaign_id>/variants/", views.variant_grid, name="variants"),

@@ -9,11 +9,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from ads import comments, selectors, services
-from ads.forms import BuilderForm, BulkForm, FeedUploadForm, VariantFilterForm, WaiveForm
+from ads.forms import BuilderForm, BulkForm, CommentGuardForm, FeedUploadForm, VariantFilterForm, WaiveForm
 from ads.models import Ad, AdCampaign, ProposalStatus
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
@@ -61,7 +62,7 @@ def _sum_stats(stats: list[dict]) -> dict:
 
 
 @workspace_view("ads.view")
-def campaign_detail(request, campaign_id: int):
+def campaign_detail(request, campaign_id: int, *, guard_form=None, status: int = 200):
     campaign = _campaign(request, campaign_id)
     ads = list(selectors.ads(workspace=request.workspace, campaign=campaign.pk))
     stats = listening_selectors.ad_comment_stats(
@@ -80,7 +81,12 @@ def campaign_detail(request, campaign_id: int):
             {
                 "ad_set": ad_set,
                 "ads": [
-                    {"ad": ad, "insights": by_ad.get(ad.pk), "comments": stats.get(ad.pk)}
+                    {
+                        "ad": ad,
+                        "insights": by_ad.get(ad.pk),
+                        "comments": stats.get(ad.pk),
+                        "guard_pause": _guard_pause(campaign, ad),
+                    }
                     for ad in ads
                     if ad.ad_set_id == ad_set.pk
                 ],
@@ -95,8 +101,30 @@ def campaign_detail(request, campaign_id: int):
         "proposals": list(selectors.proposals(workspace=request.workspace, campaign=campaign.pk)[:3]),
         "can_manage": has_permission(request.membership, "ads.manage"),
         "variant_count": selectors.variants(workspace=request.workspace, campaign=campaign.pk).count(),
+        "guard_form": guard_form
+        or CommentGuardForm.for_guard(comments.comment_guard_clean(campaign.comment_guard or {})),
     }
-    return render(request, "ads/campaign.html", context)
+    return render(request, "ads/campaign.html", context, status=status)
+
+
+@workspace_view("ads.manage")
+@require_POST
+def campaign_guard(request, campaign_id: int):
+    """Switch the comment guard on or off and set where negative-comment alerts go (audited)."""
+    campaign = _campaign(request, campaign_id)
+    form = CommentGuardForm(request.POST)
+    if form.is_valid():
+        try:
+            comments.campaign_comment_guard_set(
+                campaign=campaign, guard=form.guard(), by=request.user, request=request
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(None, [f"{field}: {problem}" for problem in problems])
+        else:
+            messages.success(request, _("Comment guard saved."))
+            return redirect("ads:campaign", campaign.pk)
+    return campaign_detail(request, campaign_id, guard_form=form, status=400)
 
 
 def _chart(series: list[dict]) -> dict:
@@ -147,6 +175,13 @@ def comment_list(request):
         "ad": ad,
         "sentiment": sentiment,
         "sentiments": SENTIMENTS,
+        "alerts": list(
+            selectors.comment_alerts(
+                workspace=request.workspace,
+                campaign=campaign.pk if campaign else None,
+                ad=ad.pk if ad else None,
+            )[:20]
+        ),
         "can_moderate": has_permission(request.membership, "ads.manage"),
         "can_work_cases": _can_work(request),
         "section": "comments",
@@ -173,6 +208,17 @@ def comment_hide(request, ad_id: int, mention_id: int):
         "ads/_comment_row.html",
         {"c": row, "can_moderate": True, "can_work_cases": _can_work(request)},
     )
+
+
+def _guard_pause(campaign, ad) -> dict | None:
+    """The comment guard's pause of this ad, while the ad is still paused, with its times read."""
+    note = (campaign.comment_guard_pauses or {}).get(str(ad.pk))
+    if not note or ad.status != "PAUSED" or note.get("state") == "superseded":
+        return None
+    times = {
+        name: parse_datetime(str(note.get(name) or "")) for name in ("paused_at", "confirmed_at", "retry_at")
+    }
+    return {**note, **times}
 
 
 def _can_work(request) -> bool:
@@ -278,19 +324,27 @@ def builder(request, campaign_id: int):
 @require_POST
 @workspace_view("ads.manage")
 def feed_upload(request, campaign_id: int):
-    """Store a CSV feed: good rows kept, each bad row shown with its line, field and reason."""
+    """Store a CSV feed, uploaded or fetched from a URL (then kept fetched on the schedule): good rows
+    kept, each bad row shown with its line, field and reason."""
     campaign = _campaign(request, campaign_id)
     upload = FeedUploadForm(request.POST, request.FILES)
     if upload.is_valid():
+        data = upload.cleaned_data
+        common = {
+            "workspace": request.workspace,
+            "name": data["name"],
+            "by": request.user,
+            "request": request,
+        }
         try:
-            feed = services.feed_upload_csv(
-                workspace=request.workspace,
-                name=upload.cleaned_data["name"],
-                content=upload.cleaned_data["file"],
-                default_currency=upload.cleaned_data["default_currency"],
-                by=request.user,
-                request=request,
-            )
+            if data["url"]:
+                feed = services.feed_create_from_url(
+                    url=data["url"], default_currency=data["default_currency"], **common
+                )
+            else:
+                feed = services.feed_upload_csv(
+                    content=data["file"], default_currency=data["default_currency"], **common
+                )
         except ValidationError as error:
             _errors(upload, error)
         else:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/<int:case_id>/resolve/", case.resolve, name="case-resolve"),
     path("cases/<int:case_id>/messages/<int:message_id>/delivery/", case.delivery, name="message-delivery"),
     path("cases/<int:case_id>/messages/<int:message_id>/retry/", case.retry, name="message-retry"),
+    path("cases/<int:case_id>/messages/<int:message_id>/hide/", case.comment_hide, name="message-hide"),
     path("customers/", customers.index, name="customers"),
     path("customers/<int:profile_id>/", customers.detail, name="customer"),
     path("customers/<int:profile_id>/panel/", customers.panel, name="customer-panel"),

@@ -251,11 +251,15 @@ CELERY_BEAT_SCHEDULE = {
     "ads-sync-due": {"task": "ads.sync_due", "schedule": 30},
     "ads-insights-due": {"task": "ads.insights_due", "schedule": envint("CXM_ADS_INSIGHTS_SECONDS", 3600)},
     "ads-comments-pull": {"task": "ads.comments_pull", "schedule": envint("CXM_ADS_COMMENTS_SECONDS", 180)},
+    # Every minute it looks for URL feeds whose refresh interval has passed.
+    "ads-feeds-refresh": {"task": "ads.feeds_refresh", "schedule": 60},
     "publishing-dispatch": {
         "task": "publishing.dispatch_due",
         "schedule": envint("CXM_PUBLISH_TICK_SECONDS", 5),
     },
     "publishing-metrics": {"task": "publishing.metrics_pull", "schedule": 900},
+    # Hourly, so today's KPI snapshot stays fresh; yesterday's is finished after midnight.
+    "transformation-snapshots": {"task": "transformation.snapshots_daily", "schedule": 3600},
 }
 EMAIL_BACKEND = os.environ.get("CXM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("CXM_EMAIL_HOST", "localhost")
@@ -268,6 +272,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("CXM_EMAIL_FROM", "cxm@localhost")
 CXM_BASE_URL = os.environ.get("CXM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Production (the Docker image) refuses to store secrets without keys from the environment.
 CXM_REQUIRE_SECRET_KEYS = envbool("CXM_REQUIRE_SECRET_KEYS")
+# How often a product feed with a URL is fetched again (minutes).
+CXM_ADS_FEED_REFRESH_MINUTES = envint("CXM_ADS_FEED_REFRESH_MINUTES", 60)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxm.tenancy import selectors as tenancy_selectors
@@ -138,6 +139,14 @@ class PauseWindowForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("From"), required=False, widget=LocalDateTimeInput())
     ends_at = forms.DateTimeField(label=_("Until"), required=False, widget=LocalDateTimeInput())
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    stop_running_ads = forms.BooleanField(
+        label=_("Also stop running ads"),
+        required=False,
+        help_text=_(
+            "For a pause that starts now: every campaign in scope that is active on its platform is "
+            "set to paused there; resuming (or the end of the window) restarts exactly those."
+        ),
+    )
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,6 +155,17 @@ class PauseWindowForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        starts_at = data.get("starts_at")
+        if data.get("stop_running_ads") and starts_at is not None and starts_at > timezone.now():
+            # The campaigns to stop are chosen when the pause is saved: a window starting later
+            # would leave running every campaign launched in between.
+            self.add_error(
+                "stop_running_ads",
+                _(
+                    "Running ads can only be stopped by a pause that starts now. Save the window "
+                    "without it, or pause now."
+                ),
+            )
         scope = data.get("scope")
         if scope == PauseScope.BUSINESS_UNIT and not data.get("business_unit"):
             self.add_error("business_unit", _("Choose the business unit to pause."))

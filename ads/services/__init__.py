@@ -1,6 +1,13 @@
 """Every write in ads. Other apps use these names only (see the import contracts)."""
 
 from ads.services.accounts import accounts_schedule_sync, ad_account_sync, ad_account_sync_request
+from ads.services.approval import (
+    approval_needed,
+    campaign_approve,
+    campaign_submit,
+    can_approve_campaign,
+    launch_problems,
+)
 from ads.services.campaigns import (
     ad_create,
     ad_set_create,
@@ -14,6 +21,12 @@ from ads.services.campaigns import (
     campaign_set_status,
     campaign_update,
 )
+from ads.services.feeds import (
+    feed_create_from_url,
+    feed_refresh,
+    feed_upload_csv,
+    feeds_refresh_due,
+)
 from ads.services.imports import detect_mapping, insights_import_commit, insights_import_preview
 from ads.services.insights import insights_pull, insights_store
 from ads.services.optimize import proposal_apply, proposal_create, proposal_discard
@@ -26,15 +39,9 @@ from ads.services.stops import (
     stops_mark_ended,
     stops_process,
 )
+from ads.services.templates import template_save
 from ads.services.tick import ads_tick
 from ads.services.variants import (
-    approval_needed,
-    campaign_approve,
-    campaign_submit,
-    can_approve_campaign,
-    feed_upload_csv,
-    launch_problems,
-    template_save,
     variant_waive,
     variants_exclude,
     variants_find_replace,
@@ -46,6 +53,7 @@ __all__ = [
     "accounts_schedule_sync",
     "ad_account_sync",
     "ad_account_sync_request",
+    "ad_comment_hide_in_case",
     "ad_create",
     "ad_set_create",
     "ad_set_set_status",
@@ -67,7 +75,10 @@ __all__ = [
     "campaigns_enqueue_due",
     "can_approve_campaign",
     "detect_mapping",
+    "feed_create_from_url",
+    "feed_refresh",
     "feed_upload_csv",
+    "feeds_refresh_due",
     "insights_import_commit",
     "insights_import_preview",
     "insights_pull",
@@ -88,3 +99,11 @@ __all__ = [
     "variants_generate",
     "variants_validate",
 ]
+
+
+def ad_comment_hide_in_case(*, workspace, comment_id: str, by=None, request=None):
+    """Hide a comment under one of the workspace's ads from a care case (see ads.comments)."""
+    # Imported here: ads.comments builds on these services, so it cannot be imported above.
+    from ads.comments import ad_comment_hide_in_case as hide
+
+    return hide(workspace=workspace, comment_id=comment_id, by=by, request=request)

@@ -25,8 +25,9 @@ from ads.models import (
     new_ref,
 )
 from ads.money import CURRENCY_EXPONENTS
+from ads.services.approval import launch_problems
 from ads.services.platform import AD_PLATFORMS
-from ads.services.variants import launch_problems, variants_to_ads
+from ads.services.variants import variants_to_ads
 from cxm.audit.services import audit_record
 from cxm.channels.models import ChannelAccount
 from cxm.tenancy.models import Brand, BusinessUnit, Workspace

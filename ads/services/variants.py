@@ -1,16 +1,15 @@
-"""Creative variants, stored: product feeds, templates, generation with platform-limit validation
-and a compliance check of every variant, bulk edits, waivers, and the launch gate.
+"""Creative variants, stored: generation with platform-limit validation and a compliance check
+of every variant, bulk edits, waivers, and the ads a launch makes of the ready ones.
 
 The pure work happens in `ads.variants` and `ads.compliance`; here it is stored, audited and
 enforced. A variant's `status` follows from what was found in it: errors (platform limits,
 missing values) keep it a draft, an unwaived blocking violation blocks it, otherwise it is ready;
-once it carries an ad it is launched. A launch refuses while any included variant of the campaign
-is a draft or blocked.
+once it carries an ad it is launched. Feeds live in `feeds`, templates in `templates`, and the
+launch gate (which refuses while any included variant is a draft or blocked) in `approval`.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,211 +30,17 @@ from ads.models import (
     ComplianceWaiver,
     CreativeTemplate,
     Feed,
-    FeedSource,
     PushState,
     Variant,
     VariantStatus,
     new_ref,
 )
+from ads.services._shared import CHUNK, audit
+from ads.services.feeds import feed_rows
+from ads.services.templates import pure_template
 from cxm.audit.services import audit_record
-from cxm.tenancy.models import Membership, Role, Workspace
+from cxm.tenancy.models import Membership, Workspace
 from cxm.tenancy.permissions import has_permission
-from publishing import selectors as publishing_selectors
-
-CHUNK = 2000
-# As in publishing: a rule naming no people and no roles lets approvers and admins approve.
-DEFAULT_APPROVER_ROLES = (Role.APPROVER, Role.ADMIN)
-TEMPLATE_FIELDS = (
-    "name",
-    "primary_text",
-    "headline",
-    "description",
-    "call_to_action",
-    "link",
-    "image",
-    "translations",
-    "format_images",
-    "image_width",
-    "image_height",
-    "formats",
-    "platform",
-    "country",
-    "categories",
-    "extra_rules",
-)
-
-
-def _actor(by):
-    return by if getattr(by, "is_authenticated", False) else None
-
-
-def _audit(workspace, action: str, *, by, target=None, after=None, before=None, request=None, label=""):
-    audit_record(
-        workspace=workspace,
-        actor=_actor(by),
-        action=action,
-        target=target,
-        before=before,
-        after=after,
-        request=request,
-        object_repr=label or (str(target) if target is not None else ""),
-    )
-
-
-# --- feeds ------------------------------------------------------------------------------------------
-
-
-def _text(value: object) -> str:
-    return value.format() if isinstance(value, pure.Money) else str(value)
-
-
-@transaction.atomic
-def feed_upload_csv(
-    *,
-    workspace: Workspace,
-    name: str,
-    content: str,
-    default_currency: str = "",
-    url: str = "",
-    feed: Feed | None = None,
-    by=None,
-    request=None,
-) -> Feed:
-    """Store a product feed from CSV text: good rows kept, every bad row listed with its row, field
-    and reason (a bad row never costs the good ones). With `feed`, refreshes that feed."""
-    if not name.strip() and feed is None:
-        raise ValidationError({"name": "A feed needs a name."})
-    parsed = pure.load_feed_csv(
-        io.StringIO(content), required=("id",), default_currency=default_currency.upper() or None
-    )
-    if not parsed.columns:
-        raise ValidationError({"file": "The file is empty."})
-    header_errors = [error for error in parsed.errors if error.index == 0]
-    if header_errors:
-        raise ValidationError({"file": "; ".join(f"{e.field}: {e.reason}" for e in header_errors)})
-    values = {
-        "columns": list(parsed.columns),
-        "content": content,
-        "default_currency": default_currency.upper(),
-        "rows": [
-            {"index": row.index, "id": row.id, "values": {k: _text(v) for k, v in row.values.items()}}
-            for row in parsed.rows
-        ],
-        "errors": [
-            {"index": e.index, "line": e.line, "field": e.field, "reason": e.reason} for e in parsed.errors
-        ],
-        "row_count": len(parsed.rows),
-        "error_count": len(parsed.errors),
-        "refreshed_at": timezone.now(),
-    }
-    if feed is None:
-        feed = Feed.objects.create(
-            workspace=workspace,
-            name=name.strip(),
-            source=FeedSource.URL if url else FeedSource.CSV,
-            url=url,
-            created_by=_actor(by),
-            **values,
-        )
-    else:
-        for key, value in values.items():
-            setattr(feed, key, value)
-        feed.save()
-    _audit(
-        workspace,
-        "ads.feed_upload",
-        by=by,
-        target=feed,
-        after={"rows": feed.row_count, "errors": feed.error_count},
-        request=request,
-        label=f"feed {feed.name}",
-    )
-    return feed
-
-
-def _feed_of(feed: Feed) -> pure.Feed:
-    return pure.load_feed_csv(
-        io.StringIO(feed.content), required=("id",), default_currency=feed.default_currency or None
-    )
-
-
-# --- templates --------------------------------------------------------------------------------------
-
-
-def pure_template(template: CreativeTemplate) -> pure.Template:
-    size = (
-        (template.image_width, template.image_height)
-        if template.image_width and template.image_height
-        else None
-    )
-    return pure.Template(
-        primary_text=template.primary_text,
-        headline=template.headline,
-        description=template.description,
-        call_to_action=template.call_to_action,
-        link=template.link,
-        image=template.image,
-        translations=template.translations or {},
-        format_images=template.format_images or {},
-        image_size=size,
-        name=template.name,
-    )
-
-
-def _check_template(template: CreativeTemplate) -> None:
-    errors: dict[str, str] = {}
-    if not template.name.strip():
-        errors["name"] = "A template needs a name."
-    try:
-        pure_template(template).placeholders(list(template.translations or {}))
-    except pure.TemplateError as error:
-        errors[error.field or "template"] = str(error)
-    unknown = [name for name in template.formats or [] if name not in pure.FORMATS]
-    if unknown:
-        errors["formats"] = f"Unknown formats: {', '.join(unknown)}; known: {', '.join(pure.FORMATS)}."
-    if template.platform not in pure.PLATFORMS:
-        errors["platform"] = f"One of {', '.join(pure.PLATFORMS)}."
-    if template.country and template.country not in compliance.available_countries():
-        errors["country"] = (
-            f"No rule pack for {template.country}; one of {', '.join(compliance.available_countries())}."
-        )
-    try:
-        compliance.rules_from_data(template.extra_rules or [])
-    except (compliance.RuleError, KeyError, TypeError, ValueError) as error:
-        errors["extra_rules"] = str(error)
-    if errors:
-        raise ValidationError(errors)
-
-
-@transaction.atomic
-def template_save(
-    *, workspace: Workspace, template: CreativeTemplate | None = None, by=None, request=None, **fields: Any
-) -> CreativeTemplate:
-    """Create a template, or change one; placeholders, formats, country and rules are checked."""
-    unknown = set(fields) - set(TEMPLATE_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "Unknown field."))
-    if "country" in fields:
-        fields["country"] = (fields["country"] or "").upper()
-    creating = template is None
-    template = template or CreativeTemplate(workspace=workspace, created_by=_actor(by))
-    if template.workspace_id != workspace.pk:
-        raise ValidationError({"template": "No such template in this workspace."})
-    for name, value in fields.items():
-        setattr(template, name, value)
-    _check_template(template)
-    template.save()
-    _audit(
-        workspace,
-        "ads.template_create" if creating else "ads.template_update",
-        by=by,
-        target=template,
-        after={name: getattr(template, name) for name in ("name", "country", "categories", "formats")},
-        request=request,
-        label=f"template {template.name}",
-    )
-    return template
-
 
 # --- compliance context and status ------------------------------------------------------------------
 
@@ -379,7 +184,7 @@ def variants_generate(
         for s in segments
     ] or [pure.ALL]
     stats = pure.GenerationStats()
-    source = _feed_of(feed)
+    source = feed_rows(feed)
     try:
         generated = pure.generate_variants(
             template=pure_template(template),
@@ -430,7 +235,7 @@ def variants_generate(
             result.duplicates = stats.duplicates
             if campaign is not None:
                 _reset_approval(campaign)
-            _audit(
+            audit(
                 template.workspace,
                 "ads.variants_generate",
                 by=by,
@@ -544,7 +349,7 @@ def variants_find_replace(
     }
     changed = _recheck(rows, new)
     _save(changed)
-    _audit(
+    audit(
         workspace,
         "ads.variants_find_replace",
         by=by,
@@ -580,7 +385,7 @@ def variants_exclude(
         AdCampaign.objects.filter(pk__in=campaign_ids, approval_state=ApprovalState.APPROVED).update(
             approval_state=ApprovalState.NONE, approved_by=None, approved_at=None
         )
-    _audit(
+    audit(
         workspace,
         "ads.variants_exclude" if excluded else "ads.variants_include",
         by=by,
@@ -631,60 +436,6 @@ def variant_waive(
     return waiver
 
 
-# --- approval and the launch gate -------------------------------------------------------------------
-
-
-def approval_needed(campaign: AdCampaign) -> bool:
-    """Whether the campaign's business unit has a publishing approval rule."""
-    if campaign.business_unit_id is None:
-        return False
-    return (
-        publishing_selectors.approval_rules(workspace=campaign.workspace)
-        .filter(business_unit_id=campaign.business_unit_id)
-        .exists()
-    )
-
-
-def can_approve_campaign(*, campaign: AdCampaign, membership: Membership | None) -> bool:
-    """The publishing workflow's rule, for a campaign: an approver (publishing.approve), not its
-    author unless an admin, named by the unit's rule or holding one of its roles."""
-    if membership is None or membership.workspace_id != campaign.workspace_id:
-        return False
-    if not has_permission(membership, "publishing.approve"):
-        return False
-    if campaign.created_by_id == membership.user_id and membership.role != Role.ADMIN:
-        return False
-    rules = publishing_selectors.approval_rules(workspace=campaign.workspace).filter(
-        business_unit_id=campaign.business_unit_id
-    )
-    for rule in rules:
-        people = {user.pk for user in rule.approvers.all()}
-        roles = set(rule.roles) if (people or rule.roles) else set(DEFAULT_APPROVER_ROLES)
-        if membership.user_id not in people and membership.role not in roles:
-            return False
-    return True
-
-
-def launch_problems(campaign: AdCampaign) -> dict[str, str]:
-    """Why the campaign's variants or approval keep it from launching (empty: nothing)."""
-    errors: dict[str, str] = {}
-    included = Variant.objects.filter(campaign=campaign, excluded=False, ad__isnull=True)
-    blocked = list(included.filter(status=VariantStatus.BLOCKED).values_list("key", "violations")[:5])
-    if blocked:
-        count = included.filter(status=VariantStatus.BLOCKED).count()
-        rules = sorted({v["rule_id"] for _, violations in blocked for v in violations if v["blocks"]})
-        errors["variants"] = (
-            f"{count} variants are blocked by compliance rules ({', '.join(rules)}); fix, waive or "
-            "exclude them."
-        )
-    drafts = included.filter(status=VariantStatus.DRAFT).count()
-    if drafts:
-        errors["variant_errors"] = f"{drafts} variants have errors; fix or exclude them."
-    if approval_needed(campaign) and campaign.approval_state != ApprovalState.APPROVED:
-        errors["approval"] = "The business unit requires an approval before launch: submit the campaign."
-    return errors
-
-
 def variants_to_ads(campaign: AdCampaign) -> int:
     """One draft ad per ready variant of the campaign, under its ad set (or the campaign's first),
     in bulk. Called by the launch inside its transaction."""
@@ -730,43 +481,3 @@ def variants_to_ads(campaign: AdCampaign) -> int:
         variant.status = VariantStatus.LAUNCHED
     Variant.objects.bulk_update(ready, ["ad", "status"], batch_size=CHUNK)
     return len(created)
-
-
-@transaction.atomic
-def campaign_submit(*, campaign: AdCampaign, by=None, request=None) -> AdCampaign:
-    """Ask the business unit's approvers to approve launching the campaign."""
-    campaign = AdCampaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.approval_state == ApprovalState.APPROVED:
-        return campaign
-    problems = {k: v for k, v in launch_problems(campaign).items() if k != "approval"}
-    if problems:
-        raise ValidationError(problems)
-    campaign.approval_state = ApprovalState.SUBMITTED
-    campaign.submitted_at = timezone.now()
-    campaign.save(update_fields=["approval_state", "submitted_at", "updated_at"])
-    _audit(campaign.workspace, "ads.campaign_submit", by=by, target=campaign, request=request)
-    return campaign
-
-
-@transaction.atomic
-def campaign_approve(*, campaign: AdCampaign, membership: Membership | None, request=None) -> AdCampaign:
-    """Approve launching a submitted campaign, under the business unit's publishing approval rule."""
-    campaign = AdCampaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.approval_state != ApprovalState.SUBMITTED:
-        raise ValidationError({"approval_state": "Only a submitted campaign can be approved."})
-    if not can_approve_campaign(campaign=campaign, membership=membership):
-        raise PermissionError("You cannot approve this campaign under its business unit's rule.")
-    campaign.approval_state = ApprovalState.APPROVED
-    campaign.approved_by = membership.user
-    campaign.approved_at = timezone.now()
-    campaign.save(update_fields=["approval_state", "approved_by", "approved_at", "updated_at"])
-    audit_record(
-        workspace=campaign.workspace,
-        actor=membership.user,
-        action="ads.campaign_approve",
-        target=campaign,
-        after={"approval_state": campaign.approval_state},
-        request=request,
-        object_repr=f"campaign {campaign.name}",
-    )
-    return campaign

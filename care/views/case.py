@@ -3,7 +3,7 @@ reply and note box with macros and @mentions, the controls, and the guided workf
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ads import selectors as ads_selectors
+from ads import services as ads_services
 from care import selectors, services
 from care.forms import CaseControlsForm, CaseFieldsForm, ReplyForm, colleagues
 from care.models import Case, Direction
@@ -22,6 +24,7 @@ from care.views.common import (
     highlight_mentions,
     workspace_context,
 )
+from cxm.channels.connectors.base import ConnectorError
 from cxm.tenancy.decorators import workspace_view
 from cxm.web.errors import validation_message
 
@@ -45,6 +48,7 @@ def _thread_context(request, case: Case, cursor: str | None = None) -> dict:
         workspace=request.workspace, case_id=case.pk, cursor=cursor, size=THREAD_PAGE
     )
     items = _decorate(list(reversed(page.items)), _usernames(request))  # oldest of the page first
+    _mark_hidden_ad_comments(request, items)
     return {
         "case": case,
         "thread": items,
@@ -52,6 +56,29 @@ def _thread_context(request, case: Case, cursor: str | None = None) -> dict:
         "newest_id": max((message.pk for message in page.items), default=0),
         "can_work": can_work(request),
     }
+
+
+AD_COMMENT_PLATFORM = "meta_ads"
+
+
+def _is_ad_comment(message) -> bool:
+    return (
+        message.direction == Direction.INBOUND
+        and message.platform == AD_COMMENT_PLATFORM
+        and bool(message.external_id)
+    )
+
+
+def _mark_hidden_ad_comments(request, messages: list) -> None:
+    """Comments under ads offer "Hide on platform"; the ones a moderator hid say so instead."""
+    comment_ids = [m.external_id for m in messages if _is_ad_comment(m)]
+    if not comment_ids:
+        return
+    hidden = ads_selectors.ad_comments_hidden(workspace=request.workspace, comment_ids=comment_ids)
+    for message in messages:
+        message.is_ad_comment = _is_ad_comment(message)
+        message.hidden_on_platform = message.external_id in hidden
+        message.hidden_on_platform_at = hidden.get(message.external_id)
 
 
 def _workflow_context(case: Case, *, error: str = "", fields_form=None) -> dict:
@@ -323,4 +350,35 @@ def retry(request, case_id: int, message_id: int):
         request,
         "care/_delivery.html",
         {"case": case, "message": message, "can_work": True, "delivery_error": error},
+    )
+
+
+@require_POST
+@workspace_view("care.work")
+def comment_hide(request, case_id: int, message_id: int):
+    """Hide a comment under one of our ads on the platform, from the case it opened."""
+    case = case_or_404(request, case_id)
+    message = selectors.case_message_get(workspace=request.workspace, case_id=case.pk, message_id=message_id)
+    if message is None or not _is_ad_comment(message):
+        raise Http404
+    error = ""
+    try:
+        hidden = ads_services.ad_comment_hide_in_case(
+            workspace=request.workspace, comment_id=message.external_id, by=request.user, request=request
+        )
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    except ConnectorError as exc:
+        # The platform refused or could not be reached: nothing was recorded as hidden.
+        error = str(exc)
+    else:
+        message.hidden_on_platform = True
+        message.hidden_on_platform_at = hidden.hidden_at
+    message.is_ad_comment = True
+    if not request.htmx:
+        return redirect(reverse("care:case", args=[case.pk]))
+    return render(
+        request,
+        "care/_comment_hide.html",
+        {"case": case, "message": message, "can_work": True, "hide_error": error},
     )

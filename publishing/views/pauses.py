@@ -78,6 +78,7 @@ def pauses(request):
                     reason=data["reason"],
                     starts_at=data["starts_at"],
                     ends_at=data["ends_at"],
+                    stop_running_ads=data["stop_running_ads"],
                     by=request.user,
                     request=request,
                 )

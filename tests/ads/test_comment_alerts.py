@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
-from ads.comments import ad_comment_spike_detect, ad_comments_pull, ad_comments_watch
-from ads.models import Ad, AdCommentAlert
+import pytest
+from django.utils import timezone
+
+from ads.comments import (
+    GUARD_PAUSE_ATTEMPTS,
+    ad_comment_guard_confirm,
+    ad_comment_spike_detect,
+    ad_comments_pull,
+    ad_comments_watch,
+)
+from ads.models import Ad, AdCampaign, AdCommentAlert
 from ads.services import ad_account_sync, campaign_push
 from cxm.audit.models import AuditEntry
 from cxm.tenancy.models import Role
@@ -180,6 +189,83 @@ def test_the_guard_is_set_on_a_campaign_by_patch(running_ad, api, marketer):
         "threshold": 4,
         "window_minutes": 60,
         "keywords": [],
+        "notify": [],
+        "webhook_url": "",
     }
     assert bad.status_code == 400
     assert AuditEntry.objects.filter(action="ads.campaign_comment_guard").count() == 1
+
+
+# --- the guard's pause, confirmed by Meta -------------------------------------------------------------
+
+
+def _pause_note(ad) -> dict:
+    return AdCampaign.objects.get(pk=ad.campaign_id).comment_guard_pauses[str(ad.pk)]
+
+
+def _campaign_page(client, member, ad) -> str:
+    client.force_login(member(ad.workspace, Role.MARKETER).user)
+    return client.get(f"/ads/campaigns/{ad.campaign_id}/").content.decode()
+
+
+def _due_now(ad) -> None:
+    Ad.objects.filter(pk=ad.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_the_guard_pause_is_confirmed_by_meta_and_shown_on_the_campaign_page(
+    running_ad, graph, client, member
+):
+    _guard(running_ad)
+    _comment(running_ad, graph, NEGATIVE[:3])
+
+    watch = ad_comments_watch()
+
+    assert watch.confirmations == {running_ad.pk: "confirmed"}
+    assert graph.status_of(running_ad.external_id) == "PAUSED"
+    note = _pause_note(running_ad)
+    assert note["state"] == "confirmed" and note["confirmed_at"] >= note["paused_at"]
+    confirmed = AuditEntry.objects.filter(
+        action="ads.comment_guard_pause_confirmed", object_id=str(running_ad.pk)
+    )
+    assert confirmed.count() == 1
+    page = _campaign_page(client, member, running_ad)
+    assert "Paused by the comment guard at" in page and "confirmed by Meta at" in page
+    assert ad_comments_watch().confirmations == {}  # confirmed once, not again
+
+
+def test_a_pause_meta_could_not_take_is_retried_and_shown_until_it_is_confirmed(
+    running_ad, graph, client, member
+):
+    _guard(running_ad)
+    graph.fail_next(code=503, path=rf"^{running_ad.external_id}$", method="POST")
+    _comment(running_ad, graph, NEGATIVE[:3])
+
+    assert ad_comments_watch().confirmations == {running_ad.pk: "pending"}
+    assert graph.status_of(running_ad.external_id) == "ACTIVE"
+    note = _pause_note(running_ad)
+    assert note["state"] == "pending" and "503" in note["error"] and note["retry_at"]
+    assert "waiting for Meta to confirm" in _campaign_page(client, member, running_ad)
+
+    _due_now(running_ad)
+    assert ad_comments_watch().confirmations == {running_ad.pk: "confirmed"}
+    assert graph.status_of(running_ad.external_id) == "PAUSED"
+
+
+def test_a_pause_meta_keeps_refusing_is_retried_then_shown_as_failed(running_ad, graph, client, member):
+    _guard(running_ad)
+    graph.fail_next(code=100, path=rf"^{running_ad.external_id}$", method="POST", times=50)
+    _comment(running_ad, graph, NEGATIVE[:3])
+
+    states = [ad_comments_watch().confirmations[running_ad.pk]]
+    for _ in range(GUARD_PAUSE_ATTEMPTS - 1):
+        _due_now(running_ad)
+        states.append(ad_comment_guard_confirm(ad_id=running_ad.pk))
+
+    assert states == ["pending"] * (GUARD_PAUSE_ATTEMPTS - 1) + ["failed"]
+    pushes = graph.calls_to(rf"^{running_ad.external_id}$", method="POST")
+    assert len(pushes) == GUARD_PAUSE_ATTEMPTS
+    note = _pause_note(running_ad)
+    assert note["state"] == "failed" and "refused" in note["error"]
+    assert AuditEntry.objects.filter(action="ads.comment_guard_pause_failed").count() == 1
+    page = _campaign_page(client, member, running_ad)
+    assert "Meta did not take the pause" in page and "Pause the ad on Meta by hand" in page

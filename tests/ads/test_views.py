@@ -6,6 +6,7 @@ import pytest
 
 from ads.comments import ad_comments_pull
 from ads.services import campaign_create, insights_pull
+from cxm.audit.models import AuditEntry
 from cxm.tenancy.models import Role
 from tests.ads import test_comments
 from tests.ads.stubs.graph_server import days_ago
@@ -89,3 +90,47 @@ def test_another_workspaces_campaign_answers_404(
     assert client.get(f"/ads/campaigns/{theirs.pk}/").status_code == 404
     assert client.get(f"/ads/comments/?campaign={theirs.pk}").status_code == 404
     assert client.get("/ads/insights/").status_code == 200
+
+
+def test_a_marketer_sets_the_comment_guard_from_the_campaign_page(browsing, running_ad):
+    campaign = running_ad.campaign
+    page = browsing.get(f"/ads/campaigns/{campaign.pk}/").content.decode()
+    assert 'id="comment-guard"' in page
+
+    saved = browsing.post(
+        f"/ads/campaigns/{campaign.pk}/guard/",
+        {
+            "enabled": "on",
+            "threshold": "3",
+            "window_minutes": "30",
+            "keywords": "bittorrent, refund",
+            "notify": "care@example.com",
+            "webhook_url": "",
+        },
+    )
+    assert saved.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.comment_guard["enabled"] is True and campaign.comment_guard["threshold"] == 3
+    assert campaign.comment_guard["keywords"] == ["bittorrent", "refund"]
+    assert campaign.comment_guard["notify"] == ["care@example.com"]
+    assert AuditEntry.objects.filter(action="ads.campaign_comment_guard").count() == 1
+
+    bad = browsing.post(
+        f"/ads/campaigns/{campaign.pk}/guard/",
+        {"threshold": "3", "window_minutes": "30", "notify": "not-an-address"},
+    )
+    assert bad.status_code == 400 and "notify" in bad.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.comment_guard["notify"] == ["care@example.com"]
+
+
+def test_an_analyst_cannot_change_the_comment_guard(client, running_ad, member):
+    client.force_login(member(running_ad.workspace, Role.ANALYST).user)
+    answer = client.post(
+        f"/ads/campaigns/{running_ad.campaign_id}/guard/",
+        {"enabled": "on", "threshold": "1", "window_minutes": "5"},
+    )
+    assert answer.status_code == 403
+    assert (
+        'id="comment-guard"' not in client.get(f"/ads/campaigns/{running_ad.campaign_id}/").content.decode()
+    )

@@ -4,12 +4,16 @@ the comments under the ads' posts, over the Graph API as Meta documents it.
 The account's handle is the ad account id (`act_1001`); `base_url` is the Graph host
 (`https://graph.facebook.com`), to which the API version (`options.api_version`, default
 `v21.0`) is appended unless the address already names one. Credentials: `access_token` (a system
-user token with ads_management). Options: `page_id` (the Facebook Page creatives are published
-as), `api_version`, `rate_limit_default_seconds`.
+user token with ads_management) and, optionally, `page_access_token` (a token of the Page the
+ads run as, with pages_manage_engagement): answering and hiding comments act as the Page and use it,
+falling back to `access_token` when the account has none. Options: `page_id` (the Facebook Page
+creatives are published as), `api_version`, `rate_limit_default_seconds`.
 
 Meta has no idempotency keys. Every object we create carries our reference in its name
 (`"Summer sale [cxm-3f9a...]"`), so before creating anything the caller looks the reference up
 (`find_by_ref`) and adopts what it finds: a call whose answer was lost is never repeated.
+A reply to a comment cannot carry a reference, so `reply` first reads the Page's answers already
+under the comment and adopts one with the same text (see `reply`).
 
 Money: budgets and bids go in and come out as integers in the currency's minor unit with Meta's
 offset (100 for USD/EUR, 1 for IDR/JPY); insights report spend and values as decimal strings in
@@ -49,6 +53,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_API_VERSION = "v21.0"
 BATCH_LIMIT = 50  # "Batch requests are limited to 50 requests per batch."
 IDS_LIMIT = 50  # objects per `GET /?ids=` read
+MAX_REPLY_PAGES = 5  # pages of a comment's answers read before answering it
 DEFAULT_RATE_LIMIT_SECONDS = 60.0
 # Throttling: 4 app, 17 user, 32 page, 613 calls per ad account, 80000-80014 business use case.
 RATE_LIMIT_CODES = {4, 17, 32, 613} | set(range(80000, 80015))
@@ -122,6 +127,7 @@ class MetaAdsConnector:
     def __init__(self, config: AccountConfig, *, http: httpx.Client | None = None) -> None:
         self.config = config
         self._token = config.credentials.get("access_token", "")
+        self._page_token = config.credentials.get("page_access_token", "") or self._token
         base = config.base_url.rstrip("/") or "https://graph.facebook.com"
         if not re.search(r"/v\d+\.\d+$", base):
             base = f"{base}/{config.options.get('api_version') or DEFAULT_API_VERSION}"
@@ -147,14 +153,37 @@ class MetaAdsConnector:
         raise NotSupported("an ad account does not publish posts; launch a campaign instead")
 
     def reply(self, outgoing: Outgoing) -> Published:
-        raise NotSupported("answering comments on ads goes through the Page, not the ad account")
+        """Answer a comment under one of our ads as the Page: `POST /{comment-id}/comments` with
+        `message`, which answers `{"id": <the new comment's id>}`.
+
+        Graph takes no idempotency key. A retry after a lost answer (a timeout once Meta acted, a
+        worker that died before recording the result) would post the answer twice, so the Page's
+        answers already under the comment are read first and one with exactly this text is
+        adopted instead. What remains: Meta not yet listing an answer it has just accepted (a
+        retry within seconds of the lost answer), and an agent sending word for word the same
+        answer to the same comment twice, which is sent once.
+        """
+        comment_id = (outgoing.reply_to or "").strip()
+        if not comment_id:
+            raise PermanentError("a reply on an ad answers one comment; none was named")
+        text = outgoing.text.strip()
+        if not text:
+            raise PermanentError("the reply is empty")
+        existing = self._page_reply_with_text(comment_id, text)
+        if existing is not None:
+            return Published(external_id=str(existing["id"]), raw=existing)
+        body = self._call("POST", f"{comment_id}/comments", data={"message": text}, token=self._page_token)
+        reply_id = body.get("id")
+        if not reply_id:
+            raise PermanentError(f"Meta created no reply to {comment_id}: {str(body)[:200]}")
+        return Published(external_id=str(reply_id), raw=body)
 
     def fetch_metrics(self, external_ids: list[str]) -> list[PostMetrics]:
         return []
 
     def limits(self) -> Limits:
         # Primary text has no hard limit but Meta truncates after 125 characters in most placements.
-        return Limits(max_text_length=2200, max_media=1, can_publish=False, can_reply=False)
+        return Limits(max_text_length=8000, max_media=0, can_publish=False, can_reply=True)
 
     # --- the ad account -------------------------------------------------------------------------------
 
@@ -451,17 +480,60 @@ class MetaAdsConnector:
         return list(body.get("data") or []), (cursor if paging.get("next") and cursor else None)
 
     def comment_hide(self, comment_id: str, *, hidden: bool = True) -> None:
-        self.update(comment_id, {"is_hidden": "true" if hidden else "false"})
+        """Hide (or show again) a comment; raises unless Meta answers `{"success": true}`."""
+        body = self._call(
+            "POST",
+            str(comment_id),
+            data={"is_hidden": "true" if hidden else "false"},
+            token=self._page_token,
+        )
+        if body.get("success") is not True:
+            raise PermanentError(f"Meta did not confirm hiding {comment_id}: {str(body)[:200]}")
+
+    def comment_replies(
+        self, comment_id: str, *, after: str | None = None, limit: int | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the answers under a comment (`GET /{comment-id}/comments`)."""
+        params: dict[str, Any] = {
+            "fields": "id,message,from,created_time",
+            "order": "chronological",
+            "limit": limit or self.page_size,
+        }
+        if after:
+            params["after"] = after
+        body = self._call("GET", f"{comment_id}/comments", params=params, token=self._page_token)
+        paging = body.get("paging") or {}
+        cursor = (paging.get("cursors") or {}).get("after")
+        return list(body.get("data") or []), (cursor if paging.get("next") and cursor else None)
+
+    def _page_reply_with_text(self, comment_id: str, text: str) -> dict[str, Any] | None:
+        # Without the Page's id our own answers cannot be told from the customers'.
+        page_id = str(self.config.options.get("page_id") or "")
+        if not page_id:
+            return None
+        after = None
+        for _ in range(MAX_REPLY_PAGES):
+            rows, after = self.comment_replies(comment_id, after=after)
+            for row in rows:
+                author = str((row.get("from") or {}).get("id") or "")
+                if page_id and author == page_id and str(row.get("message") or "").strip() == text:
+                    return row
+            if after is None:
+                return None
+        return None
 
     # --- HTTP ----------------------------------------------------------------------------------------------
 
     def _url(self, path: str) -> str:
         return f"{self._base}/{path}" if path else f"{self._base}/"
 
-    def _call(self, method: str, path: str, *, expect: type = dict, **kwargs: Any) -> Any:
-        if not self._token:
+    def _call(
+        self, method: str, path: str, *, expect: type = dict, token: str | None = None, **kwargs: Any
+    ) -> Any:
+        token = token or self._token
+        if not token:
             raise AuthError("no access token for this Meta ad account")
-        headers = {"Authorization": f"Bearer {self._token}"}
+        headers = {"Authorization": f"Bearer {token}"}
         url = self._url(path)
         try:
             response = self._http.request(method, url, headers=headers, **kwargs)

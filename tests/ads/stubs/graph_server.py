@@ -8,13 +8,15 @@ ids as strings; `{"data": [...], "paging": {"cursors": {"before", "after"}, "nex
 `{"code", "headers", "body"}` per request; `filtering=[{"field","operator","value"}]` on edges;
 insights per ad and day (`time_increment=1`, `level=ad`), optionally per hour
 (`breakdowns=hourly_stats_aggregated_by_advertiser_time_zone`); the comments of a post and
-`is_hidden`. Errors have Meta's shape `{"error": {"message", "type", "code", "error_subcode",
+`is_hidden`; answers to a comment (`POST /{comment-id}/comments` with `message`, answering
+`{"id"}`, posted as the Page and listed among the post's comments with their `parent`; with a
+`page_token` set, answering and hiding take only that token, as they act as the Page). Errors have Meta's shape `{"error": {"message", "type", "code", "error_subcode",
 "fbtrace_id"}}`: 190 for a bad token, 100 for a bad parameter or unknown object, 17 / 613 / 80004
 (and plain HTTP 429) for throttling, with the `X-Ad-Account-Usage` / `X-Business-Use-Case-Usage`
 headers that say when access returns.
 
 Tests seed it (`add_campaign`, `add_adset`, `add_creative`, `add_ad`, `add_insight`,
-`add_comment`), inject faults (`fail_next(code=17)`, `lose_answer_next`, `hang_next`, a
+`add_comment`; `replies_to(comment_id)` reads the answers back), inject faults (`fail_next(code=17)`, `lose_answer_next`, `hang_next`, a
 per-request `delay`, a random `rate_limit_ratio`) and read back what reached it (`calls`, each
 with its arrival time; `created(kind)`; `status_of(id)`).
 
@@ -110,9 +112,16 @@ def _iso(moment: datetime) -> str:
 
 class GraphStub:
     def __init__(
-        self, *, token: str = TOKEN, account_id: str = "1001", currency: str = "USD", page_id: str = "5550001"
+        self,
+        *,
+        token: str = TOKEN,
+        account_id: str = "1001",
+        currency: str = "USD",
+        page_id: str = "5550001",
+        page_token: str | None = None,
     ) -> None:
         self.token = token
+        self.page_token = page_token  # None: the system user token acts as the Page too
         self.account_id = account_id
         self.currency = currency
         self.page_id = page_id
@@ -350,6 +359,15 @@ class GraphStub:
         with self._lock:
             return [self.objects[i] for i in self._order.get(kind, [])]
 
+    def replies_to(self, comment_id: str) -> list[dict[str, Any]]:
+        """The answers posted under a comment, oldest first."""
+        with self._lock:
+            return [
+                o
+                for o in self.objects.values()
+                if o["_kind"] == "comment" and (o.get("parent") or {}).get("id") == str(comment_id)
+            ]
+
     def status_of(self, object_id: str) -> str:
         return self.objects[str(object_id)].get("status", "")
 
@@ -467,9 +485,13 @@ class GraphStub:
             if fault is not None and fault.kind == "error":
                 call.error_code = fault.code
                 raise self._error(fault.code)
-            if token != self.token:
+            if token != self.token and not (self.page_token and token == self.page_token):
                 call.error_code = 190
                 raise self._error(190)
+            if self.page_token and self._acts_as_page(method, path) != (token == self.page_token):
+                # The Page's token is for the Page's own acts; the system user's for the rest.
+                call.error_code = 200
+                raise self._error(200, "(#200) Permissions error", status=403)
             status, body = self._route(method, path, params)
             headers: dict[str, str] = {}
         except _Reply as reply:
@@ -482,6 +504,30 @@ class GraphStub:
         if fault is not None and fault.kind == "lose":
             raise _Drop()
         return status, body, headers
+
+    def _acts_as_page(self, method: str, path: str) -> bool:
+        """Answering or hiding a comment (and reading a comment's answers)."""
+        parts = [p for p in path.split("/") if p]
+        obj = self.objects.get(parts[0]) if parts else None
+        return obj is not None and obj["_kind"] == "comment"
+
+    def _reply(self, comment: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        message = str(params.get("message") or "").strip()
+        if not message:
+            raise self._error(100, "(#100) The parameter message is required")
+        reply = self._store(
+            "comment",
+            {
+                "id": f"{comment['post_id'].split('_')[-1]}_{self._new_id()}",
+                "post_id": comment["post_id"],
+                "message": message,
+                "from": {"id": self.page_id, "name": "Stub Page"},
+                "parent": {"id": comment["id"]},
+                "created_time": _iso(datetime.now(UTC)),
+                "is_hidden": False,
+            },
+        )
+        return {"id": reply["id"]}
 
     def _route(self, method: str, path: str, params: dict[str, Any]) -> tuple[int, Any]:
         parts = [p for p in path.split("/") if p]
@@ -529,6 +575,15 @@ class GraphStub:
                     o for o in self.objects.values() if o["_kind"] == "comment" and o["post_id"] == obj["id"]
                 ]
                 rows.sort(key=lambda c: c["created_time"])
+                return 200, self._page(path, rows, params)
+            if parts[1] == "comments" and obj["_kind"] == "comment":
+                if method == "POST":
+                    return 200, self._reply(obj, params)
+                rows = [
+                    o
+                    for o in self.objects.values()
+                    if o["_kind"] == "comment" and (o.get("parent") or {}).get("id") == obj["id"]
+                ]
                 return 200, self._page(path, rows, params)
             raise self._error(100, "Unsupported request")
 
