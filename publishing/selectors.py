@@ -231,3 +231,124 @@ def target_get(*, workspace, target_id) -> PostTarget | None:
 
 def media_get(*, workspace, post_id, media_id) -> MediaAttachment | None:
     return MediaAttachment.objects.filter(workspace=workspace, post_id=post_id, pk=media_id).first()
+
+
+# --- transformation KPIs ---------------------------------------------------------------------------
+
+
+def _targets_in_scope(workspace_id: int, business_unit_id: int | None, brand_id: int | None) -> QuerySet:
+    targets = PostTarget.objects.filter(workspace_id=workspace_id, status=TargetStatus.PUBLISHED)
+    if business_unit_id:
+        targets = targets.filter(account__business_unit_id=business_unit_id)
+    if brand_id:
+        targets = targets.filter(account__brand_id=brand_id)
+    return targets
+
+
+def kpi_variant_counts(
+    *, workspace_id: int, since: datetime, until: datetime, business_unit_id=None, brand_id=None
+) -> dict[str, int]:
+    """Posts with at least one target published in [since, until) (on an account of the unit or
+    brand when asked), and how many of them carry a non-empty language variant ("lang:xx")."""
+    published = _targets_in_scope(workspace_id, business_unit_id, brand_id).filter(
+        published_at__gte=since, published_at__lt=until
+    )
+    with connection.cursor() as cursor:
+        inner, params = published.values("post_id").query.sql_with_params()
+        cursor.execute(
+            f"""
+            SELECT count(*), count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM jsonb_each_text(p.variants) v
+                       WHERE v.key LIKE 'lang:%%' AND btrim(v.value) <> ''))
+            FROM publishing_post p
+            WHERE p.workspace_id = %s AND p.id IN ({inner})
+            """,  # noqa: S608 (the subquery is Django's own SQL; values are parameters)
+            [workspace_id, *params],
+        )
+        posts, with_variants = cursor.fetchone()
+    return {"posts": int(posts), "with_variants": int(with_variants)}
+
+
+def kpi_engagement_totals(
+    *,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    settle: timedelta = timedelta(hours=24),
+    business_unit_id=None,
+    brand_id=None,
+) -> dict[str, int]:
+    """Targets published in [since, until) with metrics and a reach: their likes + reposts +
+    replies and their reach summed, for those published before `until - settle`; the younger
+    ones (their figures still growing) are only counted."""
+    from django.db.models import Sum
+    from django.db.models.functions import Coalesce
+
+    settled_before = until - settle
+    measured = _targets_in_scope(workspace_id, business_unit_id, brand_id).filter(
+        published_at__gte=since, published_at__lt=until, metrics_at__isnull=False, reach__gt=0
+    )
+    settled = Q(published_at__lt=settled_before)
+    totals = measured.aggregate(
+        targets=Count("pk", filter=settled),
+        engagement=Sum(
+            Coalesce(F("likes"), 0) + Coalesce(F("reposts"), 0) + Coalesce(F("replies"), 0), filter=settled
+        ),
+        reach=Sum("reach", filter=settled),
+        too_young=Count("pk", filter=~settled),
+    )
+    return {key: int(value or 0) for key, value in totals.items()}
+
+
+def kpi_last_pause(*, workspace_id: int, until: datetime, business_unit_id=None, brand_id=None) -> dict | None:
+    """The last pause that took effect before `until` and covers the scope (a business unit's:
+    global, the unit's or one of its accounts'; a brand's: global or one of its accounts'): when
+    it was asked for, and when publishing stopped (the pause row is written once the publishes
+    in flight have finished; a scheduled one stops publishing at its start)."""
+    pauses = Pause.objects.filter(workspace_id=workspace_id, starts_at__lt=until, created_at__lt=until)
+    if business_unit_id:
+        pauses = pauses.filter(
+            Q(scope="global") | Q(business_unit_id=business_unit_id) | Q(account__business_unit_id=business_unit_id)
+        )
+    if brand_id:
+        pauses = pauses.filter(Q(scope="global") | Q(account__brand_id=brand_id))
+    pause = pauses.order_by("-starts_at", "-id").values("pk", "starts_at", "created_at", "scope").first()
+    if pause is None:
+        return None
+    return {
+        "pause_id": pause["pk"],
+        "scope": pause["scope"],
+        # An immediate pause starts when it is asked for; a scheduled one when it was meant to.
+        "requested_at": pause["starts_at"],
+        "publishing_stopped_at": max(pause["starts_at"], pause["created_at"]),
+    }
+
+
+def kpi_pauses_audited(*, workspace_id: int, since: datetime, until: datetime) -> dict[str, int]:
+    """Pauses created in [since, until), and how many have their audit entry."""
+    from cxm.audit.selectors import audit_coverage
+
+    rows = Pause.objects.filter(workspace_id=workspace_id, created_at__gte=since, created_at__lt=until)
+    return audit_coverage(
+        workspace_id=workspace_id,
+        rows=rows,
+        object_type="publishing.pause",
+        actions=["publishing.pause", "publishing.pause_scheduled"],
+    )
+
+
+def architecture_counts(*, workspace, since: datetime) -> dict:
+    """What publishing put out since `since`, for the reference architecture: published targets
+    per channel account, and the approval rules in force."""
+    by_account = {
+        row["account_id"]: row["n"]
+        for row in PostTarget.objects.for_workspace(workspace)
+        .filter(status=TargetStatus.PUBLISHED, published_at__gte=since)
+        .values("account_id")
+        .annotate(n=Count("id"))
+    }
+    return {
+        "published_by_account": by_account,
+        "published": sum(by_account.values()),
+        "approval_rules": ApprovalRule.objects.for_workspace(workspace).count(),
+    }

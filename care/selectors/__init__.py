@@ -5,12 +5,14 @@ cases     the inbox list (views, filters, search) and counts, a case, its messag
           notifications, the setup lists, the care part of a customer's timeline
 inbox     the inbox page's rows (last message, running SLA clock), sidebar, assignees
 reports   care_metrics (the figures) and care_report (their day-by-day series)
+kpis      set-based aggregates for the transformation KPIs (answers, times, CSAT, customers...)
 
 Lists are keyset-paged: `*_page(..., cursor=None)` returns a `Page` whose `next_cursor` fetches
 the next one; the API uses the querysets with DRF's cursor pagination on the same ordering.
 """
 
 from care.models import ACTIVE_STATUSES
+from care.selectors.architecture import architecture_counts as architecture_counts
 from care.selectors.cases import (
     AT_RISK_MINUTES,
     VIEWS,
@@ -51,7 +53,16 @@ from care.selectors.inbox import (
     latest_messages,
     running_clock,
 )
+from care.selectors.kpis import (
+    kpi_case_answers,
+    kpi_case_customers,
+    kpi_case_times,
+    kpi_csat,
+    kpi_reply_language,
+    kpi_resolutions,
+)
 from care.selectors.reports import care_metrics, care_report
+from care.selectors.usage import care_usage as care_usage
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -86,6 +97,12 @@ __all__ = [
     "inbox_page",
     "inbox_rows",
     "inbox_sidebar",
+    "kpi_case_answers",
+    "kpi_case_customers",
+    "kpi_case_times",
+    "kpi_csat",
+    "kpi_reply_language",
+    "kpi_resolutions",
     "latest_messages",
     "macros",
     "notifications",

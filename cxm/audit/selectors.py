@@ -45,3 +45,37 @@ def audit_actions(*, workspace) -> list[str]:
 
 def audit_export_get(*, workspace, export_id: int):
     return AuditExport.objects.filter(workspace=workspace, pk=export_id).first()
+
+
+def audit_coverage(
+    *,
+    workspace_id: int,
+    rows: QuerySet,
+    object_type: str,
+    actions: list[str],
+    object_id_field: str = "pk",
+    match: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """How many of `rows` (one model's rows that record a sensitive action) there are, and how
+    many have an audit entry of one of `actions` about them: the entry's object is
+    (`object_type`, the row's `object_id_field`), and each `match` pair names an entry lookup
+    (e.g. "after__merge") that must equal a field of the row. One query."""
+    from django.db.models import CharField, Count, Exists, OuterRef, Q
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast
+
+    entries = AuditEntry.objects.filter(
+        workspace_id=workspace_id,
+        action__in=actions,
+        object_type=object_type,
+        object_id=Cast(OuterRef(object_id_field), CharField()),
+    )
+    for index, (lookup, field) in enumerate((match or {}).items()):
+        alias = f"_matched_{index}"
+        entries = entries.annotate(**{alias: KT(lookup)}).filter(
+            **{alias: Cast(OuterRef(field), CharField())}
+        )
+    totals = rows.annotate(_audited=Exists(entries)).aggregate(
+        total=Count("pk"), audited=Count("pk", filter=Q(_audited=True))
+    )
+    return {"total": totals["total"], "audited": totals["audited"]}

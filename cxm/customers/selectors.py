@@ -100,3 +100,52 @@ def identity_platform_id(*, workspace_id: int, identity_id: int | None) -> str |
         .values_list("platform_id", flat=True)
         .first()
     )
+
+
+# --- transformation KPIs ---------------------------------------------------------------------------
+
+
+def kpi_unified_profiles(*, workspace_id: int, active: QuerySet) -> dict[str, int]:
+    """Of the profiles in `active` (a subquery of profile ids, e.g. the authors of a period's
+    mentions), followed through merges to the profile they live on now: how many there are, and
+    how many hold identities on two or more platforms. One query."""
+    inner, params = active.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE seen AS (
+                SELECT DISTINCT a.id FROM ({inner}) AS a(id) WHERE a.id IS NOT NULL
+            ),
+            walk(id, merged_into_id) AS (
+                SELECT p.id, p.merged_into_id FROM customers_customerprofile p JOIN seen s ON p.id = s.id
+                WHERE p.workspace_id = %s
+                UNION
+                SELECT p.id, p.merged_into_id FROM customers_customerprofile p
+                JOIN walk w ON p.id = w.merged_into_id
+            ),
+            platforms AS (
+                SELECT r.id, count(DISTINCT i.platform) AS n
+                FROM (SELECT DISTINCT id FROM walk WHERE merged_into_id IS NULL) r
+                LEFT JOIN customers_identity i ON i.workspace_id = %s AND i.profile_id = r.id
+                GROUP BY r.id
+            )
+            SELECT count(*), count(*) FILTER (WHERE n >= 2) FROM platforms
+            """,  # noqa: S608 (the subquery is Django's own SQL; values are parameters)
+            [*params, workspace_id, workspace_id],
+        )
+        profiles, unified = cursor.fetchone()
+    return {"profiles": int(profiles), "unified": int(unified)}
+
+
+def kpi_merges_audited(*, workspace_id: int, since: datetime, until: datetime) -> dict[str, int]:
+    """Customer merges made in [since, until), and how many have their audit entry."""
+    from cxm.audit.selectors import audit_coverage
+
+    return audit_coverage(
+        workspace_id=workspace_id,
+        rows=CustomerMerge.objects.filter(workspace_id=workspace_id, created_at__gte=since, created_at__lt=until),
+        object_type="customers.customerprofile",
+        object_id_field="target_id",
+        actions=["customer.merge"],
+        match={"after__merge": "pk"},
+    )

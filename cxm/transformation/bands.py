@@ -9,6 +9,7 @@ edge. For a KPI where lower is better the edges descend."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 
 BAND_SETS: dict[str, dict[str, list[float]]] = {
     "cx-2026": {
@@ -48,7 +49,7 @@ def edges_valid(edges: Sequence[float]) -> str | None:
     """Why these edges cannot be a band, or None."""
     if len(edges) != 6 or not all(isinstance(e, int | float) and not isinstance(e, bool) for e in edges):
         return "Six numbers, from worst to best."
-    steps = [b - a for a, b in zip(edges, edges[1:], strict=False)]
+    steps = [b - a for a, b in pairwise(edges)]
     if not (all(s > 0 for s in steps) or all(s < 0 for s in steps)):
         return "Edges must all rise or all fall, without repeats."
     return None
@@ -74,7 +75,9 @@ def level(points: float) -> int:
     return min(5, 1 + int(points // 2))
 
 
-def bands_for(band_set: str, overrides: Mapping[str, Sequence[float]] | None = None) -> dict[str, list[float]]:
+def bands_for(
+    band_set: str, overrides: Mapping[str, Sequence[float]] | None = None
+) -> dict[str, list[float]]:
     bands = {key: list(edges) for key, edges in BAND_SETS[band_set].items()}
     for key, edges in (overrides or {}).items():
         if key in bands:

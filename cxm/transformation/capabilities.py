@@ -34,12 +34,21 @@ CAPABILITIES: tuple[Capability, ...] = (
         outcome=_("We know who is talking and what they say, and can respond appropriately"),
         experience=_("“I am heard.”"),
         people=_("Analysts who watch the brand's topics; care agents staffed to the inbound volume."),
-        process=_("Every public comment that needs an answer is routed to someone who answers it within target."),
+        process=_(
+            "Every public comment that needs an answer is routed to someone who answers it within target."
+        ),
         technology=_("Listening on every channel, topics and alerts, a unified care inbox with SLAs."),
         use_cases=(
-            UseCase("listening_topics", _("Listen to every channel through topics"), "listening:topics", "topics"),
+            UseCase(
+                "listening_topics", _("Listen to every channel through topics"), "listening:topics", "topics"
+            ),
             UseCase("care_inbox", _("Answer every channel from one inbox"), "care:index", "cases"),
-            UseCase("spike_alerts", _("Be alerted to spikes in volume or negativity"), "listening:alerts", "alerts"),
+            UseCase(
+                "spike_alerts",
+                _("Be alerted to spikes in volume or negativity"),
+                "listening:alerts",
+                "alerts",
+            ),
         ),
     ),
     Capability(
@@ -51,7 +60,9 @@ CAPABILITIES: tuple[Capability, ...] = (
         technology=_("CSAT surveys, sentiment on every mention, care reports and dashboards."),
         use_cases=(
             UseCase("csat", _("Ask for satisfaction after each resolved case"), "care:reports", "csat"),
-            UseCase("dashboard", _("Track sentiment and volume on a dashboard"), "listening:dashboard", "mentions"),
+            UseCase(
+                "dashboard", _("Track sentiment and volume on a dashboard"), "listening:dashboard", "mentions"
+            ),
         ),
     ),
     Capability(
@@ -63,7 +74,12 @@ CAPABILITIES: tuple[Capability, ...] = (
         technology=_("Publishing calendar with per-language variants, macros in several languages."),
         use_cases=(
             UseCase("calendar", _("Plan and approve posts on one calendar"), "publishing:index", "posts"),
-            UseCase("variants", _("Publish per-language and per-segment variants"), "publishing:compose", "post_variants"),
+            UseCase(
+                "variants",
+                _("Publish per-language and per-segment variants"),
+                "publishing:compose",
+                "post_variants",
+            ),
             UseCase("macros", _("Answer with macros in the customer's language"), "care:settings", "macros"),
         ),
     ),
@@ -86,9 +102,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         people=_("A community manager who knows the brand's advocates."),
         process=_("Advocates thanked and engaged; positive earned mentions amplified."),
         technology=_("Author history and sentiment in listening, the Explorer's earned-media facet."),
-        use_cases=(
-            UseCase("explorer", _("Find advocates in the Explorer"), "listening:index", "mentions"),
-        ),
+        use_cases=(UseCase("explorer", _("Find advocates in the Explorer"), "listening:index", "mentions"),),
     ),
     Capability(
         key="smarter",
@@ -99,7 +113,9 @@ CAPABILITIES: tuple[Capability, ...] = (
         technology=_("Macros, case types with checklists, automation rules, alert delivery."),
         use_cases=(
             UseCase("automation", _("Route and triage with automation rules"), "care:settings", "rules"),
-            UseCase("case_types", _("Guide agents with case types and checklists"), "care:settings", "case_types"),
+            UseCase(
+                "case_types", _("Guide agents with case types and checklists"), "care:settings", "case_types"
+            ),
             UseCase("alert_delivery", _("Deliver alerts by email and webhook"), "listening:alerts", "alerts"),
         ),
     ),
@@ -121,7 +137,9 @@ CAPABILITIES: tuple[Capability, ...] = (
         outcome=_("Our reputation and brand equity are protected and customer data is secure"),
         experience=_("“I control how my data is used, my identity is protected, and I am respected.”"),
         people=_("Admins who own access, privacy requests and the pause."),
-        process=_("Sensitive actions audited; privacy requests completed in time; one button stops all publishing."),
+        process=_(
+            "Sensitive actions audited; privacy requests completed in time; one button stops all publishing."
+        ),
         technology=_("Roles, the audit trail, the global pause, encrypted secrets."),
         use_cases=(
             UseCase("pause", _("Stop all publishing with one button"), "publishing:pauses", "pauses"),

@@ -43,6 +43,9 @@ class BandOverride(WorkspaceOwned):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "kpi"], name="transformation_band_once")]
 
+    def __str__(self) -> str:
+        return f"band of {self.kpi}"
+
 
 class KpiSnapshot(models.Model):
     """Every KPI of one scope on one day, as computed by the daily task (or on demand). Scope is the
@@ -64,9 +67,13 @@ class KpiSnapshot(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace_id", "business_unit_id", "brand_id", "day"], name="transformation_snapshot_once"
+                fields=["workspace_id", "business_unit_id", "brand_id", "day"],
+                name="transformation_snapshot_once",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"KPIs of workspace {self.workspace_id} on {self.day}"
 
 
 class RoundStatus(models.TextChoices):
@@ -91,7 +98,9 @@ class AssessmentRound(WorkspaceOwned):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="transformation_round_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="transformation_round_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -161,7 +170,9 @@ class RaciAssignment(WorkspaceOwned):
     """Who owns a capability: a member (or everyone holding a role) with a RACI letter."""
 
     capability = models.CharField(max_length=16)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     role = models.CharField(max_length=16, blank=True)
     letter = models.CharField(max_length=1, choices=Raci.choices)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -170,7 +181,9 @@ class RaciAssignment(WorkspaceOwned):
         ordering = ["capability", "letter", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(user__isnull=False, role="") | models.Q(user__isnull=True) & ~models.Q(role="")),
+                condition=(
+                    models.Q(user__isnull=False, role="") | models.Q(user__isnull=True) & ~models.Q(role="")
+                ),
                 name="transformation_raci_user_or_role",
             ),
         ]

@@ -1,5 +1,11 @@
-from cxm.transformation.views import assessment, operating, overview, value
+from cxm.transformation.views import assessment, operating, overview, settings, value
 
 app_name = "transformation"
 
-urlpatterns = [*overview.urlpatterns, *assessment.urlpatterns, *value.urlpatterns, *operating.urlpatterns]
+urlpatterns = [
+    *overview.urlpatterns,
+    *assessment.urlpatterns,
+    *value.urlpatterns,
+    *operating.urlpatterns,
+    *settings.urlpatterns,
+]

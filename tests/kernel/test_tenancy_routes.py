@@ -211,11 +211,12 @@ def _ad_variant(workspace):
 def _ad_proposal(workspace):
     from ads.models import OptimizerProposal
 
+    ad_set = _ad_set(workspace)
     return OptimizerProposal.objects.create(
         workspace=workspace,
-        campaign=_ad_campaign(workspace),
+        campaign=ad_set.campaign,
         total=1000,
-        moves=[{"name": f"{MARKER} set", "current": 500, "proposed": 500}],
+        moves=[{"ad_set": ad_set.pk, "name": f"{MARKER} set", "current": 500, "proposed": 500}],
     )
 
 
@@ -242,8 +243,29 @@ def _ad_comment_alert(workspace):
     )
 
 
+def _assessment_round(workspace):
+    from cxm.transformation.assessment import response_submit, round_create
+    from cxm.transformation.capabilities import CAPABILITY_KEYS
+
+    user = MembershipFactory(workspace=workspace).user
+    assessment_round = round_create(workspace=workspace, name=f"{MARKER} round", by=user)
+    response_submit(
+        assessment_round=assessment_round, user=user, scores=dict.fromkeys(CAPABILITY_KEYS, 5), workspace_role="admin"
+    )
+    return assessment_round
+
+
+def _value_driver(workspace):
+    from cxm.transformation.models import ValueDriver
+
+    return ValueDriver.objects.create(
+        workspace=workspace, category="cost", name=f"{MARKER} driver", kpi="enjoy_resolution_time", target=8
+    )
+
+
 # route name -> factory of a workspace-B object for that route
 SAMPLES = {
+    "transformation-value-driver": _value_driver,
     "post": _post,
     "publishing-pause": _pause,
     "publishing-resume": _pause,
@@ -273,13 +295,18 @@ SAMPLES = {
     "ads-comment-alert": _ad_comment_alert,
     "ads-comment": _ad_comment,
     "workspace": lambda workspace: workspace,
+    "transformation-assessment": _assessment_round,
+    # the capabilities hold workspace B's assessed levels (all 5) and its measurements
+    "transformation-capabilities": _assessment_round,
 }
 # routes whose list is not called `<key>-list`
 LIST_NAMES = {"publishing-pause": "publishing-pause", "publishing-resume": "publishing-pause"}
+LIST_NAMES["transformation-capabilities"] = "transformation-capabilities"
 # routes that hold no workspace data, with the reason
 NOT_TENANT_DATA = {
     "api-token": "exchanges credentials for a token",
     "api-me": "describes the caller only",
+    "transformation-roi": "computes from the request body only, saves and reads nothing",
 }
 
 
