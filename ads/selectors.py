@@ -528,3 +528,21 @@ def kpi_ad_totals(
         {"currency": currency, **{name: int(value or 0) for name, value in zip(names, values, strict=True)}}
         for currency, *values in rows
     ]
+
+
+def ad_account_for_webhook(*, account_id: int) -> ChannelAccount | None:
+    """The ad account a Meta webhook names in its URL; the signature then proves the sender."""
+    return ChannelAccount.objects.filter(pk=account_id, platform__in=AD_PLATFORMS).first()
+
+
+def ads_by_story(*, account: ChannelAccount, story_ids: list[str]) -> dict[str, Ad]:
+    """The account's ads by their post (effective_object_story_id)."""
+    if not story_ids:
+        return {}
+    rows = (
+        Ad.objects.for_workspace(account.workspace_id)
+        .filter(campaign__account=account, effective_object_story_id__in=story_ids)
+        .select_related("campaign")
+        .order_by("id")
+    )
+    return {ad.effective_object_story_id: ad for ad in rows}

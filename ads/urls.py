@@ -25,6 +25,7 @@ urlpatterns = [
         name="proposal-apply",
     ),
     path("insights/", views.insights, name="insights"),
+    path("hooks/meta/<int:account_id>/", views.meta_webhook, name="meta-webhook"),
     path("comments/", views.comment_list, name="comments"),
     path("ads/<int:ad_id>/comments/<int:mention_id>/hide/", views.comment_hide, name="comment-hide"),
 ]
