@@ -14,6 +14,8 @@ RUN pip install --no-cache-dir . \
  && CXM_SECRET_KEY=build-only DATABASE_URL=postgresql://build@localhost/build REDIS_URL=redis://localhost \
     python manage.py collectstatic --no-input -v 0
 RUN useradd --create-home cxm && mkdir -p /data && chown cxm /data
+# Set after the build step: the running platform refuses to start without CXM_SECRET_KEYS.
+ENV CXM_REQUIRE_SECRET_KEYS=1
 USER cxm
 EXPOSE 8000
 CMD ["gunicorn", "cxm.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4"]

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from ads.models import AdCampaign, AdCommentAlert
 from ads.models import AlertDeliveryStatus as Status
-from cxm.channels import signing
+from cxm.channels import outbound, signing
 from cxm.channels.connectors.base import (
     ConnectorError,
     RateLimited,
@@ -277,6 +277,11 @@ def _post_webhook(alert: AdCommentAlert, http: httpx.Client | None, clock: Calla
     secret = alert.campaign.comment_alert_webhook_secret
     if not secret:
         raise _Permanent("no signing secret; unsigned webhooks are not sent")
+    try:
+        # Again at send time: the name may resolve elsewhere than when it was saved.
+        outbound.target_check(alert_webhook_url(alert.campaign), workspace=alert.campaign.workspace)
+    except outbound.UnsafeTarget as exc:
+        raise _Permanent(str(exc)) from None
     body = json.dumps(alert_event(alert), ensure_ascii=False, separators=(",", ":")).encode()
     # A fresh timestamp and signature on each attempt; the same webhook-id on all of them.
     try:

@@ -9,7 +9,7 @@ metrics (CTR %, CPC, CPM, CPA, ROAS) are decimal strings, null where undefined.
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -31,7 +31,9 @@ from ads.models import (
     StopState,
 )
 from ads.money import CURRENCY_EXPONENTS, format_amount
+from cxm.api.filters import filter_values_check
 from cxm.api.viewsets import WorkspaceCrudViewSet, WorkspaceRelatedField, WorkspaceScopedViewSet
+from cxm.channels.connectors.base import ConnectorError
 from cxm.channels.models import ChannelAccount
 from cxm.tenancy.models import Brand, BusinessUnit
 
@@ -657,6 +659,7 @@ class InsightViewSet(InsightImportMixin, mixins.ListModelMixin, WorkspaceScopedV
     @action(detail=False, methods=["get"])
     def summary(self, request):
         params = InsightFilter(request.query_params, queryset=AdInsight.objects.none())
+        filter_values_check(params, request.query_params)
         if not params.is_valid():
             raise serializers.ValidationError(params.errors)
         values = params.form.cleaned_data
@@ -765,6 +768,12 @@ def _flag(value: str | None) -> bool | None:
     raise serializers.ValidationError({"answered": "true or false."})
 
 
+def _choice(value: str, name: str, allowed: set[str]) -> str:
+    if value and value not in allowed:
+        raise serializers.ValidationError({name: f"One of {', '.join(sorted(allowed))}."})
+    return value
+
+
 def _id(value: str | None, name: str) -> int | None:
     if value in (None, ""):
         return None
@@ -793,7 +802,10 @@ class AdCommentViewSet(WorkspaceScopedViewSet):
             OpenApiParameter("sentiment", str, enum=["positive", "neutral", "negative"]),
             OpenApiParameter("answered", bool),
             OpenApiParameter("limit", int),
-        ]
+        ],
+        responses=extend_schema_serializer(many=False)(
+            inline_serializer("AdCommentList", {"results": AdCommentSerializer(many=True)})
+        ),
     )
     def list(self, request):
         params = request.query_params
@@ -802,7 +814,7 @@ class AdCommentViewSet(WorkspaceScopedViewSet):
             workspace=request.workspace,
             campaign=_id(params.get("campaign"), "campaign"),
             ad=_id(params.get("ad"), "ad"),
-            sentiment=params.get("sentiment", ""),
+            sentiment=_choice(params.get("sentiment", ""), "sentiment", {"positive", "neutral", "negative"}),
             answered=_flag(params.get("answered")),
             limit=min(limit, 500),
         )
@@ -825,6 +837,12 @@ class AdCommentViewSet(WorkspaceScopedViewSet):
             )
         except Ad.DoesNotExist as exc:
             raise NotFound() from exc
+        except ConnectorError as exc:
+            # Meta refused or could not be reached: nothing is recorded as hidden.
+            return Response(
+                {"error": "platform_error", "detail": f"Meta did not hide the comment: {exc}"},
+                status=status.HTTP_502_BAD_GATEWAY,
+            )
         return Response({"id": mention_id, "hidden": True})
 
 

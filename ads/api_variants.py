@@ -7,6 +7,9 @@ Variants are selected for bulk actions by `ids`, or by the same filters as the l
 
 from __future__ import annotations
 
+import csv
+from contextlib import contextmanager
+
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
@@ -54,6 +57,22 @@ class TemplateSerializer(serializers.ModelSerializer):
         fields = ["id", *TEMPLATE_FIELDS, "variant_count", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
+    # A form field's JSON text "null" passes the null check as text and only then becomes None.
+    def validate_translations(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("An object of translations per language.")
+        return value
+
+    def validate_format_images(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("An object of images per format.")
+        return value
+
+    def validate_extra_rules(self, value):
+        if not isinstance(value, list):
+            raise serializers.ValidationError("A list of rules.")
+        return value
+
 
 class TemplateViewSet(
     mixins.ListModelMixin,
@@ -97,6 +116,9 @@ class TemplateViewSet(
 
 
 class FeedSerializer(serializers.ModelSerializer):
+    # Blank for an uploaded feed.
+    url = serializers.CharField(read_only=True)
+
     class Meta:
         model = Feed
         fields = [
@@ -503,18 +525,28 @@ class InsightImportMixin:
         parser_classes=[MultiPartParser, JSONParser],
     )
     def import_preview(self, request):
-        return Response(services.insights_import_preview(**self._import_body(request)).as_dict())
+        with _readable_csv():
+            return Response(services.insights_import_preview(**self._import_body(request)).as_dict())
 
     @extend_schema(request=ImportSerializer, responses=IMPORT_REPORT)
     @action(
         detail=False, methods=["post"], url_path="import/commit", parser_classes=[MultiPartParser, JSONParser]
     )
     def import_commit(self, request):
-        with transaction.atomic():
+        with _readable_csv(), transaction.atomic():
             report = services.insights_import_commit(
                 workspace=request.workspace, by=request.user, request=request, **self._import_body(request)
             )
         return Response(report.as_dict(), status=status.HTTP_201_CREATED)
+
+
+@contextmanager
+def _readable_csv():
+    """A file that is not text CSV (an image, stray carriage returns) is the caller's mistake."""
+    try:
+        yield
+    except csv.Error as exc:
+        raise serializers.ValidationError({"file": [f"Not a readable CSV file: {exc}"]}) from exc
 
 
 # --- campaign approval ------------------------------------------------------------------------------

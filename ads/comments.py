@@ -29,7 +29,7 @@ from ads.alert_delivery import comment_alert_delivery_plan
 from ads.models import Ad, AdCampaign, AdCommentAlert, AdStatus, PushState
 from ads.services.platform import ConnectorFactory, ads_connector
 from cxm.audit.services import audit_record
-from cxm.channels import signing
+from cxm.channels import outbound, signing
 from cxm.channels.connectors.base import ConnectorError, ItemKind, RateLimited, backoff_delay
 from listening import selectors as listening_selectors
 from listening import services as listening_services
@@ -365,6 +365,11 @@ def campaign_comment_guard_set(
     A webhook URL without a secret gets a fresh `whsec_` one (`webhook_secret` sets one instead);
     clearing the URL clears the secret. The secret is never written to the audit log."""
     guard = comment_guard_clean(guard)
+    if guard["webhook_url"]:
+        try:
+            outbound.target_check(guard["webhook_url"], workspace=campaign.workspace)
+        except outbound.UnsafeTarget as exc:
+            raise ValidationError({"comment_guard": [f"webhook_url: {exc}"]}) from None
     if webhook_secret:
         webhook_secret = webhook_secret.strip()
         try:

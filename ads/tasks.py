@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from ads import alert_delivery, comments, selectors, services
+from cxm.celery import broker_countdown
 
 
 @shared_task(name="ads.tick")
@@ -20,7 +21,9 @@ def campaign_push(*, campaign_id: int) -> dict:
     run = services.campaign_push(campaign_id=campaign_id)
     if run.retry_at is not None:
         # Throttled: come back when the platform allows (the tick would too, later).
-        campaign_push.apply_async(kwargs={"campaign_id": campaign_id}, countdown=_seconds_until(run.retry_at))
+        campaign_push.apply_async(
+            kwargs={"campaign_id": campaign_id}, countdown=_countdown_until(run.retry_at)
+        )
     return dict(run.outcomes)
 
 
@@ -28,7 +31,7 @@ def campaign_push(*, campaign_id: int) -> dict:
 def stops_process(*, pause_id: int) -> dict:
     run = services.stops_process(pause_id=pause_id)
     if run.retry_at is not None:
-        stops_process.apply_async(kwargs={"pause_id": pause_id}, countdown=_seconds_until(run.retry_at))
+        stops_process.apply_async(kwargs={"pause_id": pause_id}, countdown=_countdown_until(run.retry_at))
     return dict(run.outcomes)
 
 
@@ -37,7 +40,7 @@ def restores_process(*, workspace_id: int) -> dict:
     run = services.restores_process(workspace_id=workspace_id)
     if run.retry_at is not None:
         restores_process.apply_async(
-            kwargs={"workspace_id": workspace_id}, countdown=_seconds_until(run.retry_at)
+            kwargs={"workspace_id": workspace_id}, countdown=_countdown_until(run.retry_at)
         )
     return dict(run.outcomes)
 
@@ -84,6 +87,11 @@ def _seconds_until(moment) -> float:
     return max(0.5, (moment - timezone.now()).total_seconds())
 
 
+def _countdown_until(moment) -> float:
+    # The moment is kept in the database; the tick finds it again if this message is lost.
+    return broker_countdown(_seconds_until(moment))
+
+
 @shared_task(name="ads.comments_pull", soft_time_limit=600)
 def comments_pull() -> dict:
     run = comments.ad_comments_pull_all()
@@ -112,5 +120,5 @@ def comment_alert_deliver(self, *, alert_id: int, workspace_id: int) -> bool:
     """Email and POST a negative-comment alert; the service decides what is due and when to retry."""
     outcome = alert_delivery.comment_alert_deliver(alert_id=alert_id, workspace_id=workspace_id)
     if outcome.retry_in is not None:
-        raise self.retry(countdown=outcome.retry_in)
+        raise self.retry(countdown=broker_countdown(outcome.retry_in))
     return outcome.attempted

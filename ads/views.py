@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from ads import comments, selectors, services, webhooks
 from ads.forms import BuilderForm, BulkForm, CommentGuardForm, FeedUploadForm, VariantFilterForm, WaiveForm
 from ads.models import Ad, AdCampaign, ProposalStatus
+from cxm.channels.connectors.base import ConnectorError
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
 from listening import selectors as listening_selectors
@@ -198,14 +199,18 @@ def comment_hide(request, ad_id: int, mention_id: int):
     ad = get_object_or_404(
         Ad.objects.for_workspace(request.workspace).select_related("campaign__account"), pk=ad_id
     )
+    error = ""
     try:
         comments.ad_comment_hide(
             workspace=request.workspace, ad=ad, mention_id=mention_id, by=request.user, request=request
         )
     except ValidationError as exc:
         raise Http404(str(exc)) from exc
+    except ConnectorError as exc:
+        # Meta refused or could not be reached: nothing is recorded as hidden; say so in the row.
+        error = str(exc)
     mention = listening_selectors.mention_get(workspace=request.workspace, mention_id=mention_id)
-    row = {**mention.__dict__, "ad_id": ad.pk, "hidden": True, "ad_obj": ad}
+    row = {**mention.__dict__, "ad_id": ad.pk, "hidden": not error, "ad_obj": ad, "hide_error": error}
     return render(
         request,
         "ads/_comment_row.html",

@@ -25,3 +25,8 @@ class CareConfig(AppConfig):
         # those kinds out of every batch and leaves the rest to listening.
         register_sink("care", _care_sink)
         register_timeline_source("care", _care_timeline)
+        # Data-subject requests and retention find, export, erase and purge cases here.
+        from care.privacy import CareHandler
+        from cxm.privacy.registry import register_privacy_handler
+
+        register_privacy_handler(CareHandler())

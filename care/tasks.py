@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from care.services import clocks, outbox, routing
+from cxm.celery import broker_countdown
 
 
 @shared_task(name="care.message_send", soft_time_limit=120)
@@ -12,7 +13,8 @@ def message_send(*, message_id: int, workspace_id: int) -> str:
     result = outbox.message_deliver(message_id=message_id, workspace_id=workspace_id)
     if result.outcome == "retry":
         message_send.apply_async(
-            kwargs={"message_id": message_id, "workspace_id": workspace_id}, countdown=result.retry_in
+            kwargs={"message_id": message_id, "workspace_id": workspace_id},
+            countdown=broker_countdown(result.retry_in),
         )
     return result.outcome
 

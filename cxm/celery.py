@@ -42,3 +42,14 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(WorkerHeartbeat)
+
+
+def broker_countdown(seconds: float | None) -> float | None:
+    """A countdown the broker can hold: at most CELERY_BROKER_COUNTDOWN_MAX, far below the
+    visibility timeout after which Redis would deliver the message a second time. A task that
+    wakes before its moment finds it not due and waits again; the moment itself is in the database."""
+    from django.conf import settings
+
+    if seconds is None:
+        return None
+    return max(0.0, min(float(seconds), settings.CELERY_BROKER_COUNTDOWN_MAX))

@@ -129,8 +129,12 @@ def encrypted_fields() -> list[tuple[type[models.Model], str]]:
     ]
 
 
-def rotate_all(*, batch_size: int = 500) -> dict[str, int]:
-    """Re-encrypt every encrypted value under the newest key; returns rows rewritten per model."""
+def rotate_all(*, batch_size: int = 500, failures: list[str] | None = None) -> dict[str, int]:
+    """Re-encrypt every encrypted value under the newest key; returns rows rewritten per model.
+
+    A value no configured key decrypts raises DecryptionError, unless a `failures` list is given:
+    then it is left as it is, described in the list, and the rotation goes on with the next row.
+    """
     from django.db import connection, transaction
 
     newest = current_key_id()
@@ -161,9 +165,16 @@ def rotate_all(*, batch_size: int = 500) -> dict[str, int]:
                     last_pk = pk
                     if not token or token_key_id(token) == newest:
                         continue
+                    try:
+                        plaintext = decrypt_text(token)
+                    except DecryptionError as exc:
+                        if failures is None:
+                            raise
+                        failures.append(f"{model._meta.label}.{name} id {pk}: {exc}")
+                        continue
                     cursor.execute(
                         f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608 (names from models)
-                        [encrypt_text(decrypt_text(token)), pk],
+                        [encrypt_text(plaintext), pk],
                     )
                     count += 1
         rewritten[model._meta.label] = count

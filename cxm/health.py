@@ -1,15 +1,24 @@
-"""Liveness and readiness: which of database, Redis and the Celery workers can be reached."""
+"""Liveness and readiness: which of database, Redis and the Celery workers can be reached; and
+the middleware that answers 503 (never 500) while the database or Redis is away."""
 
 from __future__ import annotations
 
+import logging
+import sys
 import time
 from functools import lru_cache
 
 import redis
 from django.conf import settings
-from django.db import connection
-from django.http import JsonResponse
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from kombu.exceptions import OperationalError as BrokerOperationalError
+
+logger = logging.getLogger(__name__)
 
 HEARTBEAT_MAX_AGE = 60
 
@@ -71,3 +80,65 @@ def readyz(request):
         },
     }
     return JsonResponse(body, status=200 if ready else 503)
+
+
+RETRY_AFTER_SECONDS = 30
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, BrokerOperationalError)
+
+
+def outage_part(exc: BaseException | None) -> str | None:
+    """'database' or 'redis' when `exc` says that part cannot be reached, else None."""
+    if isinstance(exc, DATABASE_ERRORS):
+        return "database"
+    if isinstance(exc, REDIS_ERRORS):
+        return "redis"
+    return None
+
+
+def outage_response(request, part: str) -> HttpResponse:
+    if part == "database":
+        message = _("The database cannot be reached right now.")
+    else:
+        message = _("The message queue and cache (Redis) cannot be reached right now.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"status": 503, "code": f"{part}_unavailable", "detail": message}, status=503)
+    else:
+        html = render_to_string("503.html", {"message": message, "retry_after": RETRY_AFTER_SECONDS})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _remember_outage(sender, request=None, **kwargs):
+    # Django turns an exception raised inside any middleware into a 500 response before the
+    # outer middleware sees it; this receiver runs while the exception is being handled.
+    part = outage_part(sys.exc_info()[1])
+    if request is not None and part:
+        request.outage_part = part
+
+
+got_request_exception.connect(_remember_outage, dispatch_uid="cxm.health.outage")
+
+
+class OutageMiddleware:
+    """Outermost: while the database or Redis is unreachable, pages and the API answer 503 with
+    Retry-After and say which part is away, instead of a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        part = getattr(request, "outage_part", None)
+        if part and response.status_code == 500:
+            return outage_response(request, part)
+        return response
+
+    def process_exception(self, request, exception):
+        part = outage_part(exception)
+        if part is None:
+            return None
+        logger.warning("%s unreachable while answering %s: %s", part, request.path, exception)
+        return outage_response(request, part)

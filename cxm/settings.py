@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from cxm.conf import (
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "cxm.audit",
     "cxm.channels",
     "cxm.customers",
+    "cxm.privacy",
     "cxm.transformation",
     "cxm.api",
     "cxm.web",
@@ -84,6 +86,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so an unreachable database or Redis answers 503 wherever it shows up.
+    "cxm.health.OutageMiddleware",
+    "cxm.api.middleware.ApiNotFoundMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -200,12 +205,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["cxm.api.permissions.IsWorkspaceMember"],
     "DEFAULT_PAGINATION_CLASS": "cxm.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["cxm.api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cxm.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per token/user and per anonymous address; an exceeded rate answers 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cxm.api.throttling.UserRateThrottle",
+        "cxm.api.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        # The suite keeps throttling on, with limits no test run reaches.
+        "user": os.environ.get("CXM_API_RATE_USER") or ("100000/minute" if TESTING else "1200/minute"),
+        "anon": os.environ.get("CXM_API_RATE_ANON") or ("100000/minute" if TESTING else "60/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CXM platform API",
@@ -217,6 +232,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cxm.api.schema.error_responses",
+    ],
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for a choice set several fields share.
@@ -237,8 +256,25 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_VISIBILITY_TIMEOUT = envint("CXM_BROKER_VISIBILITY_TIMEOUT", 3600)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+# Every countdown/ETA in the code stays below this (tests/kernel/test_celery_settings.py):
+# a message not acknowledged within it is delivered again. Long-range schedules live in the
+# database and beat polls them.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    "socket_timeout": 10,
+    "socket_connect_timeout": 5,
+    "retry_on_timeout": True,
+    "health_check_interval": 10,
+}
+# When Redis goes away, workers and beat keep trying to reconnect for as long as it takes.
+# The longest countdown a task may ask of the broker (cxm.celery.broker_countdown).
+CELERY_BROKER_COUNTDOWN_MAX = 300
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task still running when the broker connection drops is redelivered; stop the old run
+# rather than let two copies race.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_WORKER_HEARTBEAT_KEY = "cxm:worker-heartbeat"
@@ -258,6 +294,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": envint("CXM_PUBLISH_TICK_SECONDS", 5),
     },
     "publishing-metrics": {"task": "publishing.metrics_pull", "schedule": 900},
+    # Hourly: mentions and closed cases past each workspace's retention, in short batches.
+    "privacy-retention-purge": {"task": "privacy.retention_purge", "schedule": 3600},
+    # Data-subject requests whose task was lost or whose worker died are queued again.
+    "privacy-requests-resume": {"task": "privacy.requests_resume", "schedule": 300},
     # Today's KPI snapshot stays fresh; yesterday's is finished after midnight.
     "transformation-snapshots": {
         "task": "transformation.snapshots_daily",
@@ -275,6 +315,21 @@ DEFAULT_FROM_EMAIL = os.environ.get("CXM_EMAIL_FROM", "cxm@localhost")
 CXM_BASE_URL = os.environ.get("CXM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Production (the Docker image) refuses to store secrets without keys from the environment.
 CXM_REQUIRE_SECRET_KEYS = envbool("CXM_REQUIRE_SECRET_KEYS")
+if CXM_REQUIRE_SECRET_KEYS and not os.environ.get("CXM_SECRET_KEYS", "").strip():
+    # Refuse to start at all, rather than at the first secret someone saves.
+    raise ImproperlyConfigured("CXM_REQUIRE_SECRET_KEYS is on but CXM_SECRET_KEYS is not set")
+# Sign-in throttling: failed attempts allowed per username and per client address, and the
+# sliding windows they are counted over (cxm.tenancy.login_throttle).
+CXM_LOGIN_FAILURES_PER_ACCOUNT = envint("CXM_LOGIN_FAILURES_PER_ACCOUNT", 5)
+CXM_LOGIN_ACCOUNT_WINDOW_MINUTES = envint("CXM_LOGIN_ACCOUNT_WINDOW_MINUTES", 15)
+CXM_LOGIN_FAILURES_PER_IP = envint("CXM_LOGIN_FAILURES_PER_IP", 20)
+CXM_LOGIN_IP_WINDOW_MINUTES = envint("CXM_LOGIN_IP_WINDOW_MINUTES", 60)
+# Outbound webhooks and feed fetches may reach private, loopback and link-local addresses
+# everywhere (a deployment whose receivers all live on its own network); off by default, and
+# a workspace admin can allow it for one workspace instead (cxm.channels.outbound).
+CXM_WEBHOOK_ALLOW_PRIVATE = envbool("CXM_WEBHOOK_ALLOW_PRIVATE")
+# After a webhook signing secret is rotated, the previous one keeps signing for this long.
+CXM_WEBHOOK_SECRET_GRACE_HOURS = envint("CXM_WEBHOOK_SECRET_GRACE_HOURS", 24)
 # Today's transformation figures older than this are measured again when a page reads them (the
 # beat normally refreshes them first).
 CXM_TRANSFORMATION_STALE_MINUTES = envint("CXM_TRANSFORMATION_STALE_MINUTES", 60)

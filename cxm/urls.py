@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from cxm import health
 from cxm.channels import views as channel_views
+from cxm.web import security as web_security
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -16,9 +17,12 @@ urlpatterns = [
     path("api/v1/", include("publishing.api_urls")),
     path("api/v1/", include("ads.api_urls")),
     path("api/v1/", include("cxm.transformation.api_urls")),
+    path("api/v1/", include("cxm.privacy.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/login/", web_security.admin_site_login),
     path("django-admin/", admin.site.urls),
     path("admin/accounts/", include("cxm.channels.urls")),
+    path("admin/privacy/", include("cxm.privacy.urls")),
     path("hooks/<int:account_id>/", channel_views.webhook_inbound, name="webhook-inbound"),
     path("listening/", include("listening.urls")),
     path("publishing/", include("publishing.urls")),

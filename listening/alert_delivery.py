@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxm.audit.services import audit_record
-from cxm.channels import signing
+from cxm.channels import outbound, signing
 from cxm.channels.connectors.base import (
     ConnectorError,
     RateLimited,
@@ -119,8 +119,11 @@ def topic_alert_delivery_set(
         if webhook_url:
             try:
                 URLValidator(schemes=["http", "https"])(webhook_url)
+                outbound.target_check(webhook_url, workspace=topic.workspace)
             except ValidationError:
                 errors["alert_webhook_url"] = "Enter an http:// or https:// URL."
+            except outbound.UnsafeTarget as exc:
+                errors["alert_webhook_url"] = str(exc)
         topic.alert_webhook_url = webhook_url
     secret_changed = False
     if webhook_secret:
@@ -129,17 +132,21 @@ def topic_alert_delivery_set(
             signing.sign_standard(secrets=[webhook_secret], msg_id="check", timestamp=0, body=b"")
         except ValueError:
             errors["alert_webhook_secret"] = "Expected a Standard Webhooks secret: whsec_ and base64."  # noqa: S105
-        topic.alert_webhook_secret = webhook_secret
-        secret_changed = True
+        if webhook_secret != topic.alert_webhook_secret:
+            _keep_previous_secret(topic)
+            topic.alert_webhook_secret = webhook_secret
+            secret_changed = True
     if errors:
         raise ValidationError(errors)
     if not topic.alert_webhook_url:
         secret_changed = secret_changed or bool(topic.alert_webhook_secret)
         topic.alert_webhook_secret = None
+        topic.alert_webhook_previous_secret = None
+        topic.alert_webhook_previous_secret_expires_at = None
     elif not topic.alert_webhook_secret:
         topic.alert_webhook_secret = signing.new_standard_secret()
         secret_changed = True
-    topic.save(update_fields=["alert_recipients", "alert_email", "alert_webhook_url", "alert_webhook_secret"])
+    topic.save(update_fields=["alert_recipients", "alert_email", "alert_webhook_url", *_SECRET_FIELDS])
     after = _delivery_audit(topic)
     if before != after or secret_changed:
         audit_record(
@@ -152,6 +159,52 @@ def topic_alert_delivery_set(
             request=request,
         )
     return topic
+
+
+_SECRET_FIELDS = (
+    "alert_webhook_secret",
+    "alert_webhook_previous_secret",
+    "alert_webhook_previous_secret_expires_at",
+)
+
+
+def _keep_previous_secret(topic: Topic) -> None:
+    """The outgoing secret keeps signing beside its successor for the grace period."""
+    if topic.alert_webhook_secret:
+        topic.alert_webhook_previous_secret = topic.alert_webhook_secret
+        topic.alert_webhook_previous_secret_expires_at = timezone.now() + timedelta(
+            hours=settings.CXM_WEBHOOK_SECRET_GRACE_HOURS
+        )
+
+
+@transaction.atomic
+def topic_alert_webhook_secret_rotate(*, topic: Topic, by=None, request=None) -> Topic:
+    """A fresh signing secret; alerts carry signatures by the old and the new one for the grace
+    period (CXM_WEBHOOK_SECRET_GRACE_HOURS), so the receiver can switch without missing one."""
+    if not topic.alert_webhook_url:
+        raise ValidationError({"alert_webhook_url": "Set a webhook URL first."})
+    _keep_previous_secret(topic)
+    topic.alert_webhook_secret = signing.new_standard_secret()
+    topic.save(update_fields=list(_SECRET_FIELDS))
+    audit_record(
+        workspace=topic.workspace,
+        actor=by,
+        action="topic.alert_webhook_secret_rotate",
+        target=topic,
+        after={"previous_secret_expires_at": topic.alert_webhook_previous_secret_expires_at.isoformat()},
+        request=request,
+    )
+    return topic
+
+
+def alert_webhook_secrets(topic: Topic, *, now=None) -> list[str]:
+    """The secrets an alert is signed with now: the current one, and the previous one in its grace."""
+    now = now or timezone.now()
+    secrets = [topic.alert_webhook_secret] if topic.alert_webhook_secret else []
+    expires = topic.alert_webhook_previous_secret_expires_at
+    if topic.alert_webhook_previous_secret and expires and expires > now:
+        secrets.append(topic.alert_webhook_previous_secret)
+    return secrets
 
 
 def _delivery_audit(topic: Topic) -> dict[str, Any]:
@@ -354,14 +407,19 @@ def _send_email(alert: Alert, recipients: list[str]) -> None:
 
 
 def _post_webhook(alert: Alert, http: httpx.Client | None, clock: Callable[[], float]) -> None:
-    secret = alert.topic.alert_webhook_secret
-    if not secret:
+    secrets = alert_webhook_secrets(alert.topic)
+    if not secrets:
         raise _Permanent("no signing secret; unsigned webhooks are not sent")
+    try:
+        # Again at send time: the name may resolve elsewhere than when it was saved.
+        outbound.target_check(alert.topic.alert_webhook_url, workspace=alert.topic.workspace)
+    except outbound.UnsafeTarget as exc:
+        raise _Permanent(str(exc)) from None
     body = json.dumps(alert_event(alert), ensure_ascii=False, separators=(",", ":")).encode()
     # A fresh timestamp and signature on each attempt; the same webhook-id on all of them.
     try:
         headers = signing.sign_standard(
-            secrets=[secret], msg_id=alert.webhook_id, timestamp=int(clock()), body=body
+            secrets=secrets, msg_id=alert.webhook_id, timestamp=int(clock()), body=body
         )
     except ValueError as exc:
         raise _Permanent(str(exc)) from None

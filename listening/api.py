@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -113,14 +113,17 @@ class MentionViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=FILTER_PARAMETERS,
-        responses=inline_serializer(
-            "MentionPage",
-            {
-                "results": serializers.ListField(child=serializers.DictField()),
-                "next": serializers.CharField(allow_null=True),
-                "facets": serializers.DictField(),
-                "facets_sampled": serializers.BooleanField(),
-            },
+        # One page object, not an array, although this is a list action.
+        responses=extend_schema_serializer(many=False)(
+            inline_serializer(
+                "MentionPage",
+                {
+                    "results": serializers.ListField(child=serializers.DictField()),
+                    "next": serializers.CharField(allow_null=True),
+                    "facets": serializers.DictField(),
+                    "facets_sampled": serializers.BooleanField(),
+                },
+            )
         ),
     )
     def list(self, request):
@@ -394,6 +397,12 @@ class SavedSearchSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "params", "created_at"]
         read_only_fields = ["created_at"]
 
+    def validate_params(self, value):
+        # A form field's JSON text "null" passes the null check as text and only then becomes None.
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("An object of search parameters.")
+        return value
+
 
 class SavedSearchViewSet(
     mixins.ListModelMixin,
@@ -414,7 +423,9 @@ class SavedSearchViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.saved_search_create(
-            workspace=self.request.workspace, user=self.request.user, **serializer.validated_data
+            workspace=self.request.workspace,
+            user=self.request.user,
+            **{"params": {}, **serializer.validated_data},
         )
 
 
@@ -458,9 +469,14 @@ class DashboardView(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[*FILTER_PARAMETERS, OpenApiParameter("days", int)],
-        responses=inline_serializer("ListeningDashboard", {"volume": serializers.ListField()}),
+        responses=extend_schema_serializer(many=False)(
+            inline_serializer("ListeningDashboard", {"volume": serializers.ListField()})
+        ),
     )
     def list(self, request):
         filters = _filters(request)
-        days = max(1, min(int(request.query_params.get("days") or 30), 366))
+        raw_days = request.query_params.get("days") or "30"
+        if not raw_days.isdigit():
+            raise serializers.ValidationError({"days": ["A whole number of days."]})
+        days = max(1, min(int(raw_days), 366))
         return Response(selectors.dashboard(workspace=request.workspace, filters=filters, days=days))

@@ -39,3 +39,8 @@ class ListeningConfig(AppConfig):
         register_reply_listener("listening", _reply_listener)
         # The unified customer's timeline shows their public mentions beside their cases.
         register_timeline_source("listening", _timeline)
+        # Data-subject requests and retention find, export, erase and purge mentions here.
+        from cxm.privacy.registry import register_privacy_handler
+        from listening.privacy import ListeningHandler
+
+        register_privacy_handler(ListeningHandler())

@@ -113,6 +113,10 @@ class Topic(WorkspaceOwned):
     # The Standard Webhooks signing secret (`whsec_<base64>`), encrypted at rest; never shown
     # by the API, only to topic managers on the topic's page.
     alert_webhook_secret = EncryptedJSONField(null=True, blank=True)
+    # After a rotation the previous secret keeps signing beside the new one until it expires,
+    # so a receiver can switch secrets without dropping a delivery.
+    alert_webhook_previous_secret = EncryptedJSONField(null=True, blank=True)
+    alert_webhook_previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

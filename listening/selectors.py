@@ -64,13 +64,16 @@ class ExplorerFilters:
             value = params.get(name)
             if not value:
                 return None
-            parsed = parse_datetime(value)
-            if parsed is None:
-                try:
-                    parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
-                except ValueError:
-                    raise ValueError(f"{name}: expected a date or ISO 8601 date-time") from None
-            return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+            try:
+                parsed = parse_datetime(value) or datetime.combine(
+                    date.fromisoformat(value), datetime.min.time()
+                )
+                # In UTC: PostgreSQL refuses offsets Python accepts (e.g. +20:00).
+                return (parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)).astimezone(
+                    UTC
+                )
+            except (ValueError, OverflowError):
+                raise ValueError(f"{name}: expected a date or ISO 8601 date-time") from None
 
         answered = params.get("answered")
         if answered not in (None, "", "true", "false", "1", "0"):
@@ -932,7 +935,12 @@ def _acknowledgement_counts(alerts, *, until: datetime, target: timedelta) -> di
 
 
 def kpi_active_authors(
-    *, workspace_id: int, since: datetime, until: datetime, brand_id: int | None = None, business_unit_id: int | None = None
+    *,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    brand_id: int | None = None,
+    business_unit_id: int | None = None,
 ):
     """The customer profiles that wrote a mention in [since, until), as a subquery (values of
     `customer_id`, repeats included) for the customer profile figures to count in SQL."""

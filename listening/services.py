@@ -18,6 +18,7 @@ from listening.alert_delivery import (
     alert_deliver,
     alert_delivery_plan,
     topic_alert_delivery_set,
+    topic_alert_webhook_secret_rotate,
 )
 from listening.archive import ArchivedMonth, mentions_archive
 from listening.ingest import (
@@ -49,6 +50,7 @@ __all__ = [
     "mentions_mark_answered_by_reply",
     "saved_search_create",
     "topic_alert_delivery_set",
+    "topic_alert_webhook_secret_rotate",
     "topic_backfill",
     "topic_create",
     "topic_delete",

@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from cxm.celery import broker_countdown
 from listening import selectors, services
 from listening.alert_delivery import STALLED_AFTER
 
@@ -36,5 +37,5 @@ def alert_deliver_run(self, *, alert_id: int, workspace_id: int) -> bool:
     """Send an alert's email and webhook; the service decides what is still due and when to retry."""
     outcome = services.alert_deliver(alert_id=alert_id, workspace_id=workspace_id)
     if outcome.retry_in is not None:
-        raise self.retry(countdown=outcome.retry_in)
+        raise self.retry(countdown=broker_countdown(outcome.retry_in))
     return outcome.attempted

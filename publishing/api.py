@@ -20,6 +20,8 @@ class PostTargetSerializer(serializers.ModelSerializer):
     platform = serializers.CharField(source="account.platform", read_only=True)
     handle = serializers.CharField(source="account.handle", read_only=True)
     platform_id = serializers.CharField(source="external_id", read_only=True)
+    # Blank until the platform has answered with the post's address.
+    url = serializers.CharField(read_only=True)
 
     class Meta:
         model = PostTarget
@@ -205,9 +207,9 @@ class PostViewSet(
 
 
 class PauseSerializer(serializers.ModelSerializer):
-    by = serializers.CharField(source="created_by.username", read_only=True, default="")
+    by = serializers.CharField(source="created_by.username", read_only=True, default="", allow_null=True)
     since = serializers.DateTimeField(source="starts_at", read_only=True)
-    until = serializers.DateTimeField(source="ends_at", read_only=True)
+    until = serializers.DateTimeField(source="ends_at", read_only=True, allow_null=True)
 
     class Meta:
         model = Pause
@@ -267,7 +269,7 @@ class PauseView(APIView):
     def get(self, request):
         return Response(_pause_state(request.workspace))
 
-    @extend_schema(request=PauseRequestSerializer, responses=PauseStateSerializer)
+    @extend_schema(request=PauseRequestSerializer, responses={201: PauseStateSerializer})
     def post(self, request):
         """Pause everything, one business unit or one account, now or for a window. Answers once
         nothing in scope can be published any more."""

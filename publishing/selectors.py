@@ -300,7 +300,9 @@ def kpi_engagement_totals(
     return {key: int(value or 0) for key, value in totals.items()}
 
 
-def kpi_last_pause(*, workspace_id: int, until: datetime, business_unit_id=None, brand_id=None) -> dict | None:
+def kpi_last_pause(
+    *, workspace_id: int, until: datetime, business_unit_id=None, brand_id=None
+) -> dict | None:
     """The last pause that took effect before `until` and covers the scope (a business unit's:
     global, the unit's or one of its accounts'; a brand's: global or one of its accounts'): when
     it was asked for, and when publishing stopped (the pause row is written once the publishes
@@ -308,7 +310,9 @@ def kpi_last_pause(*, workspace_id: int, until: datetime, business_unit_id=None,
     pauses = Pause.objects.filter(workspace_id=workspace_id, starts_at__lt=until, created_at__lt=until)
     if business_unit_id:
         pauses = pauses.filter(
-            Q(scope="global") | Q(business_unit_id=business_unit_id) | Q(account__business_unit_id=business_unit_id)
+            Q(scope="global")
+            | Q(business_unit_id=business_unit_id)
+            | Q(account__business_unit_id=business_unit_id)
         )
     if brand_id:
         pauses = pauses.filter(Q(scope="global") | Q(account__brand_id=brand_id))

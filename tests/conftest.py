@@ -42,6 +42,14 @@ def workspace_b(db):
     return WorkspaceFactory(name="Globex")
 
 
+@pytest.fixture(autouse=True)
+def _second_workspace(request):
+    """A test that makes workspace A gets workspace B beside it, so a query that forgets its
+    workspace filter meets another tenant's rows instead of passing with the only one there."""
+    if "workspace_a" in request.fixturenames and "workspace_b" not in request.fixturenames:
+        request.getfixturevalue("workspace_b")
+
+
 @pytest.fixture
 def member(db):
     """member(workspace, role) -> Membership of a new user (or of `user` when given)."""

@@ -26,6 +26,7 @@ from django.utils.dateparse import parse_datetime
 from ads import variants as pure
 from ads.models import Feed, FeedSource
 from ads.services._shared import actor, audit
+from cxm.channels import outbound
 from cxm.channels.connectors.base import ConnectorError, http_call, http_client
 from cxm.tenancy.models import Workspace
 
@@ -117,9 +118,15 @@ def feed_rows(feed: Feed) -> pure.Feed:
 # --- fetched from a URL -----------------------------------------------------------------------------
 
 
-def feed_fetch_text(url: str, *, timeout: float = FETCH_TIMEOUT_SECONDS) -> str:
-    """The CSV at `url`; a network failure, an error answer, a redirect or an oversized document
-    raises ConnectorError."""
+def feed_fetch_text(
+    url: str, *, workspace: Workspace | None = None, timeout: float = FETCH_TIMEOUT_SECONDS
+) -> str:
+    """The CSV at `url`; a network failure, an error answer, a redirect, an oversized document or
+    an address inside the platform's own network (see cxm.channels.outbound) raises ConnectorError."""
+    try:
+        outbound.target_check(url, workspace=workspace)
+    except outbound.UnsafeTarget as exc:
+        raise ConnectorError(str(exc)) from None
     with http_client(base_url="", timeout=timeout) as client:
         response = http_call(client, "GET", url)
     if response.status_code != 200:
@@ -141,7 +148,7 @@ def feed_create_from_url(
     if not name.strip():
         raise ValidationError({"name": "A feed needs a name."})
     try:
-        content = feed_fetch_text(url)
+        content = feed_fetch_text(url, workspace=workspace)
     except ConnectorError as error:
         raise ValidationError({"url": f"The feed could not be fetched: {error}"}) from error
     return feed_upload_csv(
@@ -216,7 +223,7 @@ def feed_refresh(*, feed_id: int, force: bool = False) -> FeedRefresh:
     seen = _last_attempt(feed)
     values: dict = {}
     try:
-        content = feed_fetch_text(feed.url)
+        content = feed_fetch_text(feed.url, workspace=feed.workspace)
         values = _parsed_values(content, feed.default_currency)
     except ConnectorError as error:
         result.error = f"The feed could not be fetched: {error}"

@@ -30,6 +30,7 @@ from django.utils import timezone
 from ads.models import AdCampaign, AdStatus, CampaignStop, StopState
 from ads.services.platform import ConnectorFactory, ads_connector, permit_scope
 from cxm.audit.services import audit_record
+from cxm.celery import broker_countdown
 from cxm.channels.connectors.base import ConnectorError, RateLimited, TransientError, backoff_delay
 from cxm.channels.connectors.meta_ads import BATCH_LIMIT
 from publishing.services import publish_permit
@@ -93,7 +94,9 @@ def _enqueue_stops(pause_id: int, count: int, countdown: float = 0.0) -> None:
 
     def send() -> None:
         for _ in range(parallel):
-            tasks.stops_process.apply_async(kwargs={"pause_id": pause_id}, countdown=countdown or None)
+            tasks.stops_process.apply_async(
+                kwargs={"pause_id": pause_id}, countdown=broker_countdown(countdown) or None
+            )
 
     transaction.on_commit(send)
 

@@ -2,14 +2,17 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cxm.api.errors import error_response
 from cxm.api.permissions import IsAuthenticatedUser, resolve_workspace
 from cxm.api.services import api_token_issue
 from cxm.audit.services import audit_record
+from cxm.tenancy import two_factor
+from cxm.tenancy.login_throttle import login_failure_record, login_lockout, login_success_clear
 from cxm.tenancy.permissions import PERMISSIONS
 from cxm.tenancy.selectors import memberships_for_user
 
@@ -17,6 +20,8 @@ from cxm.tenancy.selectors import memberships_for_user
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    # Required when the user has two-factor authentication: a TOTP code or a recovery code.
+    code = serializers.CharField(required=False, allow_blank=True)
 
 
 class TokenView(APIView):
@@ -32,18 +37,48 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request,
-            username=serializer.validated_data["username"],
-            password=serializer.validated_data["password"],
-        )
+        username = serializer.validated_data["username"]
+        lockout = login_lockout(username=username, request=request)
+        if lockout is not None:
+            return _throttled(lockout, request=request, username=username)
+        user = authenticate(request, username=username, password=serializer.validated_data["password"])
+        if user is not None and user.is_active and two_factor.has_two_factor(user):
+            code = serializer.validated_data.get("code") or ""
+            if not code:
+                raise serializers.ValidationError(
+                    {"code": ["This account has two-factor authentication: send a code."]}
+                )
+            if not two_factor.two_factor_verify(user=user, code=code, request=request):
+                user = None
         if user is None or not user.is_active:
+            audit_record(
+                workspace=None,
+                actor=None,
+                action="auth.login_failed",
+                request=request,
+                object_repr=username[:150],
+            )
+            lockout = login_failure_record(username=username, request=request)
+            if lockout is not None:
+                return _throttled(lockout, request=request, username=username)
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to log in with those credentials."]}
             )
+        login_success_clear(username=username)
         key = api_token_issue(user=user)
         audit_record(workspace=None, actor=user, action="api_token.issue", target=user, request=request)
         return Response({"token": key})
+
+
+def _throttled(lockout, *, request, username: str) -> Response:
+    audit_record(
+        workspace=None, actor=None, action="auth.login_throttled", request=request, object_repr=username[:150]
+    )
+    response = error_response(
+        lockout.message, code="throttled", status_code=status.HTTP_429_TOO_MANY_REQUESTS
+    )
+    response["Retry-After"] = str(lockout.retry_after)
+    return response
 
 
 class MembershipSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -81,6 +81,26 @@ class ChannelAccountFilter(filters.FilterSet):
         fields = ["platform", "business_unit", "brand", "country", "status"]
 
 
+API_ERROR = inline_serializer(
+    "ApiError",
+    {
+        "status": serializers.IntegerField(),
+        "code": serializers.CharField(),
+        "detail": serializers.CharField(),
+        "fields": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()), required=False
+        ),
+    },
+)
+ACCOUNT_IMPORT_RESULT = inline_serializer(
+    "AccountImportResult",
+    {
+        "created": serializers.ListField(child=serializers.IntegerField()),
+        "errors": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
 class CheckResultSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     message = serializers.CharField()
@@ -153,13 +173,16 @@ class ChannelAccountViewSet(WorkspaceCrudViewSet):
             "multipart/form-data": inline_serializer("AccountImport", {"file": serializers.FileField()}),
             "text/csv": None,
         },
-        responses=inline_serializer(
-            "AccountImportResult",
-            {
-                "created": serializers.ListField(child=serializers.IntegerField()),
-                "errors": serializers.ListField(child=serializers.DictField()),
-            },
-        ),
+        # 201 when some rows were created, 400 when none was (both list the bad rows), or the
+        # usual 400 error when no CSV came at all.
+        responses={
+            201: ACCOUNT_IMPORT_RESULT,
+            400: PolymorphicProxySerializer(
+                component_name="AccountImportRejected",
+                serializers=[ACCOUNT_IMPORT_RESULT, API_ERROR],
+                resource_type_field_name=None,
+            ),
+        },
     )
     @action(
         detail=False,

@@ -274,6 +274,9 @@ def account_config(account: ChannelAccount) -> AccountConfig:
         credentials=dict(account.credentials or {}),
         options=dict(account.options or {}),
         account_id=account.pk,
+        # Only the webhook channel calls a URL a member typed; the others' hosts are the networks'.
+        allow_private_targets=account.platform == Platform.WEBHOOK
+        and account.workspace.allow_private_webhook_targets,
     )
 
 

@@ -143,7 +143,9 @@ def kpi_merges_audited(*, workspace_id: int, since: datetime, until: datetime) -
 
     return audit_coverage(
         workspace_id=workspace_id,
-        rows=CustomerMerge.objects.filter(workspace_id=workspace_id, created_at__gte=since, created_at__lt=until),
+        rows=CustomerMerge.objects.filter(
+            workspace_id=workspace_id, created_at__gte=since, created_at__lt=until
+        ),
         object_type="customers.customerprofile",
         object_id_field="target_id",
         actions=["customer.merge"],

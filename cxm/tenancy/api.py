@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
@@ -71,10 +72,19 @@ class BrandSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "business_unit", "is_competitor", "created_at"]
 
 
+class BrandFilter(filters.FilterSet):
+    # By id: an unknown unit filters to nothing rather than failing as an invalid choice.
+    business_unit = filters.NumberFilter()
+
+    class Meta:
+        model = Brand
+        fields = ["business_unit", "is_competitor"]
+
+
 class BrandViewSet(WorkspaceCrudViewSet):
     serializer_class = BrandSerializer
     queryset = Brand.objects.all()
-    filterset_fields = ["business_unit", "is_competitor"]
+    filterset_class = BrandFilter
 
     def scoped_queryset(self, workspace):
         return selectors.brands(workspace=workspace)

@@ -5,8 +5,10 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.urls import reverse
 
 from cxm.tenancy.permissions import has_permission
+from cxm.tenancy.two_factor import two_factor_required
 
 
 def workspace_view(permission: str):
@@ -20,6 +22,9 @@ def workspace_view(permission: str):
             membership = request.membership
             if not membership:
                 return render(request, "web/no_workspace.html", status=403)
+            if two_factor_required(membership):
+                # The workspace asks its admins for two-factor: enrol first, then come back.
+                return redirect_to_login(request.get_full_path(), login_url=reverse("two-factor-setup"))
             if not has_permission(membership, permission):
                 raise PermissionDenied(permission)
             return view(request, *args, **kwargs)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cxm.encryption import EncryptedJSONField
 
 
 class Role(models.TextChoices):
@@ -24,6 +27,11 @@ class Workspace(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Admins without two-factor authentication are sent to enrol before they can use the workspace.
+    require_two_factor_for_admins = models.BooleanField(default=False)
+    # Outbound webhooks to private, loopback or link-local addresses are refused unless an admin
+    # allows them here (an on-premises receiver, say); see cxm.channels.outbound.
+    allow_private_webhook_targets = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
@@ -94,3 +102,41 @@ class Membership(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) in workspace {self.workspace_id}"
+
+
+class TwoFactorDevice(models.Model):
+    """A user's TOTP authenticator. It protects sign-in only once confirmed with a first code."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    # The base32 TOTP secret, encrypted at rest.
+    secret = EncryptedJSONField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last 30-second step a code was accepted for: a code works once, even inside its window.
+    last_used_step = models.BigIntegerField(default=0)
+    # SHA-256 digests of the unused one-time recovery codes; the codes are shown once.
+    recovery_code_hashes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"two-factor device of {self.user}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in, counted per username and per client address to throttle guessing."""
+
+    username = models.CharField(max_length=150)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "at"], name="login_failure_user_at"),
+            models.Index(fields=["ip_address", "at"], name="login_failure_ip_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"failed sign-in for {self.username} from {self.ip_address} at {self.at}"

@@ -233,6 +233,35 @@ def brand_delete(*, brand: Brand, by: User | None = None, request=None) -> None:
     brand.delete()
 
 
+SECURITY_SETTINGS = ("require_two_factor_for_admins", "allow_private_webhook_targets")
+
+
+@transaction.atomic
+def workspace_security_update(
+    *, workspace: Workspace, by: User | None = None, request=None, **changes: bool
+) -> Workspace:
+    """Change the workspace's security settings (two-factor for admins, private webhook targets)."""
+    unknown = set(changes) - set(SECURITY_SETTINGS)
+    if unknown:
+        raise ValueError(f"not a security setting: {', '.join(sorted(unknown))}")
+    before = {name: getattr(workspace, name) for name in SECURITY_SETTINGS}
+    for name, value in changes.items():
+        setattr(workspace, name, bool(value))
+    after = {name: getattr(workspace, name) for name in SECURITY_SETTINGS}
+    if before != after:
+        workspace.save(update_fields=list(SECURITY_SETTINGS))
+        audit_record(
+            workspace=workspace,
+            actor=by,
+            action="workspace.security",
+            target=workspace,
+            before=before,
+            after=after,
+            request=request,
+        )
+    return workspace
+
+
 @dataclass
 class BootstrapResult:
     created: bool

@@ -1,11 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cxm.web import views
+from cxm.web import security, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/two-factor/", security.two_factor_verify, name="two-factor-verify"),
+    path("accounts/two-factor/setup/", security.two_factor_setup, name="two-factor-setup"),
+    path("accounts/two-factor/disable/", security.two_factor_disable, name="two-factor-disable"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
@@ -22,6 +25,7 @@ urlpatterns = [
     path("admin/members/<int:membership_id>/", views.admin_member_update, name="admin-member-update"),
     path("admin/members/<int:membership_id>/remove/", views.admin_member_remove, name="admin-member-remove"),
     path("admin/structure/", views.admin_structure, name="admin-structure"),
+    path("admin/security/", security.admin_security, name="admin-security"),
     path("admin/audit/", views.admin_audit, name="admin-audit"),
     path("admin/audit/exports/", views.admin_audit_export, name="admin-audit-export"),
     path(

@@ -17,28 +17,35 @@ from cxm.audit import selectors as audit_selectors
 from cxm.audit import services as audit_services
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy import services as tenancy_services
+from cxm.tenancy import two_factor
 from cxm.tenancy.decorators import workspace_view
+from cxm.tenancy.login_throttle import login_success_clear
 from cxm.tenancy.middleware import SESSION_KEY
 from cxm.tenancy.models import Role, User
 from cxm.web.errors import validation_message
+from cxm.web.security import SignInForm, two_factor_begin
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    form_class = SignInForm
 
     def form_valid(self, form):
+        user = form.get_user()
+        login_success_clear(username=user.get_username())
+        if two_factor.has_two_factor(user):
+            return two_factor_begin(self.request, user, next_url=self.get_success_url())
         response = super().form_valid(form)
-        audit_services.audit_record(
-            workspace=None, actor=form.get_user(), action="auth.login", request=self.request
-        )
+        audit_services.audit_record(workspace=None, actor=user, action="auth.login", request=self.request)
         return response
 
     def form_invalid(self, form):
+        throttled = any(error.code == "throttled" for error in form.errors.as_data().get("__all__", []))
         audit_services.audit_record(
             workspace=None,
             actor=None,
-            action="auth.login_failed",
+            action="auth.login_throttled" if throttled else "auth.login_failed",
             request=self.request,
             object_repr=(form.data.get("username") or "")[:150],
         )

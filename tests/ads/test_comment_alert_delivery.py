@@ -61,7 +61,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(settings) -> Iterator[Receiver]:
+    # The receiver listens on loopback, which outbound webhooks refuse unless allowed.
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
     state = Receiver()
 
     class Handler(BaseHTTPRequestHandler):

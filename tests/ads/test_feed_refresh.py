@@ -23,7 +23,9 @@ SECOND = "id,product,price,currency\n1,Lager,3.99,USD\n2,Stout,bad,USD\n3,Pilsne
 
 
 @pytest.fixture
-def host():
+def host(settings):
+    # The feed server listens on loopback, which feed fetches refuse unless allowed.
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
     with FeedServer() as server:
         server.set_document("/beers.csv", FIRST, content_type=CSV)
         yield server

@@ -69,6 +69,20 @@ def test_hiding_from_the_comments_page_hides_on_the_platform(browsing, running_a
     assert graph.objects[comment["id"]]["is_hidden"] is True
 
 
+def test_a_hide_meta_refuses_says_so_and_records_nothing(browsing, running_ad, graph, api, marketer):
+    comment = graph.add_comment(running_ad.effective_object_story_id, BITTORRENT)
+    ad_comments_pull(ad_id=running_ad.pk)
+    mention_id = browsing.get("/ads/comments/").context["comments"][0]["id"]
+
+    graph.fail_next(code=100, times=2)
+    answer = browsing.post(f"/ads/ads/{running_ad.pk}/comments/{mention_id}/hide/", HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200 and b"Not hidden:" in answer.content
+    assert b'class="hidden-label"' not in answer.content
+    refused = api(marketer).post(f"/api/v1/ads/comments/{mention_id}/hide/")
+    assert refused.status_code == 502 and refused.json()["error"] == "platform_error"
+    assert graph.objects[comment["id"]]["is_hidden"] is False
+
+
 def test_an_analyst_cannot_hide_comments(client, running_ad, graph, member):
     graph.add_comment(running_ad.effective_object_story_id, BITTORRENT)
     ad_comments_pull(ad_id=running_ad.pk)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -19,6 +21,8 @@ def test_deploy_check_is_clean_with_production_settings():
         "CXM_HTTPS": "1",
         "CXM_SECRET_KEY": secrets.token_urlsafe(60),
         "CXM_ALLOWED_HOSTS": "cxm.example.com",
+        "CXM_REQUIRE_SECRET_KEYS": "1",
+        "CXM_SECRET_KEYS": Fernet.generate_key().decode(),
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -75,6 +79,10 @@ def test_no_migration_is_missing():
 def test_compose_file_validates():
     docker = shutil.which("docker-compose")
     command = [docker, "config", "--quiet"] if docker else ["docker", "compose", "config", "--quiet"]
-    env = {**os.environ, "CXM_SECRET_KEY": "compose-validation-only"}
+    env = {
+        **os.environ,
+        "CXM_SECRET_KEY": "compose-validation-only",
+        "CXM_SECRET_KEYS": "compose-validation-only",
+    }
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

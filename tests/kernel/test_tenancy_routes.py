@@ -250,9 +250,31 @@ def _assessment_round(workspace):
     user = MembershipFactory(workspace=workspace).user
     assessment_round = round_create(workspace=workspace, name=f"{MARKER} round", by=user)
     response_submit(
-        assessment_round=assessment_round, user=user, scores=dict.fromkeys(CAPABILITY_KEYS, 5), workspace_role="admin"
+        assessment_round=assessment_round,
+        user=user,
+        scores=dict.fromkeys(CAPABILITY_KEYS, 5),
+        workspace_role="admin",
     )
     return assessment_round
+
+
+def _privacy_request(workspace):
+    from cxm.privacy.models import PrivacyRequest
+    from cxm.privacy.selectors import exports_root
+    from cxm.privacy.services import request_create
+
+    privacy_request = request_create(
+        workspace=workspace, kind="export", identity=f"{MARKER}@example.com", enqueue=False
+    )
+    # a finished export, so its download has a file to answer with
+    name = f"route-sample-{privacy_request.pk}.zip"
+    exports_root().mkdir(parents=True, exist_ok=True)
+    (exports_root() / name).write_text(f"{MARKER} export")
+    PrivacyRequest.objects.filter(pk=privacy_request.pk).update(
+        status=PrivacyRequest.Status.DONE, export_file=name
+    )
+    privacy_request.refresh_from_db()
+    return privacy_request
 
 
 def _value_driver(workspace):
@@ -265,6 +287,7 @@ def _value_driver(workspace):
 
 # route name -> factory of a workspace-B object for that route
 SAMPLES = {
+    "privacy-request": _privacy_request,
     "transformation-value-driver": _value_driver,
     "post": _post,
     "publishing-pause": _pause,
@@ -424,3 +447,10 @@ def test_web_pages_hide_other_workspace_objects(client, workspace_a, workspace_b
     BrandFactory(workspace=workspace_b, name=f"{MARKER} brand")
     assert MARKER not in client.get("/admin/structure/").content.decode()
     assert MARKER not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_test_with_one_workspace_still_has_a_second_beside_it(workspace_a):
+    from cxm.tenancy.models import Workspace
+
+    assert Workspace.objects.exclude(pk=workspace_a.pk).exists()

@@ -263,3 +263,13 @@ def test_export_streams_every_match_as_csv(client, workspace_a, member):
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0].startswith("id,created_at,platform")
     assert len(lines) == 2501
+
+
+def test_odd_dates_in_the_search_get_a_clear_error_or_are_read_in_utc(api, workspace_a, member):
+    client = api(member(workspace_a, Role.ANALYST))
+    far_offset = client.get("/api/v1/mentions/", {"since": "2026-11-01T10:00:00+20:00"})
+    assert far_offset.status_code == 200
+    for bad in ("2026-13-01", "2026-11-01T25:00:00", "yesterday"):
+        answer = client.get("/api/v1/mentions/", {"since": bad})
+        assert answer.status_code == 400, bad
+        assert answer.json()["fields"]["since"] == ["expected a date or ISO 8601 date-time"], bad

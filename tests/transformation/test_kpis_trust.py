@@ -228,11 +228,32 @@ def test_a_business_unit_sees_its_own_and_global_pauses_only(workspace_a):
 # --- data-subject requests -------------------------------------------------------------------------------
 
 
-def test_privacy_days_is_no_data_and_says_why(workspace_a):
+def test_privacy_days_is_no_data_without_completed_requests(workspace_a):
+    from cxm.privacy.services import request_create
+
+    request_create(workspace=workspace_a, kind="erase", identity="someone@example.com", enqueue=False)
+
     result = measured(workspace_a, "respected_privacy_days")
 
-    assert (result.status, result.value) == ("no_data", None)
-    assert "not recorded" in result.detail["note"]
+    assert (result.status, result.value, result.n) == ("no_data", None, 0)
+
+
+def test_privacy_days_is_the_median_time_to_completion(workspace_a):
+    from cxm.privacy.models import PrivacyRequest
+    from cxm.privacy.services import request_create
+
+    for took_days in (1, 3, 8):
+        asked = UNTIL - timedelta(days=20)
+        done = request_create(workspace=workspace_a, kind="export", identity="a@example.com", enqueue=False)
+        PrivacyRequest.objects.filter(pk=done.pk).update(
+            status=PrivacyRequest.Status.DONE,
+            created_at=asked,
+            completed_at=asked + timedelta(days=took_days),
+        )
+
+    result = measured(workspace_a, "respected_privacy_days")
+
+    assert (result.status, result.value, result.n) == ("ok", 3.0, 3)
 
 
 def test_todays_window_judges_alert_age_against_now_not_the_end_of_the_day(workspace_a):

@@ -128,6 +128,8 @@ class AccountConfig:
     # {"imap_host", "imap_port", "smtp_host", "smtp_port", "address", "mailbox"} (email), ...
     options: dict[str, Any] = field(default_factory=dict)
     account_id: int | None = None
+    # The workspace's admin allowed private network targets (see cxm.channels.outbound).
+    allow_private_targets: bool = False
 
 
 class ConnectorError(Exception):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ads import selectors as ads
 from cxm.audit.selectors import audit_coverage
 from cxm.customers import selectors as customers
+from cxm.privacy import selectors as privacy
 from cxm.transformation.kpis.registry import KpiDef, KpiResult, Scope
 from cxm.transformation.models import BandOverride
 from listening import selectors as listening
@@ -115,10 +116,13 @@ def pause_seconds(kpi: KpiDef, scope: Scope) -> KpiResult:
 
 
 def privacy_days(kpi: KpiDef, scope: Scope) -> KpiResult:
-    """Data-subject requests are not recorded by the platform yet: no data, and the reason."""
-    return KpiResult.measured(
-        kpi, None, 0, detail={"note": "data-subject requests are not recorded by the platform yet"}
+    """Whole workspace: median days from a data-subject request to its completion, over the
+    requests completed in the window."""
+    window = scope.with_days(kpi.window_days)
+    timing = privacy.requests_completion_days(
+        workspace_id=scope.workspace_id, since=window.since, until=_as_of(window)
     )
+    return KpiResult.measured(kpi, timing["median_days"], timing["n"], detail={"late": timing["late"]})
 
 
 MEASURES = {

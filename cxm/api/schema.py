@@ -1,0 +1,57 @@
+"""The OpenAPI document says what every operation can answer besides success: the one error shape
+of cxm.api.errors, on every status the API and its middleware give."""
+
+from __future__ import annotations
+
+ERROR_COMPONENT = "ApiError"
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["status", "code", "detail"],
+}
+ERROR_STATUSES = {
+    "400": "The request is invalid; `fields` names what to fix.",
+    "401": "No valid credentials were sent.",
+    "403": "The member's role does not allow this.",
+    "404": "No such object in this workspace (or the workspace is not one of the caller's).",
+    "405": "The method is not allowed here.",
+    "406": "The requested representation cannot be produced.",
+    "409": "The object's state does not allow this now.",
+    "415": "The request body's media type is not supported.",
+    "429": "Too many requests; retry after `Retry-After` seconds.",
+    "503": "The database or Redis is unreachable; retry after `Retry-After` seconds.",
+}
+# Optional date filters: an empty value means "no bound", as a browser form sends it.
+DATE_FORMATS = {"date", "date-time"}
+
+
+def error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: add the error responses to every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
+    reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status_code, description in ERROR_STATUSES.items():
+                operation["responses"].setdefault(
+                    status_code,
+                    {"description": description, "content": {"application/json": {"schema": reference}}},
+                )
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                # Every number filter of this API is an id (cxm.api.filters refuses 0.5).
+                if parameter.get("in") == "query" and schema.get("type") == "number":
+                    schema = parameter["schema"] = {**schema, "type": "integer"}
+                if (
+                    parameter.get("in") == "query"
+                    and not parameter.get("required")
+                    and schema.get("format") in DATE_FORMATS
+                ):
+                    parameter["schema"] = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
+    return result

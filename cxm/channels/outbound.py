@@ -1,0 +1,112 @@
+"""Where the platform may send a request on a user's say-so (webhooks, feed URLs): public addresses only.
+
+A URL a workspace member typed must not make the server call into its own network (SSRF): the
+metadata service on 169.254.169.254, the database on 127.0.0.1, an admin panel on 10.0.0.5.
+`target_check` resolves the host and refuses when any address it resolves to is private,
+loopback, link-local, multicast, reserved, unspecified or otherwise not globally routable, for
+IPv4 and IPv6 (an IPv4-mapped or NAT64/6to4 address is judged by the IPv4 address inside).
+
+It runs when a URL is saved (the user hears about it at once) and again before every send,
+because DNS answers change. A name that does not resolve passes the save-time check: the
+send-time check (which runs just before connecting) is the one that counts, and a name that
+does not resolve cannot be connected to. A small window remains between that check and the
+connection's own lookup; redirects are never followed, so the checked host is the one called.
+
+Private targets are allowed for one workspace by its admin (`Workspace.allow_private_webhook_targets`,
+audited), or for the whole deployment with CXM_WEBHOOK_ALLOW_PRIVATE.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class UnsafeTarget(Exception):
+    """The URL points somewhere the platform does not call; the message says why."""
+
+
+def private_targets_allowed(workspace=None, *, allow_private: bool = False) -> bool:
+    if settings.CXM_WEBHOOK_ALLOW_PRIVATE or allow_private:
+        return True
+    return bool(getattr(workspace, "allow_private_webhook_targets", False))
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def address_is_public(address: IPAddress) -> bool:
+    """True only for a globally routable unicast address."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.teredo is not None:
+            return False
+        inner = _embedded_ipv4(address)
+        if inner is not None:
+            return address_is_public(inner)
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def _resolve(host: str, port: int, resolver: Callable) -> list[IPAddress]:
+    try:
+        infos = resolver(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    addresses = []
+    for info in infos:
+        raw = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
+        try:
+            addresses.append(ipaddress.ip_address(raw))
+        except ValueError:
+            continue
+    return addresses
+
+
+def target_check(
+    url: str, *, workspace=None, allow_private: bool = False, resolver: Callable = socket.getaddrinfo
+) -> None:
+    """Raise UnsafeTarget when `url` is not http(s) or reaches a non-public address.
+
+    `workspace` (its admin's allowance) or `allow_private` (the same, already looked up, for code
+    that holds no workspace) let private addresses through."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsafeTarget("Enter an http:// or https:// URL.")
+    if private_targets_allowed(workspace, allow_private=allow_private):
+        return
+    host = parts.hostname
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise UnsafeTarget("The URL has an invalid port.") from None
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        addresses = _resolve(host, port, resolver)
+    for address in addresses:
+        if not address_is_public(address):
+            raise UnsafeTarget(
+                f"{host} is a private, loopback or otherwise internal address ({address}); "
+                "the platform only calls public addresses unless an admin allows private ones."
+            )
