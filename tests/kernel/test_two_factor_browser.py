@@ -26,7 +26,7 @@ def test_enrol_an_authenticator_then_sign_in_with_a_code(live_server, page, tran
     # The workspace requires two-factor for admins: signing in leads to enrolment.
     _sign_in(page, live_server, admin.user.username)
     page.wait_for_url("**/accounts/two-factor/setup/**")
-    assert page.locator("figure.two-factor-qr svg").is_visible()
+    page.locator("figure.two-factor-qr svg").wait_for(state="visible")
     page.get_by_text("Can't scan? Enter the key by hand").click()
     secret = page.locator("[data-two-factor-secret]").inner_text()
     assert f"secret={secret}" in page.locator(".two-factor-uri").inner_text()
@@ -34,7 +34,8 @@ def test_enrol_an_authenticator_then_sign_in_with_a_code(live_server, page, tran
     # An enrolment code from the previous step, so the sign-in below can use the current one.
     page.fill("#id_code", pyotp.TOTP(secret).at(time.time() - 30))
     page.get_by_role("button", name="Turn on").click()
-    assert page.get_by_role("heading", name="Two-factor authentication is on").is_visible()
+    # the answer is a new page: wait for it rather than look at the one being left
+    page.get_by_role("heading", name="Two-factor authentication is on").wait_for(state="visible")
     assert page.locator(".recovery-codes li").count() == 10
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{live_server.url}/")
