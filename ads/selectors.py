@@ -46,13 +46,14 @@ def ad_accounts(*, workspace) -> QuerySet[ChannelAccount]:
     )
 
 
-def ad_accounts_with_insights() -> list[int]:
-    """Ad accounts read in at least once (their currency is known), across workspaces."""
+def ad_accounts_with_insights() -> list[tuple[int, int]]:
+    """(account id, workspace id) of ad accounts read in at least once (their currency is known),
+    across workspaces."""
     return list(
         ChannelAccount.objects.filter(platform__in=AD_PLATFORMS)
         .exclude(ads_state__currency="")
         .exclude(ads_state__isnull=True)
-        .values_list("pk", flat=True)
+        .values_list("pk", "workspace_id")
     )
 
 

@@ -10,28 +10,32 @@ from cxm.celery import broker_countdown
 @shared_task(name="ads.tick")
 def tick() -> dict:
     return services.ads_tick(
-        enqueue_push=lambda campaign_id: campaign_push.delay(campaign_id=campaign_id),
-        enqueue_stops=lambda pause_id: stops_process.delay(pause_id=pause_id),
-        enqueue_restores=lambda workspace_id: restores_process.delay(workspace_id=workspace_id),
+        enqueue_push=campaign_push.delay,
+        enqueue_stops=stops_process.delay,
+        enqueue_restores=restores_process.delay,
     )
 
 
 @shared_task(name="ads.campaign_push", soft_time_limit=600)
-def campaign_push(*, campaign_id: int) -> dict:
-    run = services.campaign_push(campaign_id=campaign_id)
+def campaign_push(*, campaign_id: int, workspace_id: int) -> dict:
+    run = services.campaign_push(campaign_id=campaign_id, workspace_id=workspace_id)
     if run.retry_at is not None:
         # Throttled: come back when the platform allows (the tick would too, later).
         campaign_push.apply_async(
-            kwargs={"campaign_id": campaign_id}, countdown=_countdown_until(run.retry_at)
+            kwargs={"campaign_id": campaign_id, "workspace_id": workspace_id},
+            countdown=_countdown_until(run.retry_at),
         )
     return dict(run.outcomes)
 
 
 @shared_task(name="ads.stops_process", soft_time_limit=600)
-def stops_process(*, pause_id: int) -> dict:
-    run = services.stops_process(pause_id=pause_id)
+def stops_process(*, pause_id: int, workspace_id: int) -> dict:
+    run = services.stops_process(pause_id=pause_id, workspace_id=workspace_id)
     if run.retry_at is not None:
-        stops_process.apply_async(kwargs={"pause_id": pause_id}, countdown=_countdown_until(run.retry_at))
+        stops_process.apply_async(
+            kwargs={"pause_id": pause_id, "workspace_id": workspace_id},
+            countdown=_countdown_until(run.retry_at),
+        )
     return dict(run.outcomes)
 
 
@@ -47,40 +51,38 @@ def restores_process(*, workspace_id: int) -> dict:
 
 @shared_task(name="ads.sync_due")
 def sync_due() -> int:
-    return services.accounts_schedule_sync(
-        enqueue=lambda account_id: account_sync.delay(account_id=account_id)
-    )
+    return services.accounts_schedule_sync(enqueue=account_sync.delay)
 
 
 @shared_task(name="ads.account_sync", soft_time_limit=900)
-def account_sync(*, account_id: int) -> str:
-    return services.ad_account_sync(account_id=account_id).outcome
+def account_sync(*, account_id: int, workspace_id: int) -> str:
+    return services.ad_account_sync(account_id=account_id, workspace_id=workspace_id).outcome
 
 
 @shared_task(name="ads.insights_due")
 def insights_due() -> int:
     accounts = selectors.ad_accounts_with_insights()
-    for account_id in accounts:
-        insights_pull.delay(account_id=account_id)
+    for account_id, workspace_id in accounts:
+        insights_pull.delay(account_id=account_id, workspace_id=workspace_id)
     return len(accounts)
 
 
 @shared_task(name="ads.insights_pull", soft_time_limit=1800)
-def insights_pull(*, account_id: int) -> str:
-    return services.insights_pull(account_id=account_id).outcome
+def insights_pull(*, account_id: int, workspace_id: int) -> str:
+    return services.insights_pull(account_id=account_id, workspace_id=workspace_id).outcome
 
 
 @shared_task(name="ads.feeds_refresh")
 def feeds_refresh() -> int:
-    feed_ids = services.feeds_refresh_due()
-    for feed_id in feed_ids:
-        feed_refresh.delay(feed_id=feed_id)
-    return len(feed_ids)
+    feeds = services.feeds_refresh_due()
+    for feed_id, workspace_id in feeds:
+        feed_refresh.delay(feed_id=feed_id, workspace_id=workspace_id)
+    return len(feeds)
 
 
 @shared_task(name="ads.feed_refresh", soft_time_limit=300)
-def feed_refresh(*, feed_id: int) -> str:
-    return services.feed_refresh(feed_id=feed_id).outcome
+def feed_refresh(*, feed_id: int, workspace_id: int) -> str:
+    return services.feed_refresh(feed_id=feed_id, workspace_id=workspace_id).outcome
 
 
 def _seconds_until(moment) -> float:

@@ -65,9 +65,9 @@ def run(args) -> None:
         # What beat does every few seconds: hand out work that is due again (retries after a
         # rate limit, tasks lost...).
         ads_tick(
-            enqueue_push=lambda pk: tasks.campaign_push.delay(campaign_id=pk),
-            enqueue_stops=lambda pk: tasks.stops_process.delay(pause_id=pk),
-            enqueue_restores=lambda pk: tasks.restores_process.delay(workspace_id=pk),
+            enqueue_push=tasks.campaign_push.delay,
+            enqueue_stops=tasks.stops_process.delay,
+            enqueue_restores=tasks.restores_process.delay,
             stale_after=timedelta(seconds=30),
         )
 
@@ -87,7 +87,7 @@ def run(args) -> None:
         )
         seeded = stub.seed(args.campaigns)
         started = time.perf_counter()
-        sync = ad_account_sync(account_id=account.pk)
+        sync = ad_account_sync(account_id=account.pk, workspace_id=workspace.pk)
         sync_seconds = time.perf_counter() - started
         assert sync.outcome == "ok" and sync.campaigns == args.campaigns, sync
 

@@ -174,7 +174,7 @@ def run(args, services) -> None:
         print(f"{total} targets on {len(accounts)} accounts, {args.workers} workers x {args.concurrency}")
 
         def dispatch():
-            return targets_enqueue_due(enqueue=lambda ids: publish_targets.delay(target_ids=ids))
+            return targets_enqueue_due(enqueue=publish_targets.delay)
 
         def published_count():
             return mine.filter(status=TargetStatus.PUBLISHED).count()

@@ -65,7 +65,7 @@ def run(args) -> None:
         while True:
             now = time.monotonic()
             if now >= next_tick:
-                targets_enqueue_due(enqueue=lambda ids: publish_targets.delay(target_ids=ids))
+                targets_enqueue_due(enqueue=publish_targets.delay)
                 next_tick = now + args.tick
             done = mine.filter(status__in=[TargetStatus.PUBLISHED, TargetStatus.FAILED]).count()
             if done >= total:

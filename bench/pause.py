@@ -50,7 +50,7 @@ def run(args) -> None:
     from publishing.tasks import publish_targets
 
     def dispatch():
-        targets_enqueue_due(enqueue=lambda ids: publish_targets.delay(target_ids=ids), batch_size=10)
+        targets_enqueue_due(enqueue=publish_targets.delay, batch_size=10)
 
     redis_client().flushdb()
     with (

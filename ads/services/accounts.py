@@ -68,11 +68,14 @@ def _state_for(account: ChannelAccount) -> AdAccountState:
 
 
 def ad_account_sync(
-    *, account_id: int, connector_factory: ConnectorFactory | None = None
+    *, account_id: int, workspace_id: int, connector_factory: ConnectorFactory | None = None
 ) -> AccountSyncResult:
-    """Read the ad account's objects into our models. Safe to run at any time, any number of times."""
+    """Read the workspace's ad account's objects into our models. Safe to run at any time, any
+    number of times; another workspace's account is skipped."""
     result = AccountSyncResult(account_id=account_id)
-    account = ChannelAccount.objects.filter(pk=account_id, platform__in=AD_PLATFORMS).first()
+    account = ChannelAccount.objects.filter(
+        pk=account_id, workspace_id=workspace_id, platform__in=AD_PLATFORMS
+    ).first()
     if account is None or account.status in (AccountStatus.PAUSED,):
         result.outcome = "skipped"
         return result
@@ -412,7 +415,8 @@ def accounts_due_for_sync(*, now: datetime | None = None, limit: int = 200) -> l
 
 
 def accounts_schedule_sync(*, enqueue, now: datetime | None = None) -> int:
-    """Push each due account's next sync forward, then enqueue it (a lost task retries later)."""
+    """Push each due account's next sync forward, then enqueue it (a lost task retries later):
+    `enqueue(account_id=..., workspace_id=...)`."""
     now = now or timezone.now()
     due = accounts_due_for_sync(now=now)
     for account_id in due:
@@ -424,7 +428,7 @@ def accounts_schedule_sync(*, enqueue, now: datetime | None = None) -> int:
         if state.sync_status == SyncStatus.NEVER:
             # Never read: due again soon, not in fifteen minutes, should this task be lost.
             AdAccountState.objects.filter(pk=state.pk).update(next_sync_at=now + timedelta(seconds=60))
-        enqueue(account_id)
+        enqueue(account_id=account_id, workspace_id=account.workspace_id)
     return len(due)
 
 
@@ -437,6 +441,8 @@ def ad_account_sync_request(*, account: ChannelAccount, by=None, request=None) -
         AdAccountState.objects.filter(pk=state.pk).update(
             next_sync_at=timezone.now(), updated_at=timezone.now()
         )
-        transaction.on_commit(lambda: tasks.account_sync.delay(account_id=account.pk))
+        transaction.on_commit(
+            lambda: tasks.account_sync.delay(account_id=account.pk, workspace_id=account.workspace_id)
+        )
     state.refresh_from_db()
     return state

@@ -54,11 +54,15 @@ def _audit(obj, action: str, *, by, before=None, after=None, request=None) -> No
     )
 
 
-def _enqueue_push(campaign_id: int) -> None:
+def _enqueue_push(campaign_id: int, workspace_id: int) -> None:
     from ads import tasks
 
-    AdCampaign.objects.filter(pk=campaign_id).update(push_enqueued_at=timezone.now())
-    transaction.on_commit(lambda: tasks.campaign_push.delay(campaign_id=campaign_id))
+    AdCampaign.objects.filter(pk=campaign_id, workspace_id=workspace_id).update(
+        push_enqueued_at=timezone.now()
+    )
+    transaction.on_commit(
+        lambda: tasks.campaign_push.delay(campaign_id=campaign_id, workspace_id=workspace_id)
+    )
 
 
 def _check_budget(value: Any, field: str) -> int | None:
@@ -217,7 +221,7 @@ def campaign_update(*, campaign: AdCampaign, by=None, request=None, **changes: A
         or campaign.lifetime_budget != campaign.platform_lifetime_budget
     ):
         _queue(campaign)
-        _enqueue_push(campaign.pk)
+        _enqueue_push(campaign.pk, campaign.workspace_id)
     campaign.save()
     _audit(campaign, "ads.campaign_update", by=by, before=before, after=_state(campaign), request=request)
     return campaign
@@ -255,7 +259,7 @@ def _set_status(obj, status: str, *, by, request, action: str):
     obj.save()
     campaign_id = obj.pk if isinstance(obj, AdCampaign) else obj.campaign_id
     if obj.push_state == PushState.QUEUED:
-        _enqueue_push(campaign_id)
+        _enqueue_push(campaign_id, obj.workspace_id)
     audit_record(
         workspace=obj.workspace,
         actor=by,
@@ -342,7 +346,7 @@ def campaign_launch(*, campaign: AdCampaign, by=None, request=None) -> AdCampaig
         campaign.launched_at = now
         campaign.save(update_fields=["launched_at", "updated_at"])
     if queued:
-        _enqueue_push(campaign.pk)
+        _enqueue_push(campaign.pk, campaign.workspace_id)
     _audit(
         campaign,
         "ads.campaign_launch",
@@ -487,7 +491,7 @@ def ad_set_update(*, ad_set: AdSet, by=None, request=None, **changes: Any) -> Ad
         or ad_set.lifetime_budget != ad_set.platform_lifetime_budget
     ):
         _queue(ad_set)
-        _enqueue_push(ad_set.campaign_id)
+        _enqueue_push(ad_set.campaign_id, ad_set.workspace_id)
     ad_set.save()
     _audit(
         ad_set,

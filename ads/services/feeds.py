@@ -148,6 +148,10 @@ def feed_create_from_url(
     if not name.strip():
         raise ValidationError({"name": "A feed needs a name."})
     try:
+        outbound.target_check_on_save(url, workspace=workspace)
+    except outbound.UnsafeTarget as exc:
+        raise ValidationError({"url": str(exc)}) from None
+    try:
         content = feed_fetch_text(url, workspace=workspace)
     except ConnectorError as error:
         raise ValidationError({"url": f"The feed could not be fetched: {error}"}) from error
@@ -187,17 +191,18 @@ def _is_due(feed: Feed, now: datetime) -> bool:
     return last is None or last + refresh_interval() <= now
 
 
-def feeds_refresh_due(*, now: datetime | None = None) -> list[int]:
-    """Ids of the URL feeds whose interval has passed since their last fetch, good or failed."""
+def feeds_refresh_due(*, now: datetime | None = None) -> list[tuple[int, int]]:
+    """(feed id, workspace id) of the URL feeds whose interval has passed since their last fetch,
+    good or failed, across workspaces."""
     now = now or timezone.now()
     candidates = (
         Feed.objects.filter(source=FeedSource.URL)
         .exclude(url="")
         .filter(Q(refreshed_at__isnull=True) | Q(refreshed_at__lte=now - refresh_interval()))
-        .only("pk", "refreshed_at", "errors")
+        .only("pk", "workspace_id", "refreshed_at", "errors")
         .order_by("pk")
     )
-    return [feed.pk for feed in candidates if _is_due(feed, now)]
+    return [(feed.pk, feed.workspace_id) for feed in candidates if _is_due(feed, now)]
 
 
 @dataclass
@@ -209,11 +214,16 @@ class FeedRefresh:
     errors: int = 0
 
 
-def feed_refresh(*, feed_id: int, force: bool = False) -> FeedRefresh:
-    """Fetch a URL feed again when it is due (or `force`), and store what came; safe to run twice.
-    A failure is recorded on the feed, whose last good rows stay as they were."""
+def feed_refresh(*, feed_id: int, workspace_id: int, force: bool = False) -> FeedRefresh:
+    """Fetch a URL feed of the workspace again when it is due (or `force`), and store what came;
+    safe to run twice. A failure is recorded on the feed, whose last good rows stay as they were.
+    Another workspace's feed is skipped."""
     result = FeedRefresh(feed_id=feed_id)
-    feed = Feed.objects.filter(pk=feed_id, source=FeedSource.URL).exclude(url="").first()
+    feed = (
+        Feed.objects.filter(pk=feed_id, workspace_id=workspace_id, source=FeedSource.URL)
+        .exclude(url="")
+        .first()
+    )
     if feed is None:
         result.outcome = "skipped"
         return result
@@ -231,7 +241,7 @@ def feed_refresh(*, feed_id: int, force: bool = False) -> FeedRefresh:
         problems = "; ".join(str(m) for messages in error.message_dict.values() for m in messages)
         result.error = f"The fetched document is not a usable feed: {problems}"
     with transaction.atomic():
-        feed = Feed.objects.select_for_update().get(pk=feed.pk)
+        feed = Feed.objects.select_for_update().get(pk=feed.pk, workspace_id=workspace_id)
         if _last_attempt(feed) != seen:
             result.outcome = "not_due"  # another run stored its fetch meanwhile
             return result

@@ -77,16 +77,20 @@ def insight_values(row: InsightRow, *, currency: str, conversion_types: tuple[st
 def insights_pull(
     *,
     account_id: int,
+    workspace_id: int,
     since: date | None = None,
     until: date | None = None,
     hourly: bool = False,
     connector_factory: ConnectorFactory | None = None,
 ) -> InsightsResult:
-    """Read the account's per-ad insights for the window (by default: since the last pull, a few
-    days back for late conversions) and store them; rows already stored are updated in place."""
+    """Read the workspace's ad account's per-ad insights for the window (by default: since the last
+    pull, a few days back for late conversions) and store them; rows already stored are updated in
+    place. Another workspace's account is skipped."""
     result = InsightsResult(account_id=account_id)
-    account = ChannelAccount.objects.filter(pk=account_id, platform__in=AD_PLATFORMS).first()
-    state = AdAccountState.objects.filter(account_id=account_id).first()
+    account = ChannelAccount.objects.filter(
+        pk=account_id, workspace_id=workspace_id, platform__in=AD_PLATFORMS
+    ).first()
+    state = AdAccountState.objects.filter(workspace_id=workspace_id, account_id=account_id).first()
     if account is None or state is None or not state.currency:
         result.outcome = "skipped"  # not read in yet: the account sync comes first
         return result

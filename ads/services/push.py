@@ -304,22 +304,31 @@ class PushRun:
 
 
 def campaign_push(
-    *, campaign_id: int, connector_factory: ConnectorFactory | None = None, now: datetime | None = None
+    *,
+    campaign_id: int,
+    workspace_id: int,
+    connector_factory: ConnectorFactory | None = None,
+    now: datetime | None = None,
 ) -> PushRun:
-    """Push every waiting change of one campaign, parents before children: the campaign, its ad
-    sets, then its ads (each with its creative). Stops at the first rate limit."""
+    """Push every waiting change of one campaign of the workspace, parents before children: the
+    campaign, its ad sets, then its ads (each with its creative). Stops at the first rate limit.
+    Another workspace's campaign is not pushed."""
     run = PushRun()
     now = now or timezone.now()
+    if not AdCampaign.objects.filter(pk=campaign_id, workspace_id=workspace_id).exists():
+        return run
     steps: list[tuple[type, int]] = [(AdCampaign, campaign_id)]
     steps += [
         (AdSet, pk)
-        for pk in AdSet.objects.filter(campaign_id=campaign_id, push_state=PushState.QUEUED).values_list(
-            "pk", flat=True
-        )
+        for pk in AdSet.objects.filter(
+            workspace_id=workspace_id, campaign_id=campaign_id, push_state=PushState.QUEUED
+        ).values_list("pk", flat=True)
     ]
     steps += [
         (Ad, pk)
-        for pk in Ad.objects.filter(campaign_id=campaign_id, push_state=PushState.QUEUED)
+        for pk in Ad.objects.filter(
+            workspace_id=workspace_id, campaign_id=campaign_id, push_state=PushState.QUEUED
+        )
         .order_by("ad_set_id", "pk")
         .values_list("pk", flat=True)
     ]
@@ -328,26 +337,31 @@ def campaign_push(
         run.outcomes[outcome] += 1
         if outcome == "retry":
             # The account is throttled or the platform is failing: everything after would be too.
-            run.retry_at = model.objects.filter(pk=pk).values_list("next_attempt_at", flat=True).first()
+            run.retry_at = (
+                model.objects.filter(pk=pk, workspace_id=workspace_id)
+                .values_list("next_attempt_at", flat=True)
+                .first()
+            )
             break
-        if model is AdCampaign and _campaign_waiting(campaign_id):
+        if model is AdCampaign and _campaign_waiting(campaign_id, workspace_id):
             break  # held, failed or busy elsewhere: its ad sets cannot be created yet
-    AdCampaign.objects.filter(pk=campaign_id).update(push_enqueued_at=None)
+    AdCampaign.objects.filter(pk=campaign_id, workspace_id=workspace_id).update(push_enqueued_at=None)
     return run
 
 
-def _campaign_waiting(campaign_id: int) -> bool:
-    return AdCampaign.objects.filter(pk=campaign_id, external_id="").exists()
+def _campaign_waiting(campaign_id: int, workspace_id: int) -> bool:
+    return AdCampaign.objects.filter(pk=campaign_id, workspace_id=workspace_id, external_id="").exists()
 
 
 def campaigns_enqueue_due(
     *,
-    enqueue: Callable[[int], None],
+    enqueue: Callable[..., None],
     now: datetime | None = None,
     stale_after: timedelta = REENQUEUE_AFTER,
     limit: int = 2000,
 ) -> int:
-    """Hand every campaign with a change due to go out to the workers, once per `stale_after`."""
+    """Hand every campaign with a change due to go out to the workers, once per `stale_after`:
+    `enqueue(campaign_id=..., workspace_id=...)`."""
     now = now or timezone.now()
     due = Q(push_state=PushState.QUEUED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     ids = set(AdCampaign.objects.filter(due).values_list("pk", flat=True)[:limit])
@@ -366,8 +380,12 @@ def campaigns_enqueue_due(
             AdCampaign.objects.filter(pk__in=ids)
             .filter(Q(push_enqueued_at__isnull=True) | Q(push_enqueued_at__lt=now - stale_after))
             .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)
+            .values_list("pk", "workspace_id")
         )
-        AdCampaign.objects.filter(pk__in=claimed).update(push_enqueued_at=now)
-        transaction.on_commit(lambda: [enqueue(pk) for pk in sorted(claimed)])
+        AdCampaign.objects.filter(pk__in=[pk for pk, _ in claimed]).update(push_enqueued_at=now)
+        transaction.on_commit(
+            lambda: [
+                enqueue(campaign_id=pk, workspace_id=workspace_id) for pk, workspace_id in sorted(claimed)
+            ]
+        )
     return len(claimed)

@@ -3,7 +3,7 @@
 1. `ads_stop_for_pause` runs inside the pause's own transaction: it records one `CampaignStop`
    for every campaign in the pause's scope that is ACTIVE on its platform, and hands the work to
    workers after commit. The intent commits with the pause or not at all.
-2. `stops_process` claims up to 50 due stops of one ad account (`SKIP LOCKED`), sets them PAUSED
+2. `stops_process` claims up to 50 due stops of one ad account of the workspace (`SKIP LOCKED`), sets them PAUSED
    in one Graph batch request, reads their status back, and records each confirmation with the
    platform's `updated_time`. Rate limits and failures are retried with backoff; a stop that
    cannot succeed is left `failed`, with the reason, for a person to see and retry.
@@ -83,11 +83,16 @@ def ads_stop_for_pause(*, pause, by=None, request=None) -> int:
             object_repr=f"stop {len(campaigns)} running campaigns",
         )
         if campaigns:
-            _enqueue_stops(pause.pk, len(campaigns), countdown=max(0.0, (starts - now).total_seconds()))
+            _enqueue_stops(
+                pause.pk,
+                pause.workspace_id,
+                len(campaigns),
+                countdown=max(0.0, (starts - now).total_seconds()),
+            )
     return len(campaigns)
 
 
-def _enqueue_stops(pause_id: int, count: int, countdown: float = 0.0) -> None:
+def _enqueue_stops(pause_id: int, workspace_id: int, count: int, countdown: float = 0.0) -> None:
     from ads import tasks
 
     parallel = max(1, min(PARALLEL_TASKS, -(-count // BATCH_LIMIT)))
@@ -95,7 +100,8 @@ def _enqueue_stops(pause_id: int, count: int, countdown: float = 0.0) -> None:
     def send() -> None:
         for _ in range(parallel):
             tasks.stops_process.apply_async(
-                kwargs={"pause_id": pause_id}, countdown=broker_countdown(countdown) or None
+                kwargs={"pause_id": pause_id, "workspace_id": workspace_id},
+                countdown=broker_countdown(countdown) or None,
             )
 
     transaction.on_commit(send)
@@ -112,16 +118,20 @@ class StopRun:
 
 def stops_process(
     *,
+    workspace_id: int,
     pause_id: int | None = None,
     connector_factory: ConnectorFactory | None = None,
     max_chunks: int = 10_000,
 ) -> StopRun:
-    """Send every due stop (of one pause, or of all), 50 per account and call, until none is due."""
+    """Send every due stop of the workspace (of one of its pauses, or of all), 50 per account and
+    call, until none is due. Another workspace's stops are not touched."""
     run = StopRun()
     for _ in range(max_chunks):
-        if not _stop_chunk(pause_id=pause_id, connector_factory=connector_factory, run=run):
+        if not _stop_chunk(
+            workspace_id=workspace_id, pause_id=pause_id, connector_factory=connector_factory, run=run
+        ):
             break
-    due = CampaignStop.objects.filter(state=StopState.PENDING)
+    due = CampaignStop.objects.filter(workspace_id=workspace_id, state=StopState.PENDING)
     if pause_id is not None:
         due = due.filter(pause_id=pause_id)
     upcoming = due.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
@@ -146,9 +156,11 @@ def _claim(base) -> list[CampaignStop]:
     return [first, *rest]
 
 
-def _stop_chunk(*, pause_id: int | None, connector_factory, run: StopRun) -> bool:
+def _stop_chunk(*, workspace_id: int, pause_id: int | None, connector_factory, run: StopRun) -> bool:
     now = timezone.now()
-    base = CampaignStop.objects.filter(state=StopState.PENDING, next_attempt_at__lte=now)
+    base = CampaignStop.objects.filter(
+        workspace_id=workspace_id, state=StopState.PENDING, next_attempt_at__lte=now
+    )
     if pause_id is not None:
         base = base.filter(pause_id=pause_id)
     with transaction.atomic():
@@ -242,7 +254,7 @@ def stop_retry(*, stop: CampaignStop, by=None, request=None) -> CampaignStop:
     stop = CampaignStop.objects.select_for_update().select_related("pause").get(pk=stop.pk)
     if stop.state == StopState.FAILED and stop.pause.is_active():
         stop.state = StopState.PENDING
-        _enqueue_stops(stop.pause_id, 1)
+        _enqueue_stops(stop.pause_id, stop.workspace_id, 1)
     elif stop.state == StopState.RESTORE_FAILED:
         stop.state = StopState.RESTORING
         _enqueue_restores(stop.workspace_id)

@@ -1,9 +1,10 @@
 """Publishing due targets exactly once.
 
 1. `targets_enqueue_due` (beat, every few seconds) marks due targets as enqueued and hands their
-   ids to workers in batches. Marking is only an optimisation against enqueuing twice; a lost
-   task is re-enqueued after `REENQUEUE_AFTER`.
-2. `target_publish` claims one target with `SELECT ... FOR UPDATE SKIP LOCKED` (so two workers
+   ids to workers in batches, each batch from one workspace. Marking is only an optimisation
+   against enqueuing twice; a lost task is re-enqueued after `REENQUEUE_AFTER`.
+2. `target_publish` claims one target of the given workspace with
+   `SELECT ... FOR UPDATE SKIP LOCKED` (so two workers
    never work the same target), re-checks the pause under the pause lock, calls the platform
    with the target's fixed idempotency key, and records the answer, all in one transaction.
    A worker killed mid-call rolls the claim back; the next attempt carries the same key, which
@@ -40,13 +41,14 @@ BATCH_SIZE = 25
 
 def targets_enqueue_due(
     *,
-    enqueue: Callable[[list[int]], None],
+    enqueue: Callable[..., None],
     limit: int = 10_000,
     now=None,
     stale_after: timedelta = REENQUEUE_AFTER,
     batch_size: int = BATCH_SIZE,
 ) -> int:
-    """Hand every due target to the workers, `batch_size` ids per task."""
+    """Hand every due target to the workers, up to `batch_size` ids of one workspace per task:
+    `enqueue(workspace_id=..., target_ids=[...])`."""
     now = now or timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -60,14 +62,21 @@ def targets_enqueue_due(
                     ORDER BY due_at
                     LIMIT %(limit)s
                     FOR UPDATE SKIP LOCKED)
-            RETURNING id
+            RETURNING id, workspace_id
             """,
             {"now": now, "stale": now - stale_after, "limit": limit},
         )
-        ids = sorted(row[0] for row in cursor.fetchall())
-        batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
-        transaction.on_commit(lambda: [enqueue(batch) for batch in batches])
-    return len(ids)
+        by_workspace: dict[int, list[int]] = {}
+        for target_id, workspace_id in cursor.fetchall():
+            by_workspace.setdefault(workspace_id, []).append(target_id)
+        batches = []
+        for workspace_id, ids in sorted(by_workspace.items()):
+            ids.sort()
+            batches += [(workspace_id, ids[i : i + batch_size]) for i in range(0, len(ids), batch_size)]
+        transaction.on_commit(
+            lambda: [enqueue(workspace_id=workspace_id, target_ids=ids) for workspace_id, ids in batches]
+        )
+    return sum(len(ids) for _, ids in batches)
 
 
 def _outgoing(target: PostTarget) -> Outgoing:
@@ -91,21 +100,23 @@ def _outgoing(target: PostTarget) -> Outgoing:
 def target_publish(
     *,
     target_id: int,
+    workspace_id: int,
     connector_factory: Callable[[ChannelAccount], object] | None = None,
     refresh_post: bool = True,
 ) -> str:
-    """Publish one target if it is still due and nothing pauses it. Safe to run any number of
-    times, from any number of workers. Answers what happened."""
+    """Publish one target of the workspace if it is still due and nothing pauses it. Safe to run
+    any number of times, from any number of workers. Answers what happened."""
     now = timezone.now()
     with transaction.atomic():
         target = (
             PostTarget.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("post", "account")
-            .filter(pk=target_id, status=TargetStatus.SCHEDULED)
+            .filter(pk=target_id, workspace_id=workspace_id, status=TargetStatus.SCHEDULED)
             .first()
         )
         if target is None:
-            return "skipped"  # published, cancelled, held, or another worker has it right now
+            # published, cancelled, held, another worker has it right now, or not this workspace's
+            return "skipped"
         if (
             target.due_at is None
             or target.due_at > now
@@ -179,14 +190,24 @@ def _fail(target: PostTarget, reason: str) -> None:
     target.save(update_fields=["attempts", "status", "error"])
 
 
-def targets_publish(*, target_ids: list[int], connector_factory=None) -> dict[str, int]:
+def targets_publish(*, workspace_id: int, target_ids: list[int], connector_factory=None) -> dict[str, int]:
+    """Publish a batch of one workspace's targets; ids of another workspace's are skipped."""
     counts: dict[str, int] = {}
     for target_id in target_ids:
-        outcome = target_publish(target_id=target_id, connector_factory=connector_factory, refresh_post=False)
+        outcome = target_publish(
+            target_id=target_id,
+            workspace_id=workspace_id,
+            connector_factory=connector_factory,
+            refresh_post=False,
+        )
         counts[outcome] = counts.get(outcome, 0) + 1
     # One status update per post for the whole batch rather than one per target.
     for post_id in sorted(
-        set(PostTarget.objects.filter(pk__in=target_ids).values_list("post_id", flat=True))
+        set(
+            PostTarget.objects.filter(workspace_id=workspace_id, pk__in=target_ids).values_list(
+                "post_id", flat=True
+            )
+        )
     ):
         post_status_refresh(post_id=post_id)
     return counts

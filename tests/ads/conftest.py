@@ -46,7 +46,7 @@ def ad_account(make_ad_account, graph):
 @pytest.fixture
 def synced_account(ad_account):
     """The ad account read in once, so its currency is known."""
-    assert ad_account_sync(account_id=ad_account.pk).outcome == "ok"
+    assert ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).outcome == "ok"
     return ad_account
 
 

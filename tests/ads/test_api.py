@@ -103,13 +103,13 @@ def test_launch_answers_at_once_and_workers_put_it_on_the_platform(api, marketer
     campaign, _, _ = _build(client, synced_account.pk)
     launched = client.post(f"/api/v1/ads/campaigns/{campaign['id']}/launch/")
     assert launched.status_code == 202 and launched.json()["push_state"] == "queued"
-    campaign_push(campaign_id=campaign["id"])
+    campaign_push(campaign_id=campaign["id"], workspace_id=synced_account.workspace_id)
     shown = client.get(f"/api/v1/ads/campaigns/{campaign['id']}/").json()
     assert shown["push_state"] == "synced" and shown["platform_status"] == "ACTIVE"
     assert graph.objects[shown["external_id"]]["daily_budget"] == "150000"
     paused = client.post(f"/api/v1/ads/campaigns/{campaign['id']}/pause/")
     assert paused.json()["status"] == "PAUSED" and paused.json()["push_state"] == "queued"
-    campaign_push(campaign_id=campaign["id"])
+    campaign_push(campaign_id=campaign["id"], workspace_id=synced_account.workspace_id)
     assert graph.status_of(shown["external_id"]) == "PAUSED"
 
 
@@ -120,7 +120,7 @@ def test_a_launch_during_a_pause_shows_held(api, marketer, admin, synced_account
         api(admin).post("/api/v1/publishing/pause/", {"reason": "crisis"}, format="json").status_code == 201
     )
     client.post(f"/api/v1/ads/campaigns/{campaign['id']}/launch/")
-    campaign_push(campaign_id=campaign["id"])
+    campaign_push(campaign_id=campaign["id"], workspace_id=synced_account.workspace_id)
     shown = client.get(f"/api/v1/ads/campaigns/{campaign['id']}/").json()
     assert shown["push_state"] == "held" and shown["held_by_pause"] is not None
     assert not graph.created("campaign")
@@ -130,7 +130,7 @@ def test_insights_carry_exact_metrics_and_a_summary(api, marketer, synced_accoun
     client = api(marketer)
     campaign, _, ad = _build(client, synced_account.pk, currency="USD", daily_budget=2500)
     client.post(f"/api/v1/ads/campaigns/{campaign['id']}/launch/")
-    campaign_push(campaign_id=campaign["id"])
+    campaign_push(campaign_id=campaign["id"], workspace_id=synced_account.workspace_id)
     ad_id = client.get(f"/api/v1/ads/ads/{ad['id']}/").json()["external_id"]
     graph.add_insight(
         ad_id,
@@ -152,8 +152,11 @@ def test_insights_carry_exact_metrics_and_a_summary(api, marketer, synced_accoun
         purchases=1,
         purchase_value="24.95",
     )
-    assert insights_pull(account_id=synced_account.pk).stored == 2
-    assert insights_pull(account_id=synced_account.pk).stored == 2  # again: updated in place
+    workspace_id = synced_account.workspace_id
+    assert insights_pull(account_id=synced_account.pk, workspace_id=workspace_id).stored == 2
+    assert (
+        insights_pull(account_id=synced_account.pk, workspace_id=workspace_id).stored == 2
+    )  # updated in place
     rows = client.get(f"/api/v1/ads/insights/?campaign={campaign['id']}").json()["results"]
     assert len(rows) == 2
     day = next(r for r in rows if r["date"] == days_ago(1).isoformat())
@@ -188,13 +191,13 @@ def test_pause_body_stop_running_ads_stops_them_and_the_stops_are_listed(
 
     running = graph.add_campaign("Always on", status="ACTIVE")
     graph.add_campaign("Old", status="PAUSED")
-    ad_account_sync(account_id=ad_account.pk)
+    ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id)
     response = api(admin).post(
         "/api/v1/publishing/pause/", {"reason": "crisis", "stop_running_ads": True}, format="json"
     )
     assert response.status_code == 201
     pause_id = response.json()["pauses"][0]["id"]
-    stops_process(pause_id=pause_id)
+    stops_process(pause_id=pause_id, workspace_id=ad_account.workspace_id)
     assert graph.status_of(running["id"]) == "PAUSED"
     listed = api(marketer).get(f"/api/v1/ads/stops/?pause={pause_id}").json()["results"]
     assert [(s["campaign_external_id"], s["state"]) for s in listed] == [(running["id"], "stopped")]

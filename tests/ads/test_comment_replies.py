@@ -44,7 +44,7 @@ def running_ad(ad_account, graph):
     ad_set = graph.add_adset(campaign, "Jakarta 18-34")
     creative = graph.add_creative("Kopi creative", message="Kopi, fresh")
     remote = graph.add_ad(ad_set, creative, "Kopi ad")
-    assert ad_account_sync(account_id=ad_account.pk).outcome == "ok"
+    assert ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).outcome == "ok"
     ad = Ad.objects.select_related("campaign").get(external_id=remote["id"])
     ad.campaign.brand = BrandFactory(workspace=ad.workspace, name="Kopi Nusantara")
     ad.campaign.save(update_fields=["brand"])

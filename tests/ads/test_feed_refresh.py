@@ -66,7 +66,7 @@ def test_a_feed_is_due_again_after_the_interval(feed, settings):
     _an_hour_passes(feed, minutes=30)
     assert feeds_refresh_due() == []
     _an_hour_passes(feed, minutes=61)
-    assert feeds_refresh_due() == [feed.pk]
+    assert feeds_refresh_due() == [(feed.pk, feed.workspace_id)]
     settings.CXM_ADS_FEED_REFRESH_MINUTES = 120
     assert feeds_refresh_due() == []
 
@@ -75,7 +75,7 @@ def test_the_refresh_replaces_the_rows_and_lists_bad_rows_like_an_upload(feed, h
     host.set_document("/beers.csv", SECOND, content_type=CSV)
     _an_hour_passes(feed)
 
-    assert feed_refresh(feed_id=feed.pk).outcome == "ok"
+    assert feed_refresh(feed_id=feed.pk, workspace_id=feed.workspace_id).outcome == "ok"
 
     feed.refresh_from_db()
     assert _ids(feed) == ["1", "3"] and feed.rows[0]["values"]["price"] == "$3.99"
@@ -87,7 +87,7 @@ def test_the_refresh_replaces_the_rows_and_lists_bad_rows_like_an_upload(feed, h
 
 def test_a_feed_not_due_is_left_alone(feed, host):
     host.set_document("/beers.csv", SECOND, content_type=CSV)
-    assert feed_refresh(feed_id=feed.pk).outcome == "not_due"
+    assert feed_refresh(feed_id=feed.pk, workspace_id=feed.workspace_id).outcome == "not_due"
     feed.refresh_from_db()
     assert _ids(feed) == ["1", "2"]
 
@@ -96,7 +96,7 @@ def test_a_failed_fetch_keeps_the_last_good_rows_and_records_why(feed, host):
     host.fail_next(503)
     _an_hour_passes(feed)
 
-    result = feed_refresh(feed_id=feed.pk)
+    result = feed_refresh(feed_id=feed.pk, workspace_id=feed.workspace_id)
 
     assert result.outcome == "failed" and "503" in result.error
     feed.refresh_from_db()
@@ -112,7 +112,7 @@ def test_a_document_that_is_no_feed_any_more_keeps_the_last_good_rows(feed, host
     host.set_document("/beers.csv", "product,price\nLager,4.99\n", content_type=CSV)
     _an_hour_passes(feed)
 
-    assert feed_refresh(feed_id=feed.pk).outcome == "failed"
+    assert feed_refresh(feed_id=feed.pk, workspace_id=feed.workspace_id).outcome == "failed"
 
     feed.refresh_from_db()
     assert _ids(feed) == ["1", "2"]
@@ -122,11 +122,11 @@ def test_a_document_that_is_no_feed_any_more_keeps_the_last_good_rows(feed, host
 def test_the_next_good_fetch_clears_the_failure(feed, host):
     host.fail_next(500)
     _an_hour_passes(feed)
-    feed_refresh(feed_id=feed.pk)
+    feed_refresh(feed_id=feed.pk, workspace_id=feed.workspace_id)
     host.set_document("/beers.csv", SECOND, content_type=CSV)
     _an_hour_passes(feed)
 
-    assert feed_refresh(feed_id=feed.pk).outcome == "ok"
+    assert feed_refresh(feed_id=feed.pk, workspace_id=feed.workspace_id).outcome == "ok"
 
     feed.refresh_from_db()
     assert [e["field"] for e in feed.errors] == ["price"]
@@ -140,7 +140,7 @@ def test_the_beat_task_refreshes_the_feeds_that_are_due(feed, host, workspace_a,
     _an_hour_passes(feed)
 
     assert tasks.feeds_refresh() == 1
-    assert queued == [{"feed_id": feed.pk}]
+    assert queued == [{"feed_id": feed.pk, "workspace_id": workspace_a.pk}]
     assert tasks.feed_refresh(**queued[0]) == "ok"
 
     feed.refresh_from_db()
@@ -155,7 +155,7 @@ def test_the_builder_shows_where_the_feed_comes_from_and_a_failed_fetch(
 ):
     host.fail_next(503)
     _an_hour_passes(feed)
-    feed_refresh(feed_id=feed.pk)
+    feed_refresh(feed_id=feed.pk, workspace_id=feed.workspace_id)
     client.force_login(member(workspace_a, Role.MARKETER).user)
     campaign = build_campaign()
 

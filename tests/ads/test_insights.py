@@ -16,7 +16,7 @@ def live_ad(ad_account, graph):
     graph.currency = "IDR"
     campaign = graph.add_campaign("Always on", status="ACTIVE", daily_budget=500000)
     ad = graph.add_ad(graph.add_adset(campaign, "Jakarta"), graph.add_creative("Kopi"), "Kopi ad")
-    ad_account_sync(account_id=ad_account.pk)
+    ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id)
     return ad
 
 
@@ -32,8 +32,13 @@ def test_daily_and_hourly_rows_are_stored_once_each(ad_account, graph, live_ad):
         purchase_value="1000000",
     )
     graph.add_insight(live_ad["id"], days_ago(1), hour=20, impressions=700, clicks=9, spend="31000.4")
-    assert insights_pull(account_id=ad_account.pk).stored == 1
-    assert insights_pull(account_id=ad_account.pk, since=days_ago(1), hourly=True).stored == 1
+    assert insights_pull(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).stored == 1
+    assert (
+        insights_pull(
+            account_id=ad_account.pk, workspace_id=ad_account.workspace_id, since=days_ago(1), hourly=True
+        ).stored
+        == 1
+    )
     daily = AdInsight.objects.get(hour__isnull=True)
     assert (daily.spend, daily.conversions, daily.conversion_value, daily.currency) == (
         250000,
@@ -47,9 +52,9 @@ def test_daily_and_hourly_rows_are_stored_once_each(ad_account, graph, live_ad):
 
 def test_a_revised_day_is_updated_in_place(ad_account, graph, live_ad):
     graph.add_insight(live_ad["id"], days_ago(1), impressions=100, spend="1000")
-    insights_pull(account_id=ad_account.pk)
+    insights_pull(account_id=ad_account.pk, workspace_id=ad_account.workspace_id)
     graph.insight_rows[0]["spend"] = "1500"  # late attribution revises the day
-    insights_pull(account_id=ad_account.pk)
+    insights_pull(account_id=ad_account.pk, workspace_id=ad_account.workspace_id)
     assert list(AdInsight.objects.values_list("spend", flat=True)) == [1500]
     assert AdAccountState.objects.get(account=ad_account).insights_through is not None
 
@@ -57,11 +62,14 @@ def test_a_revised_day_is_updated_in_place(ad_account, graph, live_ad):
 def test_rows_of_ads_not_read_in_yet_wait_for_the_next_sync(ad_account, graph, live_ad):
     newer = graph.add_ad(graph.add_adset(graph.add_campaign("New"), "S"), graph.add_creative("C"), "New ad")
     graph.add_insight(newer["id"], days_ago(0), impressions=10, spend="10")
-    result = insights_pull(account_id=ad_account.pk)
+    result = insights_pull(account_id=ad_account.pk, workspace_id=ad_account.workspace_id)
     assert (result.rows, result.unknown_ads, result.stored) == (1, 1, 0)
 
 
 def test_a_throttled_pull_keeps_what_it_read_and_says_so(ad_account, graph, live_ad):
     graph.fail_next(code=80004, path="insights")
-    assert insights_pull(account_id=ad_account.pk).outcome == "rate_limited"
+    assert (
+        insights_pull(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).outcome
+        == "rate_limited"
+    )
     assert AdAccountState.objects.get(account=ad_account).insights_through is None

@@ -51,7 +51,10 @@ def test_build_launch_then_watch_and_pause_a_campaign(
     # pause must stop the first and never touch the second.
     always_on = graph.add_campaign("Always on", status="ACTIVE", daily_budget=2000)
     by_hand = graph.add_campaign("Winter promo", status="PAUSED", daily_budget=1000)
-    assert ad_account_sync(account_id=synced_account.pk).outcome == "ok"
+    assert (
+        ad_account_sync(account_id=synced_account.pk, workspace_id=synced_account.workspace_id).outcome
+        == "ok"
+    )
     campaign = campaign_create(
         workspace=synced_account.workspace, account=synced_account, name="Beer launch", daily_budget=5000
     )

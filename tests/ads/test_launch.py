@@ -23,7 +23,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _push(campaign, *, later: float = 0.0):
-    return campaign_push(campaign_id=campaign.pk, now=timezone.now() + timedelta(seconds=later))
+    return campaign_push(
+        campaign_id=campaign.pk,
+        workspace_id=campaign.workspace_id,
+        now=timezone.now() + timedelta(seconds=later),
+    )
 
 
 def _created(graph) -> tuple[int, int, int, int]:

@@ -82,7 +82,7 @@ def test_a_budget_goes_to_meta_in_minor_units_for_idr_and_usd(build_campaign, sy
     usd = build_campaign(name="Kopi US", currency="USD", daily_budget=2500)
     for campaign in (idr, usd):
         campaign_launch(campaign=campaign)
-        campaign_push(campaign_id=campaign.pk)
+        campaign_push(campaign_id=campaign.pk, workspace_id=campaign.workspace_id)
         campaign.refresh_from_db()
     assert graph.objects[idr.external_id]["daily_budget"] == "150000"  # Rp150,000
     assert graph.objects[usd.external_id]["daily_budget"] == "2500"  # $25.00

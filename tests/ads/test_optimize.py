@@ -38,7 +38,7 @@ def launched(synced_account, graph):
             creative={"primary_text": "Kopi", "link": "https://shop.example.com/kopi"},
         )
     campaign_launch(campaign=campaign)
-    campaign_push(campaign_id=campaign.pk)
+    campaign_push(campaign_id=campaign.pk, workspace_id=campaign.workspace_id)
     assert not AdSet.objects.exclude(push_state=PushState.SYNCED).exists()
     earned = {"winner": (9000, 60, 90000), "loser": (9000, 2, 2000), "middle": (9000, 20, 25000)}
     today = timezone.now().date()
@@ -84,7 +84,7 @@ def test_a_campaign_holding_the_budget_has_nothing_to_split(build_campaign):
 def test_applying_updates_the_budgets_on_the_platform_and_is_audited(launched, marketer, graph):
     proposal = proposal_create(campaign=launched, seed=1)
     proposal_apply(proposal=proposal, by=marketer.user)
-    campaign_push(campaign_id=launched.pk)
+    campaign_push(campaign_id=launched.pk, workspace_id=launched.workspace_id)
     for move in proposal.moves:
         ad_set = AdSet.objects.get(pk=move["ad_set"])
         assert ad_set.daily_budget == ad_set.platform_daily_budget == move["proposed"]
@@ -101,7 +101,7 @@ def test_raises_are_held_while_paused_and_cuts_go_out(launched, marketer, graph,
     moves = _budgets(proposal)
     pause_activate(workspace=workspace_a, reason="crisis")
     proposal_apply(proposal=proposal, by=marketer.user)
-    campaign_push(campaign_id=launched.pk)
+    campaign_push(campaign_id=launched.pk, workspace_id=launched.workspace_id)
     winner = AdSet.objects.get(pk=moves["winner"]["ad_set"])
     loser = AdSet.objects.get(pk=moves["loser"]["ad_set"])
     assert winner.push_state == PushState.HELD

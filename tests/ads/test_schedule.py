@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def test_a_new_ad_account_is_handed_out_for_its_first_sync_once(ad_account):
     sent = []
-    assert accounts_schedule_sync(enqueue=sent.append) == 1
-    assert sent == [ad_account.pk]
-    assert accounts_schedule_sync(enqueue=sent.append) == 0  # not again while its task runs
+    assert accounts_schedule_sync(enqueue=lambda **task: sent.append(task)) == 1
+    assert sent == [{"account_id": ad_account.pk, "workspace_id": ad_account.workspace_id}]
+    assert accounts_schedule_sync(enqueue=lambda **task: sent.append(task)) == 0  # not while its task runs
 
 
 def test_the_tick_hands_out_a_lost_launch_once_it_went_stale(
@@ -28,10 +28,15 @@ def test_the_tick_hands_out_a_lost_launch_once_it_went_stale(
 
     def tick(now):
         with django_capture_on_commit_callbacks(execute=True):
-            ads_tick(enqueue_push=pushes.append, enqueue_stops=list, enqueue_restores=list, now=now)
+            ads_tick(
+                enqueue_push=lambda **task: pushes.append(task),
+                enqueue_stops=lambda **task: None,
+                enqueue_restores=lambda **task: None,
+                now=now,
+            )
 
     tick(timezone.now())
     assert pushes == []  # just enqueued by the launch itself
     tick(timezone.now() + timedelta(minutes=3))
-    assert pushes == [campaign.pk]
+    assert pushes == [{"campaign_id": campaign.pk, "workspace_id": campaign.workspace_id}]
     assert AdCampaign.objects.get(pk=campaign.pk).push_state == PushState.QUEUED

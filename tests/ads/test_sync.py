@@ -25,7 +25,7 @@ def _seed(graph):
 def test_sync_reads_ads_made_outside_the_platform(ad_account, graph):
     graph.currency = "IDR"
     running, stopped, ad, creative = _seed(graph)
-    result = ad_account_sync(account_id=ad_account.pk)
+    result = ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id)
     assert (result.outcome, result.campaigns, result.ad_sets, result.ads) == ("ok", 2, 2, 2)
     state = AdAccountState.objects.get(account=ad_account)
     assert (state.currency, state.sync_status, state.campaigns_seen) == ("IDR", SyncStatus.OK, 2)
@@ -48,9 +48,9 @@ def test_sync_reads_ads_made_outside_the_platform(ad_account, graph):
 
 def test_syncing_again_updates_in_place_and_follows_the_platform(ad_account, graph):
     running, *_ = _seed(graph)
-    ad_account_sync(account_id=ad_account.pk)
+    ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id)
     graph.objects[running["id"]]["status"] = "PAUSED"  # paused in Ads Manager
-    ad_account_sync(account_id=ad_account.pk)
+    ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id)
     assert AdCampaign.objects.count() == 2 and AdSet.objects.count() == 2 and Ad.objects.count() == 2
     assert AdCampaign.objects.get(external_id=running["id"]).status == "PAUSED"
 
@@ -59,7 +59,7 @@ def test_an_object_we_created_but_never_recorded_is_adopted_by_its_reference(bui
     campaign = build_campaign()
     # A worker created it on the platform, then died before recording the id.
     made = graph.add_campaign(f"Summer sale [{campaign.external_ref}]", status="ACTIVE", daily_budget=5000)
-    ad_account_sync(account_id=campaign.account_id)
+    ad_account_sync(account_id=campaign.account_id, workspace_id=campaign.workspace_id)
     campaign.refresh_from_db()
     assert campaign.external_id == made["id"]
     assert AdCampaign.objects.count() == 1
@@ -68,7 +68,10 @@ def test_an_object_we_created_but_never_recorded_is_adopted_by_its_reference(bui
 def test_a_throttled_sync_records_when_to_try_again(ad_account, graph):
     graph.rate_limit_reset = 30
     graph.fail_next(code=17)
-    assert ad_account_sync(account_id=ad_account.pk).outcome == "rate_limited"
+    assert (
+        ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).outcome
+        == "rate_limited"
+    )
     state = AdAccountState.objects.get(account=ad_account)
     assert state.sync_status == SyncStatus.RATE_LIMITED and "User request limit" in state.error_text
     assert state.rate_limited_until is not None
@@ -76,13 +79,16 @@ def test_a_throttled_sync_records_when_to_try_again(ad_account, graph):
 
 def test_a_revoked_token_stops_syncing_until_reauthorised(ad_account, graph):
     graph.token = "rotated"
-    assert ad_account_sync(account_id=ad_account.pk).outcome == "needs_reauth"
+    assert (
+        ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).outcome
+        == "needs_reauth"
+    )
     assert ad_account.pk not in accounts_due_for_sync()
 
 
 def test_a_just_connected_account_is_due_at_once_and_not_after_its_sync(ad_account):
     assert ad_account.pk in accounts_due_for_sync()
-    ad_account_sync(account_id=ad_account.pk)
+    ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id)
     assert ad_account.pk not in accounts_due_for_sync()
 
 

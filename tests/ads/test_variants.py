@@ -173,7 +173,7 @@ def test_launch_makes_one_ad_per_ready_variant_once_the_blocked_one_is_excluded(
     assert set(Variant.objects.filter(excluded=False).values_list("status", flat=True)) == {
         VariantStatus.LAUNCHED
     }
-    campaign_push(campaign_id=campaign.pk)
+    campaign_push(campaign_id=campaign.pk, workspace_id=campaign.workspace_id)
     assert len(graph.created("ad")) == 2
     ad = Ad.objects.first()
     assert ad.creative["link"].startswith("https://shop.example.com/")

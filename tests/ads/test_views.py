@@ -26,7 +26,7 @@ def browsing(client, marketer):
 
 def test_the_campaign_list_shows_spend_and_roas(browsing, running_ad, graph):
     graph.add_insight(running_ad.external_id, days_ago(1), spend="100", purchases=2, purchase_value="250")
-    insights_pull(account_id=running_ad.campaign.account_id)
+    insights_pull(account_id=running_ad.campaign.account_id, workspace_id=running_ad.workspace_id)
 
     page = browsing.get("/ads/")
 
@@ -38,7 +38,7 @@ def test_the_campaign_list_shows_spend_and_roas(browsing, running_ad, graph):
 def test_a_campaign_page_draws_its_insights_over_time(browsing, running_ad, graph):
     graph.add_insight(running_ad.external_id, days_ago(2), spend="10", purchases=1, purchase_value="30")
     graph.add_insight(running_ad.external_id, days_ago(1), spend="20", purchases=1, purchase_value="30")
-    insights_pull(account_id=running_ad.campaign.account_id)
+    insights_pull(account_id=running_ad.campaign.account_id, workspace_id=running_ad.workspace_id)
 
     page = browsing.get(f"/ads/campaigns/{running_ad.campaign_id}/")
 

@@ -29,9 +29,9 @@ def _created(graph) -> int:
 
 def _tick():
     ads_tick(
-        enqueue_push=lambda pk: tasks.campaign_push.delay(campaign_id=pk),
-        enqueue_stops=lambda pk: tasks.stops_process.delay(pause_id=pk),
-        enqueue_restores=lambda pk: tasks.restores_process.delay(workspace_id=pk),
+        enqueue_push=tasks.campaign_push.delay,
+        enqueue_stops=tasks.stops_process.delay,
+        enqueue_restores=tasks.restores_process.delay,
         stale_after=timedelta(seconds=3),
     )
 

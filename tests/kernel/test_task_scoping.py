@@ -14,28 +14,13 @@ import inspect
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.apps import apps
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 ID_KEYWORDS = {"pk", "id", "pk__in", "id__in"}
-
-# Registered tasks that take an object id but no workspace id, with the reason.
-# Each is started by the beat or by a service with an id the system itself chose (never an id
-# from a request), and the service it calls reads the object by that id and acts within the
-# object's own workspace.
-TASKS_WITHOUT_WORKSPACE = {
-    "publishing.publish_targets": "the dispatcher's batch of due targets can span workspaces; "
-    "targets_publish claims each target with its own workspace",
-    "ads.campaign_push": "enqueued by campaign_create (on commit) and ads.tick for campaigns they "
-    "just read; the service claims the campaign under a row lock",
-    "ads.stops_process": "a pause belongs to one workspace; the tick and pause_activate hand over "
-    "the pause they created or found due",
-    "ads.account_sync": "the beat's sync_due hands over ad accounts it selected as due",
-    "ads.insights_pull": "the beat's insights_due hands over ad accounts it selected",
-    "ads.feed_refresh": "the beat's feeds_refresh hands over feeds it selected as due",
-}
 
 
 @dataclass(frozen=True)
@@ -189,25 +174,45 @@ def _object_id_parameters(task) -> list[str]:
     ]
 
 
-def test_every_task_taking_an_object_id_takes_the_workspace_id():
+def tasks_without_workspace(tasks: dict) -> list[str]:
+    """`name(object ids)` of each task that takes an object id but no workspace id."""
     missing = []
-    for name, task in sorted(_registered_tasks().items()):
+    for name, task in sorted(tasks.items()):
         ids = _object_id_parameters(task)
-        if not ids or name in TASKS_WITHOUT_WORKSPACE:
-            continue
-        if "workspace_id" not in inspect.signature(task.run).parameters:
+        if ids and "workspace_id" not in inspect.signature(task.run).parameters:
             missing.append(f"{name}({', '.join(ids)})")
+    return missing
+
+
+def test_every_task_taking_an_object_id_takes_the_workspace_id():
+    tasks = _registered_tasks()
+    assert len(tasks) > 10
+    missing = tasks_without_workspace(tasks)
     assert not missing, "Tasks that take an object id but no workspace id:\n" + "\n".join(missing)
 
 
-def test_the_allow_list_names_only_tasks_that_need_it():
-    tasks = _registered_tasks()
-    stale = [
-        name
-        for name in TASKS_WITHOUT_WORKSPACE
-        if name not in tasks
-        or not _object_id_parameters(tasks[name])
-        or "workspace_id" in inspect.signature(tasks[name].run).parameters
+def test_the_check_catches_a_task_taking_an_object_id_without_the_workspace_id():
+    def leaky(*, campaign_id: int) -> None: ...
+
+    def leaky_batch(*, target_ids: list[int], dry_run: bool = False) -> None: ...
+
+    def careful(*, campaign_id: int, workspace_id: int) -> None: ...
+
+    def per_workspace(*, workspace_id: int) -> None: ...
+
+    def beat() -> None: ...
+
+    planted = {
+        name: SimpleNamespace(run=run)
+        for name, run in {
+            "ads.leaky": leaky,
+            "publishing.leaky_batch": leaky_batch,
+            "ads.careful": careful,
+            "ads.per_workspace": per_workspace,
+            "ads.beat": beat,
+        }.items()
+    }
+    assert tasks_without_workspace(planted) == [
+        "ads.leaky(campaign_id)",
+        "publishing.leaky_batch(target_ids)",
     ]
-    assert not stale, f"Allowed without a workspace id, but no longer need to be: {stale}"
-    assert len(tasks) > 10

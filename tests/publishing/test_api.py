@@ -57,7 +57,7 @@ def test_submit_approve_and_the_detail_shows_each_targets_platform_id(
     approved = api(approver).post(f"/api/v1/posts/{post_id}/approve/", {"comment": "ok"}, format="json")
     assert approved.json()["status"] == "scheduled"
 
-    target_publish(target_id=approved.json()["targets"][0]["id"])
+    target_publish(target_id=approved.json()["targets"][0]["id"], workspace_id=workspace_a.pk)
     detail = api(marketer).get(f"/api/v1/posts/{post_id}/").json()
     assert detail["status"] == "published"
     (target,) = detail["targets"]

@@ -33,7 +33,7 @@ def _due_target(account, text="Flash sale"):
 def test_a_due_target_is_held_while_paused_and_nothing_is_sent(make_account, mastodon, admin):
     target = _due_target(make_account())
     pause_activate(workspace=admin.workspace, reason="Crisis", by=admin.user)
-    assert target_publish(target_id=target.pk) == "held"
+    assert target_publish(target_id=target.pk, workspace_id=target.workspace_id) == "held"
     target.refresh_from_db()
     assert target.status == TargetStatus.HELD and target.held_by_pause.reason == "Crisis"
     assert mastodon.requests == []
@@ -44,9 +44,10 @@ def test_resuming_lists_held_targets_for_a_decision_instead_of_publishing_them(m
     first, second, third = (_due_target(make_account(h)) for h in ("a", "b", "c"))
     pause_activate(workspace=admin.workspace, by=admin.user)
     for target in (first, second, third):
-        target_publish(target_id=target.pk)
+        target_publish(target_id=target.pk, workspace_id=target.workspace_id)
     pause_resume(workspace=admin.workspace, by=admin.user)
-    assert target_publish(target_id=first.pk) == "skipped"  # still held: resuming does not publish
+    # Still held: resuming does not publish.
+    assert target_publish(target_id=first.pk, workspace_id=first.workspace_id) == "skipped"
     assert mastodon.created_statuses == []
 
     later = timezone.now() + timedelta(days=1)
@@ -54,7 +55,7 @@ def test_resuming_lists_held_targets_for_a_decision_instead_of_publishing_them(m
     held_targets_decide(workspace=admin.workspace, target_ids=[second.pk], decision="reschedule", at=later)
     held_targets_decide(workspace=admin.workspace, target_ids=[third.pk], decision="cancel")
 
-    assert target_publish(target_id=first.pk) == "published"
+    assert target_publish(target_id=first.pk, workspace_id=first.workspace_id) == "published"
     second.refresh_from_db()
     third.refresh_from_db()
     assert (second.status, second.due_at) == (TargetStatus.SCHEDULED, later)
@@ -68,8 +69,8 @@ def test_a_business_unit_pause_holds_only_that_units_accounts(workspace_a, make_
     paused = _due_target(make_account("drinks"))
     free = _due_target(make_account("snacks", business_unit=other_unit))
     pause_activate(workspace=workspace_a, scope="business_unit", target_id=paused.account.business_unit_id)
-    assert target_publish(target_id=paused.pk) == "held"
-    assert target_publish(target_id=free.pk) == "published"
+    assert target_publish(target_id=paused.pk, workspace_id=paused.workspace_id) == "held"
+    assert target_publish(target_id=free.pk, workspace_id=free.workspace_id) == "published"
 
 
 @pytest.mark.django_db
@@ -77,8 +78,8 @@ def test_an_account_pause_holds_only_that_account(workspace_a, make_account):
     paused = _due_target(make_account("one"))
     free = _due_target(make_account("two"))
     pause_activate(workspace=workspace_a, scope="account", target_id=paused.account_id)
-    assert target_publish(target_id=paused.pk) == "held"
-    assert target_publish(target_id=free.pk) == "published"
+    assert target_publish(target_id=paused.pk, workspace_id=paused.workspace_id) == "held"
+    assert target_publish(target_id=free.pk, workspace_id=free.workspace_id) == "published"
 
 
 @pytest.mark.django_db
@@ -87,7 +88,10 @@ def test_a_scheduled_window_holds_only_inside_it(workspace_a, make_account):
     pause_activate(
         workspace=workspace_a, starts_at=start, ends_at=start + timedelta(days=2), reason="Election day"
     )
-    assert target_publish(target_id=_due_target(make_account("before")).pk) == "published"
+    assert (
+        target_publish(target_id=_due_target(make_account("before")).pk, workspace_id=workspace_a.pk)
+        == "published"
+    )
 
     inside = post_submit(
         post=post_create(
@@ -99,13 +103,15 @@ def test_a_scheduled_window_holds_only_inside_it(workspace_a, make_account):
     ).targets.get()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(timezone, "now", lambda: start + timedelta(hours=2))
-        assert target_publish(target_id=inside.pk) == "held"
+        assert target_publish(target_id=inside.pk, workspace_id=inside.workspace_id) == "held"
 
 
 @pytest.mark.django_db
 def test_another_workspaces_pause_changes_nothing_here(workspace_a, workspace_b, make_account):
     pause_activate(workspace=workspace_b, reason="Their crisis")
-    assert target_publish(target_id=_due_target(make_account()).pk) == "published"
+    assert (
+        target_publish(target_id=_due_target(make_account()).pk, workspace_id=workspace_a.pk) == "published"
+    )
 
 
 @pytest.mark.django_db
@@ -149,7 +155,12 @@ def test_pause_waits_for_the_call_in_flight_and_blocks_every_later_one(make_acco
 
     publisher = threading.Thread(
         target=run,
-        args=("publish", lambda: target_publish(target_id=in_flight.pk, connector_factory=connector)),
+        args=(
+            "publish",
+            lambda: target_publish(
+                target_id=in_flight.pk, workspace_id=in_flight.workspace_id, connector_factory=connector
+            ),
+        ),
     )
     publisher.start()
     assert connector.entered.wait(10)
@@ -165,5 +176,8 @@ def test_pause_waits_for_the_call_in_flight_and_blocks_every_later_one(make_acco
     pauser.join(10)
     assert outcomes["publish"] == "published" and "pause" in outcomes
     # From the moment the pause returned, nothing more leaves.
-    assert target_publish(target_id=later.pk, connector_factory=connector) == "held"
+    assert (
+        target_publish(target_id=later.pk, workspace_id=later.workspace_id, connector_factory=connector)
+        == "held"
+    )
     assert connector.calls == 1

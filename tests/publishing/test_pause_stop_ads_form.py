@@ -41,7 +41,7 @@ def campaigns(graphs, workspace_a, unit):
             business_unit=business_unit,
         )
         running[name] = stub.add_campaign(name, status="ACTIVE", daily_budget=1000)
-        assert ad_account_sync(account_id=account.pk).outcome == "ok"
+        assert ad_account_sync(account_id=account.pk, workspace_id=account.workspace_id).outcome == "ok"
     return running
 
 
@@ -64,7 +64,7 @@ def test_a_business_unit_pause_stops_only_that_units_running_ads(
 
     assert response.status_code == 302
     pause = Pause.objects.get(workspace=workspace_a)
-    stops_process(pause_id=pause.pk)
+    stops_process(pause_id=pause.pk, workspace_id=pause.workspace_id)
     assert ours.status_of(campaigns["Kopi"]["id"]) == "PAUSED"
     assert theirs.status_of(campaigns["Chips"]["id"]) == "ACTIVE"
     assert not [call for call in theirs.calls if call.is_write]

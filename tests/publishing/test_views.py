@@ -41,7 +41,7 @@ def _post(accounts, by, *, at=LATER, text="Cold brew is back", submit=True):
 def _held_target(account, admin):
     target = _post([account], admin.user, at=None).targets.get()
     pause_activate(workspace=admin.workspace, reason="Crisis", by=admin.user)
-    assert target_publish(target_id=target.pk) == "held"
+    assert target_publish(target_id=target.pk, workspace_id=target.workspace_id) == "held"
     return target
 
 
@@ -200,7 +200,7 @@ def test_held_posts_are_decided_in_bulk(client, admin, make_account, mastodon):
     second = _post([make_account("b")], admin.user, at=None).targets.get()
     third = _post([make_account("c")], admin.user, at=None).targets.get()
     for target in (second, third):
-        assert target_publish(target_id=target.pk) == "held"
+        assert target_publish(target_id=target.pk, workspace_id=target.workspace_id) == "held"
     _login(client, admin)
     held_page = client.get("/publishing/held/").content.decode()
     assert f'value="{first.pk}"' in held_page and "Crisis" in held_page
@@ -329,7 +329,7 @@ def test_failed_targets_show_the_platforms_reason_in_the_calendar_and_can_be_ret
 ):
     target = _post([make_account()], marketer.user, at=None).targets.get()
     mastodon.fail_next(422, path="/api/v1/statuses")
-    assert target_publish(target_id=target.pk) == "failed"
+    assert target_publish(target_id=target.pk, workspace_id=target.workspace_id) == "failed"
     target.refresh_from_db()
     _login(client, marketer)
     html = client.get("/publishing/").content.decode()
@@ -396,7 +396,7 @@ def test_review_queue_approves_inline(client, workspace_a, unit, marketer, appro
 
 def test_editing_a_published_post_is_refused(client, marketer, make_account, mastodon):
     target = _post([make_account()], marketer.user, at=None).targets.get()
-    target_publish(target_id=target.pk)
+    target_publish(target_id=target.pk, workspace_id=target.workspace_id)
     _login(client, marketer)
     response = client.get(f"/publishing/posts/{target.post_id}/edit/")
     assert response.status_code == 302

@@ -21,9 +21,7 @@ from tests.conftest import WorkerProcess
 
 
 def _dispatch(stale_after=timedelta(minutes=2)):
-    return targets_enqueue_due(
-        enqueue=lambda ids: publish_targets.delay(target_ids=ids), batch_size=4, stale_after=stale_after
-    )
+    return targets_enqueue_due(enqueue=publish_targets.delay, batch_size=4, stale_after=stale_after)
 
 
 @pytest.mark.worker
