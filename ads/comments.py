@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ads import selectors, services
-from ads.alert_delivery import comment_alert_delivery_plan
+from ads.alert_delivery import COMMENT_ALERT_SECRET, comment_alert_delivery_plan
 from ads.models import Ad, AdCampaign, AdCommentAlert, AdStatus, PushState
 from ads.services.platform import ConnectorFactory, ads_connector
 from cxm.audit.services import audit_record
@@ -363,11 +363,13 @@ def campaign_comment_guard_set(
     where its negative-comment alerts go.
 
     A webhook URL without a secret gets a fresh `whsec_` one (`webhook_secret` sets one instead);
-    clearing the URL clears the secret. The secret is never written to the audit log."""
+    clearing the URL clears the secret. A new secret replacing one is a rotation: the previous one
+    keeps signing for the grace period. The secret is never written to the audit log."""
     guard = comment_guard_clean(guard)
-    if guard["webhook_url"]:
+    # An unchanged address is left to the send-time check, so other edits still save.
+    if guard["webhook_url"] and guard["webhook_url"] != (campaign.comment_guard or {}).get("webhook_url"):
         try:
-            outbound.target_check(guard["webhook_url"], workspace=campaign.workspace)
+            outbound.target_check_on_save(guard["webhook_url"], workspace=campaign.workspace)
         except outbound.UnsafeTarget as exc:
             raise ValidationError({"comment_guard": [f"webhook_url: {exc}"]}) from None
     if webhook_secret:
@@ -390,9 +392,13 @@ def campaign_comment_guard_set(
     secret_changed = secret != campaign.comment_alert_webhook_secret
     if before == guard and not secret_changed:
         return campaign
+    if secret is None:
+        COMMENT_ALERT_SECRET.clear(campaign)
+    elif secret_changed:  # a secret set by hand is a rotation too
+        COMMENT_ALERT_SECRET.keep_previous(campaign)
     campaign.comment_guard = guard
     campaign.comment_alert_webhook_secret = secret
-    campaign.save(update_fields=["comment_guard", "comment_alert_webhook_secret", "updated_at"])
+    campaign.save(update_fields=["comment_guard", *COMMENT_ALERT_SECRET.fields, "updated_at"])
     audit_record(
         workspace=campaign.workspace,
         actor=by,

@@ -191,6 +191,10 @@ class AdCampaign(PlatformObject):
     comment_guard = models.JSONField(default=dict, blank=True)
     # The Standard Webhooks secret (`whsec_...`) alerts are signed with; set with a webhook URL.
     comment_alert_webhook_secret = EncryptedJSONField(null=True, blank=True)
+    # After a rotation the previous secret keeps signing beside the new one until it expires,
+    # so a receiver can switch secrets without dropping a delivery.
+    comment_alert_webhook_previous_secret = EncryptedJSONField(null=True, blank=True)
+    comment_alert_webhook_previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     # The guard's pauses, per ad id: {"paused_at", "confirmed_at", "state", "error", "attempts",
     # "retry_at"} with state pending, confirmed, failed or superseded (see ad_comment_guard_confirm).
     comment_guard_pauses = models.JSONField(default=dict, blank=True)

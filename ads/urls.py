@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:campaign_id>/guard/", views.campaign_guard, name="campaign-guard"),
+    path(
+        "campaigns/<int:campaign_id>/guard/rotate-secret/",
+        views.campaign_guard_secret_rotate,
+        name="campaign-guard-secret-rotate",
+    ),
     path("campaigns/<int:campaign_id>/builder/", views.builder, name="builder"),
     path("campaigns/<int:campaign_id>/builder/feed/", views.feed_upload, name="feed-upload"),
     path("campaigns/<int:campaign_id>/variants/", views.variant_grid, name="variants"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ads import comments, selectors, services, webhooks
+from ads import alert_delivery, comments, selectors, services, webhooks
 from ads.forms import BuilderForm, BulkForm, CommentGuardForm, FeedUploadForm, VariantFilterForm, WaiveForm
 from ads.models import Ad, AdCampaign, ProposalStatus
 from cxm.channels.connectors.base import ConnectorError
@@ -124,11 +125,38 @@ def campaign_guard(request, campaign_id: int):
             )
         except ValidationError as error:
             for field, problems in error.message_dict.items():
-                form.add_error(None, [f"{field}: {problem}" for problem in problems])
+                for problem in problems:
+                    # The rule's own problems read "webhook_url: …"; each goes next to its field.
+                    key, _sep, text = problem.partition(": ")
+                    if field == "comment_guard" and key in form.fields:
+                        form.add_error(key, text)
+                    else:
+                        form.add_error(None, f"{field}: {problem}")
         else:
             messages.success(request, _("Comment guard saved."))
             return redirect("ads:campaign", campaign.pk)
     return campaign_detail(request, campaign_id, guard_form=form, status=400)
+
+
+@workspace_view("ads.manage")
+@require_POST
+def campaign_guard_secret_rotate(request, campaign_id: int):
+    """A fresh signing secret for the campaign's alert webhook; the previous one keeps signing
+    beside it for the grace period (audited)."""
+    campaign = _campaign(request, campaign_id)
+    try:
+        alert_delivery.campaign_comment_alert_secret_rotate(
+            campaign=campaign, by=request.user, request=request
+        )
+    except ValidationError:
+        messages.error(request, _("Set a webhook URL before rotating its secret."))
+    else:
+        messages.success(
+            request,
+            _("New webhook signing secret. For %(hours)s hours alerts are signed with the previous one too.")
+            % {"hours": settings.CXM_WEBHOOK_SECRET_GRACE_HOURS},
+        )
+    return redirect("ads:campaign", campaign.pk)
 
 
 def _chart(series: list[dict]) -> dict:

@@ -6,11 +6,12 @@ metadata service on 169.254.169.254, the database on 127.0.0.1, an admin panel o
 loopback, link-local, multicast, reserved, unspecified or otherwise not globally routable, for
 IPv4 and IPv6 (an IPv4-mapped or NAT64/6to4 address is judged by the IPv4 address inside).
 
-It runs when a URL is saved (the user hears about it at once) and again before every send,
-because DNS answers change. A name that does not resolve passes the save-time check: the
-send-time check (which runs just before connecting) is the one that counts, and a name that
-does not resolve cannot be connected to. A small window remains between that check and the
-connection's own lookup; redirects are never followed, so the checked host is the one called.
+`target_check_on_save` runs when a URL is saved (webhook targets, feed URLs, alert webhooks), so
+the user hears about a bad address at once, next to the field; it also refuses a name that does
+not resolve, since nothing could be delivered there. `target_check` runs again before every send,
+because DNS answers change (a name may be pointed at 127.0.0.1 after it was saved). A small window
+remains between that check and the connection's own lookup; redirects are never followed, so the
+checked host is the one called.
 
 Private targets are allowed for one workspace by its admin (`Workspace.allow_private_webhook_targets`,
 audited), or for the whole deployment with CXM_WEBHOOK_ALLOW_PRIVATE.
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -71,7 +73,7 @@ def address_is_public(address: IPAddress) -> bool:
 def _resolve(host: str, port: int, resolver: Callable) -> list[IPAddress]:
     try:
         infos = resolver(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
+    except (OSError, UnicodeError, ValueError):
         return []
     addresses = []
     for info in infos:
@@ -90,23 +92,45 @@ def target_check(
 
     `workspace` (its admin's allowance) or `allow_private` (the same, already looked up, for code
     that holds no workspace) let private addresses through."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UnsafeTarget("Enter an http:// or https:// URL.")
+    _check(url, workspace=workspace, allow_private=allow_private, resolver=resolver, must_resolve=False)
+
+
+def target_check_on_save(
+    url: str, *, workspace=None, allow_private: bool = False, resolver: Callable = socket.getaddrinfo
+) -> None:
+    """`target_check` for a URL a user is saving: a name that resolves to no address is refused too
+    (unless private targets are allowed, where an internal name may only resolve later)."""
+    _check(url, workspace=workspace, allow_private=allow_private, resolver=resolver, must_resolve=True)
+
+
+def _check(url: str, *, workspace, allow_private: bool, resolver: Callable, must_resolve: bool) -> None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsafeTarget(_("Enter an http:// or https:// URL."))
     if private_targets_allowed(workspace, allow_private=allow_private):
         return
     host = parts.hostname
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise UnsafeTarget("The URL has an invalid port.") from None
+        raise UnsafeTarget(_("The URL has an invalid port.")) from None
     try:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
         addresses = _resolve(host, port, resolver)
+        if not addresses and must_resolve:
+            raise UnsafeTarget(
+                _("%(host)s does not resolve to any address; check the URL.") % {"host": host}
+            ) from None
     for address in addresses:
         if not address_is_public(address):
             raise UnsafeTarget(
-                f"{host} is a private, loopback or otherwise internal address ({address}); "
-                "the platform only calls public addresses unless an admin allows private ones."
+                _(
+                    "%(host)s is a private, loopback or otherwise internal address (%(address)s); "
+                    "the platform only calls public addresses unless an admin allows private ones."
+                )
+                % {"host": host, "address": address}
             )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cxm.audit.services import audit_record
-from cxm.channels import signing
+from cxm.channels import outbound, signing
 from cxm.channels.connectors import REGISTRY, build_connector
 from cxm.channels.connectors.base import (
     AccountConfig,
@@ -31,6 +31,7 @@ from cxm.channels.connectors.base import (
     TransientError,
     backoff_delay,
 )
+from cxm.channels.connectors.rss import feed_url_of
 from cxm.channels.models import AccountStatus, ChannelAccount, Platform, WebhookDelivery
 from cxm.channels.sinks import InboundContext, deliver
 from cxm.tenancy.models import Brand, BusinessUnit, Workspace
@@ -119,6 +120,32 @@ def _validate(platform: str, handle: str, base_url: str, credentials: dict, opti
         raise ValidationError(errors)
 
 
+def _outbound_target(platform: str, base_url: str, options: Any) -> tuple[str, str] | None:
+    """The URL a member typed that this account's connector will call, and the field it is in."""
+    if not isinstance(options, dict):
+        return None
+    if platform == Platform.WEBHOOK and options.get("target_url"):
+        return "options.target_url", str(options["target_url"])
+    if platform == Platform.RSS and (options.get("feed_url") or base_url):
+        field_name = "options.feed_url" if options.get("feed_url") else "base_url"
+        try:
+            return field_name, feed_url_of(base_url, options)
+        except ValueError:  # not a URL at all; the check says so
+            return field_name, str(options.get("feed_url") or base_url)
+    return None
+
+
+def _outbound_target_check(workspace: Workspace, target: tuple[str, str] | None) -> None:
+    """Refuse an internal address when it is saved; the connector checks again before each call."""
+    if target is None:
+        return
+    field_name, url = target
+    try:
+        outbound.target_check_on_save(url, workspace=workspace)
+    except outbound.UnsafeTarget as exc:
+        raise ValidationError({field_name: str(exc)}) from None
+
+
 @transaction.atomic
 def account_create(
     *,
@@ -133,12 +160,14 @@ def account_create(
     country: str = "",
     language: str = "",
     options: dict[str, Any] | None = None,
+    sync_interval_seconds: int | None = None,
     by=None,
     request=None,
 ) -> ChannelAccount:
     credentials = dict(credentials or {})
     options = dict(options or {})
     _validate(platform, handle, base_url, credentials, options)
+    _outbound_target_check(workspace, _outbound_target(platform, base_url.rstrip("/"), options))
     business_unit, brand = _default_structure(workspace, business_unit, brand)
     if platform == Platform.WEBHOOK and not credentials.get("webhook_secrets"):
         # Inbound webhooks need a shared secret from the start; the admin copies it once.
@@ -158,6 +187,7 @@ def account_create(
         options=options,
         credentials=credentials,
         next_sync_at=timezone.now(),
+        **({"sync_interval_seconds": sync_interval_seconds} if sync_interval_seconds else {}),
     )
     audit_record(
         workspace=workspace,
@@ -179,6 +209,7 @@ def account_update(
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
     account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
     before = _state(account)
+    target_before = _outbound_target(account.platform, account.base_url, account.options)
     if "brand" in changes or "business_unit" in changes:
         unit, brand = _default_structure(
             account.workspace,
@@ -198,6 +229,10 @@ def account_update(
     _validate(
         account.platform, account.handle, account.base_url, account.credentials or {}, account.options or {}
     )
+    target = _outbound_target(account.platform, account.base_url, account.options)
+    if target != target_before:
+        # An unchanged address is left to the send-time check, so other edits still save.
+        _outbound_target_check(account.workspace, target)
     account.save()
     after = _state(account)
     if credentials:
@@ -274,8 +309,9 @@ def account_config(account: ChannelAccount) -> AccountConfig:
         credentials=dict(account.credentials or {}),
         options=dict(account.options or {}),
         account_id=account.pk,
-        # Only the webhook channel calls a URL a member typed; the others' hosts are the networks'.
-        allow_private_targets=account.platform == Platform.WEBHOOK
+        # Only the webhook and RSS channels call a URL a member typed; the others' hosts are the
+        # networks'.
+        allow_private_targets=account.platform in (Platform.WEBHOOK, Platform.RSS)
         and account.workspace.allow_private_webhook_targets,
     )
 

@@ -98,6 +98,17 @@ class AccountForm(forms.Form):
         return credentials
 
 
+def _service_errors(form: AccountForm, error: ValidationError) -> None:
+    """A service's ValidationError next to the field it is about (options are typed as JSON)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, validation_message(error))
+        return
+    for name, problems in error.message_dict.items():
+        if name == "options" or name.startswith("options."):
+            name = "options_json"
+        form.add_error(name if name in form.fields else None, problems)
+
+
 @workspace_view("channels.manage")
 def account_list(request):
     filters = {
@@ -147,7 +158,7 @@ def account_add(request):
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, validation_message(error))
+            _service_errors(form, error)
         else:
             messages.success(request, _("Account connected: %(account)s") % {"account": account})
             if account.platform == Platform.WEBHOOK:
@@ -191,7 +202,7 @@ def account_edit(request, account_id: int):
                 request=request,
             )
         except ValidationError as error:
-            form.add_error(None, validation_message(error))
+            _service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("channels:accounts")

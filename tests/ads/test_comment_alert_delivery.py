@@ -4,15 +4,19 @@ refused, and shown next to the alert on the comments page."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from ads import tasks
 from ads.alert_delivery import comment_alert_deliver
@@ -25,6 +29,7 @@ from cxm.channels.signing import SignatureError, new_standard_secret, verify_sta
 from cxm.tenancy.models import Role
 from listening.ingest import forget_workspace_context
 from tests.factories import BrandFactory
+from tests.kernel.test_tenancy_routes import SAMPLES
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +105,7 @@ def running_ad(ad_account, graph):
     ad_set = graph.add_adset(campaign, "Jakarta 18-34")
     creative = graph.add_creative("Kopi creative", message="Kopi, fresh")
     remote = graph.add_ad(ad_set, creative, "Kopi ad")
-    assert ad_account_sync(account_id=ad_account.pk).outcome == "ok"
+    assert ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).outcome == "ok"
     ad = Ad.objects.select_related("campaign").get(external_id=remote["id"])
     ad.campaign.brand = BrandFactory(workspace=ad.workspace, name="Kopi Nusantara")
     ad.campaign.save(update_fields=["brand"])
@@ -240,8 +245,10 @@ def test_a_refusal_is_recorded_as_failed_and_shown_on_the_comments_page(
 
 
 def test_recipients_and_webhook_are_set_on_the_campaign_by_api_and_the_secret_never_shown(
-    running_ad, api, marketer
+    running_ad, api, marketer, settings
 ):
+    # `.example` names never resolve; a webhook URL that does not resolve is refused unless allowed.
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
     client = api(marketer)
     url = f"/api/v1/ads/campaigns/{running_ad.campaign_id}/"
     guard = {
@@ -301,3 +308,124 @@ def test_the_campaign_page_shows_where_alerts_go_and_the_secret_to_managers_only
     assert "ops@kopi.example, ana@kopi.example" in managers and receiver.url in managers
     assert receiver.secret in managers
     assert receiver.url in analysts and receiver.secret not in analysts
+
+
+# --- rotating the webhook signing secret ----------------------------------------------------------
+
+PUBLIC_HOOK = "https://93.184.216.34/hooks/ads"
+
+
+def _signed_delivery(alert: AdCommentAlert) -> httpx.Request:
+    seen: list[httpx.Request] = []
+
+    def answer(request):
+        seen.append(request)
+        return httpx.Response(200)
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as http:
+        comment_alert_deliver(alert_id=alert.pk, workspace_id=alert.workspace_id, http=http)
+    (request,) = seen
+    return request
+
+
+def _accepted_by(request: httpx.Request, *secrets: str) -> set[str]:
+    """Which of `secrets` a receiver holding only that one would accept the delivery with."""
+    accepted = set()
+    for secret in secrets:
+        with contextlib.suppress(SignatureError):
+            verify_standard(secrets=[secret], headers=request.headers, body=request.content, now=time.time())
+            accepted.add(secret)
+    return accepted
+
+
+def _rotate(client, campaign_id: int):
+    return client.post(f"/ads/campaigns/{campaign_id}/guard/rotate-secret/")
+
+
+def test_after_rotating_the_secret_alerts_verify_with_the_old_and_the_new(
+    running_ad, graph, client, marketer
+):
+    campaign_comment_guard_set(
+        campaign=running_ad.campaign, guard={"webhook_url": PUBLIC_HOOK}, webhook_secret=SECRET
+    )
+    client.force_login(marketer.user)
+
+    response = _rotate(client, running_ad.campaign_id)
+
+    assert response.status_code == 302
+    new = AdCampaign.objects.get(pk=running_ad.campaign_id).comment_alert_webhook_secret
+    assert new.startswith("whsec_") and new != SECRET
+    request = _signed_delivery(_spike(running_ad, graph))
+    signatures = request.headers["webhook-signature"].split(" ")
+    assert len(signatures) == 2 and all(s.startswith("v1,") for s in signatures)
+    # A receiver still on the old secret and one already on the new both accept the alert.
+    assert _accepted_by(request, SECRET, new) == {SECRET, new}
+    (entry,) = AuditEntry.objects.filter(action="ads.comment_alert_webhook_secret_rotate")
+    assert entry.object_id == str(running_ad.campaign_id) and entry.actor_id == marketer.user.pk
+    assert "whsec_" not in json.dumps([entry.before, entry.after])
+
+
+def test_after_the_grace_period_only_the_new_secret_signs(running_ad, graph, client, marketer):
+    campaign_comment_guard_set(
+        campaign=running_ad.campaign, guard={"webhook_url": PUBLIC_HOOK}, webhook_secret=SECRET
+    )
+    client.force_login(marketer.user)
+    _rotate(client, running_ad.campaign_id)
+    AdCampaign.objects.filter(pk=running_ad.campaign_id).update(
+        comment_alert_webhook_previous_secret_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    new = AdCampaign.objects.get(pk=running_ad.campaign_id).comment_alert_webhook_secret
+
+    request = _signed_delivery(_spike(running_ad, graph))
+
+    assert len(request.headers["webhook-signature"].split(" ")) == 1
+    assert _accepted_by(request, SECRET, new) == {new}
+
+
+def test_a_secret_set_by_api_is_a_rotation_too(running_ad, graph, api, marketer):
+    campaign_comment_guard_set(
+        campaign=running_ad.campaign, guard={"webhook_url": PUBLIC_HOOK}, webhook_secret=SECRET
+    )
+    new = new_standard_secret()
+
+    response = api(marketer).patch(
+        f"/api/v1/ads/campaigns/{running_ad.campaign_id}/",
+        {"comment_alert_webhook_secret": new},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    request = _signed_delivery(_spike(running_ad, graph))
+    assert _accepted_by(request, SECRET, new) == {SECRET, new}
+
+
+def test_only_managers_of_the_campaigns_workspace_rotate_its_secret(running_ad, client, member, workspace_b):
+    campaign_comment_guard_set(
+        campaign=running_ad.campaign, guard={"webhook_url": PUBLIC_HOOK}, webhook_secret=SECRET
+    )
+    other = SAMPLES["ads-campaign"](workspace_b)
+    campaign_comment_guard_set(campaign=other, guard={"webhook_url": PUBLIC_HOOK})
+    other_secret = AdCampaign.objects.get(pk=other.pk).comment_alert_webhook_secret
+
+    client.force_login(member(running_ad.workspace, Role.ANALYST).user)
+    analyst = _rotate(client, running_ad.campaign_id)
+    client.force_login(member(running_ad.workspace, Role.ADMIN).user)
+    elsewhere = _rotate(client, other.pk)
+
+    assert (analyst.status_code, elsewhere.status_code) == (403, 404)
+    assert AdCampaign.objects.get(pk=running_ad.campaign_id).comment_alert_webhook_secret == SECRET
+    assert AdCampaign.objects.get(pk=other.pk).comment_alert_webhook_secret == other_secret
+    assert not AuditEntry.objects.filter(action="ads.comment_alert_webhook_secret_rotate").exists()
+
+
+def test_the_campaign_page_offers_rotation_and_says_when_there_is_no_webhook(running_ad, client, marketer):
+    client.force_login(marketer.user)
+    campaign_comment_guard_set(campaign=running_ad.campaign, guard={"notify": ["ops@kopi.example"]})
+
+    refused = client.post(f"/ads/campaigns/{running_ad.campaign_id}/guard/rotate-secret/", follow=True)
+    campaign_comment_guard_set(campaign=running_ad.campaign, guard={"webhook_url": PUBLIC_HOOK})
+    page = client.get(f"/ads/campaigns/{running_ad.campaign_id}/").content.decode()
+
+    assert "Set a webhook URL before rotating its secret." in refused.content.decode()
+    assert f'action="/ads/campaigns/{running_ad.campaign_id}/guard/rotate-secret/"' in page
+    assert "Rotate secret" in page

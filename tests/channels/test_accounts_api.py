@@ -75,7 +75,9 @@ def test_only_admins_connect_accounts(api, workspace_a, member):
 
 
 @pytest.mark.django_db
-def test_list_filters_by_platform_business_unit_country_and_status(api, workspace_a, member):
+def test_list_filters_by_platform_business_unit_country_and_status(api, workspace_a, member, settings):
+    # `.example` names never resolve; a feed URL that does not resolve is refused unless allowed.
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
     unit_a = BusinessUnitFactory(workspace=workspace_a, name="Retail")
     unit_b = BusinessUnitFactory(workspace=workspace_a, name="Food")
     client = api(member(workspace_a, Role.ADMIN))

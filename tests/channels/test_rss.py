@@ -25,6 +25,12 @@ from tests.channels.stubs.feed_server import FeedEntry, FeedServer, atom_documen
 T0 = datetime(2025, 6, 3, 8, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _feed_host_on_loopback(settings):
+    # The feed host listens on loopback, which feed fetches refuse unless allowed.
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def server() -> Iterator[FeedServer]:
     with FeedServer() as feed_server:

@@ -40,6 +40,7 @@ NOT_ENCRYPTED = {
     ("ads.Ad", "variant_key"): "a content hash naming a creative variant",
     ("ads.Variant", "key"): "a content hash naming a creative variant",
     ("listening.Topic", "alert_webhook_previous_secret_expires_at"): "a date, not a secret",
+    ("ads.AdCampaign", "comment_alert_webhook_previous_secret_expires_at"): "a date, not a secret",
 }
 
 # JSON fields that hold credentials although their names do not say so.

@@ -266,7 +266,9 @@ def test_the_alerts_page_shows_how_delivery_went(client, workspace_a, member, re
 
 
 @pytest.mark.django_db
-def test_topic_managers_set_recipients_and_webhook_on_the_topic_form(client, workspace_a, member):
+def test_topic_managers_set_recipients_and_webhook_on_the_topic_form(client, workspace_a, member, settings):
+    # `.example` names never resolve; a webhook URL that does not resolve is refused unless allowed.
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
     topic = Topic.objects.create(
         workspace=workspace_a, name="Piracy", query="torrent", alert_email="a@kopi.example"
     )
@@ -332,7 +334,11 @@ def test_people_who_cannot_manage_topics_cannot_edit_delivery(client, workspace_
 
 
 @pytest.mark.django_db
-def test_the_topics_api_takes_delivery_settings_and_never_shows_the_secret(api, workspace_a, member):
+def test_the_topics_api_takes_delivery_settings_and_never_shows_the_secret(
+    api, workspace_a, member, settings
+):
+    # `.example` names never resolve; a webhook URL that does not resolve is refused unless allowed.
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
     client = api(member(workspace_a, Role.ANALYST))
 
     response = client.post(

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx
 
+from cxm.channels import outbound
 from cxm.channels.connectors.base import (
     AccountConfig,
     Author,
@@ -111,6 +112,11 @@ class RssConnector:
             headers["If-None-Match"] = str(cursor["etag"])
         if cursor.get("last_modified"):
             headers["If-Modified-Since"] = str(cursor["last_modified"])
+        try:
+            # Checked before every fetch: the name may resolve elsewhere than when it was saved.
+            outbound.target_check(self.feed_url, allow_private=self.config.allow_private_targets)
+        except outbound.UnsafeTarget as exc:
+            raise PermanentError(str(exc)) from None
         response = http_call(self.http, "GET", self.feed_url, headers=headers)
         if response.status_code == 304:
             return response
@@ -166,9 +172,14 @@ class RssConnector:
         )
 
 
+def feed_url_of(base_url: str, options: dict[str, Any]) -> str:
+    """The feed's address: `options["feed_url"]` (relative to `base_url` when both are given)."""
+    option = str(options.get("feed_url") or "")
+    return urljoin(base_url, option) if base_url and option else option or base_url
+
+
 def _feed_url(config: AccountConfig) -> str:
-    option = str(config.options.get("feed_url") or "")
-    url = urljoin(config.base_url, option) if config.base_url and option else option or config.base_url
+    url = feed_url_of(config.base_url, config.options)
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         raise PermanentError("the RSS account needs an absolute http(s) feed_url")
     return url

@@ -1,0 +1,350 @@
+"""Alerts leave the platform: an email to their recipients and a Standard Webhooks signed POST.
+
+Listening's spike alerts and ads' negative-comment alerts go out the same way; each app keeps its
+alert model and its message, and declares an `AlertDelivery`: where a claimed alert goes now and
+what it says. An alert model delivered here has, per channel, a status (`NONE`,
+`PENDING`, `SENT`, `FAILED`), a sent-at time and an error (`email_status`, `emailed_at`,
+`email_error`; `webhook_status`, `webhook_delivered_at`, `webhook_error`), and
+`delivery_attempts`, `delivery_lease_until`, `delivery_retry_at`, a `delivery_pending` property
+and a `webhook_id` one.
+
+A delivery run claims the alert with a short lease (so a redelivered or concurrent copy of the
+task leaves it alone), sends each channel that is still pending, and records each result as soon
+as it is known; a channel already SENT or FAILED is never sent again. The one window left is a
+crash between a send and its record: the next run repeats that send. Webhook receivers drop
+the repeat by its `webhook-id`, which is the same on every attempt; an email cannot be recalled,
+so its window is kept to the SMTP call itself.
+
+Timeouts, connection errors, 5xx, 408, 425 and 429 answers (and SMTP 4xx) are transient: the
+channel stays pending and the caller retries after `DeliveryOutcome.retry_in` seconds, up to
+`MAX_ATTEMPTS` runs. Any other refusal is permanent and recorded as FAILED with its reason.
+
+A webhook signing secret being replaced keeps signing beside its successor for
+`CXM_WEBHOOK_SECRET_GRACE_HOURS` (`RotatingSecret`), so a receiver can switch secrets without
+dropping a delivery.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.mail import get_connection, send_mail
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cxm.channels import outbound, signing
+from cxm.channels.connectors.base import (
+    ConnectorError,
+    RateLimited,
+    TransientError,
+    http_call,
+    http_client,
+)
+
+# The channel statuses, as the apps' delivery status choices store them.
+NONE, PENDING, SENT, FAILED = "none", "pending", "sent", "failed"
+
+MAX_ATTEMPTS = 8
+WEBHOOK_TIMEOUT = 10.0  # seconds
+EMAIL_TIMEOUT = 30.0  # seconds per SMTP operation, unless EMAIL_TIMEOUT is set
+# Longer than an SMTP exchange plus a webhook call take, so a live run is never overtaken.
+LEASE = timedelta(minutes=5)
+# A sweep hands an alert to a new task when its next run is this late: a lost task message (Redis
+# down at commit time), or a worker that died without its task being redelivered.
+STALLED_AFTER = timedelta(minutes=10)
+
+_FIELDS = {
+    "email": ("email_status", "emailed_at", "email_error"),
+    "webhook": ("webhook_status", "webhook_delivered_at", "webhook_error"),
+}
+
+
+class _Transient(Exception):
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class _Permanent(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    alert_id: int
+    attempted: bool
+    retry_in: float | None = None  # seconds; set while a channel failed transiently
+
+
+@dataclass(frozen=True)
+class AlertDelivery:
+    """How one kind of alert goes out: its model, the related rows a run selects with it, and,
+    read from the claimed alert when a channel is sent, where it goes and what it says."""
+
+    model: type[models.Model]
+    related: tuple[str, ...]
+    recipients: Callable[[Any], list[str]]
+    webhook_url: Callable[[Any], str]
+    webhook_secrets: Callable[[Any], list[str]]  # every secret that signs now (`RotatingSecret`)
+    email: Callable[[Any], tuple[str, str]]  # subject and body
+    event_type: str
+    event_data: Callable[[Any], dict[str, Any]]  # the webhook's `data` past its id and workspace
+
+    def event(self, alert: Any) -> dict[str, Any]:
+        """The webhook body: the same for every attempt of one alert."""
+        return {
+            "type": self.event_type,
+            "timestamp": alert.created_at.isoformat().replace("+00:00", "Z"),
+            "data": {
+                "id": alert.pk,
+                "workspace": {"id": alert.workspace_id, "name": alert.workspace.name},
+                **self.event_data(alert),
+            },
+        }
+
+    def plan(self, alert: models.Model, *, enqueue: Callable[[], Any]) -> None:
+        """Mark the channels the alert's owner uses as pending (call when the alert is created),
+        and `enqueue` its delivery task once the transaction that raised it commits."""
+        alert.email_status = PENDING if self.recipients(alert) else NONE
+        alert.webhook_status = PENDING if self.webhook_url(alert) else NONE
+        alert.delivery_retry_at = timezone.now() if alert.delivery_pending else None
+        alert.save(update_fields=["email_status", "webhook_status", "delivery_retry_at"])
+        if alert.delivery_pending:
+            transaction.on_commit(enqueue)
+
+    def overdue(self, *, due_before: datetime) -> list[tuple[int, int]]:
+        """(alert id, workspace id) of alerts, in every workspace, with a channel still pending
+        whose next delivery run was due before `due_before` and that no worker is delivering now."""
+        pending = Q(email_status=PENDING) | Q(webhook_status=PENDING)
+        idle = Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=timezone.now())
+        return list(
+            self.model._default_manager.filter(pending, idle, delivery_retry_at__lt=due_before)
+            .order_by("delivery_retry_at")
+            .values_list("pk", "workspace_id")[:500]
+        )
+
+    def deliver(
+        self,
+        *,
+        alert_id: int,
+        workspace_id: int,
+        http: httpx.Client | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> DeliveryOutcome:
+        """Send an alert's pending email and webhook; safe to run any number of times."""
+        alert = self._claim(alert_id, workspace_id)
+        if alert is None:
+            return DeliveryOutcome(alert_id=alert_id, attempted=False)
+        retry_after: list[float] = []
+        try:
+            if alert.email_status == PENDING:
+                recipients = self.recipients(alert)
+                if not recipients:
+                    _record(alert, email_status=NONE)
+                else:
+                    _attempt(alert, "email", lambda: _send_email(*self.email(alert), recipients), retry_after)
+            if alert.webhook_status == PENDING:
+                if not self.webhook_url(alert):
+                    _record(alert, webhook_status=NONE)
+                else:
+                    _attempt(alert, "webhook", lambda: self._post_webhook(alert, http, clock), retry_after)
+        finally:
+            retry_in = max(retry_after) if retry_after else None
+            # Still pending without a retry means this run crashed: the sweep picks the alert up.
+            next_run = timezone.now() + timedelta(seconds=retry_in or 0) if alert.delivery_pending else None
+            _record(alert, delivery_lease_until=None, delivery_retry_at=next_run)
+        return DeliveryOutcome(alert_id=alert_id, attempted=True, retry_in=retry_in)
+
+    def _claim(self, alert_id: int, workspace_id: int) -> Any:
+        """Take the alert for one delivery run, or None when there is nothing to do now."""
+        now = timezone.now()
+        # Durable: the lease must be committed before anything leaves the building.
+        with transaction.atomic(durable=True):
+            alert = (
+                self.model._default_manager.select_for_update(skip_locked=True, of=("self",))
+                .select_related(*self.related)
+                .filter(pk=alert_id, workspace_id=workspace_id)
+                .first()
+            )
+            # None: deleted, or another run holds the row for the instant it takes to claim it.
+            if alert is None or not alert.delivery_pending:
+                return None
+            if alert.delivery_lease_until is not None and alert.delivery_lease_until > now:
+                return None
+            if alert.delivery_attempts >= MAX_ATTEMPTS:
+                _give_up(alert, f"gave up after {alert.delivery_attempts} attempts")
+                return None
+            alert.delivery_attempts += 1
+            alert.delivery_lease_until = now + LEASE
+            alert.save(update_fields=["delivery_attempts", "delivery_lease_until"])
+        return alert
+
+    def _post_webhook(self, alert: Any, http: httpx.Client | None, clock: Callable[[], float]) -> None:
+        secrets = self.webhook_secrets(alert)
+        if not secrets:
+            raise _Permanent("no signing secret; unsigned webhooks are not sent")
+        url = self.webhook_url(alert)
+        try:
+            # Again at send time: the name may resolve elsewhere than when it was saved.
+            outbound.target_check(url, workspace=alert.workspace)
+        except outbound.UnsafeTarget as exc:
+            raise _Permanent(str(exc)) from None
+        body = json.dumps(self.event(alert), ensure_ascii=False, separators=(",", ":")).encode()
+        # A fresh timestamp and signature on each attempt; the same webhook-id on all of them.
+        try:
+            headers = signing.sign_standard(
+                secrets=secrets, msg_id=alert.webhook_id, timestamp=int(clock()), body=body
+            )
+        except ValueError as exc:
+            raise _Permanent(str(exc)) from None
+        headers["Content-Type"] = "application/json"
+        client = http or http_client(base_url="", timeout=WEBHOOK_TIMEOUT)
+        try:
+            response = http_call(client, "POST", url, content=body, headers=headers)
+        except RateLimited as exc:
+            raise _Transient(str(exc), retry_after=exc.retry_after) from None
+        except TransientError as exc:
+            raise _Transient(str(exc)) from None
+        except ConnectorError as exc:  # 401, 403 and the other 4xx: the receiver said no
+            raise _Permanent(str(exc)) from None
+        finally:
+            if http is None:
+                client.close()
+        if not 200 <= response.status_code < 300:
+            # Redirects are not followed: the receiver was configured as given, not wherever it points.
+            raise _Permanent(f"webhook answered {response.status_code}, expected 2xx")
+
+
+# --- recording -----------------------------------------------------------------------------------
+
+
+def _attempt(alert: models.Model, channel: str, send: Callable[[], None], retry_after: list[float]) -> None:
+    status, sent_at, error = _FIELDS[channel]
+    try:
+        send()
+    except _Permanent as exc:
+        _record(alert, **{status: FAILED, error: str(exc)[:1000]})
+    except _Transient as exc:
+        if alert.delivery_attempts >= MAX_ATTEMPTS:
+            message = f"gave up after {alert.delivery_attempts} attempts: {exc}"
+            _record(alert, **{status: FAILED, error: message[:1000]})
+        else:
+            _record(alert, **{error: str(exc)[:1000]})
+            retry_after.append(max(backoff_seconds(alert.delivery_attempts), exc.retry_after or 0))
+    else:
+        _record(alert, **{status: SENT, sent_at: timezone.now(), error: ""})
+
+
+def _record(alert: models.Model, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(alert, name, value)
+    type(alert)._default_manager.filter(pk=alert.pk).update(**fields)
+
+
+def _give_up(alert: models.Model, reason: str) -> None:
+    fields: dict[str, Any] = {}
+    for status, _, error in _FIELDS.values():
+        if getattr(alert, status) == PENDING:
+            previous = getattr(alert, error)
+            fields[status] = FAILED
+            fields[error] = (f"{reason}: {previous}" if previous else reason)[:1000]
+    _record(alert, delivery_retry_at=None, **fields)
+
+
+def backoff_seconds(attempt: int) -> float:
+    """30 s after the first attempt, doubling to at most 15 minutes (about 45 minutes in all)."""
+    return float(min(900, 30 * 2 ** max(0, attempt - 1)))
+
+
+# --- email --------------------------------------------------------------------------------------
+
+
+def _send_email(subject: str, body: str, recipients: list[str]) -> None:
+    # A bounded wait (Django's default is none): a hung server must not outlive the lease.
+    connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or EMAIL_TIMEOUT)
+    try:
+        send_mail(subject, body, None, recipients, fail_silently=False, connection=connection)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        message = "recipients refused: " + ", ".join(
+            f"{address} ({code})" for address, (code, _) in exc.recipients.items()
+        )
+        if all(400 <= code < 500 for code in codes):
+            raise _Transient(message) from None
+        raise _Permanent(message) from None
+    except smtplib.SMTPResponseException as exc:
+        reason = (
+            exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        )
+        message = f"mail server answered {exc.smtp_code}: {reason}"
+        if 400 <= exc.smtp_code < 500:
+            raise _Transient(message) from None
+        raise _Permanent(message) from None
+    except OSError as exc:  # connection refused, timeouts, a dropped connection (SMTPException too)
+        raise _Transient(f"mail server unreachable: {exc.__class__.__name__}: {exc}") from None
+
+
+# --- rotating the signing secret -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RotatingSecret:
+    """Where an owner (a topic, a campaign) keeps its webhook signing secret, the previous one and
+    when that one stops signing: the fields `<prefix>_secret`, `<prefix>_previous_secret` and
+    `<prefix>_previous_secret_expires_at`. A secret being replaced keeps signing beside its
+    successor for CXM_WEBHOOK_SECRET_GRACE_HOURS, so a receiver can switch secrets without
+    dropping a delivery. Nothing here saves the owner."""
+
+    prefix: str
+
+    @property
+    def current(self) -> str:
+        return f"{self.prefix}_secret"
+
+    @property
+    def previous(self) -> str:
+        return f"{self.prefix}_previous_secret"
+
+    @property
+    def previous_expires_at(self) -> str:
+        return f"{self.prefix}_previous_secret_expires_at"
+
+    @property
+    def fields(self) -> list[str]:
+        return [self.current, self.previous, self.previous_expires_at]
+
+    def signing(self, owner: Any, *, now: datetime | None = None) -> list[str]:
+        """The secrets a delivery is signed with now: the current one, and the previous one in its
+        grace period."""
+        now = now or timezone.now()
+        current, previous = getattr(owner, self.current), getattr(owner, self.previous)
+        expires = getattr(owner, self.previous_expires_at)
+        secrets = [current] if current else []
+        if previous and expires and expires > now:
+            secrets.append(previous)
+        return secrets
+
+    def keep_previous(self, owner: Any) -> None:
+        """The current secret, about to be replaced, keeps signing for the grace period."""
+        if getattr(owner, self.current):
+            setattr(owner, self.previous, getattr(owner, self.current))
+            expires = timezone.now() + timedelta(hours=settings.CXM_WEBHOOK_SECRET_GRACE_HOURS)
+            setattr(owner, self.previous_expires_at, expires)
+
+    def rotate(self, owner: Any) -> None:
+        """A fresh `whsec_` secret; the one it replaces keeps signing for the grace period."""
+        self.keep_previous(owner)
+        setattr(owner, self.current, signing.new_standard_secret())
+
+    def clear(self, owner: Any) -> None:
+        for name in self.fields:
+            setattr(owner, name, None)
