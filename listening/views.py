@@ -6,7 +6,7 @@ import re
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -322,31 +322,28 @@ def _form_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages_)
 
 
-@workspace_view("listening.view")
+@workspace_view("listening.view", write_permission="listening.manage")
 def topic_list(request):
     form = TopicForm(request.POST or None)
     can_manage = has_permission(request.membership, "listening.manage")
-    if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied("listening.manage")
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    topic = services.topic_create(
-                        workspace=request.workspace,
-                        name=form.cleaned_data["name"],
-                        query=form.cleaned_data["query"],
-                        by=request.user,
-                        request=request,
-                    )
-                    services.topic_alert_delivery_set(
-                        topic=topic, by=request.user, request=request, **_delivery_changes(form)
-                    )
-            except ValidationError as exc:
-                _form_errors(form, exc)
-            else:
-                messages.success(request, _("Topic saved; matching it over past mentions now."))
-                return redirect("listening:topics")
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                topic = services.topic_create(
+                    workspace=request.workspace,
+                    name=form.cleaned_data["name"],
+                    query=form.cleaned_data["query"],
+                    by=request.user,
+                    request=request,
+                )
+                services.topic_alert_delivery_set(
+                    topic=topic, by=request.user, request=request, **_delivery_changes(form)
+                )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Topic saved; matching it over past mentions now."))
+            return redirect("listening:topics")
     return render(
         request,
         "listening/topics.html",

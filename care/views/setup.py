@@ -307,11 +307,9 @@ def delete(request, kind: str, pk: int):
 
 
 @require_POST
-@workspace_view("care.work")
+@workspace_view("workspace.manage")
 def agent_presence(request, pk: int):
     """An admin puts an agent online or away (e.g. someone who forgot to sign off)."""
-    if not is_admin(request):
-        raise PermissionDenied("workspace.manage")
     agent = _agent_get(request.workspace, pk)
     if agent is None:
         raise Http404

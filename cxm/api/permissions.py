@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
-from rest_framework import exceptions, permissions
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from rest_framework import authentication, exceptions, permissions
 
+from cxm.tenancy import two_factor
 from cxm.tenancy.permissions import has_permission
 from cxm.tenancy.selectors import membership_resolve
 
 WORKSPACE_HEADER = "HTTP_X_WORKSPACE"
+
+
+class TwoFactorRequired(exceptions.PermissionDenied):
+    default_code = "two_factor_required"
+
+
+def _refuse_without_two_factor(request, membership) -> None:
+    """The API side of the workspace's "two-factor for admins": the pages send such an admin to
+    enrolment, a client gets a 403 that says where to go."""
+    if two_factor.two_factor_required(membership):
+        raise TwoFactorRequired(
+            _(
+                "Two-factor authentication is required for admins of this workspace. "
+                "Enrol at %(url)s, then try again."
+            )
+            % {"url": reverse("two-factor-setup")}
+        )
+    # A token stands on its own (the token endpoint asks anyone with two-factor for a code); a
+    # session must itself have passed the code step.
+    authenticator = getattr(request, "successful_authenticator", None)
+    by_session = isinstance(authenticator, authentication.SessionAuthentication)
+    if by_session and two_factor.second_factor_missing(membership, session=request.session):
+        raise TwoFactorRequired(
+            _(
+                "Two-factor authentication is required for admins of this workspace, and this "
+                "sign-in did not use it. Sign out, then sign in again at %(url)s with your code."
+            )
+            % {"url": reverse("login")}
+        )
+
+
+def _refuse_pending_sign_in(request) -> None:
+    """A browser that gave the password but not yet the code is told to finish signing in."""
+    if two_factor.session_sign_in_pending(getattr(request, "session", None)):
+        raise TwoFactorRequired(
+            _("Sign-in is not complete: enter your two-factor code at %(url)s.")
+            % {"url": reverse("two-factor-verify")}
+        )
 
 
 def resolve_workspace(request) -> None:
@@ -21,6 +62,8 @@ def resolve_workspace(request) -> None:
     if membership is None and request.META.get(WORKSPACE_HEADER):
         # Asking for a workspace one does not belong to reads as "no such workspace".
         raise exceptions.NotFound("No such workspace.")
+    if membership is not None:
+        _refuse_without_two_factor(request, membership)
     request.membership = membership
     request.workspace = membership.workspace if membership else None
     request._cxm_resolved = True
@@ -37,6 +80,7 @@ class IsWorkspaceMember(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
+            _refuse_pending_sign_in(request)
             raise exceptions.NotAuthenticated()
         resolve_workspace(request)
         if request.membership is None:
@@ -58,5 +102,6 @@ class IsWorkspaceMember(permissions.BasePermission):
 class IsAuthenticatedUser(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
+            _refuse_pending_sign_in(request)
             raise exceptions.NotAuthenticated()
         return True

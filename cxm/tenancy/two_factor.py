@@ -26,6 +26,14 @@ STEP_SECONDS = 30
 # One step either side, for a phone clock a little off.
 VALID_WINDOW = 1
 
+# The signed-in state's record of the second factor: set when the password step was followed by a
+# code (or by confirming enrolment), so an API call can tell a password-only sign-in apart.
+SESSION_VERIFIED_KEY = "two_factor_verified"
+# The password step passed and the code step is awaited; the user is not signed in yet.
+SESSION_PENDING_KEY = "two_factor_pending"
+# How long the password step stays good for while the user finds their phone.
+PENDING_SECONDS = 300
+
 
 def confirmed_device(*, user: User) -> TwoFactorDevice | None:
     device = TwoFactorDevice.objects.filter(user=user).first()
@@ -47,6 +55,30 @@ def two_factor_required(membership: Membership | None) -> bool:
     if not membership.workspace.require_two_factor_for_admins:
         return False
     return not has_two_factor(membership.user)
+
+
+def session_mark_verified(session) -> None:
+    session[SESSION_VERIFIED_KEY] = True
+
+
+def session_is_verified(session) -> bool:
+    return bool(session is not None and session.get(SESSION_VERIFIED_KEY))
+
+
+def session_sign_in_pending(session) -> bool:
+    """True while the password step has passed and the code step is still awaited."""
+    pending = session.get(SESSION_PENDING_KEY) if session is not None else None
+    return bool(pending) and time.time() - pending.get("at", 0) <= PENDING_SECONDS
+
+
+def second_factor_missing(membership: Membership | None, *, session) -> bool:
+    """True when the workspace requires two-factor of this admin and `session` passed no second
+    factor: signed in with the password alone (before enrolling, or before enrolling elsewhere)."""
+    if membership is None or membership.role != Role.ADMIN:
+        return False
+    if not membership.workspace.require_two_factor_for_admins:
+        return False
+    return not session_is_verified(session)
 
 
 def provisioning_uri(device: TwoFactorDevice) -> str:

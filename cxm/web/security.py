@@ -28,9 +28,8 @@ from cxm.tenancy import two_factor
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.login_throttle import login_failure_record, login_lockout, login_success_clear
 
-PENDING_KEY = "two_factor_pending"
-# How long the password step stays good for while the user finds their phone.
-PENDING_SECONDS = 300
+PENDING_KEY = two_factor.SESSION_PENDING_KEY
+PENDING_SECONDS = two_factor.PENDING_SECONDS
 
 
 class SignInForm(AuthenticationForm):
@@ -109,6 +108,7 @@ def two_factor_verify(request):
             request.session.pop(PENDING_KEY, None)
             user.backend = pending["backend"]
             auth_login(request, user)
+            two_factor.session_mark_verified(request.session)
             login_success_clear(username=user.get_username())
             audit_services.audit_record(
                 workspace=None, actor=user, action="auth.login", request=request, after={"two_factor": True}
@@ -151,6 +151,8 @@ def two_factor_setup(request):
             else None
         )
         if codes is not None:
+            # Confirming with a code from the phone is this session's second factor.
+            two_factor.session_mark_verified(request.session)
             next_url = _safe_next(request, request.GET.get("next", ""))
             return render(
                 request, "registration/two_factor_recovery_codes.html", {"codes": codes, "next_url": next_url}

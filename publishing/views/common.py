@@ -20,7 +20,7 @@ def viewer_zone(request) -> ZoneInfo:
     return calendar_grid.user_zone(request.user)
 
 
-def publishing_view(permission: str):
+def publishing_view(permission: str, *, write_permission: str | None = None):
     """`workspace_view`, with the viewer's time zone active while the page is built."""
 
     def decorator(view):
@@ -29,7 +29,7 @@ def publishing_view(permission: str):
             with timezone.override(viewer_zone(request)):
                 return view(request, *args, **kwargs)
 
-        return workspace_view(permission)(in_viewer_zone)
+        return workspace_view(permission, write_permission=write_permission)(in_viewer_zone)
 
     return decorator
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cxm.tenancy.permissions import has_permission
 from publishing import selectors, services
 from publishing.forms import HeldDecisionForm, PauseWindowForm
 from publishing.models import PauseScope
@@ -61,32 +60,29 @@ def _held_context(request, form=None, *, done: str = "") -> dict:
     }
 
 
-@publishing_view("publishing.view")
+@publishing_view("publishing.view", write_permission="publishing.pause")
 def pauses(request):
     workspace = request.workspace
     form = PauseWindowForm(request.POST or None, workspace=workspace)
-    if request.method == "POST":
-        if not has_permission(request.membership, "publishing.pause"):
-            raise PermissionDenied("publishing.pause")
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.pause_activate(
-                    workspace=workspace,
-                    scope=data["scope"],
-                    target_id=form.target_id(),
-                    reason=data["reason"],
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    stop_running_ads=data["stop_running_ads"],
-                    by=request.user,
-                    request=request,
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Pause saved."))
-                return redirect("publishing:pauses")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.pause_activate(
+                workspace=workspace,
+                scope=data["scope"],
+                target_id=form.target_id(),
+                reason=data["reason"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                stop_running_ads=data["stop_running_ads"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Pause saved."))
+            return redirect("publishing:pauses")
     context = {
         "form": form,
         "active": selectors.pauses_active(workspace=workspace),

@@ -13,10 +13,11 @@ Nothing answers 500. A route whose URL takes arguments needs a sample: API route
 `SAMPLES` (tests/kernel/test_tenancy_routes.py); pages name theirs in `PAGE_SAMPLES` below. A new
 route without one fails `test_every_route_has_a_sample`, naming it.
 
-The required permission comes from the view: `@workspace_view(...)` on pages, `read_permission` /
-`write_permission` / `permission_by_action` on API views. The methods come from the view too (DRF
-actions and handlers, `require_POST` / `require_http_methods`; GET and POST for an undecorated
-function view). Where a view checks more inside than its decorator says, `CHECKED_INSIDE` names it;
+The required permission comes from the view: `@workspace_view(...)` on pages (its `write_permission`
+for methods other than GET), `read_permission` / `write_permission` / `permission_by_action` on API
+views. The methods come from the view too (DRF actions and handlers, `require_POST` /
+`require_http_methods`; GET and POST for an undecorated function view). Where a view checks more
+inside than its decorator can say (a permission that depends on the URL), `CHECKED_INSIDE` names it;
 `BODIES` gives a POST body where an empty one would answer 404; `PUBLIC` lists the routes anyone may
 call, each with its reason. The table in docs/security.md is generated from the same map.
 
@@ -296,6 +297,7 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "care:csat": lambda w: {"token": w.csat_token},
     "ads:campaign": lambda w: {"campaign_id": w.campaign.pk},
     "ads:campaign-guard": lambda w: {"campaign_id": w.campaign.pk},
+    "ads:campaign-guard-secret-rotate": lambda w: {"campaign_id": w.campaign.pk},
     "ads:builder": lambda w: {"campaign_id": w.campaign.pk},
     "ads:feed-upload": lambda w: {"campaign_id": w.campaign.pk},
     "ads:variants": lambda w: {"campaign_id": w.campaign.pk},
@@ -323,23 +325,14 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
 }
 
 
-# (route, method) -> the permission the view checks inside, beyond the one its decorator names.
+# (route, method) -> the permission the view checks inside, beyond the one its decorator names: only
+# where it depends on the URL, which the decorator cannot see.
 CHECKED_INSIDE: dict[tuple[str, str], str] = {
-    ("listening:topics", "post"): "listening.manage",
-    ("publishing:pauses", "post"): "publishing.pause",
-    # queues and agents are admin-only settings
+    # most kinds of care settings (queues, agents, SLA policies, ...) are admin-only, macros are not;
+    # the samples are queues
     ("care:settings-new", "post"): "workspace.manage",
     ("care:settings-edit", "post"): "workspace.manage",
     ("care:settings-delete", "post"): "workspace.manage",
-    ("care:agent-presence", "post"): "workspace.manage",
-    ("transformation:assessments", "post"): "transformation.manage",
-    ("transformation:driver-add", "post"): "transformation.manage",
-    ("transformation:driver-edit", "get"): "transformation.manage",
-    ("transformation:driver-edit", "post"): "transformation.manage",
-    ("transformation:driver-delete", "post"): "transformation.manage",
-    ("transformation:roi-save", "post"): "transformation.manage",
-    ("transformation:raci-assign", "post"): "transformation.manage",
-    ("transformation:raci-remove", "post"): "transformation.manage",
 }
 
 # Routes where workspace A's own roles get 404 for the sample too, with the reason.
@@ -525,6 +518,8 @@ def required_permission(route: Route, method: str) -> str | bool | None:
         request = _Request()
         request.method = method.upper()
         return IsWorkspaceMember.required(request, view)
+    if method != "get" and getattr(callback, "write_permission", None):
+        return callback.write_permission
     return getattr(callback, "required_permission", False)
 
 
@@ -570,6 +565,23 @@ def test_every_route_declares_who_may_call_it():
     assert not undeclared, "Routes that neither require a permission nor are declared public:\n" + "\n".join(
         undeclared
     )
+
+
+def test_checked_inside_holds_only_what_no_decorator_says():
+    """An entry whose decorator already names the permission (or whose route is gone) is stale."""
+    by_key = {route.key: route for route in ROUTES}
+    stale = []
+    for (key, method), permission in CHECKED_INSIDE.items():
+        route = by_key.get(key)
+        if route is None or method not in methods_of(route):
+            stale.append(f"{key} {method.upper()}: no such route and method")
+            continue
+        declared = getattr(route.callback, "required_permission", None)
+        if method != "get" and getattr(route.callback, "write_permission", None):
+            declared = route.callback.write_permission
+        if declared == permission:
+            stale.append(f"{key} {method.upper()}: its decorator already names {permission!r}")
+    assert not stale, "CHECKED_INSIDE entries to remove:\n" + "\n".join(stale)
 
 
 @pytest.fixture(scope="module")

@@ -179,3 +179,55 @@ def test_a_workspace_that_requires_it_sends_admins_to_enrol_first(client, worksp
     _enrol(admin.user)
     client.force_login(admin.user)
     assert client.get(reverse("home")).status_code == 200
+
+
+def _require_two_factor(workspace):
+    workspace.require_two_factor_for_admins = True
+    workspace.save(update_fields=["require_two_factor_for_admins"])
+
+
+def test_the_api_refuses_an_admin_who_must_enrol_by_token_and_by_session(api, client, workspace_a, member):
+    admin = member(workspace_a, Role.ADMIN)
+    analyst = member(workspace_a, Role.ANALYST)
+    token_client = api(admin)
+    _require_two_factor(workspace_a)
+
+    response = token_client.get("/api/v1/brands/")
+    assert response.status_code == 403
+    body = response.json()
+    assert body["code"] == "two_factor_required"
+    assert reverse("two-factor-setup") in body["detail"]
+
+    client.force_login(admin.user)
+    response = client.get("/api/v1/brands/", HTTP_X_WORKSPACE=str(workspace_a.pk))
+    assert response.status_code == 403
+    assert response.json()["code"] == "two_factor_required"
+
+    # Other roles of the same workspace are not asked.
+    assert api(analyst).get("/api/v1/brands/").status_code == 200
+
+    # Once enrolled, the token issued before works again.
+    _enrol(admin.user)
+    assert token_client.get("/api/v1/brands/").status_code == 200
+
+
+def test_a_session_signed_in_with_the_password_alone_must_sign_in_again_with_the_code(
+    client, workspace_a, member
+):
+    admin = member(workspace_a, Role.ADMIN)
+    _require_two_factor(workspace_a)
+    device, _ = _enrol(admin.user)
+    # Signed in before enrolling elsewhere: this session never passed the code step.
+    client.force_login(admin.user)
+    response = client.get("/api/v1/brands/", HTTP_X_WORKSPACE=str(workspace_a.pk))
+    assert response.status_code == 403
+    assert reverse("login") in response.json()["detail"]
+
+    client.logout()
+    _password_step(client, admin.user)
+    # Between the two steps the browser is told to finish signing in.
+    pending = client.get("/api/v1/me/")
+    assert pending.status_code == 403
+    assert reverse("two-factor-verify") in pending.json()["detail"]
+    client.post(reverse("two-factor-verify"), {"code": pyotp.TOTP(device.secret).now()})
+    assert client.get("/api/v1/brands/", HTTP_X_WORKSPACE=str(workspace_a.pk)).status_code == 200

@@ -5,7 +5,7 @@ across rounds, and a radar of the assessed beside the measured levels."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -32,13 +32,11 @@ def _may_manage(request) -> bool:
     return has_permission(request.membership, "transformation.manage")
 
 
-@workspace_view("transformation.view")
+@workspace_view("transformation.view", write_permission="transformation.manage")
 def rounds_list(request):
     errors: dict = {}
     name = ""
     if request.method == "POST":
-        if not _may_manage(request):
-            raise PermissionDenied("transformation.manage")
         name = request.POST.get("name", "")
         try:
             created = assessment.round_create(

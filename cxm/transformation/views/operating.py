@@ -4,7 +4,7 @@ RACI the admins keep), and the workspace as configured, drawn from channels to o
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -61,11 +61,9 @@ def _capability_partial(request, capability: str, **context_extra):
     return render(request, "transformation/_operating_capability.html", {**context, "row": row})
 
 
-@workspace_view("transformation.view")
+@workspace_view("transformation.manage")
 @require_POST
 def raci_assign(request):
-    if not _may_manage(request):
-        raise PermissionDenied("transformation.manage")
     capability = request.POST.get("capability", "")
     user_id, role = _who(request.POST.get("who", ""))
     try:
@@ -96,11 +94,9 @@ def raci_assign(request):
     return redirect(f"{reverse('transformation:operating')}#capability-{capability}")
 
 
-@workspace_view("transformation.view")
+@workspace_view("transformation.manage")
 @require_POST
 def raci_remove(request, assignment_id: int):
-    if not _may_manage(request):
-        raise PermissionDenied("transformation.manage")
     assignment = value.raci_get(workspace=request.workspace, assignment_id=assignment_id)
     if assignment is None:
         raise Http404

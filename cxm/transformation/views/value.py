@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -33,11 +33,6 @@ TYPED_COST_RISK = 10  # percent: a cost typed in is usually known from a quote
 
 def _may_manage(request) -> bool:
     return has_permission(request.membership, "transformation.manage")
-
-
-def _require_manage(request) -> None:
-    if not _may_manage(request):
-        raise PermissionDenied("transformation.manage")
 
 
 def display(amount: float | None, unit: str) -> str:
@@ -114,10 +109,9 @@ def _apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, messages_)
 
 
-@workspace_view("transformation.view")
+@workspace_view("transformation.manage")
 @require_POST
 def driver_add(request):
-    _require_manage(request)
     if "suggestion" in request.POST:
         raw = request.POST["suggestion"]
         try:
@@ -151,9 +145,8 @@ def _driver(request, driver_id: int):
     return driver
 
 
-@workspace_view("transformation.view")
+@workspace_view("transformation.manage")
 def driver_edit(request, driver_id: int):
-    _require_manage(request)
     driver = _driver(request, driver_id)
     if request.method != "POST":
         return render(request, "transformation/value.html", _value_context(request, editing=driver.pk))
@@ -174,10 +167,9 @@ def driver_edit(request, driver_id: int):
     return render(request, "transformation/value.html", context, status=400)
 
 
-@workspace_view("transformation.view")
+@workspace_view("transformation.manage")
 @require_POST
 def driver_delete(request, driver_id: int):
-    _require_manage(request)
     value.driver_delete(driver=_driver(request, driver_id), by=request.user, request=request)
     messages.success(request, _("Value driver deleted."))
     return redirect("transformation:value")
@@ -350,10 +342,9 @@ def roi_page(request):
     return render(request, "transformation/roi.html", _roi_context(request, data, case=case))
 
 
-@workspace_view("transformation.view")
+@workspace_view("transformation.manage")
 @require_POST
 def roi_save(request):
-    _require_manage(request)
     data = _form_data(request.POST)
     try:
         case = value.roi_case_save(
