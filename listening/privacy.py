@@ -5,6 +5,12 @@ Erasure pseudonymises the person's mentions in place rather than deleting them: 
 from storing the same post again. Author fields, text and raw payload go (the search vector is a
 generated column and follows the text); the author roll-up moves their rows to the pseudonym;
 the term roll-up loses the words they wrote; other people's texts that name them are scrubbed.
+
+Archived months (`listening.archive`) get the same: a month file that holds the person's
+mentions, or names them, is loaded into a temporary table, changed by the same statements, and
+written back over itself (a new file, then a rename). A month a crashed archive run left detached
+is changed where it lies. Files the audit log says were written but that are gone cannot be
+reached; the request reports how many.
 """
 
 from __future__ import annotations
@@ -19,6 +25,16 @@ from psycopg.types.json import Jsonb
 
 from cxm.privacy.registry import ExportWriter, RetentionCutoffs
 from cxm.privacy.subject import ERASED, Subject, names, scrub_json, scrub_text
+from listening.archive import (
+    archive_files,
+    archive_loaded,
+    archive_lock,
+    archive_rewrite,
+    archive_rows,
+    holding_tables,
+)
+
+PARENT = "listening_mention"
 
 # Raw keys that say where a comment came from, not who wrote it or what they said: ad comments
 # resume their pull from `page_after` and show `hidden`.
@@ -53,24 +69,81 @@ def _hashed(value: str) -> str:
     return "erased-" + hashlib.sha256(value.encode()).hexdigest()[:24]
 
 
+def _archive_file_holds(path, workspace_id: int, subject: Subject) -> tuple[int, bool]:
+    """(the person's mentions in the file, whether any other row names them), read as text: the
+    same tests as `_subject_where` and `_scrub_others`, without loading the file."""
+    profiles = {str(pk) for pk in subject.profile_ids}
+    identities = {str(pk) for pk in subject.identity_ids}
+    handles = {handle.lower() for handle in subject.handle_variants}
+    pattern = subject.pattern()
+    workspace = str(workspace_id)
+    theirs, naming = 0, False
+    for row in archive_rows(path):
+        if row.get("workspace_id") != workspace:
+            continue
+        if (
+            row.get("customer_id") in profiles
+            or row.get("author_identity_id") in identities
+            or (row.get("author_handle") or "").lower() in handles
+        ):
+            theirs += 1
+        elif not naming and pattern is not None:
+            naming = any(pattern.search(row.get(key) or "") for key in ("text", "author_name", "url", "raw"))
+    return theirs, naming
+
+
 class ListeningHandler:
     name = "listening"
     order = 20
-    kinds = ("mentions",)  # earned and owned; paid ones (comments on ads) are ads' to report
+    # Earned and owned mentions; paid ones (comments on ads) are ads' to report. Archived
+    # mentions are counted apart, paid ones included: they are only in the month files.
+    kinds = ("mentions", "archived_mentions")
 
     def find(self, workspace_id: int, subject: Subject) -> dict[str, int]:
         where, params = _subject_where(workspace_id, subject)
+        archived = 0
         with connection.cursor() as cursor:
-            sql = f"SELECT count(*) FROM listening_mention m WHERE {where} AND m.media_type <> 'paid'"  # noqa: S608
+            sql = f"SELECT count(*) FROM {PARENT} m WHERE {where} AND m.media_type <> 'paid'"  # noqa: S608
             cursor.execute(sql, params)
-            return {"mentions": cursor.fetchone()[0]}
+            mentions = cursor.fetchone()[0]
+            for table in holding_tables():
+                cursor.execute(f"SELECT count(*) FROM {table} m WHERE {where}", params)  # noqa: S608
+                archived += cursor.fetchone()[0]
+        files, _out_of_reach = archive_files(workspace_id=workspace_id)
+        archived += sum(_archive_file_holds(path, workspace_id, subject)[0] for path in files)
+        return {"mentions": mentions, "archived_mentions": archived}
 
     def export(self, workspace_id: int, subject: Subject, writer: ExportWriter) -> None:
+        with transaction.atomic():
+            archive_lock()
+            self._export_from(PARENT, workspace_id, subject, writer, kind="mentions")
+            for table in holding_tables():
+                self._export_from(table, workspace_id, subject, writer, kind="archived_mentions")
+            files, _out_of_reach = archive_files(workspace_id=workspace_id)
+            for path in files:
+                if not _archive_file_holds(path, workspace_id, subject)[0]:
+                    continue
+                with archive_loaded(path) as table:
+                    self._export_from(
+                        table, workspace_id, subject, writer, kind="archived_mentions", archive_file=path.name
+                    )
+
+    def _export_from(
+        self,
+        table: str,
+        workspace_id: int,
+        subject: Subject,
+        writer: ExportWriter,
+        *,
+        kind: str,
+        archive_file: str = "",
+    ) -> None:
         where, params = _subject_where(workspace_id, subject)
+        if kind == "mentions":
+            where += " AND m.media_type <> 'paid'"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {EXPORT_COLUMNS} FROM listening_mention m WHERE {where} AND m.media_type <> 'paid' "  # noqa: S608
-                "ORDER BY m.created_at, m.id",
+                f"SELECT {EXPORT_COLUMNS} FROM {table} m WHERE {where} ORDER BY m.created_at, m.id",  # noqa: S608 (names from the catalogue and this module)
                 params,
             )
             columns = [column.name for column in cursor.description]
@@ -78,19 +151,54 @@ class ListeningHandler:
                 for row in batch:
                     record = dict(zip(columns, row, strict=True))
                     record["created_at"] = record["created_at"].isoformat()
-                    writer.write("mentions", record)
+                    if archive_file:
+                        record["archive_file"] = archive_file
+                    writer.write(kind, record)
 
     def erase(self, workspace_id: int, subject: Subject) -> dict[str, int]:
+        archive_lock()  # before the first row is touched: see listening.archive.ARCHIVE_LOCK
+        pseudonym = subject.pseudonym or _hashed(subject.identity)
+        theirs, scrubbed = self._erase_in(PARENT, workspace_id, subject, pseudonym)
+        self._move_author_rollups(workspace_id, subject, pseudonym)
+        archived, archived_naming, rewritten = 0, 0, 0
+        for table in holding_tables():
+            rows, named = self._erase_in(table, workspace_id, subject, pseudonym)
+            archived, archived_naming = archived + len(rows), archived_naming + named
+        files, out_of_reach = archive_files(workspace_id=workspace_id)
+        for path in files:
+            holds, naming = _archive_file_holds(path, workspace_id, subject)
+            if not (holds or naming):
+                continue
+            with archive_loaded(path) as table:
+                rows, named = self._erase_in(table, workspace_id, subject, pseudonym)
+                archive_rewrite(path)
+            archived, archived_naming, rewritten = (
+                archived + len(rows),
+                archived_naming + named,
+                rewritten + 1,
+            )
+        return {
+            "mentions": sum(1 for row in theirs if row["media_type"] != "paid"),
+            "mentions_naming_them": scrubbed,
+            "archived_mentions": archived,
+            "archived_mentions_naming_them": archived_naming,
+            "archive_files_rewritten": rewritten,
+            "archive_files_out_of_reach": len(out_of_reach),
+        }
+
+    def _erase_in(
+        self, table: str, workspace_id: int, subject: Subject, pseudonym: str
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Pseudonymise the person's mentions in `table` (the mention table, a detached month or a
+        loaded archive file) and scrub the others that name them; (their rows, rows scrubbed)."""
         where, params = _subject_where(workspace_id, subject)
         pattern = subject.pattern()
-        pseudonym = subject.pseudonym or _hashed(subject.identity)
         theirs = _rows(
             f"SELECT m.id, m.created_at, m.platform, m.external_id, m.text, m.media_type, m.raw, m.in_reply_to, "  # noqa: S608 (constant clauses; values are parameters)
-            f"m.thread_id FROM listening_mention m WHERE {where}",
+            f"m.thread_id FROM {table} m WHERE {where}",
             params,
         )
         self._forget_terms(workspace_id, theirs, subject)
-        self._move_author_rollups(workspace_id, subject, pseudonym)
         with connection.cursor() as cursor:
             for row in theirs:
                 external_id = row["external_id"]
@@ -106,7 +214,7 @@ class ListeningHandler:
                     key: raw[key] for key in KEPT_RAW_KEYS if isinstance(raw, dict) and key in raw
                 } or None
                 cursor.execute(
-                    "UPDATE listening_mention SET author_handle = %s, author_name = '', text = %s, url = '', "
+                    f"UPDATE {table} SET author_handle = %s, author_name = '', text = %s, url = '', "  # noqa: S608 (constant clauses; values are parameters)
                     "raw = %s, author_identity_id = NULL, customer_id = NULL, external_id = %s, "
                     "in_reply_to = %s, thread_id = %s "
                     "WHERE workspace_id = %s AND id = %s AND created_at = %s",
@@ -122,11 +230,7 @@ class ListeningHandler:
                         row["created_at"],
                     ],
                 )
-        scrubbed = self._scrub_others(workspace_id, subject)
-        return {
-            "mentions": sum(1 for row in theirs if row["media_type"] != "paid"),
-            "mentions_naming_them": scrubbed,
-        }
+        return theirs, self._scrub_others(table, workspace_id, subject)
 
     def _forget_terms(self, workspace_id: int, theirs: list[dict[str, Any]], subject: Subject) -> None:
         """Take the person's words out of the term roll-up: their count is subtracted, and a
@@ -184,14 +288,14 @@ class ListeningHandler:
                 [*match_params, pseudonym],
             )
 
-    def _scrub_others(self, workspace_id: int, subject: Subject) -> int:
+    def _scrub_others(self, table: str, workspace_id: int, subject: Subject) -> int:
         """Other people's mentions that name the person (a reply to @them, their email quoted)."""
         likes = subject.like_patterns()
         if not likes:
             return 0
         pattern = subject.pattern()
         rows = _rows(
-            "SELECT m.id, m.created_at, m.text, m.author_name, m.url, m.raw FROM listening_mention m "
+            f"SELECT m.id, m.created_at, m.text, m.author_name, m.url, m.raw FROM {table} m "  # noqa: S608 (constant clauses; values are parameters)
             "WHERE m.workspace_id = %s AND (m.text ILIKE ANY(%s) OR m.author_name ILIKE ANY(%s) "
             "OR m.url ILIKE ANY(%s) OR m.raw::text ILIKE ANY(%s))",
             [workspace_id, likes, likes, likes, likes],
@@ -207,7 +311,7 @@ class ListeningHandler:
                     continue  # the database matched a longer word that only contains an identifier
                 scrubbed += 1
                 cursor.execute(
-                    "UPDATE listening_mention SET text = %s, author_name = %s, url = %s, raw = %s "
+                    f"UPDATE {table} SET text = %s, author_name = %s, url = %s, raw = %s "  # noqa: S608 (constant clauses; values are parameters)
                     "WHERE workspace_id = %s AND id = %s AND created_at = %s",
                     [
                         text,

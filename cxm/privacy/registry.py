@@ -1,10 +1,12 @@
 """Who holds what about a person. The kernel never imports the product modules, so each module
 that stores personal data registers a handler when its app loads:
 
-    listening -> mentions by the person, and their words in roll-ups    (listening/apps.py)
-    care      -> cases, messages, notes, CSAT answers, case events       (care/apps.py)
-    ads       -> comments under the workspace's ads                       (ads/apps.py)
-    privacy   -> audit entries, cached exports, profiles and identities  (cxm/privacy/apps.py)
+    listening  -> mentions by the person (archived months too), their words in roll-ups
+                                                                          (listening/apps.py)
+    care       -> cases, messages, notes, CSAT answers, case events       (care/apps.py)
+    publishing -> posts, review comments and media that name the person   (publishing/apps.py)
+    ads        -> comments under the workspace's ads                       (ads/apps.py)
+    privacy    -> audit entries, cached exports, profiles and identities  (cxm/privacy/apps.py)
 
 A request runs every handler in `order` (products first, the identities last: the products find
 the person through them), each in its own transaction.

@@ -20,6 +20,7 @@ from cxm.web.errors import validation_message
 RECENT = 50
 KIND_LABELS = {
     "mentions": gettext_lazy("Mentions"),
+    "archived_mentions": gettext_lazy("Mentions in archived months"),
     "ad_comments": gettext_lazy("Comments on ads"),
     "cases": gettext_lazy("Cases"),
     "messages": gettext_lazy("Messages"),
@@ -27,6 +28,10 @@ KIND_LABELS = {
     "csat_answers": gettext_lazy("CSAT answers"),
     "case_events": gettext_lazy("Case events"),
     "notifications": gettext_lazy("Notifications"),
+    "posts": gettext_lazy("Posts naming them"),
+    "post_comments": gettext_lazy("Review comments on posts naming them"),
+    "post_media": gettext_lazy("Post media whose description or name names them"),
+    "posts_on_platforms": gettext_lazy("Published posts naming them, still on the platforms"),
     "audit_entries": gettext_lazy("Audit entries"),
     "customer_profiles": gettext_lazy("Customer profiles"),
     "identities": gettext_lazy("Identities"),
@@ -71,6 +76,7 @@ def _home(request, identity: str, *, status: int = 200):
         if holdings is not None
         else None,
         "held_total": sum(holdings.values()) if holdings else 0,
+        "platform_copies": (holdings or {}).get("posts_on_platforms", 0),
         "settings_form": SettingsForm(
             initial={
                 "due_days": current.due_days,
