@@ -8,6 +8,8 @@ metrics (CTR %, CPC, CPM, CPA, ROAS) are decimal strings, null where undefined.
 
 from __future__ import annotations
 
+import re
+
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, serializers, status
@@ -33,6 +35,7 @@ from ads.models import (
 from ads.money import CURRENCY_EXPONENTS, format_amount
 from cxm.api.filters import filter_values_check
 from cxm.api.viewsets import WorkspaceCrudViewSet, WorkspaceRelatedField, WorkspaceScopedViewSet
+from cxm.channels import signing
 from cxm.channels.connectors.base import ConnectorError
 from cxm.channels.models import ChannelAccount
 from cxm.tenancy.models import Brand, BusinessUnit
@@ -197,14 +200,17 @@ class CampaignSerializer(serializers.ModelSerializer):
     lifetime_budget_display = serializers.SerializerMethodField()
     ad_set_count = serializers.IntegerField(read_only=True, default=0)
     ad_count = serializers.IntegerField(read_only=True, default=0)
-    comment_guard = serializers.JSONField(
+    special_ad_categories = serializers.ListField(child=serializers.CharField(), required=False)
+    comment_guard = serializers.DictField(
         required=False,
         help_text='{"enabled": bool, "threshold": int, "window_minutes": int, "keywords": [str], '
         '"notify": [email], "webhook_url": str}: pause an ad when its negative or flagged-keyword '
         "comments reach the threshold in the window; negative-comment alerts are emailed to `notify` "
         "and POSTed, signed the Standard Webhooks way, to `webhook_url`.",
     )
-    comment_alert_webhook_secret = serializers.CharField(
+    comment_alert_webhook_secret = serializers.RegexField(
+        signing.STANDARD_SECRET_PATTERN,
+        error_messages={"invalid": "Expected a Standard Webhooks secret: whsec_ and base64."},
         required=False,
         write_only=True,
         help_text="The `whsec_` secret alert webhooks are signed with; generated when a webhook URL "
@@ -365,7 +371,7 @@ class CampaignViewSet(CampaignApprovalMixin, StatusActionsMixin, WorkspaceCrudVi
 
 class AdSetSerializer(serializers.ModelSerializer):
     campaign = WorkspaceRelatedField(model=AdCampaign)
-    countries = serializers.ListField(child=serializers.CharField(max_length=2), allow_empty=False)
+    countries = serializers.ListField(child=serializers.CharField(max_length=2), min_length=1)
     languages = serializers.ListField(child=serializers.CharField(max_length=16), required=False)
     status = serializers.ChoiceField(choices=NEW_STATUS_CHOICES, default=AdStatus.ACTIVE)
     daily_budget = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -777,9 +783,12 @@ def _choice(value: str, name: str, allowed: set[str]) -> str:
 def _id(value: str | None, name: str) -> int | None:
     if value in (None, ""):
         return None
-    if not value.isdigit():
+    # Any whole number is a well-formed id; one that names nothing finds nothing (ids are
+    # positive, so 0 stands for one beyond the database's integers).
+    if not re.fullmatch(r"-?\d+", value):
         raise serializers.ValidationError({name: "An id."})
-    return int(value)
+    number = int(value)
+    return number if abs(number) < 2**63 else 0
 
 
 class AdCommentViewSet(WorkspaceScopedViewSet):

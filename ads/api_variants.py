@@ -11,14 +11,15 @@ import csv
 from contextlib import contextmanager
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from ads import selectors, services
+from ads.compliance import rules as compliance_rules
 from ads.models import (
     IMPORT_PLATFORMS,
     AdCampaign,
@@ -31,6 +32,8 @@ from ads.models import (
 )
 from ads.services.templates import TEMPLATE_FIELDS
 from ads.variants import FORMATS, TEXT_FIELDS
+from ads.variants import PLATFORMS as TEMPLATE_PLATFORMS
+from cxm.api.contract import ContractJSONParser
 from cxm.api.viewsets import WorkspaceRelatedField, WorkspaceScopedViewSet
 
 MAX_UPLOAD = 200 * 1024 * 1024
@@ -44,6 +47,53 @@ def _text_of(upload) -> str:
 
 # --- templates --------------------------------------------------------------------------------------
 
+_WORDS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "description": "Rules of the template's own, beside its country's pack: `terms` or "
+        "`patterns` (regular expressions) are needed, and `categories` for a prohibited category.",
+        "items": {
+            "type": "object",
+            "required": ["id", "kind", "description", "citation"],
+            "properties": {
+                "id": {"type": "string", "minLength": 1},
+                "kind": {"type": "string", "enum": list(compliance_rules.KINDS)},
+                "description": {"type": "string"},
+                "citation": {"type": "string"},
+                "severity": {"type": "string", "enum": list(compliance_rules.SEVERITIES)},
+                "categories": _WORDS,
+                "terms": _WORDS,
+                "patterns": _WORDS,
+                "suffixes": _WORDS,
+                "fields": _WORDS,
+                "languages": _WORDS,
+                "exempt_platforms": _WORDS,
+            },
+            "additionalProperties": False,
+        },
+    }
+)
+class ExtraRulesField(serializers.ListField):
+    child = serializers.DictField()
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": 'Per language, the texts that replace the template\'s: {"id": {"headline": "..."}}',
+        "additionalProperties": {
+            "type": "object",
+            "properties": {name: {"type": "string"} for name in TEXT_FIELDS},
+            "additionalProperties": False,
+        },
+    }
+)
+class TranslationsField(serializers.DictField):
+    child = serializers.DictField(child=serializers.CharField(allow_blank=True))
+
 
 class TemplateSerializer(serializers.ModelSerializer):
     variant_count = serializers.IntegerField(read_only=True, default=0)
@@ -51,6 +101,17 @@ class TemplateSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=sorted(FORMATS)), required=False, default=list
     )
     categories = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+    translations = TranslationsField(required=False)
+    format_images = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, help_text="Per format, its image."
+    )
+    extra_rules = ExtraRulesField(required=False)
+    platform = serializers.ChoiceField(choices=list(TEMPLATE_PLATFORMS), required=False)
+    country = serializers.ChoiceField(
+        choices=["", *compliance_rules.available_countries()],
+        required=False,
+        help_text="The country whose rule pack every variant is checked against.",
+    )
 
     class Meta:
         model = CreativeTemplate
@@ -143,6 +204,45 @@ class FeedDetailSerializer(FeedSerializer):
         read_only_fields = fields
 
 
+_FEED_NAME = {"type": "string", "minLength": 1, "maxLength": 200}
+_FEED_CURRENCY = {"type": "string", "maxLength": 3}
+FEED_REQUEST = {
+    # The feed's rows as text, or the URL to fetch them from: one of the two (both match both
+    # alternatives, which `oneOf` refuses; the serializer says so in words).
+    "application/json": {
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["name", "content"],
+                "properties": {
+                    "name": _FEED_NAME,
+                    "content": {"type": "string", "minLength": 1, "description": "The CSV text."},
+                    "default_currency": _FEED_CURRENCY,
+                },
+            },
+            {
+                "type": "object",
+                "required": ["name", "url"],
+                "properties": {
+                    "name": _FEED_NAME,
+                    "url": {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 1000},
+                    "default_currency": _FEED_CURRENCY,
+                },
+            },
+        ]
+    },
+    "multipart/form-data": {
+        "type": "object",
+        "required": ["name", "file"],
+        "properties": {
+            "name": _FEED_NAME,
+            "file": {"type": "string", "format": "binary"},
+            "default_currency": _FEED_CURRENCY,
+        },
+    },
+}
+
+
 class FeedUploadSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     file = serializers.FileField(required=False)
@@ -170,7 +270,7 @@ class FeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceSco
 
     serializer_class = FeedSerializer
     queryset = Feed.objects.all()
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, ContractJSONParser]
     read_permission = "ads.view"
     write_permission = "ads.manage"
 
@@ -180,7 +280,7 @@ class FeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceSco
     def get_serializer_class(self):
         return FeedDetailSerializer if self.action == "retrieve" else FeedSerializer
 
-    @extend_schema(request=FeedUploadSerializer, responses=FeedSerializer)
+    @extend_schema(request=FEED_REQUEST, responses=FeedSerializer)
     def create(self, request):
         upload = FeedUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
@@ -259,15 +359,10 @@ class GenerateSerializer(serializers.Serializer):
 
 
 class SelectionSerializer(serializers.Serializer):
-    def validate_status(self, value: str) -> str:
-        if value not in VariantStatus.values:
-            raise serializers.ValidationError(f"One of {', '.join(VariantStatus.values)}.")
-        return value
-
     ids = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True)
     template = serializers.IntegerField(required=False)
     campaign = serializers.IntegerField(required=False)
-    status = serializers.CharField(required=False, help_text="draft, blocked, ready or launched")
+    status = serializers.ChoiceField(choices=VariantStatus.choices, required=False)
     segment = serializers.CharField(required=False)
     language = serializers.CharField(required=False)
     format = serializers.CharField(required=False)
@@ -488,6 +583,24 @@ class ImportSerializer(serializers.Serializer):
         return attrs
 
 
+class ImportTextSerializer(serializers.Serializer):
+    """The JSON form of an import: the report's text in `content`."""
+
+    content = serializers.CharField(trim_whitespace=False)
+    platform = serializers.ChoiceField(choices=["", *IMPORT_PLATFORMS], required=False, default="")
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
+    mapping = serializers.DictField(child=serializers.CharField(), required=False, default=dict)
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    """The multipart form of an import: the report as `file`."""
+
+    file = serializers.FileField()
+    platform = serializers.ChoiceField(choices=["", *IMPORT_PLATFORMS], required=False, default="")
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
+
+
+IMPORT_REQUEST = {"application/json": ImportTextSerializer, "multipart/form-data": ImportUploadSerializer}
 IMPORT_REPORT = inline_serializer(
     "InsightImport",
     {
@@ -517,20 +630,23 @@ class InsightImportMixin:
         data["content"] = _text_of(upload) if upload else data["content"]
         return data
 
-    @extend_schema(request=ImportSerializer, responses=IMPORT_REPORT)
+    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_REPORT)
     @action(
         detail=False,
         methods=["post"],
         url_path="import/preview",
-        parser_classes=[MultiPartParser, JSONParser],
+        parser_classes=[MultiPartParser, ContractJSONParser],
     )
     def import_preview(self, request):
         with _readable_csv():
             return Response(services.insights_import_preview(**self._import_body(request)).as_dict())
 
-    @extend_schema(request=ImportSerializer, responses=IMPORT_REPORT)
+    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_REPORT)
     @action(
-        detail=False, methods=["post"], url_path="import/commit", parser_classes=[MultiPartParser, JSONParser]
+        detail=False,
+        methods=["post"],
+        url_path="import/commit",
+        parser_classes=[MultiPartParser, ContractJSONParser],
     )
     def import_commit(self, request):
         with _readable_csv(), transaction.atomic():

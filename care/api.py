@@ -4,9 +4,11 @@ needs care.work (agents, admins)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -200,15 +202,21 @@ class CsatSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+_STATUS = "|".join(CaseStatus.values)
+STATUS_PARAMETER = re.compile(rf"|any|(?:{_STATUS})(?:,(?:{_STATUS}))*")
 LIST_PARAMETERS = [
     OpenApiParameter("view", str, enum=list(selectors.VIEWS), description="Inbox view (default all)"),
-    OpenApiParameter("status", str, description="Comma-separated statuses; `any` for all (default: active)"),
+    OpenApiParameter(
+        "status",
+        {"type": "string", "pattern": f"^(?:{STATUS_PARAMETER.pattern})$"},
+        description="Comma-separated statuses; `any` for all (default: active)",
+    ),
     OpenApiParameter("queue", int),
     OpenApiParameter("business_unit", int),
     OpenApiParameter("language", str),
     OpenApiParameter("platform", str),
     OpenApiParameter("account", int),
-    OpenApiParameter("priority", str),
+    OpenApiParameter("priority", str, enum=["", *Priority.values]),
     OpenApiParameter("assignee", int),
     OpenApiParameter("customer", int),
     OpenApiParameter("tag", str),
@@ -233,9 +241,11 @@ def inbox_filters(params) -> selectors.InboxFilters:
     if raw_status == "any":
         statuses: list[str] = []
     elif raw_status:
-        statuses = [value.strip() for value in raw_status.split(",") if value.strip()]
-        if set(statuses) - set(CaseStatus.values):
-            raise serializers.ValidationError({"status": [f"Statuses are {', '.join(CaseStatus.values)}."]})
+        if not STATUS_PARAMETER.fullmatch(raw_status):
+            raise serializers.ValidationError(
+                {"status": [f"Statuses are {', '.join(CaseStatus.values)}, separated by commas, or any."]}
+            )
+        statuses = raw_status.split(",")
     else:
         statuses = list(ACTIVE_STATUSES)
     priority = params.get("priority") or ""
@@ -404,8 +414,8 @@ class CaseViewSet(
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("since", str, description="ISO time (default: 30 days ago)"),
-            OpenApiParameter("until", str, description="ISO time (default: now)"),
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description="Default: 30 days ago"),
+            OpenApiParameter("until", OpenApiTypes.DATETIME, description="Default: now"),
             OpenApiParameter("queue", int),
             OpenApiParameter("business_unit", int),
         ],

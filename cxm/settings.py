@@ -207,6 +207,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["cxm.api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A JSON API held to its OpenAPI document (cxm.api.contract); only the upload endpoints (CSV
+    # imports, feeds) also take multipart, and say so.
+    "DEFAULT_PARSER_CLASSES": ["cxm.api.contract.ContractJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "cxm.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -244,6 +248,10 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "care.models.CaseStatus",
         "AccountStatusEnum": "cxm.channels.models.AccountStatus",
         "AdNewStatusEnum": "ads.api.NEW_STATUS_CHOICES",
+        "VariantStatusEnum": "ads.models.VariantStatus",
+        "ReportPlatformEnum": "ads.models.IMPORT_PLATFORMS",
+        "TemplatePlatformEnum": "ads.variants.PLATFORMS",
+        "RoleEnum": "cxm.tenancy.models.Role",
     },
 }
 

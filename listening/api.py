@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 
 from cxm.api.permissions import IsWorkspaceMember
 from cxm.api.viewsets import WorkspaceRelatedField, WorkspaceScopedViewSet
+from cxm.channels import signing
 from cxm.tenancy.models import Brand
 from listening import selectors, services
 from listening.models import Alert, Mention, SavedSearch, Topic
@@ -31,8 +33,9 @@ FILTER_PARAMETERS = [
     ),
     *[
         OpenApiParameter(name, str)
-        for name in ("platform", "language", "sentiment", "country", "media_type", "kind", "sort")
+        for name in ("platform", "language", "sentiment", "country", "media_type", "kind")
     ],
+    OpenApiParameter("sort", str, enum=["recent", "engagement"], description="Default recent."),
     *[OpenApiParameter(name, int) for name in ("topic", "brand", "business_unit", "customer")],
     OpenApiParameter("since", OpenApiTypes.DATETIME),
     OpenApiParameter("until", OpenApiTypes.DATETIME),
@@ -94,7 +97,12 @@ def _filters(request) -> selectors.ExplorerFilters:
 
 
 class IngestRequestSerializer(serializers.Serializer):
-    items = serializers.ListField(child=serializers.DictField(), max_length=1000)
+    # Any JSON per item: a malformed item is reported by its index in `errors`, never fails the batch.
+    items = serializers.ListField(
+        child=serializers.JSONField(),
+        max_length=1000,
+        help_text="Up to 1,000 mentions: platform, external_id, text, created_at, author, url, ...",
+    )
 
 
 class IngestResponseSerializer(serializers.Serializer):
@@ -282,7 +290,9 @@ class TopicSerializer(serializers.ModelSerializer):
     alert_recipients = serializers.ListField(
         child=serializers.EmailField(), required=False, max_length=services.MAX_ALERT_RECIPIENTS
     )
-    alert_webhook_secret = serializers.CharField(
+    alert_webhook_secret = serializers.RegexField(
+        signing.STANDARD_SECRET_PATTERN,
+        error_messages={"invalid": "Expected a Standard Webhooks secret: whsec_ and base64."},
         write_only=True,
         required=False,
         allow_blank=True,
@@ -392,6 +402,8 @@ class TopicViewSet(
 
 
 class SavedSearchSerializer(serializers.ModelSerializer):
+    params = serializers.DictField(help_text="Explorer filters, as the Explorer's query string has them.")
+
     class Meta:
         model = SavedSearch
         fields = ["id", "name", "params", "created_at"]
@@ -401,6 +413,9 @@ class SavedSearchSerializer(serializers.ModelSerializer):
         # A form field's JSON text "null" passes the null check as text and only then becomes None.
         if not isinstance(value, dict):
             raise serializers.ValidationError("An object of search parameters.")
+        # PostgreSQL's jsonb cannot hold U+0000.
+        if "\\u0000" in json.dumps(value):
+            raise serializers.ValidationError("Null characters are not allowed.")
         return value
 
 

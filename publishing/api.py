@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -45,8 +45,15 @@ class PostTargetSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field({"type": "array", "items": {"type": "integer"}, "minItems": 1})
+class AccountIdsField(serializers.ManyRelatedField):
+    """The accounts a post goes to: at least one, all of the request's workspace."""
+
+
 class PostSerializer(serializers.ModelSerializer):
-    accounts = WorkspaceRelatedField(model=ChannelAccount, many=True, write_only=True)
+    accounts = AccountIdsField(
+        child_relation=WorkspaceRelatedField(model=ChannelAccount), write_only=True, allow_empty=False
+    )
     campaign = serializers.CharField(required=False, allow_blank=True, write_only=True)
     campaign_id = serializers.IntegerField(read_only=True, allow_null=True)
     campaign_name = serializers.CharField(source="campaign.name", read_only=True, default="")

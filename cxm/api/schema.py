@@ -43,6 +43,10 @@ def error_responses(result, generator, request, public):
                     status_code,
                     {"description": description, "content": {"application/json": {"schema": reference}}},
                 )
+            body = operation.get("requestBody")
+            if body and any(_requires_fields(m.get("schema", {}), result) for m in body["content"].values()):
+                # No body at all is as invalid as one that leaves out a required field.
+                body["required"] = True
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
                 # Every number filter of this API is an id (cxm.api.filters refuses 0.5).
@@ -55,3 +59,13 @@ def error_responses(result, generator, request, public):
                 ):
                     parameter["schema"] = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
     return result
+
+
+def _requires_fields(schema: dict, document: dict) -> bool:
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = document.get("components", {}).get("schemas", {}).get(name, {})
+    alternatives = schema.get("oneOf") or schema.get("anyOf")
+    if alternatives:
+        return all(_requires_fields(alternative, document) for alternative in alternatives)
+    return bool(schema.get("required"))

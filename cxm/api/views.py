@@ -3,10 +3,12 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cxm.api.contract import ContractJSONParser
 from cxm.api.errors import error_response
 from cxm.api.permissions import IsAuthenticatedUser, resolve_workspace
 from cxm.api.services import api_token_issue
@@ -29,6 +31,8 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    # Also a plain form post, as scripts and `curl -d` send a login.
+    parser_classes = [ContractJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         request=TokenRequestSerializer,

@@ -5,9 +5,10 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from cxm.api.contract import ContractJSONParser
 from cxm.api.viewsets import WorkspaceCrudViewSet, WorkspaceRelatedField
 from cxm.channels import selectors, services
 from cxm.channels.connectors import REGISTRY
@@ -20,8 +21,17 @@ class ChannelAccountSerializer(serializers.ModelSerializer):
     business_unit = WorkspaceRelatedField(model=BusinessUnit, allow_null=True, required=False)
     brand = WorkspaceRelatedField(model=Brand, allow_null=True, required=False)
     # Write-only: credentials are never shown again once entered.
-    credentials = serializers.DictField(child=serializers.JSONField(), write_only=True, required=False)
-    options = serializers.DictField(child=serializers.JSONField(), required=False)
+    # A null value is the same as leaving that credential out.
+    credentials = serializers.DictField(
+        child=serializers.JSONField(allow_null=True), write_only=True, required=False
+    )
+    country = serializers.RegexField(
+        r"^(?:[A-Za-z]{2})?$",
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": "Use the two-letter ISO code, e.g. ID or GB."},
+    )
+    options = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False)
     has_credentials = serializers.SerializerMethodField()
 
     class Meta:
@@ -59,13 +69,13 @@ class ChannelAccountSerializer(serializers.ModelSerializer):
             "last_item_at",
             "created_at",
         ]
+        # A week at most: longer intervals overflow the schedule and mean "never" anyway.
+        extra_kwargs = {"sync_interval_seconds": {"min_value": 10, "max_value": 7 * 24 * 3600}}
 
     def get_has_credentials(self, account) -> bool:
         return bool(account.credentials)
 
     def validate_country(self, value: str) -> str:
-        if value and (len(value) != 2 or not value.isalpha()):
-            raise serializers.ValidationError("Use the two-letter ISO code, e.g. ID or GB.")
         return value.upper()
 
 
@@ -188,7 +198,7 @@ class ChannelAccountViewSet(WorkspaceCrudViewSet):
         detail=False,
         methods=["post"],
         url_path="import",
-        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        parser_classes=[MultiPartParser, FormParser, ContractJSONParser],
     )
     def import_csv(self, request):
         """Bulk import from CSV: good rows are created, each bad row is reported with its number."""

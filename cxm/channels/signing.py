@@ -34,6 +34,11 @@ STANDARD_ID = "webhook-id"
 STANDARD_TIMESTAMP = "webhook-timestamp"
 STANDARD_SIGNATURE = "webhook-signature"
 STANDARD_SECRET_PREFIX = "whsec_"  # noqa: S105 (a format marker, not a secret)
+# What _standard_key accepts: the prefix (optional) and non-empty, correctly padded base64.
+STANDARD_SECRET_PATTERN = (
+    r"^\s*(?:whsec_)?(?:[A-Za-z0-9+/]{4})*"  # noqa: S105 (a format, not a secret)
+    r"(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})\s*$"
+)
 
 DEFAULT_TOLERANCE = 300  # seconds; the window Standard Webhooks recommends
 

@@ -119,6 +119,12 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "username", "email", "role", "created_at"]
 
 
+class MemberCreateSerializer(MemberSerializer):
+    user = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.filter(is_active=True), write_only=True
+    )
+
+
 class MemberViewSet(WorkspaceCrudViewSet):
     """Who belongs to the workspace and with which role. Admins add, change and remove members."""
 
@@ -129,6 +135,10 @@ class MemberViewSet(WorkspaceCrudViewSet):
 
     def scoped_queryset(self, workspace):
         return selectors.workspace_members(workspace=workspace)
+
+    def get_serializer_class(self):
+        # Adding a member names the user; changing one changes only the role.
+        return MemberCreateSerializer if self.action == "create" else MemberSerializer
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -64,8 +64,10 @@ class RoiInputError(ValueError):
         return {key: [translate(message) for message in messages] for key, messages in self.fields.items()}
 
 
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+def _number(value: Any, *, strict: bool = False) -> Decimal | None:
+    # Pages send numbers as form text; the API takes JSON numbers only, as its schema says.
+    accepted = int | float if strict else int | float | str | Decimal
+    if isinstance(value, bool) or not isinstance(value, accepted):
         return None
     try:
         number = Decimal(str(value).strip())
@@ -74,9 +76,10 @@ def _number(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def roi_parse(data: Any) -> RoiInput:
+def roi_parse(data: Any, *, strict: bool = False) -> RoiInput:
     """The input as the API and the ROI page send it, checked; raises RoiInputError naming every
-    bad field. Extra keys on a line (its source, its kind) are ignored here."""
+    bad field. Extra keys on a line (its source, its kind) are ignored here. `strict` (the API)
+    takes JSON numbers only and no nulls for optional numbers."""
     errors: dict[str, list[str]] = {}
     if not isinstance(data, dict):
         raise RoiInputError(
@@ -84,8 +87,8 @@ def roi_parse(data: Any) -> RoiInput:
         )
 
     rate = DEFAULT_DISCOUNT_RATE
-    if data.get("discount_rate") is not None:
-        rate = _number(data["discount_rate"])
+    if data.get("discount_rate") is not None or (strict and "discount_rate" in data):
+        rate = _number(data["discount_rate"], strict=strict)
         if rate is None:
             errors["discount_rate"] = [_("Enter a number, e.g. 0.10 for 10 %.")]
         elif rate < 0 or rate > 1:
@@ -102,7 +105,9 @@ def roi_parse(data: Any) -> RoiInput:
             errors[kind] = [_("Send a list of lines.")]
             continue
         for index, item in enumerate(items):
-            line = _parse_line(item, f"{kind}[{index}]", with_initial=kind == "costs", errors=errors)
+            line = _parse_line(
+                item, f"{kind}[{index}]", with_initial=kind == "costs", errors=errors, strict=strict
+            )
             if line is not None:
                 parsed[kind].append(line)
     if errors:
@@ -110,7 +115,9 @@ def roi_parse(data: Any) -> RoiInput:
     return RoiInput(rate, tuple(parsed["benefits"]), tuple(parsed["costs"]))
 
 
-def _parse_line(item: Any, path: str, *, with_initial: bool, errors: dict[str, list[str]]) -> Line | None:
+def _parse_line(
+    item: Any, path: str, *, with_initial: bool, errors: dict[str, list[str]], strict: bool
+) -> Line | None:
     if not isinstance(item, dict):
         errors[path] = [_("Send an object with name, annual and risk.")]
         return None
@@ -126,19 +133,19 @@ def _parse_line(item: Any, path: str, *, with_initial: bool, errors: dict[str, l
     elif not isinstance(annual, list) or len(annual) != YEARS:
         errors[f"{path}.annual"] = [_("Send exactly 3 amounts, one per year.")]
     else:
-        amounts = [a for a in (_number(v) for v in annual) if a is not None and a >= 0]
+        amounts = [a for a in (_number(v, strict=strict) for v in annual) if a is not None and a >= 0]
         if len(amounts) != YEARS:
             errors[f"{path}.annual"] = [_("Each amount must be a number of 0 or more.")]
 
-    risk = _number(item.get("risk")) if item.get("risk") is not None else None
+    risk = _number(item.get("risk"), strict=strict) if item.get("risk") is not None else None
     if item.get("risk") is None:
         errors[f"{path}.risk"] = [_("This field is required.")]
     elif risk is None or risk < 0 or risk > 1:
         errors[f"{path}.risk"] = [_("Enter a risk adjustment between 0 and 1, e.g. 0.20 for 20 %.")]
 
     initial = Decimal(0)
-    if with_initial and item.get("initial") is not None:
-        initial = _number(item["initial"])
+    if with_initial and (item.get("initial") is not None or (strict and "initial" in item)):
+        initial = _number(item["initial"], strict=strict)
         if initial is None or initial < 0:
             errors[f"{path}.initial"] = [_("Enter an amount of 0 or more.")]
     if len(errors) != before:

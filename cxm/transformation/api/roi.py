@@ -20,7 +20,7 @@ from cxm.api.viewsets import WorkspaceCrudViewSet
 from cxm.transformation import value
 from cxm.transformation.kpis.registry import KPIS
 from cxm.transformation.models import ValueDriver
-from cxm.transformation.roi import RoiInputError, roi_compute, roi_parse
+from cxm.transformation.roi import YEARS, RoiInputError, roi_compute, roi_parse
 
 RoiResultSerializer = inline_serializer(
     "RoiResult",
@@ -34,6 +34,34 @@ RoiResultSerializer = inline_serializer(
 )
 
 
+def _roi_line(*, with_initial: bool) -> dict:
+    properties = {
+        "name": {"type": "string", "minLength": 1, "pattern": r"\S"},
+        "annual": {
+            "type": "array",
+            "items": {"type": "number", "minimum": 0},
+            "minItems": YEARS,
+            "maxItems": YEARS,
+            "description": "One amount per year.",
+        },
+        "risk": {"type": "number", "minimum": 0, "maximum": 1, "description": "0.20 is 20 %."},
+    }
+    if with_initial:
+        properties["initial"] = {"type": "number", "minimum": 0, "description": "Spent before year 1."}
+    return {"type": "object", "required": ["name", "annual", "risk"], "properties": properties}
+
+
+ROI_REQUEST = {
+    "type": "object",
+    "required": ["benefits", "costs"],
+    "properties": {
+        "discount_rate": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.10},
+        "benefits": {"type": "array", "items": _roi_line(with_initial=False)},
+        "costs": {"type": "array", "items": _roi_line(with_initial=True)},
+    },
+}
+
+
 class RoiView(APIView):
     """Everyone in the workspace may compute; the figures come only from the request body."""
 
@@ -41,14 +69,7 @@ class RoiView(APIView):
     write_permission = "transformation.view"
 
     @extend_schema(
-        request=inline_serializer(
-            "RoiRequest",
-            {
-                "discount_rate": serializers.FloatField(required=False, default=0.10),
-                "benefits": serializers.ListField(child=serializers.DictField()),
-                "costs": serializers.ListField(child=serializers.DictField()),
-            },
-        ),
+        request={"application/json": ROI_REQUEST},
         responses=RoiResultSerializer,
         examples=[
             OpenApiExample(
@@ -68,7 +89,7 @@ class RoiView(APIView):
     )
     def post(self, request):
         try:
-            case = roi_parse(request.data)
+            case = roi_parse(request.data, strict=True)
         except RoiInputError as error:
             raise exceptions.ValidationError(error.translated(gettext)) from None
         return Response(roi_compute(case))

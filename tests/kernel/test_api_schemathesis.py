@@ -1,0 +1,195 @@
+"""The OpenAPI document at /api/schema/ is the API's contract: Schemathesis generates requests
+from it for every operation (schema examples, the coverage phase's boundary and invalid values,
+and random fuzzing) and runs every check on each answer: no server error, status codes, content
+types, headers and bodies as documented, invalid input refused, valid input accepted.
+
+It runs in-process against the Django application, as an admin of a workspace holding a few real
+objects, with a bounded number of examples per operation so the suite stays within its budget.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from hypothesis import HealthCheck, settings
+from schemathesis.openapi.checks import RejectedPositiveData
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from cxm.api.services import api_token_issue
+from cxm.wsgi import application
+from tests.factories import MembershipFactory
+
+EXAMPLES_PER_OPERATION = 3
+STATEFUL_SCENARIOS = 30
+
+# A schema says what a well-formed request looks like, not which objects exist or what the data
+# already holds. A schema-valid request may still be refused with 400 for one of these reasons,
+# and for no other: each names a field whose value is well formed but refers to something absent
+# or clashes with something present. Any other 400 to a schema-valid request is a failure.
+STATE_DEPENDENT_REASONS = re.compile(
+    "|".join(
+        [
+            r"^Invalid pk .* object does not exist\.$",
+            r"^Object with .* does not exist\.$",
+            r"already exists\.$",
+            r"exists already\.$",
+            r"^No such ",
+            r"^Unable to log in with those credentials\.$",
+            r"not a cursor this API gave out$",
+            # An outbound URL is judged by where its name resolves now and by the workspace's
+            # allowance for private targets (cxm.channels.outbound), neither of which a schema says.
+            r" does not resolve to any address; check the URL\.$",
+            r" is a private, loopback or otherwise internal address ",
+            # Rules between fields, which the document states in words: a post needs a text or
+            # a variant, a window ends after it starts.
+            r"^Write the post's text\.$",
+            r"^The end must be after the start\.$",
+            r"^Give the id of the business unit or account to pause\.$",
+            r"^Select variants by ids or by a filter\.$",
+            r"^rule .*: (needs terms or patterns|a prohibited category rule needs categories|bad pattern )",
+            # An upload is bytes to the document; what the CSV must hold is said in words.
+            r"^Not a readable CSV file",
+            r": required column is missing$",
+            r"^The first row must name the columns",
+            r"^No header row found\.$",
+            # What each platform needs to connect (its server's address, its kind of credential).
+            r"^The server's address is required",
+            r"^Give the full address, starting with https://\.$",
+            r"^(Mastodon|Bluesky|Email|A Meta ad account|RSS) needs ",
+            r"^Give the ad account id",
+            # The document says `format: uri`; a web address must also have a host name with a
+            # top-level domain and an http(s) scheme, as Django's URLValidator checks.
+            r"^Enter a valid URL\.$",
+            # PostgreSQL's text cannot hold U+0000, which JSON strings may.
+            r"^Null characters are not allowed\.$",
+            # A topic's query is in the listening query language, whose grammar is in the docs.
+            r" \(at character \d+\)$",
+        ]
+    )
+)
+
+
+def _reasons(body) -> list[str]:
+    """The messages of a 400: per field, or per row of an import report."""
+    if not isinstance(body, dict):
+        return []
+    if isinstance(body.get("fields"), dict):
+        return [str(message) for messages in body["fields"].values() for message in messages]
+    if isinstance(body.get("errors"), list):
+        return [str(error.get("message")) for error in body["errors"] if isinstance(error, dict)]
+    return []
+
+
+def schema_valid_requests_accepted(ctx, response, case):
+    """Schemathesis's own positive-data check, except for refusals that depend on stored data."""
+    try:
+        return positive_data_acceptance(ctx, response, case)
+    except RejectedPositiveData:
+        if response.status_code == 400:
+            reasons = _reasons(response.json())
+            if reasons and all(STATE_DEPENDENT_REASONS.search(reason) for reason in reasons):
+                return None
+        raise
+
+
+def _served_document() -> dict:
+    """The document /api/schema/ serves, built the way its view builds it."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+schema = schemathesis.openapi.from_dict(_served_document())
+schema.app = application
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_between_requests():
+    # Like Django's test client: the test's connection holds its transaction, so the end of a
+    # request must not close it.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_the_fuzzed_document_is_the_one_served(client, db):
+    served = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert served == _served_document()
+
+
+# The admin whose token the requests carry; each test issues its own, in its own transaction.
+_signed_in: dict[str, str] = {}
+
+
+@schema.auth(refresh_interval=None)
+class AdminToken:
+    """Told to Schemathesis as the API's authentication, so its checks also try the operations
+    without it and with a wrong one, and expect 401."""
+
+    def get(self, case, context):
+        return dict(_signed_in)
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), **data}
+
+
+@pytest.fixture
+def admin_headers(db, workspace_a):
+    membership = MembershipFactory(workspace=workspace_a, role="admin")
+    key = api_token_issue(user=membership.user)
+    _signed_in.update({"Authorization": f"Token {key}", "X-Workspace": str(workspace_a.pk)})
+    yield dict(_signed_in)
+    _signed_in.clear()
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+@pytest.mark.django_db
+def test_every_operation_answers_as_documented(case, admin_headers):
+    case.call_and_validate(
+        excluded_checks=[positive_data_acceptance],
+        additional_checks=[schema_valid_requests_accepted],
+    )
+
+
+@pytest.mark.django_db
+def test_operations_chained_by_their_links_answer_as_documented(admin_headers):
+    """The stateful phase: sequences of calls where one answer's ids feed the next request."""
+
+    class Workflow(schema.as_state_machine()):
+        # Each scenario starts from the same data, so replaying one gives the same answers.
+        def setup(self):
+            self._scenario = transaction.atomic()
+            self._scenario.__enter__()
+
+        def teardown(self):
+            transaction.set_rollback(True)
+            self._scenario.__exit__(None, None, None)
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response,
+                excluded_checks=[positive_data_acceptance],
+                additional_checks=[schema_valid_requests_accepted, *(additional_checks or [])],
+            )
+
+    Workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        )
+    )
