@@ -200,7 +200,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     lifetime_budget_display = serializers.SerializerMethodField()
     ad_set_count = serializers.IntegerField(read_only=True, default=0)
     ad_count = serializers.IntegerField(read_only=True, default=0)
-    special_ad_categories = serializers.ListField(child=serializers.CharField(), required=False)
+    special_ad_categories = serializers.ListField(child=serializers.CharField(min_length=1), required=False)
     comment_guard = serializers.DictField(
         required=False,
         help_text='{"enabled": bool, "threshold": int, "window_minutes": int, "keywords": [str], '
@@ -371,8 +371,10 @@ class CampaignViewSet(CampaignApprovalMixin, StatusActionsMixin, WorkspaceCrudVi
 
 class AdSetSerializer(serializers.ModelSerializer):
     campaign = WorkspaceRelatedField(model=AdCampaign)
-    countries = serializers.ListField(child=serializers.CharField(max_length=2), min_length=1)
-    languages = serializers.ListField(child=serializers.CharField(max_length=16), required=False)
+    countries = serializers.ListField(child=serializers.CharField(min_length=2, max_length=2), min_length=1)
+    languages = serializers.ListField(
+        child=serializers.CharField(min_length=1, max_length=16), required=False
+    )
     status = serializers.ChoiceField(choices=NEW_STATUS_CHOICES, default=AdStatus.ACTIVE)
     daily_budget = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     lifetime_budget = serializers.IntegerField(required=False, allow_null=True, min_value=1)

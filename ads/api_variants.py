@@ -100,7 +100,9 @@ class TemplateSerializer(serializers.ModelSerializer):
     formats = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(FORMATS)), required=False, default=list
     )
-    categories = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+    categories = serializers.ListField(
+        child=serializers.CharField(max_length=40, min_length=1), required=False
+    )
     translations = TranslationsField(required=False)
     format_images = serializers.DictField(
         child=serializers.CharField(allow_blank=True), required=False, help_text="Per format, its image."
@@ -206,29 +208,24 @@ class FeedDetailSerializer(FeedSerializer):
 
 _FEED_NAME = {"type": "string", "minLength": 1, "maxLength": 200}
 _FEED_CURRENCY = {"type": "string", "maxLength": 3}
+_FEED_CONTENT = {"type": "string", "minLength": 1, "description": "The CSV text."}
+_FEED_URL = {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 1000}
+_FEED_JSON = {
+    "type": "object",
+    "properties": {
+        "name": _FEED_NAME,
+        "content": _FEED_CONTENT,
+        "url": _FEED_URL,
+        "default_currency": _FEED_CURRENCY,
+    },
+}
 FEED_REQUEST = {
     # The feed's rows as text, or the URL to fetch them from: one of the two (both match both
     # alternatives, which `oneOf` refuses; the serializer says so in words).
     "application/json": {
         "oneOf": [
-            {
-                "type": "object",
-                "required": ["name", "content"],
-                "properties": {
-                    "name": _FEED_NAME,
-                    "content": {"type": "string", "minLength": 1, "description": "The CSV text."},
-                    "default_currency": _FEED_CURRENCY,
-                },
-            },
-            {
-                "type": "object",
-                "required": ["name", "url"],
-                "properties": {
-                    "name": _FEED_NAME,
-                    "url": {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 1000},
-                    "default_currency": _FEED_CURRENCY,
-                },
-            },
+            {**_FEED_JSON, "required": ["name", "content"]},
+            {**_FEED_JSON, "required": ["name", "url"]},
         ]
     },
     "multipart/form-data": {
@@ -351,7 +348,7 @@ class GenerateSerializer(serializers.Serializer):
     ad_set = WorkspaceRelatedField(model=AdSet, required=False, allow_null=True)
     segments = SegmentSerializer(many=True, required=False, default=list)
     languages = serializers.ListField(
-        child=serializers.CharField(max_length=16), required=False, default=list
+        child=serializers.CharField(max_length=16, min_length=1), required=False, default=list
     )
     formats = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(FORMATS)), required=False, default=list
@@ -589,7 +586,7 @@ class ImportTextSerializer(serializers.Serializer):
     content = serializers.CharField(trim_whitespace=False)
     platform = serializers.ChoiceField(choices=["", *IMPORT_PLATFORMS], required=False, default="")
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
-    mapping = serializers.DictField(child=serializers.CharField(), required=False, default=dict)
+    mapping = serializers.DictField(child=serializers.CharField(min_length=1), required=False, default=dict)
 
 
 class ImportUploadSerializer(serializers.Serializer):

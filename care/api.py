@@ -127,7 +127,7 @@ class CaseUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     assignee = MemberField(required=False, allow_null=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=64, min_length=1), required=False)
     queue = WorkspaceRelatedField(model=Queue, required=False, allow_null=True)
     case_type = WorkspaceRelatedField(model=CaseType, required=False, allow_null=True)
     subject = serializers.CharField(max_length=500, required=False, allow_blank=True)

@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from cxm.api.contract import BatchJSONParser
 from cxm.api.permissions import IsWorkspaceMember
 from cxm.api.viewsets import WorkspaceRelatedField, WorkspaceScopedViewSet
 from cxm.channels import signing
@@ -118,6 +119,7 @@ class MentionViewSet(viewsets.ViewSet):
     read_permission = "listening.view"
     write_permission = "listening.manage"
     queryset = Mention.objects.none()  # only so the schema knows ids are integers
+    parser_classes = [BatchJSONParser]
 
     @extend_schema(
         parameters=FILTER_PARAMETERS,

@@ -201,10 +201,23 @@ def raw_from_item(item: Item, context: InboundContext) -> RawMention:
     )
 
 
+def _holds_nul(value: Any) -> bool:
+    """PostgreSQL's text and jsonb cannot hold U+0000, anywhere in an item."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def raw_from_payload(payload: Any, *, brand_ids: set[int]) -> RawMention:
     """One item of `POST /api/v1/mentions/`; a ValidationError names the field at fault."""
     if not isinstance(payload, dict):
         raise ValidationError({"item": "Each item must be an object."})
+    if _holds_nul(payload):
+        raise ValidationError({"item": "Null characters (U+0000) are not allowed."})
     errors: dict[str, str] = {}
     platform = payload.get("platform")
     if not isinstance(platform, str) or not platform.strip():
@@ -242,6 +255,11 @@ def raw_from_payload(payload: Any, *, brand_ids: set[int]) -> RawMention:
     media_type = payload.get("media_type")
     if media_type is not None and media_type not in MediaType.values:
         errors["media_type"] = "One of owned, earned, paid, or null."
+    engagement = payload.get("engagement")
+    if engagement is not None and (isinstance(engagement, bool) or not isinstance(engagement, int)):
+        errors["engagement"] = "A whole number, or null."
+    elif engagement is not None and not 0 <= engagement < 2**31:
+        errors["engagement"] = "At least 0 and below 2,147,483,648."
     if errors:
         raise ValidationError(errors)
     handle = str(author["handle"]).strip()
@@ -260,7 +278,7 @@ def raw_from_payload(payload: Any, *, brand_ids: set[int]) -> RawMention:
         language=language.lower() if language else None,
         country=(country or "").upper(),
         brand_id=brand,
-        engagement=int(payload.get("engagement") or 0),
+        engagement=engagement or 0,
         media_type=media_type,
         source="api",
         raw=payload.get("raw") if isinstance(payload.get("raw"), dict) else None,

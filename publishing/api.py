@@ -10,6 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cxm.api.filters import UtcDateTimeFilter
 from cxm.api.viewsets import WorkspaceRelatedField, WorkspaceScopedViewSet
 from cxm.channels.models import ChannelAccount
 from publishing import selectors, services
@@ -57,7 +58,7 @@ class PostSerializer(serializers.ModelSerializer):
     campaign = serializers.CharField(required=False, allow_blank=True, write_only=True)
     campaign_id = serializers.IntegerField(read_only=True, allow_null=True)
     campaign_name = serializers.CharField(source="campaign.name", read_only=True, default="")
-    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=64, min_length=1), required=False)
     variants = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
     targets = PostTargetSerializer(many=True, read_only=True)
     text = serializers.CharField(allow_blank=True, required=False, default="")
@@ -100,8 +101,8 @@ class PostSerializer(serializers.ModelSerializer):
 
 
 class PostFilter(filters.FilterSet):
-    start = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
-    end = filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
+    start = UtcDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
+    end = UtcDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
     account = filters.NumberFilter(field_name="targets__account_id", distinct=True)
     business_unit = filters.NumberFilter(field_name="targets__account__business_unit_id", distinct=True)
     status = filters.ChoiceFilter(choices=PostStatus.choices)

@@ -40,16 +40,45 @@ class Operation:
 
 
 class ContractJSONParser(JSONParser):
-    """JSONParser that also checks the body against the operation's documented request schema."""
+    """JSONParser that also checks the body against the operation's documented request schema,
+    and refuses U+0000, which JSON strings may hold and PostgreSQL's text and jsonb may not."""
+
+    refuse_nul = True
 
     def parse(self, stream, media_type=None, parser_context=None):
         data = super().parse(stream, media_type, parser_context)
+        if self.refuse_nul:
+            where = _nul_path(data, [])
+            if where is not None:
+                raise ValidationError({_field(where): [_("Null characters (U+0000) are not allowed.")]})
         request = (parser_context or {}).get("request")
         if request is not None:
             errors = request_body_errors(path=request.path, method=request.method, body=data)
             if errors:
                 raise ValidationError(errors)
         return data
+
+
+class BatchJSONParser(ContractJSONParser):
+    """For batches whose items are judged one by one: a bad item is reported by its index."""
+
+    refuse_nul = False
+
+
+def _nul_path(value: Any, path: list) -> list | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = [*path, key] if "\x00" in key else _nul_path(item, [*path, key])
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, [*path, index])
+            if found is not None:
+                return found
+    return None
 
 
 def request_body_errors(*, path: str, method: str, body: Any) -> dict[str, list[str]]:

@@ -6,9 +6,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -31,8 +35,23 @@ def _flatten(detail) -> dict[str, list[str]]:
     return {"non_field_errors": [str(item) for item in (detail if isinstance(detail, list) else [detail])]}
 
 
+class InUse(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "in_use"
+
+
+def _in_use(exc: ProtectedError | RestrictedError) -> InUse:
+    """A delete refused because other records still point at the object (the delete, and its
+    audit entry, were rolled back with the service's transaction)."""
+    counts = Counter(str(obj._meta.verbose_name_plural) for obj in exc.args[1])
+    holders = ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
+    return InUse(_("Still in use by %(holders)s; move or delete those first.") % {"holders": holders})
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, ProtectedError | RestrictedError):
+        exc = _in_use(exc)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )

@@ -4,8 +4,10 @@ filter whose value is not a whole number (django-filter would compare 0.5 with t
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from django.utils.translation import gettext as _
-from django_filters import BooleanFilter, NumberFilter
+from django_filters import BooleanFilter, IsoDateTimeFilter, NumberFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 
@@ -26,6 +28,20 @@ def filter_values_check(filterset, query_params) -> None:
             invalid[name] = [_("Give an id (a whole number).")]
     if invalid:
         raise exceptions.ValidationError(invalid)
+
+
+class UtcDateTimeFilter(IsoDateTimeFilter):
+    """ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59): compare in UTC, and read a
+    moment past the calendar's end in UTC as its end."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                edge = datetime.max if value.utcoffset() < timedelta(0) else datetime.min
+                value = edge.replace(tzinfo=UTC)
+        return super().filter(qs, value)
 
 
 class FilterBackend(DjangoFilterBackend):

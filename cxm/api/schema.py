@@ -26,7 +26,8 @@ ERROR_STATUSES = {
     "429": "Too many requests; retry after `Retry-After` seconds.",
     "503": "The database or Redis is unreachable; retry after `Retry-After` seconds.",
 }
-# Optional date filters: an empty value means "no bound", as a browser form sends it.
+# Optional date and choice filters: an empty value means "no bound" or "any", as a browser form
+# sends it.
 DATE_FORMATS = {"date", "date-time"}
 
 
@@ -58,6 +59,12 @@ def error_responses(result, generator, request, public):
                     and schema.get("format") in DATE_FORMATS
                 ):
                     parameter["schema"] = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
+                elif (
+                    parameter.get("in") == "query"
+                    and not parameter.get("required")
+                    and "" not in schema.get("enum", [""])
+                ):
+                    parameter["schema"] = {**schema, "enum": [*schema["enum"], ""]}
     return result
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers
 
+from cxm.api.filters import UtcDateTimeFilter
 from cxm.api.viewsets import WorkspaceScopedViewSet
 from cxm.audit.models import AuditEntry
 from cxm.audit.selectors import audit_entries
@@ -27,8 +28,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 class AuditFilter(filters.FilterSet):
     action = filters.CharFilter(field_name="action", lookup_expr="startswith")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEntry

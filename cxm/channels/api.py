@@ -26,7 +26,7 @@ class ChannelAccountSerializer(serializers.ModelSerializer):
         child=serializers.JSONField(allow_null=True), write_only=True, required=False
     )
     country = serializers.RegexField(
-        r"^(?:[A-Za-z]{2})?$",
+        r"^[A-Za-z]{2}$",
         required=False,
         allow_blank=True,
         error_messages={"invalid": "Use the two-letter ISO code, e.g. ID or GB."},

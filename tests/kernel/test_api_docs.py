@@ -34,3 +34,21 @@ def test_lists_are_cursor_paginated(api, workspace_a, member):
     assert second["next"] is None
     names = {b["name"] for b in first["results"] + second["results"]}
     assert len(names) == 7
+
+
+@pytest.mark.django_db
+def test_json_bodies_are_held_to_the_document(api, workspace_a, member):
+    client = api(member(workspace_a))
+    # DRF alone would store the number 5 as the name "5" and 0 as "not a competitor".
+    response = client.post("/api/v1/brands/", {"name": 5, "is_competitor": 0}, format="json")
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert fields["name"] == ["Send text (a JSON string)."]
+    assert fields["is_competitor"] == ["Send true or false."]
+    # PostgreSQL cannot store U+0000; the field that holds it is named.
+    response = client.post(
+        "/api/v1/saved-searches/", {"name": "x", "params": {"q": "a\u0000b"}}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"params.q": ["Null characters (U+0000) are not allowed."]}
+    assert client.post("/api/v1/brands/", {"name": "Kopi"}, format="json").status_code == 201

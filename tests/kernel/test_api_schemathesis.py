@@ -40,6 +40,12 @@ STATE_DEPENDENT_REASONS = re.compile(
             r"^No such ",
             r"^Unable to log in with those credentials\.$",
             r"not a cursor this API gave out$",
+            r"^This user is already a member of the workspace\.$",
+            r"^A workspace keeps at least one admin\.$",
+            r"^Move or delete this business unit's brands first\.$",
+            r"^This round is closed",
+            r"^This capability already has someone accountable",
+            r"^Already assigned\.$",
             # An outbound URL is judged by where its name resolves now and by the workspace's
             # allowance for private targets (cxm.channels.outbound), neither of which a schema says.
             r" does not resolve to any address; check the URL\.$",
@@ -49,6 +55,8 @@ STATE_DEPENDENT_REASONS = re.compile(
             r"^Write the post's text\.$",
             r"^The end must be after the start\.$",
             r"^Give the id of the business unit or account to pause\.$",
+            # Judged against the clock.
+            r"^This window is already over\.$",
             r"^Select variants by ids or by a filter\.$",
             r"^rule .*: (needs terms or patterns|a prohibited category rule needs categories|bad pattern )",
             # An upload is bytes to the document; what the CSV must hold is said in words.
@@ -64,8 +72,13 @@ STATE_DEPENDENT_REASONS = re.compile(
             # The document says `format: uri`; a web address must also have a host name with a
             # top-level domain and an http(s) scheme, as Django's URLValidator checks.
             r"^Enter a valid URL\.$",
+            # Text fields are trimmed before their length is checked, so text of spaces (or of
+            # characters Python counts as spaces) is blank to the API while the document's
+            # minLength counts it.
+            r"^This field may not be blank\.$",
+            r"^Ensure this field has at least \d+ characters\.$",
             # PostgreSQL's text cannot hold U+0000, which JSON strings may.
-            r"^Null characters are not allowed\.$",
+            r"^Null characters (\(U\+0000\) )?are not allowed\.$",
             # A topic's query is in the listening query language, whose grammar is in the docs.
             r" \(at character \d+\)$",
         ]

@@ -92,3 +92,22 @@ def test_another_workspaces_export_cannot_be_downloaded(client, workspace_a, wor
     client.force_login(member(workspace_a, Role.ADMIN).user)
     assert client.get(f"/admin/audit/exports/{export.pk}/").status_code == 404
     assert client.get(f"/admin/audit/exports/{export.pk}/download/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_deleting_a_brand_still_in_use_answers_409_and_keeps_everything(api, workspace_a, member):
+    from cxm.channels.models import ChannelAccount
+    from tests.factories import BrandFactory
+
+    brand = BrandFactory(workspace=workspace_a)
+    ChannelAccount.objects.create(workspace=workspace_a, platform="rss", handle="news", brand=brand)
+    client = api(member(workspace_a, Role.ADMIN))
+
+    response = client.delete(f"/api/v1/brands/{brand.pk}/")
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "in_use"
+    assert "Still in use by 1 " in body["detail"]
+    assert client.get(f"/api/v1/brands/{brand.pk}/").status_code == 200
+    assert not AuditEntry.objects.filter(action="brand.delete").exists()

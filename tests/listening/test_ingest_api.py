@@ -273,3 +273,24 @@ def test_odd_dates_in_the_search_get_a_clear_error_or_are_read_in_utc(api, works
         answer = client.get("/api/v1/mentions/", {"since": bad})
         assert answer.status_code == 400, bad
         assert answer.json()["fields"]["since"] == ["expected a date or ISO 8601 date-time"], bad
+
+
+@pytest.mark.django_db
+def test_items_postgresql_cannot_store_are_reported_and_the_rest_kept(api, workspace_a, member):
+    client = api(member(workspace_a, Role.ANALYST))
+    items = [
+        item(1, text="nul \u0000 inside"),
+        item(2, raw={"note": "\u0000"}),
+        item(3, engagement="many"),
+        item(4, engagement=2**40),
+        item(5),
+    ]
+    body = client.post("/api/v1/mentions/", {"items": items}, format="json").json()
+    assert body["accepted"] == 1
+    assert {(e["index"], e["field"]) for e in body["errors"]} == {
+        (0, "item"),
+        (1, "item"),
+        (2, "engagement"),
+        (3, "engagement"),
+    }
+    assert _count(workspace_a) == 1

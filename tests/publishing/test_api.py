@@ -137,3 +137,14 @@ def test_resuming_here_does_not_lift_another_workspaces_pause(api, admin, worksp
     pause_activate(workspace=workspace_b, reason="Theirs")
     api(admin).post("/api/v1/publishing/resume/")
     assert Pause.objects.filter(workspace=workspace_b, resumed_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_date_filter_with_an_offset_postgresql_refuses_is_compared_in_utc(api, workspace_a, member):
+    client = api(member(workspace_a))
+    # ISO 8601 allows -18:33; PostgreSQL takes offsets up to 15:59.
+    response = client.get(
+        "/api/v1/posts/", {"start": "0712-11-22T14:49:54-18:33", "end": "9999-12-31T23:00:00-18:00"}
+    )
+    assert response.status_code == 200
+    assert response.json()["results"] == []

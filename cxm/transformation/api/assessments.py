@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -43,8 +43,20 @@ class RoundSerializer(serializers.ModelSerializer):
         return counted if counted is not None else assessment_round.responses.count()
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "A whole level from 1 to 5 for each of the eight capabilities.",
+        "properties": {key: {"type": "integer", "minimum": 1, "maximum": 5} for key in CAPABILITY_KEYS},
+        "required": list(CAPABILITY_KEYS),
+    }
+)
+class ScoresField(serializers.DictField):
+    child = serializers.JSONField()
+
+
 class ResponseRequestSerializer(serializers.Serializer):
-    scores = serializers.DictField(child=serializers.JSONField(), help_text="capability key -> level 1-5")
+    scores = ScoresField()
     role = serializers.ChoiceField(choices=RespondentRole.choices, required=False, allow_blank=True)
 
 
@@ -130,7 +142,7 @@ class AssessmentRoundViewSet(
         """The round's statistics per capability key."""
         return Response(round_results(assessment_round=self.get_object(), workspace=request.workspace))
 
-    @extend_schema(request=ResponseRequestSerializer, responses=RoundResults)
+    @extend_schema(request=ResponseRequestSerializer, responses={201: RoundResults})
     @action(detail=True, methods=["post"])
     def responses(self, request, pk=None):
         """Record (or replace) the caller's answer to this round."""
