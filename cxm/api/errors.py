@@ -43,8 +43,11 @@ class InUse(exceptions.APIException):
 def _in_use(exc: ProtectedError | RestrictedError) -> InUse:
     """A delete refused because other records still point at the object (the delete, and its
     audit entry, were rolled back with the service's transaction)."""
-    counts = Counter(str(obj._meta.verbose_name_plural) for obj in exc.args[1])
-    holders = ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
+    counts = Counter(obj._meta for obj in exc.args[1])
+    holders = ", ".join(
+        f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}"
+        for meta, count in sorted(counts.items(), key=lambda item: item[0].label)
+    )
     return InUse(_("Still in use by %(holders)s; move or delete those first.") % {"holders": holders})
 
 

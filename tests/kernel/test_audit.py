@@ -108,6 +108,6 @@ def test_deleting_a_brand_still_in_use_answers_409_and_keeps_everything(api, wor
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "in_use"
-    assert "Still in use by 1 " in body["detail"]
+    assert body["detail"].startswith("Still in use by 1 channel account;")
     assert client.get(f"/api/v1/brands/{brand.pk}/").status_code == 200
     assert not AuditEntry.objects.filter(action="brand.delete").exists()
