@@ -10,6 +10,12 @@ recorded figures did). Prints mentions/s for the pipeline, the CPU each mention 
 worker processes, and in all processes of the PostgreSQL server, autovacuum and WAL writer
 included, read from /proc when the server is local), rows/s for the COPY, their ratio, and the
 load average, since the machine may be shared.
+
+It then measures the storage floor: PostgreSQL's own time per row to store a sample of the
+ingested mentions (INSERT ... SELECT, one backend) into an unindexed table, into one with only
+what full-text search needs (the language-aware search vector, its GIN index, the primary key),
+and into one with every index of the mention table, and prints how much CPU per mention a
+third of the COPY rate leaves on this machine's cores.
 """
 
 from __future__ import annotations
@@ -199,6 +205,77 @@ def copy_baseline(workspace_id: int, count: int) -> float:
     return seconds
 
 
+_FLOOR_TABLE = "bench_floor_target"
+
+
+def _floor_variants() -> list[tuple[str, list[str]]]:
+    """(label, DDL after an unindexed copy of the mention table's columns) for each storage level."""
+    from importlib import import_module
+
+    definition = import_module("listening.migrations.0002_mention_tables")
+    vector = (
+        f"ALTER TABLE {_FLOOR_TABLE} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+        f"to_tsvector({definition.CASE}, text) || to_tsvector('simple'::regconfig, text)) STORED"
+    )
+    search = [
+        vector,
+        f"CREATE INDEX ON {_FLOOR_TABLE} USING gin (search_vector)",
+        f"ALTER TABLE {_FLOOR_TABLE} ADD PRIMARY KEY (workspace_id, id, created_at)",
+    ]
+    # The mention table's other indexes (migrations 0002 and 0004), on one unpartitioned table.
+    others = [
+        f"CREATE INDEX ON {_FLOOR_TABLE} (workspace_id, created_at DESC, id DESC)",
+        f"CREATE INDEX ON {_FLOOR_TABLE} USING gin (topic_ids)",
+        f"CREATE INDEX ON {_FLOOR_TABLE} (workspace_id, customer_id, created_at DESC)",
+        f"CREATE INDEX ON {_FLOOR_TABLE} (workspace_id, thread_id)",
+        f"CREATE INDEX ON {_FLOOR_TABLE} (workspace_id, language, sentiment, created_at DESC, id DESC)",
+        f"CREATE INDEX ON {_FLOOR_TABLE} (workspace_id, sentiment, created_at DESC, id DESC)",
+    ]
+    return [
+        ("unindexed, no search vector", []),
+        ("search vector only", [vector]),
+        ("search vector + GIN + primary key", search),
+        ("every index of the mention table", search + others),
+    ]
+
+
+def storage_floor(workspace_id: int, sample: int, repeats: int = 3) -> list[tuple[str, float]]:
+    """Seconds per row PostgreSQL takes to store `sample` of the workspace's mentions at each level."""
+    from django.db import connection
+
+    from listening.ingest import COPY_COLUMNS
+
+    columns = ", ".join(COPY_COLUMNS)
+    figures = []
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_floor_source")
+        cursor.execute(
+            f"CREATE TABLE bench_floor_source AS SELECT {columns} FROM listening_mention "
+            "WHERE workspace_id = %s LIMIT %s",
+            [workspace_id, sample],
+        )
+        cursor.execute("SELECT count(*) FROM bench_floor_source")
+        rows = cursor.fetchone()[0]
+        for label, statements in _floor_variants():
+            best = float("inf")
+            for _ in range(repeats):  # the best of a few: the floor, not the neighbours' noise
+                cursor.execute(f"DROP TABLE IF EXISTS {_FLOOR_TABLE}")
+                cursor.execute(f"CREATE TABLE {_FLOOR_TABLE} (LIKE listening_mention INCLUDING DEFAULTS)")
+                cursor.execute(f"ALTER TABLE {_FLOOR_TABLE} DROP COLUMN search_vector")
+                for statement in statements:
+                    cursor.execute(statement)
+                cursor.execute("CHECKPOINT")  # no earlier variant's dirty pages to write meanwhile
+                started = time.perf_counter()
+                cursor.execute(
+                    f"INSERT INTO {_FLOOR_TABLE} ({columns}) SELECT {columns} FROM bench_floor_source"
+                )
+                best = min(best, time.perf_counter() - started)
+            figures.append((label, best / rows))
+        cursor.execute(f"DROP TABLE {_FLOOR_TABLE}")
+        cursor.execute("DROP TABLE bench_floor_source")
+    return figures
+
+
 def _load() -> str:
     return "/".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -209,6 +286,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--batch", type=int, default=BATCH, help="items per call, as the API takes them")
     parser.add_argument("--copy-sample", type=int, default=200_000, help="rows for the COPY baseline")
+    parser.add_argument(
+        "--floor-sample", type=int, default=50_000, help="mentions for the storage floor (0: skip it)"
+    )
     parser.add_argument(
         "--include-generation",
         action="store_true",
@@ -269,6 +349,19 @@ def main() -> None:
     print(f"plain COPY into an unindexed table: {copy_rate:,.0f} rows/s ({args.copy_sample:,} rows)")
     print(f"pipeline / COPY: {pipeline_rate / copy_rate:.2f}")
     print(f"load average (1/5/15 min) before: {load_before}, after: {load_after}; {os.cpu_count()} cores")
+    if args.floor_sample:
+        cores = os.cpu_count() or 1
+        budget = cores / (copy_rate / 3)
+        print(
+            f"storage floor, PostgreSQL alone ({min(args.floor_sample, accepted):,} of these mentions, "
+            "INSERT ... SELECT in one backend, best of 3):"
+        )
+        for label, seconds in storage_floor(workspace.pk, args.floor_sample):
+            print(f"  {label}: {seconds * 1e6:,.1f} µs per mention")
+        print(
+            f"a third of the COPY rate is {copy_rate / 3:,.0f} mentions/s: on {cores} cores that leaves "
+            f"{budget * 1e6:,.0f} µs of CPU per mention for parsing, enrichment and storage together"
+        )
     print(f"workspace id: {workspace.pk}")
 
 

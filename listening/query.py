@@ -183,6 +183,16 @@ _DOCUMENT_TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+# Most texts hold only words, numbers, spaces and sentence punctuation. In those, every token the
+# expression above can find is a plain word or a number (`plain` or `word`): each other branch
+# needs one of the characters in `_BEYOND_WORDS_CHARS`, a dot before a letter, digit, dot or
+# slash (e-mail addresses and host names have one), or a digit, "e" and a digit. Such a token is a whole run
+# of letters, digits and marks, less the marks it starts with (no token starts with one), so
+# those texts are read with one character class, several times faster, to the same lexemes.
+_BEYOND_WORDS_CHARS = "&<+-/:_"
+_DOT_BEFORE_NAME = re.compile(r"\.[a-z0-9_./]")
+_EXPONENT = re.compile(r"[0-9]e[0-9]")
+_WORDS_ONLY = re.compile(rf"[{_ALNUM}][{_CONT}]*")
 _HYPHENATED = re.compile(rf"{_WORD}(?:-{_WORD})+")
 _URL = re.compile(rf"{_HOST}/[^\s\"']+")
 _SPECIAL_LOWER = {0x130: "i", 0x3A3: "\u03c3"}  # as PostgreSQL lower-cases: no "i̇", no final sigma
@@ -214,10 +224,36 @@ def tokenize_text(text: str) -> list[str]:
     hyphenated word yields itself and then its parts ("e-commerce", "e", "commerce"), and a URL
     its whole, host and path, because PostgreSQL gives each of those a position.
     """
+    scanned = _stand_ins(text)
+    if _words_only(scanned):
+        if text.isascii():
+            tokens = _WORDS_ONLY.findall(scanned)  # ASCII: the scanned text is the lowered text
+        else:
+            lowered = _lower(text)
+            tokens = [lowered[match.start() : match.end()] for match in _WORDS_ONLY.finditer(scanned)]
+    else:
+        tokens = _document_tokens(text, scanned)
+    if any(len(token) > _MAX_LEXEME_BYTES // 4 for token in tokens):
+        tokens = [token for token in tokens if len(token.encode()) <= _MAX_LEXEME_BYTES]
+    return tokens
+
+
+def _words_only(scanned: str) -> bool:
+    """True when the text's tokens are all plain words and numbers (see `_WORDS_ONLY`)."""
+    # Substring tests are C loops; the expressions run only when their first character occurs.
+    return (
+        not any(char in scanned for char in _BEYOND_WORDS_CHARS)
+        and ("." not in scanned or not _DOT_BEFORE_NAME.search(scanned))
+        and ("e" not in scanned or not _EXPONENT.search(scanned))
+    )
+
+
+def _document_tokens(text: str, scanned: str) -> list[str]:
+    """Every token of the expression, for texts with more than words in them."""
     lowered = _lower(text)
     tokens: list[str] = []
     previous_end = 0
-    for match in _DOCUMENT_TOKEN.finditer(_stand_ins(text)):
+    for match in _DOCUMENT_TOKEN.finditer(scanned):
         kind, start, end = match.lastgroup, match.start(), match.end()
         if kind == "hyphenated":
             whole = lowered[start : match.end("hyphenated")]
@@ -238,8 +274,6 @@ def tokenize_text(text: str) -> list[str]:
         elif kind != "drop":
             tokens.append(lowered[start:end])
         previous_end = end
-    if any(len(token) > _MAX_LEXEME_BYTES // 4 for token in tokens):
-        tokens = [token for token in tokens if len(token.encode()) <= _MAX_LEXEME_BYTES]
     return tokens
 
 

@@ -284,6 +284,8 @@ def test_items_postgresql_cannot_store_are_reported_and_the_rest_kept(api, works
         item(3, engagement="many"),
         item(4, engagement=2**40),
         item(5),
+        item(6, author={"handle": "@ana", "name": "Ana\u0000"}),
+        item(7, raw={"tags": [{"n\u0000": 1}]}),
     ]
     body = client.post("/api/v1/mentions/", {"items": items}, format="json").json()
     assert body["accepted"] == 1
@@ -292,5 +294,7 @@ def test_items_postgresql_cannot_store_are_reported_and_the_rest_kept(api, works
         (1, "item"),
         (2, "engagement"),
         (3, "engagement"),
+        (5, "item"),
+        (6, "item"),
     }
     assert _count(workspace_a) == 1

@@ -545,6 +545,31 @@ def test_tokenize_text_agrees_with_postgres_on_generated_text():
     check()
 
 
+# Texts of words, numbers and sentence punctuation, with the few characters that can turn them
+# into something else (a dot before a name, "@", an exponent) and non-ASCII letters,
+# marks and emoji: the tokenizer reads most such texts without its full expression.
+WORDY_ALPHABET = [*"aeEkz019 \n,.!?'\"();@#", *"éñ東カΣİ²", "\u0301", "\u200d", "\u00a0", "😀", "\U0001d40f"]
+
+
+@pytest.mark.django_db
+def test_tokenize_text_agrees_with_postgres_on_texts_of_plain_words():
+    for text in [
+        "Mantap. Pelayanan cepat, 10 menit!",
+        "kopi 1e5x 2e",
+        "cs@toko ok",
+        "a.b c. d",
+        "café 😀 1l",
+    ]:
+        assert tokenize_text(text) == _postgres_lexemes(text), text
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=FIXTURE_OK)
+    @given(st.text(st.sampled_from(WORDY_ALPHABET), max_size=30))
+    def check(text):
+        assert tokenize_text(text) == _postgres_lexemes(text)
+
+    check()
+
+
 @pytest.mark.django_db
 def test_matcher_and_sql_select_the_same_mentions():
     # The 'simple' half of the mention table's search vector, which exact words rely on.
