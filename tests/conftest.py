@@ -103,6 +103,9 @@ class WorkerProcess:
             **os.environ,
             "DATABASE_URL": _test_database_url(),
             "CXM_DB_CONN_MAX_AGE": "0",
+            # The stub platforms listen on 127.0.0.1, and the worker does not see the pytest
+            # `settings` fixture that allows private targets in the test process.
+            "CXM_WEBHOOK_ALLOW_PRIVATE": "1",
             **(extra_env or {}),
         }
         self.concurrency = concurrency

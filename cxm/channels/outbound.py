@@ -1,4 +1,7 @@
-"""Where the platform may send a request on a user's say-so (webhooks, feed URLs): public addresses only.
+"""Where the platform may send a request on a user's say-so: public addresses only.
+
+That is every address a workspace member typed into a channel account (webhook targets, feed
+URLs, Mastodon and Bluesky servers, a Meta Graph address, IMAP and SMTP hosts) and alert webhooks.
 
 A URL a workspace member typed must not make the server call into its own network (SSRF): the
 metadata service on 169.254.169.254, the database on 127.0.0.1, an admin panel on 10.0.0.5.
@@ -6,12 +9,12 @@ metadata service on 169.254.169.254, the database on 127.0.0.1, an admin panel o
 loopback, link-local, multicast, reserved, unspecified or otherwise not globally routable, for
 IPv4 and IPv6 (an IPv4-mapped or NAT64/6to4 address is judged by the IPv4 address inside).
 
-`target_check_on_save` runs when a URL is saved (webhook targets, feed URLs, alert webhooks), so
-the user hears about a bad address at once, next to the field; it also refuses a name that does
-not resolve, since nothing could be delivered there. `target_check` runs again before every send,
-because DNS answers change (a name may be pointed at 127.0.0.1 after it was saved). A small window
-remains between that check and the connection's own lookup; redirects are never followed, so the
-checked host is the one called.
+`target_check_on_save` runs when a URL is saved, so the user hears about a bad address at once,
+next to the field; it also refuses a name that does not resolve, since nothing could be delivered
+there. `target_check` runs again before every call, because DNS answers change (a name may be
+pointed at 127.0.0.1 after it was saved). A small window remains between that check and the
+connection's own lookup; redirects are never followed, so the checked host is the one called.
+`host_check` and `host_check_on_save` judge a bare host (a mail server) by the same rules.
 
 Private targets are allowed for one workspace by its admin (`Workspace.allow_private_webhook_targets`,
 audited), or for the whole deployment with CXM_WEBHOOK_ALLOW_PRIVATE.
@@ -103,6 +106,36 @@ def target_check_on_save(
     _check(url, workspace=workspace, allow_private=allow_private, resolver=resolver, must_resolve=True)
 
 
+def host_check(
+    host: str, *, workspace=None, allow_private: bool = False, resolver: Callable = socket.getaddrinfo
+) -> None:
+    """`target_check` for a bare host name or IP address (a mail server), which has no URL."""
+    _check_host(
+        _host_of(host),
+        workspace=workspace,
+        allow_private=allow_private,
+        resolver=resolver,
+        must_resolve=False,
+    )
+
+
+def host_check_on_save(
+    host: str, *, workspace=None, allow_private: bool = False, resolver: Callable = socket.getaddrinfo
+) -> None:
+    """`target_check_on_save` for a bare host name or IP address."""
+    _check_host(
+        _host_of(host), workspace=workspace, allow_private=allow_private, resolver=resolver, must_resolve=True
+    )
+
+
+def _host_of(host: str) -> str:
+    host = str(host).strip()
+    # A scheme, path, credentials or spaces mean a URL or something else was typed, not a host.
+    if not host or any(char in host for char in "/\\@?# \t\r\n"):
+        raise UnsafeTarget(_("Enter a host name or IP address, without http:// or a path."))
+    return host
+
+
 def _check(url: str, *, workspace, allow_private: bool, resolver: Callable, must_resolve: bool) -> None:
     try:
         parts = urlsplit(url)
@@ -112,11 +145,25 @@ def _check(url: str, *, workspace, allow_private: bool, resolver: Callable, must
         raise UnsafeTarget(_("Enter an http:// or https:// URL."))
     if private_targets_allowed(workspace, allow_private=allow_private):
         return
-    host = parts.hostname
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise UnsafeTarget(_("The URL has an invalid port.")) from None
+    _check_host(
+        parts.hostname,
+        port=port,
+        workspace=workspace,
+        allow_private=allow_private,
+        resolver=resolver,
+        must_resolve=must_resolve,
+    )
+
+
+def _check_host(
+    host: str, *, port: int = 0, workspace, allow_private: bool, resolver: Callable, must_resolve: bool
+) -> None:
+    if private_targets_allowed(workspace, allow_private=allow_private):
+        return
     try:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:

@@ -120,30 +120,48 @@ def _validate(platform: str, handle: str, base_url: str, credentials: dict, opti
         raise ValidationError(errors)
 
 
-def _outbound_target(platform: str, base_url: str, options: Any) -> tuple[str, str] | None:
-    """The URL a member typed that this account's connector will call, and the field it is in."""
+@dataclass(frozen=True)
+class OutboundTarget:
+    """An address a member typed that this account's connector will call, and the field it is in."""
+
+    field_name: str
+    address: str
+    is_host: bool = False  # a bare host (a mail server) rather than a URL
+
+
+def _outbound_targets(platform: str, base_url: str, options: Any) -> list[OutboundTarget]:
     if not isinstance(options, dict):
-        return None
+        return []
+    targets: list[OutboundTarget] = []
     if platform == Platform.WEBHOOK and options.get("target_url"):
-        return "options.target_url", str(options["target_url"])
+        targets.append(OutboundTarget("options.target_url", str(options["target_url"])))
     if platform == Platform.RSS and (options.get("feed_url") or base_url):
         field_name = "options.feed_url" if options.get("feed_url") else "base_url"
         try:
-            return field_name, feed_url_of(base_url, options)
+            targets.append(OutboundTarget(field_name, feed_url_of(base_url, options)))
         except ValueError:  # not a URL at all; the check says so
-            return field_name, str(options.get("feed_url") or base_url)
-    return None
+            targets.append(OutboundTarget(field_name, str(options.get("feed_url") or base_url)))
+    # The Meta connector falls back to the Graph API's own address when base_url is empty.
+    if platform in (Platform.MASTODON, Platform.BLUESKY, Platform.META_ADS) and base_url:
+        targets.append(OutboundTarget("base_url", base_url))
+    if platform == Platform.EMAIL:
+        for name in ("imap_host", "smtp_host"):
+            if options.get(name):
+                targets.append(OutboundTarget(f"options.{name}", str(options[name]), is_host=True))
+    return targets
 
 
-def _outbound_target_check(workspace: Workspace, target: tuple[str, str] | None) -> None:
+def _outbound_targets_check(workspace: Workspace, targets: list[OutboundTarget]) -> None:
     """Refuse an internal address when it is saved; the connector checks again before each call."""
-    if target is None:
-        return
-    field_name, url = target
-    try:
-        outbound.target_check_on_save(url, workspace=workspace)
-    except outbound.UnsafeTarget as exc:
-        raise ValidationError({field_name: str(exc)}) from None
+    errors: dict[str, str] = {}
+    for target in targets:
+        check = outbound.host_check_on_save if target.is_host else outbound.target_check_on_save
+        try:
+            check(target.address, workspace=workspace)
+        except outbound.UnsafeTarget as exc:
+            errors[target.field_name] = str(exc)
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -167,7 +185,7 @@ def account_create(
     credentials = dict(credentials or {})
     options = dict(options or {})
     _validate(platform, handle, base_url, credentials, options)
-    _outbound_target_check(workspace, _outbound_target(platform, base_url.rstrip("/"), options))
+    _outbound_targets_check(workspace, _outbound_targets(platform, base_url.rstrip("/"), options))
     business_unit, brand = _default_structure(workspace, business_unit, brand)
     if platform == Platform.WEBHOOK and not credentials.get("webhook_secrets"):
         # Inbound webhooks need a shared secret from the start; the admin copies it once.
@@ -209,7 +227,7 @@ def account_update(
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
     account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
     before = _state(account)
-    target_before = _outbound_target(account.platform, account.base_url, account.options)
+    targets_before = _outbound_targets(account.platform, account.base_url, account.options)
     if "brand" in changes or "business_unit" in changes:
         unit, brand = _default_structure(
             account.workspace,
@@ -229,10 +247,9 @@ def account_update(
     _validate(
         account.platform, account.handle, account.base_url, account.credentials or {}, account.options or {}
     )
-    target = _outbound_target(account.platform, account.base_url, account.options)
-    if target != target_before:
-        # An unchanged address is left to the send-time check, so other edits still save.
-        _outbound_target_check(account.workspace, target)
+    targets = _outbound_targets(account.platform, account.base_url, account.options)
+    # An unchanged address is left to the check before each call, so other edits still save.
+    _outbound_targets_check(account.workspace, [t for t in targets if t not in targets_before])
     account.save()
     after = _state(account)
     if credentials:
@@ -309,10 +326,8 @@ def account_config(account: ChannelAccount) -> AccountConfig:
         credentials=dict(account.credentials or {}),
         options=dict(account.options or {}),
         account_id=account.pk,
-        # Only the webhook and RSS channels call a URL a member typed; the others' hosts are the
-        # networks'.
-        allow_private_targets=account.platform in (Platform.WEBHOOK, Platform.RSS)
-        and account.workspace.allow_private_webhook_targets,
+        # Every connector that calls an address a member typed checks it (cxm.channels.outbound).
+        allow_private_targets=account.workspace.allow_private_webhook_targets,
     )
 
 

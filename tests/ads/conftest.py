@@ -12,7 +12,8 @@ from tests.factories import BusinessUnitFactory
 
 
 @pytest.fixture
-def graph():
+def graph(settings):
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True  # the stub listens on 127.0.0.1
     with GraphStub() as stub:
         yield stub
 
@@ -23,7 +24,9 @@ def unit(workspace_a):
 
 
 @pytest.fixture
-def make_ad_account(workspace_a, unit):
+def make_ad_account(workspace_a, unit, settings):
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True  # the accounts point at stubs on 127.0.0.1
+
     def make(stub, *, workspace=None, business_unit=None, handle=None):
         return ChannelAccount.objects.create(
             workspace=workspace or workspace_a,

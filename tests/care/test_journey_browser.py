@@ -61,8 +61,9 @@ def _customer_mail() -> EmailMessage:
 @pytest.mark.browser
 @pytest.mark.worker
 def test_an_agent_answers_a_customer_across_email_and_mastodon(
-    live_server, page, celery_worker_process, member
+    live_server, page, celery_worker_process, member, settings
 ):
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True  # the mail and Mastodon stubs listen on 127.0.0.1
     workspace = WorkspaceFactory(name="Acme")
     agent = member(workspace, Role.AGENT).user
     queue = services.queue_save(workspace=workspace, name="Support", platforms=["email", "mastodon"])

@@ -16,6 +16,13 @@ MASTODON = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _example_names_are_accepted(settings):
+    """`.example` and `example.social` names never resolve here, and a server address that does
+    not resolve is refused when saved unless private targets are allowed."""
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
+
+
 @pytest.mark.django_db
 def test_connect_an_account_with_the_documented_payload(api, workspace_a, member):
     brand = BrandFactory(workspace=workspace_a)
@@ -75,9 +82,7 @@ def test_only_admins_connect_accounts(api, workspace_a, member):
 
 
 @pytest.mark.django_db
-def test_list_filters_by_platform_business_unit_country_and_status(api, workspace_a, member, settings):
-    # `.example` names never resolve; a feed URL that does not resolve is refused unless allowed.
-    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
+def test_list_filters_by_platform_business_unit_country_and_status(api, workspace_a, member):
     unit_a = BusinessUnitFactory(workspace=workspace_a, name="Retail")
     unit_b = BusinessUnitFactory(workspace=workspace_a, name="Food")
     client = api(member(workspace_a, Role.ADMIN))

@@ -89,6 +89,7 @@ def connect(stub: BlueskyStub, clock: Clock) -> Iterator[Callable[..., BlueskyCo
             base_url=stub.base_url,
             credentials=credentials,
             options=options,
+            allow_private_targets=True,  # the stub server listens on 127.0.0.1
         )
         connector = BlueskyConnector(config, http=client)
         connector.clock = clock

@@ -57,6 +57,7 @@ def connector_for(
             "address": ADDRESS,
             **options,
         },
+        allow_private_targets=True,  # the stub servers listen on 127.0.0.1
     )
     connector = build_connector(config)
     assert isinstance(connector, EmailConnector)

@@ -57,6 +57,7 @@ def connect(stub: MastodonStub) -> Iterator[Callable[..., MastodonConnector]]:
             base_url=stub.base_url,
             credentials={"access_token": stub.token if token is None else token},
             options={"search_terms": search_terms or []},
+            allow_private_targets=True,  # the stub server listens on 127.0.0.1
         )
         connector = MastodonConnector(config, http=client)
         if page_size is not None:

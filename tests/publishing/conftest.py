@@ -9,7 +9,8 @@ from tests.factories import BusinessUnitFactory
 
 
 @pytest.fixture
-def mastodon():
+def mastodon(settings):
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True  # the stub listens on 127.0.0.1
     with MastodonStub() as stub:
         yield stub
 

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def graphs():
+def graphs(settings):
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True  # the stubs listen on 127.0.0.1
     with GraphStub() as ours, GraphStub(account_id="2002") as theirs:
         yield ours, theirs
 

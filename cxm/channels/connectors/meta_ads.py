@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from cxm.channels import outbound
 from cxm.channels.connectors.base import (
     AccountConfig,
     AuthError,
@@ -128,6 +129,8 @@ class MetaAdsConnector:
         self.config = config
         self._token = config.credentials.get("access_token", "")
         self._page_token = config.credentials.get("page_access_token", "") or self._token
+        # Only an address given on the account is checked before each call; Meta's own is public.
+        self._base_typed = bool(config.base_url.strip())
         base = config.base_url.rstrip("/") or "https://graph.facebook.com"
         if not re.search(r"/v\d+\.\d+$", base):
             base = f"{base}/{config.options.get('api_version') or DEFAULT_API_VERSION}"
@@ -535,6 +538,12 @@ class MetaAdsConnector:
             raise AuthError("no access token for this Meta ad account")
         headers = {"Authorization": f"Bearer {token}"}
         url = self._url(path)
+        if self._base_typed:
+            try:
+                # A member typed this address: checked before every call, as DNS answers change.
+                outbound.target_check(self._base, allow_private=self.config.allow_private_targets)
+            except outbound.UnsafeTarget as exc:
+                raise PermanentError(str(exc)) from None
         try:
             response = self._http.request(method, url, headers=headers, **kwargs)
         except httpx.TimeoutException as exc:
