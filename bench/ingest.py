@@ -12,11 +12,8 @@ worker processes, and in all processes of the PostgreSQL server, autovacuum and 
 included, read from /proc when the server is local), rows/s for the COPY, their ratio, and the
 load average, since the machine may be shared.
 
-It then measures the storage floor: PostgreSQL's own time per row to store a sample of the
-ingested mentions (INSERT ... SELECT, one backend) into an unindexed table, into one with only
-what full-text search needs (the language-aware search vector, its GIN index, the primary key),
-and into one with every index of the mention table, and prints how much CPU per mention a
-third of the COPY rate leaves on this machine's cores.
+`bench/storage_floor` measures what PostgreSQL alone spends storing these mentions; run it after
+`bench/search`, since it fills the server's cache with other tables.
 """
 
 from __future__ import annotations
@@ -156,11 +153,12 @@ def _generate_only(count: int) -> float:
     return time.perf_counter() - started
 
 
-def copy_baseline(workspace_id: int, count: int) -> float:
-    """COPY the same columns, already enriched, into an unindexed table: the storage floor."""
+def copy_baseline(workspace_id: int, count: int, *, binary: bool) -> float:
+    """COPY the same columns, already enriched, into an unindexed table: the storage floor. In the
+    text format (the figures recorded before 2026-11-30 19:31) or the binary one the pipeline uses."""
     from django.db import connection
 
-    from listening.ingest import COPY_COLUMNS
+    from listening.ingest import COPY_COLUMNS, COPY_TYPES
 
     rows = []
     for n, (item, moment) in enumerate(synthetic_items(0, count)):
@@ -204,7 +202,11 @@ def copy_baseline(workspace_id: int, count: int) -> float:
         wrapper.execute("CREATE UNLOGGED TABLE bench_copy_target (LIKE listening_mention INCLUDING DEFAULTS)")
         wrapper.execute("ALTER TABLE bench_copy_target DROP COLUMN search_vector")
         started = time.perf_counter()
-        with wrapper.cursor.copy(f"COPY bench_copy_target ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+        columns = ", ".join(COPY_COLUMNS)
+        options = " (FORMAT BINARY)" if binary else ""
+        with wrapper.cursor.copy(f"COPY bench_copy_target ({columns}) FROM STDIN{options}") as copy:
+            if binary:
+                copy.set_types([COPY_TYPES.get(column, "text") for column in COPY_COLUMNS])
             for row in rows:
                 copy.write_row(row)
         seconds = time.perf_counter() - started
@@ -294,9 +296,6 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=BATCH, help="items per call, as the API takes them")
     parser.add_argument("--copy-sample", type=int, default=200_000, help="rows for the COPY baseline")
     parser.add_argument(
-        "--floor-sample", type=int, default=50_000, help="mentions for the storage floor (0: skip it)"
-    )
-    parser.add_argument(
         "--include-generation",
         action="store_true",
         help="generate the items inside the timed loop (how the 2026-11-23 figures were taken)",
@@ -337,8 +336,8 @@ def main() -> None:
     # The server's counters are cumulative: from the first worker's start to the last one's end.
     first, last = min(results, key=lambda r: r[1]), max(results, key=lambda r: r[2])
     server_cpu = None if first[4] is None or last[5] is None else last[5] - first[4]
-    copy_seconds = copy_baseline(workspace.pk, args.copy_sample)
-    copy_rate = args.copy_sample / copy_seconds
+    copy_rate = args.copy_sample / copy_baseline(workspace.pk, args.copy_sample, binary=False)
+    binary_copy_rate = args.copy_sample / copy_baseline(workspace.pk, args.copy_sample, binary=True)
     timed = "generation included" if args.include_generation else "JSON bodies built before the clock"
     print(f"mentions ingested: {accepted:,} in {wall:,.1f} s with {args.workers} workers ({timed})")
     print(
@@ -353,22 +352,14 @@ def main() -> None:
             f"so at most {(os.cpu_count() or 1) / total:,.0f} mentions/s on {os.cpu_count()} idle cores"
         )
     print(cpu)
-    print(f"plain COPY into an unindexed table: {copy_rate:,.0f} rows/s ({args.copy_sample:,} rows)")
-    print(f"pipeline / COPY: {pipeline_rate / copy_rate:.2f}")
+    print(
+        f"plain COPY into an unindexed table ({args.copy_sample:,} rows): {copy_rate:,.0f} rows/s in the "
+        f"text format, {binary_copy_rate:,.0f} rows/s in the binary format"
+    )
+    print(
+        f"pipeline / COPY: {pipeline_rate / copy_rate:.2f} (text), {pipeline_rate / binary_copy_rate:.2f} (binary)"
+    )
     print(f"load average (1/5/15 min) before: {load_before}, after: {load_after}; {os.cpu_count()} cores")
-    if args.floor_sample:
-        cores = os.cpu_count() or 1
-        budget = cores / (copy_rate / 3)
-        print(
-            f"storage floor, PostgreSQL alone ({min(args.floor_sample, accepted):,} of these mentions, "
-            "INSERT ... SELECT in one backend, best of 3):"
-        )
-        for label, seconds in storage_floor(workspace.pk, args.floor_sample):
-            print(f"  {label}: {seconds * 1e6:,.1f} µs per mention")
-        print(
-            f"a third of the COPY rate is {copy_rate / 3:,.0f} mentions/s: on {cores} cores that leaves "
-            f"{budget * 1e6:,.0f} µs of CPU per mention for parsing, enrichment and storage together"
-        )
     print(f"workspace id: {workspace.pk}")
 
 

@@ -401,8 +401,32 @@ COPY_COLUMNS = (
     "source",
     "raw",
 )
+# The mention table's column types, for COPY's binary format: PostgreSQL reads each value as
+# stored rather than parsing its text, and psycopg writes it without formatting it as text first,
+# which together take about a third of what the text format cost per row.
+COPY_TYPES = {
+    "id": "int8",
+    "workspace_id": "int8",
+    "created_at": "timestamptz",
+    "account_id": "int8",
+    "brand_id": "int8",
+    "business_unit_id": "int8",
+    "author_identity_id": "int8",
+    "customer_id": "int8",
+    "language_confidence": "float4",
+    "sentiment_score": "float4",
+    "topic_ids": "int4[]",
+    "tags": "text[]",
+    "engagement": "int4",
+    "needs_answer": "bool",
+    "answered": "bool",
+    "ingested_at": "timestamptz",
+    "raw": "jsonb",
+}
+_COPY_TYPE_LIST = [COPY_TYPES.get(column, "text") for column in COPY_COLUMNS]
+_KEY_TYPE_LIST = ["int8", "text", "text", "int8", "timestamptz"]
 _COPY_VALUES = itemgetter(*COPY_COLUMNS)
-_RAW, _TOPIC_IDS, _TAGS = (COPY_COLUMNS.index(name) for name in ("raw", "topic_ids", "tags"))
+_RAW = COPY_COLUMNS.index("raw")
 _OWNED, _EARNED = MediaType.OWNED.value, MediaType.EARNED.value
 
 
@@ -601,9 +625,10 @@ def _claim_keys(workspace_id: int, rows: list[dict[str, Any]]) -> list[dict[str,
         with transaction.atomic(), connection.cursor() as wrapper:
             copy_sql = (
                 "COPY listening_mention_key (workspace_id, platform, external_id, mention_id, created_at) "
-                "FROM STDIN"
+                "FROM STDIN (FORMAT BINARY)"
             )
             with wrapper.cursor.copy(copy_sql) as copy:
+                copy.set_types(_KEY_TYPE_LIST)
                 for row in ordered:
                     copy.write_row(
                         (workspace_id, row["platform"], row["external_id"], row["id"], row["created_at"])
@@ -632,30 +657,18 @@ def _claim_keys(workspace_id: int, rows: list[dict[str, Any]]) -> list[dict[str,
     return [row for row in rows if row["id"] in claimed]
 
 
-def _int_array(values: list[int]) -> str:
-    return "{" + ",".join(map(str, values)) + "}" if values else "{}"
-
-
-def _text_array(values: list[str]) -> str:
-    """An array literal, every element quoted (quotes and backslashes escaped inside)."""
-    if not values:
-        return "{}"
-    quoted = (value.replace("\\", "\\\\").replace('"', '\\"') for value in values)
-    return '{"' + '","'.join(quoted) + '"}'
-
-
 def _copy(rows: list[dict[str, Any]]) -> None:
-    # COPY's text format reads every value from its text, so the arrays go as array literals:
-    # building those here is several times cheaper than psycopg's general list dumper.
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor
-        with cursor.copy(f"COPY listening_mention ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.copy(
+            f"COPY listening_mention ({', '.join(COPY_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(_COPY_TYPE_LIST)
             for row in rows:
-                values = list(_COPY_VALUES(row))
+                values = _COPY_VALUES(row)
                 if values[_RAW] is not None:
+                    values = list(values)
                     values[_RAW] = Jsonb(values[_RAW])
-                values[_TOPIC_IDS] = _int_array(values[_TOPIC_IDS])
-                values[_TAGS] = _text_array(values[_TAGS])
                 copy.write_row(values)
 
 

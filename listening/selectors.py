@@ -422,11 +422,29 @@ def mention_thread(*, workspace, mention: Mention, limit: int = 50) -> list[Ment
     """The conversation around a mention: same thread, oldest first."""
     if not mention.thread_id:
         return [mention]
-    return list(
-        Mention.objects.filter(workspace_id=workspace.pk, thread_id=mention.thread_id).order_by(
-            "created_at", "id"
-        )[:limit]
+    # Thread ids are a platform's own. The thread index holds replies only (migration 0006); the
+    # root, whose thread id is its own external id, is found through the key table.
+    replies = list(
+        Mention.objects.filter(
+            workspace_id=workspace.pk, platform=mention.platform, thread_id=mention.thread_id
+        )
+        .extra(where=["listening_mention.thread_id <> listening_mention.external_id"])
+        .order_by("created_at", "id")[:limit]
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT mention_id, created_at FROM listening_mention_key "
+            "WHERE workspace_id = %s AND platform = %s AND external_id = %s",
+            [workspace.pk, mention.platform, mention.thread_id],
+        )
+        key = cursor.fetchone()
+    root = None
+    if key is not None:
+        root = Mention.objects.filter(
+            workspace_id=workspace.pk, pk=key[0], created_at=key[1], thread_id=mention.thread_id
+        ).first()
+    thread = sorted([root, *replies] if root else replies, key=lambda item: (item.created_at, item.pk))
+    return thread[:limit]
 
 
 def author_history(

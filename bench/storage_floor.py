@@ -1,0 +1,48 @@
+"""bench/storage_floor: what PostgreSQL alone spends storing the mentions `bench/ingest` stored.
+
+    .venv/bin/python -m bench.storage_floor --workspace <id printed by bench.ingest>
+
+Copies a sample of the workspace's mentions into tables of the mention table's columns, one
+backend, `INSERT ... SELECT` (no client, no parsing): unindexed; with the language-aware search
+vector; with the vector, its GIN index and the primary key (what full-text search needs); and
+with every index of the mention table. Best of three each. Then the plain COPY rates of
+`bench/ingest` (text and binary format) and how much CPU per mention a third of each leaves on
+this machine's cores for the whole pipeline.
+
+Run it after `bench/search`: the sample tables pass through the server's cache and push the
+mention table's pages out of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workspace", type=int, required=True)
+    parser.add_argument("--sample", type=int, default=50_000, help="mentions copied per table")
+    parser.add_argument("--copy-sample", type=int, default=200_000, help="rows for the COPY rates")
+    args = parser.parse_args()
+
+    from bench.common import setup_django
+
+    setup_django()
+    from bench.ingest import copy_baseline, storage_floor
+
+    print(f"storage floor, PostgreSQL alone ({args.sample:,} mentions, INSERT ... SELECT, best of 3):")
+    for label, seconds in storage_floor(args.workspace, args.sample):
+        print(f"  {label}: {seconds * 1e6:,.1f} µs per mention")
+    cores = os.cpu_count() or 1
+    for name, binary in (("text", False), ("binary", True)):
+        rate = args.copy_sample / copy_baseline(args.workspace, args.copy_sample, binary=binary)
+        print(
+            f"plain COPY, {name} format: {rate:,.0f} rows/s; a third of it is {rate / 3:,.0f} mentions/s, "
+            f"which leaves {cores / (rate / 3) * 1e6:,.0f} µs of CPU per mention on {cores} cores "
+            "for parsing, enrichment and storage together"
+        )
+
+
+if __name__ == "__main__":
+    main()
