@@ -18,6 +18,8 @@ from typing import Any, ClassVar, Protocol
 import certifi
 import httpx
 
+from cxm.channels import outbound
+
 
 class ItemKind:
     POST = "post"
@@ -178,6 +180,16 @@ class Connector(Protocol):
     def fetch_metrics(self, external_ids: list[str]) -> list[PostMetrics]: ...
 
     def limits(self) -> Limits: ...
+
+
+def outbound_check(address: str, config: AccountConfig, *, host: bool = False) -> None:
+    """Check an address a member typed (a URL, or with `host` a bare host) right before calling
+    it, since DNS answers change after it was saved; a refused one is a PermanentError."""
+    check = outbound.host_check if host else outbound.target_check
+    try:
+        check(address, allow_private=config.allow_private_targets)
+    except outbound.UnsafeTarget as exc:
+        raise PermanentError(str(exc)) from None
 
 
 def backoff_delay(attempt: int, *, base: float = 2.0, cap: float = 300.0) -> float:

@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 
 import httpx
 
-from cxm.channels import outbound
 from cxm.channels.connectors.base import (
     AccountConfig,
     AuthError,
@@ -38,6 +37,7 @@ from cxm.channels.connectors.base import (
     RateLimited,
     TransientError,
     http_client,
+    outbound_check,
     raise_for_http_status,
 )
 
@@ -448,11 +448,7 @@ class BlueskyConnector:
         all_headers = dict(headers or {})
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
-        try:
-            # The server is one a member typed: checked before every call, as DNS answers change.
-            outbound.target_check(self._service, allow_private=self.config.allow_private_targets)
-        except outbound.UnsafeTarget as exc:
-            raise PermanentError(f"{nsid}: {exc}") from None
+        outbound_check(self._service, self.config)
         try:
             return self._http.request(
                 method,

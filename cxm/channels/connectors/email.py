@@ -28,7 +28,6 @@ from email.utils import formatdate, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cxm.channels import outbound
 from cxm.channels.connectors.base import (
     AccountConfig,
     AuthError,
@@ -43,6 +42,7 @@ from cxm.channels.connectors.base import (
     PostMetrics,
     Published,
     TransientError,
+    outbound_check,
 )
 
 if TYPE_CHECKING:
@@ -88,9 +88,9 @@ class EmailConnector:
     timeout: ClassVar[float] = 30.0
 
     def __init__(self, config: AccountConfig, *, http: httpx.Client | None = None) -> None:
+        self.config = config
         options = config.options
         credentials = config.credentials
-        self._allow_private_targets = config.allow_private_targets
         self.address = parseaddr(str(options.get("address") or config.handle))[1]
         if "@" not in self.address:
             raise PermanentError("the email account has no address to send from")
@@ -169,7 +169,7 @@ class EmailConnector:
     def _imap_session(self) -> Iterator[imaplib.IMAP4]:
         if not self.imap_host:
             raise PermanentError("no IMAP host configured")
-        self._host_check(self.imap_host)
+        outbound_check(self.imap_host, self.config, host=True)
         try:
             if self.imap_ssl:
                 imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(
@@ -364,7 +364,7 @@ class EmailConnector:
     def _smtp_session(self) -> Iterator[smtplib.SMTP]:
         if not self.smtp_host:
             raise PermanentError("no SMTP host configured")
-        self._host_check(self.smtp_host)
+        outbound_check(self.smtp_host, self.config, host=True)
         context = ssl.create_default_context()
         try:
             if self.smtp_ssl:
@@ -424,14 +424,6 @@ class EmailConnector:
         return TransientError(message)  # 4xx, and the odd codes smtplib invents for dropped links
 
     # -- helpers -------------------------------------------------------------------------------
-
-    def _host_check(self, host: str) -> None:
-        """The mail servers are ones a member typed: checked before every connection, as DNS
-        answers change after the account was saved."""
-        try:
-            outbound.host_check(host, allow_private=self._allow_private_targets)
-        except outbound.UnsafeTarget as exc:
-            raise PermanentError(str(exc)) from None
 
     @property
     def _domain(self) -> str:

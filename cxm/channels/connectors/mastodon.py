@@ -28,7 +28,6 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from cxm.channels import outbound
 from cxm.channels.connectors.base import (
     AccountConfig,
     AuthError,
@@ -45,6 +44,7 @@ from cxm.channels.connectors.base import (
     TransientError,
     http_call,
     http_client,
+    outbound_check,
 )
 
 logger = logging.getLogger(__name__)
@@ -307,11 +307,7 @@ class MastodonConnector:
         if not self._token:
             raise AuthError("no access token for this Mastodon account")
         headers = {"Authorization": f"Bearer {self._token}", **kwargs.pop("headers", {})}
-        try:
-            # The server is one a member typed: checked before every call, as DNS answers change.
-            outbound.target_check(self._base, allow_private=self.config.allow_private_targets)
-        except outbound.UnsafeTarget as exc:
-            raise PermanentError(str(exc)) from None
+        outbound_check(self._base, self.config)
         return http_call(self._http, method, self._base + path, headers=headers, **kwargs)
 
 

@@ -32,7 +32,6 @@ from typing import Any, ClassVar
 
 import httpx
 
-from cxm.channels import outbound
 from cxm.channels.connectors.base import (
     AccountConfig,
     AuthError,
@@ -47,6 +46,7 @@ from cxm.channels.connectors.base import (
     RateLimited,
     TransientError,
     http_client,
+    outbound_check,
 )
 
 logger = logging.getLogger(__name__)
@@ -539,11 +539,7 @@ class MetaAdsConnector:
         headers = {"Authorization": f"Bearer {token}"}
         url = self._url(path)
         if self._base_typed:
-            try:
-                # A member typed this address: checked before every call, as DNS answers change.
-                outbound.target_check(self._base, allow_private=self.config.allow_private_targets)
-            except outbound.UnsafeTarget as exc:
-                raise PermanentError(str(exc)) from None
+            outbound_check(self._base, self.config)
         try:
             response = self._http.request(method, url, headers=headers, **kwargs)
         except httpx.TimeoutException as exc:

@@ -20,7 +20,6 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx
 
-from cxm.channels import outbound
 from cxm.channels.connectors.base import (
     AccountConfig,
     Author,
@@ -35,6 +34,7 @@ from cxm.channels.connectors.base import (
     Published,
     http_call,
     http_client,
+    outbound_check,
 )
 
 SEEN_LIMIT = 500  # ids remembered beyond those still in the feed
@@ -112,11 +112,7 @@ class RssConnector:
             headers["If-None-Match"] = str(cursor["etag"])
         if cursor.get("last_modified"):
             headers["If-Modified-Since"] = str(cursor["last_modified"])
-        try:
-            # Checked before every fetch: the name may resolve elsewhere than when it was saved.
-            outbound.target_check(self.feed_url, allow_private=self.config.allow_private_targets)
-        except outbound.UnsafeTarget as exc:
-            raise PermanentError(str(exc)) from None
+        outbound_check(self.feed_url, self.config)
         response = http_call(self.http, "GET", self.feed_url, headers=headers)
         if response.status_code == 304:
             return response

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from cxm.channels import outbound, signing
+from cxm.channels import signing
 from cxm.channels.connectors.base import (
     AccountConfig,
     FetchPage,
@@ -30,6 +30,7 @@ from cxm.channels.connectors.base import (
     Published,
     http_call,
     http_client,
+    outbound_check,
 )
 
 MAX_TEXT_LENGTH = 100_000
@@ -119,11 +120,7 @@ class WebhookConnector:
         url = str(self.config.options.get("target_url") or "")
         if urlsplit(url).scheme not in ("http", "https"):
             raise PermanentError("webhook target_url is missing or not an http(s) URL")
-        try:
-            # Checked before every send: the name may resolve elsewhere than when it was saved.
-            outbound.target_check(url, allow_private=self.config.allow_private_targets)
-        except outbound.UnsafeTarget as exc:
-            raise PermanentError(str(exc)) from None
+        outbound_check(url, self.config)
         return url
 
     def _secrets(self) -> list[str]:
