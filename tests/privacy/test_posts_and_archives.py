@@ -27,12 +27,15 @@ from listening.partitions import current_month
 from listening.services import mentions_archive, mentions_ingest_payload
 from publishing.models import MediaAttachment, Post, PostComment, PostStatus, PostTarget, TargetStatus
 from publishing.services.posts import media_attach, post_create
-from tests.privacy.conftest import BSKY, EMAIL, HANDLE, NAME, WORD, make_person
+from tests.privacy.conftest import BSKY, EMAIL, HANDLE, NAME, NOW, WORD, make_person
 from tests.privacy.test_erase import _found, _media_text, _pg_dump, _run
 from tests.privacy.test_export import _export
 from tests.privacy.test_views import _login
 
-OLD_MONTH = (current_month() - timedelta(days=75)).replace(day=1)
+# The person's recent mentions are written at NOW; the clock stands a few days later, so they are
+# in the current month (never archived) and OLD_MONTH is the only month old enough, on any day.
+TODAY = NOW + timedelta(days=3)
+OLD_MONTH = (TODAY.date().replace(day=1) - timedelta(days=75)).replace(day=1)
 OLD_DAY = datetime(OLD_MONTH.year, OLD_MONTH.month, 10, 9, 0, tzinfo=UTC)
 OLD_FILE = f"listening_mentions_{OLD_MONTH:%Y-%m}.csv.gz"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -144,6 +147,11 @@ def _folder_text(folder: Path) -> str:
 def _file_rows(path: Path) -> list[dict[str, str]]:
     with gzip.open(path, "rt", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_today(time_machine):
+    time_machine.move_to(TODAY, tick=True)
 
 
 @pytest.fixture
