@@ -7,6 +7,7 @@ real servers, then start the platform's processes (or the test suite) against th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -15,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from cxm.conf import data_dir, envint
+from cxm.conf import data_dir, envint, launcher_base_url
+from cxm.watchdog import Watchdog, die_with_parent
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -32,29 +34,56 @@ def _say(message: str) -> None:
     print(f"cxm: {message}", flush=True)
 
 
-def _prepare(folder: Path):
+def _prepare(folder: Path, watchdog: Watchdog | None = None):
     from cxm.embedded import prepare_environment
 
     embedded = not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
     if embedded:
         _say(f"starting embedded services in {folder}")
-    return prepare_environment(folder)
+    return prepare_environment(folder, watchdog=watchdog, say=_say)
 
 
 def _migrate() -> None:
     subprocess.run(_manage("migrate", "--no-input", "-v", "0"), check=True)
 
 
+# What `cxm run` does to the database before it starts serving, in order, in one process (each
+# Django start costs seconds). The demo seeds do nothing when CXM_DEMO is off.
+SETUP_COMMANDS = [
+    ["migrate", "--no-input", "-v", "0"],
+    ["cxm_bootstrap"],
+    ["listening_seed_demo"],
+    ["publishing_seed_demo"],
+]
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    for name, *options in SETUP_COMMANDS:
+        call_command(name, *options)
+    return 0
+
+
 class ProcessGroup:
     """Child processes that live and die together; each in its own session, so Ctrl-C reaches
-    only this launcher, which then stops them in order."""
+    only this launcher, which then stops them in order. Each dies with the launcher too."""
 
-    def __init__(self) -> None:
+    def __init__(self, watchdog: Watchdog) -> None:
         self.children: dict[str, subprocess.Popen] = {}
+        self.watchdog = watchdog
         self.stopping = False
 
     def start(self, name: str, command: list[str]) -> None:
-        self.children[name] = subprocess.Popen(command, start_new_session=True)
+        self.children[name] = subprocess.Popen(
+            command,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
+        self.watchdog.watch_group(self.children[name].pid)
 
     def first_exited(self) -> str | None:
         for name, process in self.children.items():
@@ -75,24 +104,50 @@ class ProcessGroup:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        # What a child left behind in its session (a worker of a killed master) goes with it.
+        for process in self.children.values():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+class StopRequest:
+    """The first SIGINT or SIGTERM interrupts whatever the launcher is doing (a migration, a seed,
+    the supervising loop) with KeyboardInterrupt; every later one is ignored, so a second Ctrl-C
+    or the SIGTERM that follows a group signal can never abandon the stop half-way."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self.on_signal)
+
+    def on_signal(self, signum, frame) -> None:
+        if self.requested:
+            return
+        self.requested = True
+        raise KeyboardInterrupt
+
+    def hold(self) -> None:
+        """From here on the stop runs to its end: nothing interrupts it any more."""
+        self.requested = True
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    folder = data_dir()
-    services = _prepare(folder)
-    group = ProcessGroup()
-
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = StopRequest()
+    stop.install()
+    watchdog = Watchdog()
+    services = None
+    group = ProcessGroup(watchdog)
     try:
-        _migrate()
-        subprocess.run(_manage("cxm_bootstrap"), check=True)
-        subprocess.run(_manage("listening_seed_demo"), check=True)
-        subprocess.run(_manage("publishing_seed_demo"), check=True)
+        folder = data_dir()
+        services = _prepare(folder, watchdog)
         port = str(envint("PORT", 8000))
         bind = os.environ.get("CXM_BIND", "127.0.0.1")
+        # Links in e-mails, surveys and alerts point where this launcher actually serves.
+        os.environ.setdefault("CXM_BASE_URL", launcher_base_url(bind=bind, port=port))
+        subprocess.run(_python("-m", "cxm", "setup"), check=True)
         group.start(
             "web",
             _python(
@@ -141,22 +196,28 @@ def cmd_run(args: argparse.Namespace) -> int:
                 str(folder / "celerybeat-schedule"),
             ),
         )
-        host = "127.0.0.1" if bind in {"0.0.0.0", "::"} else bind  # noqa: S104
-        _say(f"platform running at http://{host}:{port}/  (Ctrl-C stops it)")
+        _say(f"platform running at {launcher_base_url(bind=bind, port=port)}/  (Ctrl-C stops it)")
         while True:
             exited = group.first_exited()
             if exited:
                 _say(f"{exited} exited unexpectedly; stopping the platform")
                 return 1
+            services.supervise()
             time.sleep(0.5)
     except KeyboardInterrupt:
         _say("stopping")
         return 0
+    except subprocess.CalledProcessError:
+        if stop.requested:  # a seed or migration stopped by the same signal
+            _say("stopping")
+            return 0
+        raise
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stop.hold()
         group.stop()
-        services.stop()
+        if services is not None:
+            services.stop()
+        watchdog.release()
         _say("stopped")
 
 
@@ -246,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("setup", help="migrate and seed the database the services use").set_defaults(
+        func=cmd_setup
+    )
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("manage_args", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

@@ -5,6 +5,7 @@ Kept free of Django imports so the launcher can use it before settings load.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -26,6 +27,31 @@ def envint(name: str, default: int) -> int:
 
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def launcher_base_url(*, bind: str, port: str | int) -> str:
+    """The address `cxm run` serves, as a browser on this machine reaches it."""
+    host = "127.0.0.1" if bind in {"", "0.0.0.0", "::"} else bind  # noqa: S104 (a wildcard bind)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def base_url(*, debug: bool) -> str:
+    """CXM_BASE_URL, the address in links sent to customers and in alerts. `cxm run` sets it to
+    where it serves; anywhere else an unset one falls back to CXM_BIND and PORT, which behind a
+    proxy or on another host is wrong, so production settings say so at startup."""
+    value = os.environ.get("CXM_BASE_URL", "").strip().rstrip("/")
+    if value:
+        return value
+    fallback = launcher_base_url(bind=os.environ.get("CXM_BIND", "127.0.0.1"), port=envint("PORT", 8000))
+    if not debug and not envbool("CXM_TESTING"):
+        logging.getLogger("cxm").warning(
+            "cxm: warning: CXM_BASE_URL is not set; links in e-mails, surveys and alerts will point "
+            "at %s. Set CXM_BASE_URL to the address people open the platform at.",
+            fallback,
+        )
+    return fallback
 
 
 def data_dir() -> Path:

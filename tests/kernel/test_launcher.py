@@ -46,13 +46,15 @@ def _token(base: str, password: str) -> int:
 
 
 class Platform:
-    def __init__(self, data_dir: Path, port: int):
+    """`cxm run` on `data_dir`, in its own process group (as under a terminal) when `own_group`."""
+
+    def __init__(self, data_dir: Path, port: int, *, own_group: bool = False, **settings: str):
         self.data_dir, self.port = data_dir, port
         self.log = data_dir.parent / f"run-{time.monotonic_ns()}.log"
         env = {
             k: v
             for k, v in os.environ.items()
-            if k not in {"DATABASE_URL", "REDIS_URL", "CXM_TESTING", "CXM_ADMIN_PASSWORD"}
+            if k not in {"DATABASE_URL", "REDIS_URL", "CXM_TESTING", "CXM_ADMIN_PASSWORD", "CXM_BASE_URL"}
         }
         env.update(
             {
@@ -61,6 +63,7 @@ class Platform:
                 "CXM_WEB_WORKERS": "1",
                 "CXM_WORKER_CONCURRENCY": "1",
                 "PYTHONUNBUFFERED": "1",
+                **settings,
             }
         )
         self.handle = self.log.open("w")
@@ -70,6 +73,7 @@ class Platform:
             env=env,
             stdout=self.handle,
             stderr=subprocess.STDOUT,
+            start_new_session=own_group,
         )
         self.base = f"http://127.0.0.1:{port}"
 
