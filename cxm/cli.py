@@ -217,7 +217,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         group.stop()
         if services is not None:
             services.stop()
-        watchdog.release()
+        watchdog.release(all_stopped=services is not None)
         _say("stopped")
 
 

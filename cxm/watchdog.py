@@ -61,13 +61,16 @@ class Watchdog:
     def watch_postgres(self, pgdata: Path) -> None:
         self._send(f"postgres {pgdata} {os.getpid()}")
 
-    def release(self) -> None:
-        """Everything is stopped: the watchdog leaves without touching anything."""
+    def release(self, *, all_stopped: bool) -> None:
+        """Close the pipe. When the launcher stopped everything itself the watchdog just leaves;
+        otherwise (interrupted while the servers were starting) it stops what it was told of."""
         with contextlib.suppress(BrokenPipeError, ValueError):
-            self._send("done")
+            if all_stopped:
+                self._send("done")
             self.process.stdin.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
+        if all_stopped:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
 
 
 def _stat(pid: str) -> list[str] | None:
