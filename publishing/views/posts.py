@@ -218,11 +218,16 @@ def post_comment(request, post_id: int):
         services.post_comment(post=post, by=request.user, text=request.POST.get("text", ""))
     except ValidationError as exc:
         error = validation_message(exc)
+    done = "" if error else _("Comment added.")
     if request.htmx:
         post = post_or_404(request, post_id)
-        return render(request, "publishing/_comments.html", {"post": post, "comment_error": error})
+        return render(
+            request, "publishing/_comments.html", {"post": post, "comment_error": error, "comment_done": done}
+        )
     if error:
         messages.error(request, error)
+    else:
+        messages.success(request, done)
     return redirect("publishing:post", post_id=post.pk)
 
 
