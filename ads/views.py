@@ -384,6 +384,7 @@ def feed_upload(request, campaign_id: int):
         except ValidationError as error:
             _errors(upload, error)
         else:
+            messages.success(request, _("Feed saved."))
             return redirect(f"{reverse('ads:builder', args=[campaign.pk])}?feed={feed.pk}")
     return _builder_page(request, campaign, upload=upload, status=400)
 
@@ -554,6 +555,8 @@ def proposal_create(request, campaign_id: int):
         services.proposal_create(campaign=campaign, objective=objective, by=request.user, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Budget proposal ready: review it below."))
     return redirect(f"{reverse('ads:campaign', args=[campaign.pk])}#proposal")
 
 

@@ -52,3 +52,18 @@ class BrandFactory(factory.django.DjangoModelFactory):
     workspace = factory.SubFactory(WorkspaceFactory)
     business_unit = factory.SubFactory(BusinessUnitFactory, workspace=factory.SelfAttribute("..workspace"))
     name = factory.Sequence(lambda n: f"Brand {n}")
+
+
+def case_from_mention(workspace, *, external_id: str = "case-1"):
+    """A care case opened from a customer's public question, as the inbox receives one."""
+    from care.services import case_open_from_mention
+
+    return case_open_from_mention(
+        workspace=workspace,
+        mention={
+            "platform": "mastodon",
+            "external_id": external_id,
+            "text": "where is my order?",
+            "author": {"id": f"{external_id}-author", "handle": "@a@example.social", "name": "A"},
+        },
+    )

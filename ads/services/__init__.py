@@ -4,6 +4,7 @@ from ads.services.accounts import accounts_schedule_sync, ad_account_sync, ad_ac
 from ads.services.approval import (
     approval_needed,
     campaign_approve,
+    campaign_approve_refusal,
     campaign_submit,
     can_approve_campaign,
     launch_problems,
@@ -65,6 +66,7 @@ __all__ = [
     "ads_tick",
     "approval_needed",
     "campaign_approve",
+    "campaign_approve_refusal",
     "campaign_create",
     "campaign_delete",
     "campaign_launch",

@@ -7,10 +7,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ads.models import AdCampaign, ApprovalState, Variant, VariantStatus
 from ads.services._shared import audit
 from cxm.audit.services import audit_record
+from cxm.tenancy import four_eyes
 from cxm.tenancy.models import Membership, Role
 from cxm.tenancy.permissions import has_permission
 from publishing import selectors as publishing_selectors
@@ -30,15 +32,17 @@ def approval_needed(campaign: AdCampaign) -> bool:
     )
 
 
-def can_approve_campaign(*, campaign: AdCampaign, membership: Membership | None) -> bool:
+def campaign_approve_refusal(*, campaign: AdCampaign, membership: Membership | None) -> str | None:
     """The publishing workflow's rule, for a campaign: an approver (publishing.approve), not its
-    author unless an admin, named by the unit's rule or holding one of its roles."""
+    author (four eyes), named by the unit's rule or holding one of its roles. Returns why not, or
+    None when `membership` may approve."""
     if membership is None or membership.workspace_id != campaign.workspace_id:
-        return False
+        return _("Only approvers can approve campaigns.")
     if not has_permission(membership, "publishing.approve"):
-        return False
-    if campaign.created_by_id == membership.user_id and membership.role != Role.ADMIN:
-        return False
+        return _("Only approvers can approve campaigns.")
+    refusal = four_eyes.self_approval_refusal(author_id=campaign.created_by_id, membership=membership)
+    if refusal is not None:
+        return refusal
     rules = publishing_selectors.approval_rules(workspace=campaign.workspace).filter(
         business_unit_id=campaign.business_unit_id
     )
@@ -46,8 +50,12 @@ def can_approve_campaign(*, campaign: AdCampaign, membership: Membership | None)
         people = {user.pk for user in rule.approvers.all()}
         roles = set(rule.roles) if (people or rule.roles) else set(DEFAULT_APPROVER_ROLES)
         if membership.user_id not in people and membership.role not in roles:
-            return False
-    return True
+            return _("You cannot approve this campaign under its business unit's rule.")
+    return None
+
+
+def can_approve_campaign(*, campaign: AdCampaign, membership: Membership | None) -> bool:
+    return campaign_approve_refusal(campaign=campaign, membership=membership) is None
 
 
 def launch_problems(campaign: AdCampaign) -> dict[str, str]:
@@ -92,8 +100,11 @@ def campaign_approve(*, campaign: AdCampaign, membership: Membership | None, req
     campaign = AdCampaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.approval_state != ApprovalState.SUBMITTED:
         raise ValidationError({"approval_state": "Only a submitted campaign can be approved."})
-    if not can_approve_campaign(campaign=campaign, membership=membership):
-        raise PermissionError("You cannot approve this campaign under its business unit's rule.")
+    if membership is not None and membership.workspace_id == campaign.workspace_id:
+        four_eyes.self_approval_check(author_id=campaign.created_by_id, membership=membership)
+    refusal = campaign_approve_refusal(campaign=campaign, membership=membership)
+    if refusal is not None:
+        raise PermissionError(refusal)
     campaign.approval_state = ApprovalState.APPROVED
     campaign.approved_by = membership.user
     campaign.approved_at = timezone.now()

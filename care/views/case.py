@@ -3,12 +3,14 @@ reply and note box with macros and @mentions, the controls, and the guided workf
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ads import selectors as ads_selectors
@@ -234,11 +236,22 @@ def macro_preview(request, case_id: int):
     return render(request, "care/_reply_text.html", {"text": text})
 
 
+def _back_to_case(request, case: Case, *, error: str = ""):
+    """Without htmx: back to the case page, which shows that the change was saved (or why not)."""
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect(reverse("care:case", args=[case.pk]))
+
+
 def _side_response(request, case: Case, *, error: str = "", fields_form=None, controls=None) -> HttpResponse:
     """The workflow panel, with the header and the controls swapped out of band (status, case type
     and assignee show in all three)."""
     context = {
         **_workflow_context(case, error=error, fields_form=fields_form),
+        # the panel's own confirmation: every change made here says it was saved
+        "workflow_saved": "" if error else _("Saved."),
         **_header_context(case),
         "controls": controls or CaseControlsForm.for_case(case, workspace=request.workspace),
         "can_work": True,
@@ -263,7 +276,7 @@ def update(request, case_id: int):
     else:
         error = " ".join(message for messages in form.errors.values() for message in messages)
     if not request.htmx:
-        return redirect(reverse("care:case", args=[case.pk]))
+        return _back_to_case(request, case, error=error)
     case = case_or_404(request, case_id)
     return _side_response(request, case, error=error)
 
@@ -283,7 +296,7 @@ def checklist(request, case_id: int):
     except ValidationError as exc:
         error = validation_message(exc)
     if not request.htmx:
-        return redirect(reverse("care:case", args=[case.pk]))
+        return _back_to_case(request, case, error=error)
     return _side_response(request, case_or_404(request, case_id), error=error)
 
 
@@ -299,7 +312,7 @@ def fields(request, case_id: int):
         except ValidationError as exc:
             error = validation_message(exc)
     if not request.htmx:
-        return redirect(reverse("care:case", args=[case.pk]))
+        return _back_to_case(request, case, error=error)
     return _side_response(request, case_or_404(request, case_id), error=error)
 
 
@@ -313,7 +326,7 @@ def resolve(request, case_id: int):
     except ValidationError as exc:
         error = validation_message(exc)
     if not request.htmx:
-        return redirect(reverse("care:case", args=[case.pk]))
+        return _back_to_case(request, case, error=error)
     return _side_response(request, case_or_404(request, case_id), error=error)
 
 

@@ -59,6 +59,8 @@ def workspace_context(request) -> dict:
     work = can_work(request)
     return {
         "can_work": work,
+        # leaders read the reports only; the inbox and customers stay with those who handle them
+        "can_view_cases": has_permission(request.membership, "care.view"),
         "is_admin": is_admin(request),
         "agent": selectors.agent_profile(workspace=request.workspace, user=request.user) if work else None,
         "presences": Presence.choices,

@@ -15,7 +15,7 @@ from cxm.tenancy.decorators import workspace_view
 PERIODS = (7, 30, 90)
 
 
-@workspace_view("care.view")
+@workspace_view("care.reports")
 def index(request):
     try:
         days = int(request.GET.get("days") or 30)

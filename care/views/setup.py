@@ -319,4 +319,6 @@ def agent_presence(request, pk: int):
         )
     except ValidationError as exc:
         messages.error(request, validation_message(exc))
+    else:
+        messages.success(request, _("Presence saved."))
     return redirect(reverse("care:settings") + "#agents")

@@ -61,7 +61,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # a refusal that names its code (four eyes' `self_approval`) says why; others stay generic
+        code = getattr(exc, "code", None)
+        exc = exceptions.PermissionDenied(str(exc), code=code) if code else exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

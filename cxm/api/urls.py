@@ -5,7 +5,13 @@ from cxm.api.views import MeView, TokenView
 from cxm.audit.api import AuditEntryViewSet
 from cxm.channels.api import ChannelAccountViewSet
 from cxm.customers.api import CustomerViewSet
-from cxm.tenancy.api import BrandViewSet, BusinessUnitViewSet, MemberViewSet, WorkspaceViewSet
+from cxm.tenancy.api import (
+    BrandViewSet,
+    BusinessUnitViewSet,
+    MemberViewSet,
+    WorkspaceSettingsView,
+    WorkspaceViewSet,
+)
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -20,5 +26,6 @@ router.register("customers", CustomerViewSet, basename="customer")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("workspace-settings/", WorkspaceSettingsView.as_view(), name="workspace-settings"),
     *router.urls,
 ]

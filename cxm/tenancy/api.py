@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from cxm.api.permissions import IsWorkspaceMember
 from cxm.api.viewsets import WorkspaceCrudViewSet, WorkspaceRelatedField, WorkspaceScopedViewSet
 from cxm.tenancy import selectors, services
 from cxm.tenancy.models import Brand, BusinessUnit, Membership, Role, User, Workspace
@@ -164,3 +167,37 @@ class MemberViewSet(WorkspaceCrudViewSet):
 
     def perform_destroy(self, instance):
         services.membership_remove(membership=instance, by=self.request.user, request=self.request)
+
+
+class WorkspaceSettingsSerializer(serializers.Serializer):
+    """The workspace's security settings; a PATCH names only those it changes."""
+
+    require_two_factor_for_admins = serializers.BooleanField(required=False)
+    allow_private_webhook_targets = serializers.BooleanField(required=False)
+    allow_admin_self_approval = serializers.BooleanField(required=False)
+
+
+class WorkspaceSettingsView(APIView):
+    """The current workspace's security settings (the API twin of Admin → Security); admins only.
+    Every change is audited as `workspace.security` with the values before and after."""
+
+    permission_classes = [IsWorkspaceMember]
+    read_permission = "workspace.manage"
+    write_permission = "workspace.manage"
+
+    @staticmethod
+    def _current(workspace: Workspace) -> dict:
+        return {name: getattr(workspace, name) for name in services.SECURITY_SETTINGS}
+
+    @extend_schema(responses=WorkspaceSettingsSerializer)
+    def get(self, request):
+        return Response(WorkspaceSettingsSerializer(self._current(request.workspace)).data)
+
+    @extend_schema(request=WorkspaceSettingsSerializer, responses=WorkspaceSettingsSerializer)
+    def patch(self, request):
+        changes = WorkspaceSettingsSerializer(data=request.data)
+        changes.is_valid(raise_exception=True)
+        workspace = services.workspace_security_update(
+            workspace=request.workspace, by=request.user, request=request, **changes.validated_data
+        )
+        return Response(WorkspaceSettingsSerializer(self._current(workspace)).data)

@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     AGENT = "agent", _("Care agent")
     MARKETER = "marketer", _("Marketer")
     APPROVER = "approver", _("Approver")
+    # Executives: read dashboards and reports, answer maturity assessments, change nothing else.
+    LEADER = "leader", _("Leader")
 
 
 class User(AbstractUser):
@@ -32,6 +34,9 @@ class Workspace(models.Model):
     # Outbound webhooks to private, loopback or link-local addresses are refused unless an admin
     # allows them here (an on-premises receiver, say); see cxm.channels.outbound.
     allow_private_webhook_targets = models.BooleanField(default=False)
+    # Four eyes: nobody approves their own post or campaign. A small team may let its admins
+    # approve their own work; off unless an admin turns it on (audited with the other settings).
+    allow_admin_self_approval = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]

@@ -1,4 +1,8 @@
-"""What each role may do. The one table every view and API view consults (see docs/security.md)."""
+"""What each role may do. The one table every view and API view consults (see docs/security.md).
+
+Leaders (executives) hold only the `.view` permissions they need to read dashboards and reports,
+plus `transformation.view`, which also lets every member answer a maturity assessment.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "publishing.compose": frozenset({Role.ADMIN, Role.MARKETER}),
     "publishing.approve": frozenset({Role.ADMIN, Role.APPROVER}),
     "publishing.pause": frozenset({Role.ADMIN}),
+    # The inbox, cases and customers: the people who work or analyse conversations.
     "care.view": frozenset({Role.ADMIN, Role.AGENT, Role.ANALYST}),
+    # Care reports (response times, backlog, CSAT): numbers, no conversation opened.
+    "care.reports": frozenset({Role.ADMIN, Role.AGENT, Role.ANALYST, Role.LEADER}),
     "care.work": frozenset({Role.ADMIN, Role.AGENT}),
-    "ads.view": frozenset({Role.ADMIN, Role.MARKETER, Role.ANALYST, Role.APPROVER}),
+    "ads.view": frozenset({Role.ADMIN, Role.MARKETER, Role.ANALYST, Role.APPROVER, Role.LEADER}),
     "ads.manage": frozenset({Role.ADMIN, Role.MARKETER}),
     "channels.manage": frozenset({Role.ADMIN}),
     "transformation.view": EVERYONE,

@@ -233,14 +233,19 @@ def brand_delete(*, brand: Brand, by: User | None = None, request=None) -> None:
     brand.delete()
 
 
-SECURITY_SETTINGS = ("require_two_factor_for_admins", "allow_private_webhook_targets")
+SECURITY_SETTINGS = (
+    "require_two_factor_for_admins",
+    "allow_private_webhook_targets",
+    "allow_admin_self_approval",
+)
 
 
 @transaction.atomic
 def workspace_security_update(
     *, workspace: Workspace, by: User | None = None, request=None, **changes: bool
 ) -> Workspace:
-    """Change the workspace's security settings (two-factor for admins, private webhook targets)."""
+    """Change the workspace's security settings (two-factor for admins, private webhook targets,
+    admins approving their own posts and campaigns); a change is audited with before and after."""
     unknown = set(changes) - set(SECURITY_SETTINGS)
     if unknown:
         raise ValueError(f"not a security setting: {', '.join(sorted(unknown))}")

@@ -22,6 +22,7 @@ from cxm.transformation.models import AssessmentResponse, AssessmentRound, Respo
 
 DEFAULT_RESPONDENT_ROLE = {
     Role.ADMIN: RespondentRole.EXECUTIVE,
+    Role.LEADER: RespondentRole.EXECUTIVE,
     Role.AGENT: RespondentRole.FRONTLINE,
 }
 

@@ -6,13 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from cxm.tenancy.permissions import has_permission
 from cxm.tenancy.selectors import memberships_for_user
 
+# Each section opens on the first of its pages the member's role may see (leaders, who read only
+# reports, enter Care at its reports); a section with none of them is not shown.
 NAVIGATION = [
-    ("listening", _("Listening"), "listening:index", "listening.view"),
-    ("publishing", _("Publishing"), "publishing:index", "publishing.view"),
-    ("care", _("Care"), "care:index", "care.view"),
-    ("ads", _("Ads"), "ads:index", "ads.view"),
-    ("transformation", _("Transformation"), "transformation:index", "transformation.view"),
-    ("admin", _("Admin"), "admin-members", "workspace.manage"),
+    ("listening", _("Listening"), (("listening:index", "listening.view"),)),
+    ("publishing", _("Publishing"), (("publishing:index", "publishing.view"),)),
+    ("care", _("Care"), (("care:index", "care.view"), ("care:reports", "care.reports"))),
+    ("ads", _("Ads"), (("ads:index", "ads.view"),)),
+    ("transformation", _("Transformation"), (("transformation:index", "transformation.view"),)),
+    ("admin", _("Admin"), (("admin-members", "workspace.manage"),)),
 ]
 
 
@@ -24,11 +26,16 @@ def shell(request):
     membership = getattr(request, "membership", None)
     path = request.path
     nav = []
-    for key, label, url_name, permission in NAVIGATION:
-        if membership and has_permission(membership, permission):
-            url = reverse(url_name)
-            section_root = "/admin/" if key == "admin" else url
-            nav.append({"key": key, "label": label, "url": url, "active": path.startswith(section_root)})
+    for key, label, entries in NAVIGATION:
+        url_name = next(
+            (name for name, permission in entries if membership and has_permission(membership, permission)),
+            None,
+        )
+        if url_name is None:
+            continue
+        url = reverse(url_name)
+        section_root = "/admin/" if key == "admin" else reverse(entries[0][0])
+        nav.append({"key": key, "label": label, "url": url, "active": path.startswith(section_root)})
     return {
         "nav_items": nav,
         "current_membership": membership or None,

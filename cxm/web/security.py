@@ -192,6 +192,13 @@ class WorkspaceSecurityForm(forms.Form):
             "Only for receivers inside your own network; the platform refuses such addresses otherwise."
         ),
     )
+    allow_admin_self_approval = forms.BooleanField(
+        label=gettext_lazy("Let admins approve their own posts and campaigns"),
+        required=False,
+        help_text=gettext_lazy(
+            "Off: nobody approves what they wrote (four eyes). On: admins may; other roles never do."
+        ),
+    )
 
 
 @workspace_view("workspace.manage")

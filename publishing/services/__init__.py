@@ -13,6 +13,7 @@ from publishing.services.pause import pause_activate, pause_covering, pause_resu
 from publishing.services.posts import (
     approval_rule_set,
     approval_rules,
+    approve_refusal,
     campaign_for,
     can_approve,
     media_attach,
@@ -31,6 +32,7 @@ from publishing.services.posts import (
 __all__ = [
     "approval_rule_set",
     "approval_rules",
+    "approve_refusal",
     "campaign_for",
     "can_approve",
     "held_targets_decide",

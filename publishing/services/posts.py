@@ -11,9 +11,11 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cxm.audit.services import audit_record
 from cxm.channels.models import ChannelAccount
+from cxm.tenancy import four_eyes
 from cxm.tenancy.models import Membership, Role, Workspace
 from cxm.tenancy.permissions import has_permission
 from publishing.limits import Check, check_text
@@ -198,17 +200,23 @@ def needs_approval(post: Post) -> bool:
     return bool(approval_rules(post))
 
 
-def can_approve(*, post: Post, membership: Membership | None) -> bool:
+def approve_refusal(*, post: Post, membership: Membership | None) -> str | None:
+    """Why `membership` may not approve the post (shown beside the missing control); None: it may."""
     if membership is None or not has_permission(membership, "publishing.approve"):
-        return False
-    if post.created_by_id == membership.user_id and membership.role != Role.ADMIN:
-        return False  # four eyes: an author does not approve their own post
+        return gettext("Only approvers can approve posts.")
+    refusal = four_eyes.self_approval_refusal(author_id=post.created_by_id, membership=membership)
+    if refusal is not None:
+        return refusal
     for rule in approval_rules(post):
         people = {user.pk for user in rule.approvers.all()}
         roles = set(rule.roles) or set(DEFAULT_APPROVER_ROLES) if not people else set(rule.roles)
         if membership.user_id not in people and membership.role not in roles:
-            return False
-    return True
+            return gettext("You are not one of this post's approvers.")
+    return None
+
+
+def can_approve(*, post: Post, membership: Membership | None) -> bool:
+    return approve_refusal(post=post, membership=membership) is None
 
 
 def _schedule(post: Post) -> None:
@@ -262,8 +270,11 @@ def post_approve(*, post: Post, membership: Membership, comment: str = "", reque
     post = _locked(post)
     if post.status != PostStatus.IN_REVIEW:
         raise ValidationError({"status": "Only a post in review can be approved."})
-    if not can_approve(post=post, membership=membership):
-        raise ValidationError({"approver": "You are not one of this post's approvers."})
+    # four eyes first: its own answer (403 in the API), whatever the rule says
+    four_eyes.self_approval_check(author_id=post.created_by_id, membership=membership)
+    refusal = approve_refusal(post=post, membership=membership)
+    if refusal is not None:
+        raise ValidationError({"approver": refusal})
     before = _state(post)
     by = membership.user
     PostComment.objects.create(

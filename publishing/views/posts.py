@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cxm.audit import selectors as audit_selectors
 from cxm.tenancy import selectors as tenancy_selectors
+from cxm.tenancy.four_eyes import SelfApprovalRefused
 from cxm.web.errors import validation_message
 from publishing import selectors, services
 from publishing.forms import ApprovalRuleForm, PostForm
@@ -111,10 +112,16 @@ def compose_check(request):
     )
 
 
+def _approval(request, post) -> dict:
+    """Whether the viewer may approve the post and, if not, the reason shown instead of the control."""
+    refusal = services.approve_refusal(post=post, membership=request.membership)
+    return {"can_approve": refusal is None, "approve_refusal": refusal or ""}
+
+
 def _detail_context(request, post) -> dict:
     return {
         "post": post,
-        "can_approve": services.can_approve(post=post, membership=request.membership),
+        **_approval(request, post),
         "history": audit_selectors.audit_entries_for(workspace=request.workspace, target=post)[:50],
     }
 
@@ -132,11 +139,13 @@ def _acted(request, post, action, done: str):
         action()
     except ValidationError as exc:
         error = validation_message(exc)
+    except SelfApprovalRefused as exc:
+        error = str(exc)
     if request.htmx and request.htmx.target == f"review-{post.pk}":
         post = post_or_404(request, post.pk)
         context = {
             "post": post,
-            "can_approve": services.can_approve(post=post, membership=request.membership),
+            **_approval(request, post),
             "error": error,
             "done": "" if error else done,
         }
@@ -209,11 +218,16 @@ def post_comment(request, post_id: int):
         services.post_comment(post=post, by=request.user, text=request.POST.get("text", ""))
     except ValidationError as exc:
         error = validation_message(exc)
+    done = "" if error else _("Comment added.")
     if request.htmx:
         post = post_or_404(request, post_id)
-        return render(request, "publishing/_comments.html", {"post": post, "comment_error": error})
+        return render(
+            request, "publishing/_comments.html", {"post": post, "comment_error": error, "comment_done": done}
+        )
     if error:
         messages.error(request, error)
+    else:
+        messages.success(request, done)
     return redirect("publishing:post", post_id=post.pk)
 
 
@@ -239,7 +253,7 @@ def media_file(request, post_id: int, media_id: int):
 @publishing_view("publishing.view")
 def review(request):
     items = [
-        {"post": post, "can_approve": services.can_approve(post=post, membership=request.membership)}
+        {"post": post, **_approval(request, post)}
         for post in selectors.review_queue(workspace=request.workspace)
     ]
     return render(request, "publishing/review.html", {"items": items})

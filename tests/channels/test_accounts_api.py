@@ -73,7 +73,7 @@ def test_missing_credentials_and_bad_fields_get_field_errors(api, workspace_a, m
 
 @pytest.mark.django_db
 def test_only_admins_connect_accounts(api, workspace_a, member):
-    for role in (Role.ANALYST, Role.AGENT, Role.MARKETER, Role.APPROVER):
+    for role in (Role.ANALYST, Role.AGENT, Role.MARKETER, Role.APPROVER, Role.LEADER):
         assert (
             api(member(workspace_a, role)).post("/api/v1/accounts/", MASTODON, format="json").status_code
             == 403

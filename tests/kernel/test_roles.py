@@ -4,7 +4,7 @@ import pytest
 
 from cxm.tenancy.models import Brand, Role
 
-ROLES = [Role.ADMIN, Role.ANALYST, Role.AGENT, Role.MARKETER, Role.APPROVER]
+ROLES = list(Role)
 
 
 @pytest.mark.django_db
@@ -49,6 +49,8 @@ def test_only_admins_open_the_admin_pages(client, workspace_a, member, role):
         (Role.ANALYST, {"Listening", "Publishing", "Care", "Ads", "Transformation"}),
         (Role.AGENT, {"Listening", "Publishing", "Care", "Transformation"}),
         (Role.MARKETER, {"Listening", "Publishing", "Ads", "Transformation"}),
+        (Role.APPROVER, {"Listening", "Publishing", "Ads", "Transformation"}),
+        (Role.LEADER, {"Listening", "Publishing", "Care", "Ads", "Transformation"}),
     ],
 )
 def test_navigation_shows_what_the_role_may_open(client, workspace_a, member, role, visible):

@@ -92,7 +92,7 @@ def test_more_than_a_thousand_items_is_refused(api, workspace_a, member):
 
 @pytest.mark.django_db
 def test_agents_and_marketers_cannot_ingest(api, workspace_a, member):
-    for role in (Role.AGENT, Role.MARKETER, Role.APPROVER):
+    for role in (Role.AGENT, Role.MARKETER, Role.APPROVER, Role.LEADER):
         assert (
             api(member(workspace_a, role))
             .post("/api/v1/mentions/", {"items": [item(1)]}, format="json")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cxm.audit.models import AuditEntry
+from cxm.tenancy.four_eyes import SelfApprovalRefused
 from cxm.tenancy.models import Role
 from publishing.models import PostStatus, TargetStatus
 from publishing.services import (
@@ -64,7 +65,7 @@ def test_an_author_cannot_approve_their_own_post(workspace_a, unit, make_account
     approval_rule_set(workspace=workspace_a, business_unit=unit, roles=[Role.APPROVER])
     author = member(workspace_a, Role.APPROVER)
     post = post_submit(post=_draft([make_account()], author.user), by=author.user)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SelfApprovalRefused):
         post_approve(post=post, membership=author)
 
 
