@@ -464,6 +464,14 @@ def topics(*, workspace):
     return Topic.objects.for_workspace(workspace).order_by("name")
 
 
+def languages_detect(*, texts: list[str]) -> list[str]:
+    """The language of each text as the Explorer detects a mention's (the same model, no
+    candidates): an ISO 639-1 code, or "" when a text is too short to tell."""
+    from listening.enrichment import detect_languages
+
+    return [code or "" for code, _confidence in detect_languages(texts)]
+
+
 def topic_mention_counts(*, workspace, topic_ids: list[int]) -> dict[int, int]:
     """How many mentions each topic matches today, new ones and back-filled ones alike, from the
     daily roll-up that ingest and the back-fill keep current."""
