@@ -70,6 +70,8 @@ def mention_json(row: dict[str, Any], topic_names: dict[int, str]) -> dict[str, 
         "topics": [{"id": t, "name": topic_names.get(t, "")} for t in row["topic_ids"]],
         "answered": row["answered"],
         "needs_answer": row["needs_answer"],
+        # Why it needs an answer or none (docs/care.md); null for mentions stored before it was kept.
+        "answer_reason": row.get("answer_reason") or None,
         "media_type": row["media_type"],
         # The ad a comment on an ad was written under (comments on ads only).
         "ad": _ad_id(row),

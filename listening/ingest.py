@@ -28,12 +28,12 @@ from cxm.channels.connectors.base import Item, ItemKind
 from cxm.channels.sinks import InboundContext
 from cxm.customers.services import AuthorKey, identities_resolve
 from listening import enrichment
+from listening.answering import ADDRESSED_TO_US, NEEDS_ANSWER, Ours, answer_reason
 from listening.models import DictionaryEntry, MediaType, Topic
 from listening.partitions import ensure_partitions
 from listening.query import QuerySyntaxError, matcher, parse, tokenize_text
 
 MAX_BATCH = 1000
-NEEDS_ANSWER_KINDS = {ItemKind.COMMENT, ItemKind.DM, ItemKind.EMAIL, ItemKind.REVIEW}
 CACHE_SECONDS = 15
 STOPWORDS = frozenset(
     [
@@ -315,6 +315,7 @@ class WorkspaceContext:
     brand_by_name: dict[str, int]
     brand_units: dict[int, int | None]
     brand_ids: set[int]
+    ours: Ours = field(default_factory=Ours)
 
 
 _contexts: dict[int, WorkspaceContext] = {}
@@ -333,22 +334,34 @@ def workspace_context(workspace_id: int) -> WorkspaceContext:
             topics.append((topic_id, matcher(parse(query))))
         except QuerySyntaxError:
             continue  # saved queries are validated on save; an old bad one must not stop ingest
+    topic_brands = dict(Topic.objects.filter(workspace_id=workspace_id).values_list("pk", "brand_id"))
     brands = list(
-        Brand.objects.filter(workspace_id=workspace_id).values_list("pk", "name", "business_unit_id")
+        Brand.objects.filter(workspace_id=workspace_id).values_list(
+            "pk", "name", "business_unit_id", "is_competitor"
+        )
     )
-    entries = [("brand", name, [name]) for _, name, _ in brands]
-    entries += [
-        (entry.tag_type, entry.tag, entry.terms)
-        for entry in DictionaryEntry.objects.filter(workspace_id=workspace_id)
-    ]
+    competitors = {pk for pk, _, _, rival in brands if rival}
+    competitor_tags = {("brand", name.casefold()) for _, name, _, rival in brands if rival}
+    entries = [("brand", name, [name]) for _, name, _, _ in brands]
+    for entry in DictionaryEntry.objects.filter(workspace_id=workspace_id):
+        entries.append((entry.tag_type, entry.tag, entry.terms))
+        if entry.brand_id in competitors:
+            competitor_tags.add((entry.tag_type, entry.tag.casefold()))
+    handles = frozenset(handle.lower() for handle in account_handles(workspace_id=workspace_id))
     context = WorkspaceContext(
         loaded_at=time.monotonic(),
         topics=topics,
         tagger=enrichment.DictionaryTagger(entries),
-        own_handles=frozenset(handle.lower() for handle in account_handles(workspace_id=workspace_id)),
-        brand_by_name={name.lower(): pk for pk, name, _ in brands},
-        brand_units={pk: unit for pk, _, unit in brands},
-        brand_ids={pk for pk, _, _ in brands},
+        own_handles=handles,
+        brand_by_name={name.lower(): pk for pk, name, _, _ in brands},
+        brand_units={pk: unit for pk, _, unit, _ in brands},
+        brand_ids={pk for pk, _, _, _ in brands},
+        ours=Ours(
+            # "@handle" of each own account: a post that names one is addressed to us.
+            own_mentions=tuple(f"@{own.lstrip('@')}" for own in handles),
+            competitor_tags=frozenset(competitor_tags),
+            competitor_topics=frozenset(pk for pk, brand in topic_brands.items() if brand in competitors),
+        ),
     )
     _contexts[workspace_id] = context
     return context
@@ -396,6 +409,7 @@ COPY_COLUMNS = (
     "tags",
     "engagement",
     "needs_answer",
+    "answer_reason",
     "answered",
     "ingested_at",
     "source",
@@ -495,8 +509,9 @@ def _open_care_cases(workspace_id: int, rows: list[dict[str, Any]], raws: dict) 
                 "account_id": row["account_id"],
                 "language": row["language"],
                 "sentiment": row["sentiment"],
-                # A comment under our own ad is addressed to us whether or not it names a handle.
-                "names_us": row["media_type"] == MediaType.PAID,
+                # Addressed to us (a comment under our ad, a post naming our brand...) whether or
+                # not it names one of our handles.
+                "names_us": row["answer_reason"] in ADDRESSED_TO_US,
             }
             for row in candidates
         ],
@@ -527,8 +542,7 @@ def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext
     topics = context.topics
     tags_of = context.tagger.tags
     own_handles = context.own_handles
-    # "@handle" of each own account: a post that names one needs an answer like a comment does.
-    own_mentions = tuple(f"@{own.lstrip('@')}" for own in own_handles)
+    ours = context.ours
     brand_by_name = context.brand_by_name
     rows = []
     for raw, (language, confidence), (label, score) in zip(raws, languages, sentiments, strict=True):
@@ -556,13 +570,8 @@ def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext
             }
             topic_ids = [topic_id for topic_id, predicate in topics if predicate(document)]
         kind = raw.kind
-        needs_answer = media_type != _OWNED and (
-            kind in NEEDS_ANSWER_KINDS
-            or (
-                kind == ItemKind.POST
-                and bool(own_mentions)
-                and any(needle in text.lower() for needle in own_mentions)
-            )
+        reason = answer_reason(
+            kind=kind, media_type=media_type, text=text, tags=tags, topic_ids=topic_ids, ours=ours
         )
         identity = identities.get((raw.platform, raw.author_platform_id))
         rows.append(
@@ -593,7 +602,8 @@ def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext
                 "topic_ids": topic_ids,
                 "tags": [f"{tag_type}:{tag}" for tag_type, tag in tags],
                 "engagement": raw.engagement,
-                "needs_answer": needs_answer,
+                "needs_answer": reason in NEEDS_ANSWER,
+                "answer_reason": reason.value,
                 "answered": False,
                 "ingested_at": now,
                 "source": raw.source,

@@ -60,6 +60,8 @@ class Mention(models.Model):
     tags = ArrayField(models.TextField())
     engagement = models.IntegerField()
     needs_answer = models.BooleanField()
+    # Why it needs an answer or none: a listening.answering.AnswerReason code ("" before it was kept).
+    answer_reason = models.CharField(max_length=24, default="")
     answered = models.BooleanField()
     answered_at = models.DateTimeField(null=True)
     ingested_at = models.DateTimeField()

@@ -24,7 +24,7 @@ FACET_SAMPLE = 20_000
 PAGE_SIZE = 25
 SELECT_COLUMNS = (
     "id, platform, external_id, text, language, sentiment, sentiment_score, author_handle, author_name, "
-    "customer_id, created_at, topic_ids, answered, needs_answer, media_type, kind, url, country, brand_id, "
+    "customer_id, created_at, topic_ids, answered, needs_answer, answer_reason, media_type, kind, url, country, brand_id, "
     "engagement, tags, thread_id, in_reply_to, account_id, (raw->>'ad_id')::bigint AS ad_id"
 )
 
@@ -462,6 +462,28 @@ def author_history(
 
 def topics(*, workspace):
     return Topic.objects.for_workspace(workspace).order_by("name")
+
+
+def languages_detect(*, texts: list[str]) -> list[str]:
+    """The language of each text as the Explorer detects a mention's (the same model, no
+    candidates): an ISO 639-1 code, or "" when a text is too short to tell."""
+    from listening.enrichment import detect_languages
+
+    return [code or "" for code, _confidence in detect_languages(texts)]
+
+
+def topic_mention_counts(*, workspace, topic_ids: list[int]) -> dict[int, int]:
+    """How many mentions each topic matches today, new ones and back-filled ones alike, from the
+    daily roll-up that ingest and the back-fill keep current."""
+    if not topic_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT topic_id, sum(mentions) FROM listening_mention_daily "
+            "WHERE workspace_id = %s AND topic_id = ANY(%s) GROUP BY topic_id",
+            [workspace.pk, topic_ids],
+        )
+        return {topic_id: int(count) for topic_id, count in cursor.fetchall()}
 
 
 def topic_get(*, workspace, topic_id: int) -> Topic | None:

@@ -153,8 +153,9 @@ def topic_delete(*, topic: Topic, by=None, request=None) -> None:
 def topic_backfill(*, topic_id: int, workspace_id: int) -> Topic | None:
     """Match a topic over history with the same matcher ingest uses, in chunks, with progress.
 
-    Idempotent: a mention that already carries the topic is left alone, and the topic's roll-up
-    rows are rebuilt from the mentions at the end, so a second run changes nothing.
+    Idempotent: a mention that already carries the topic is left alone (and counted as matching),
+    and the topic's roll-up rows are rebuilt from the mentions at the end, so a second run changes
+    nothing and reports the same counts.
     """
     topic = Topic.objects.filter(pk=topic_id, workspace_id=workspace_id).first()
     if topic is None:
@@ -188,8 +189,12 @@ def topic_backfill(*, topic_id: int, workspace_id: int) -> Topic | None:
             break
         hits = []
         for row in rows:
+            if topic.pk in row["topic_ids"]:
+                # Matched already (at ingest, or by an earlier run): it counts, and is left alone.
+                matched += 1
+                continue
             row["tokens"] = tokenize_text(row["text"])
-            if topic.pk not in row["topic_ids"] and predicate(row):
+            if predicate(row):
                 hits.append(row["id"])
         if hits:
             with connection.cursor() as cursor:

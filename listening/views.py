@@ -22,6 +22,7 @@ from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
 from cxm.web.errors import validation_message
 from listening import selectors, services
+from listening.answering import reason_label
 from listening.api import export_rows
 from listening.models import MediaType, Sentiment
 from listening.query import Phrase, QuerySyntaxError, Term, parse
@@ -66,6 +67,7 @@ def _explorer_context(request, filters, page, error=""):
     for row in page.results if page else []:
         row["highlighted"] = highlight(row["text"], patterns)
         row["topic_names"] = [names.get(t, "") for t in row["topic_ids"]]
+        row["answer_why"] = reason_label(row["answer_reason"])
         results.append(row)
     next_params = None
     if page and page.next_cursor:
@@ -185,6 +187,7 @@ def mention_detail(request, mention_id: int):
         "listening/mention.html",
         {
             "mention": mention,
+            "answer_why": reason_label(mention.answer_reason),
             "topic_names": [names.get(t, "") for t in mention.topic_ids],
             "thread": selectors.mention_thread(workspace=workspace, mention=mention),
             "history": selectors.author_history(
@@ -347,8 +350,20 @@ def topic_list(request):
     return render(
         request,
         "listening/topics.html",
-        {"form": form, "topics": selectors.topics(workspace=request.workspace), "can_manage": can_manage},
+        {
+            "form": form,
+            "topics": _counted(request, list(selectors.topics(workspace=request.workspace))),
+            "can_manage": can_manage,
+        },
     )
+
+
+def _counted(request, topics: list) -> list:
+    """Each topic with `mention_count`: what it matches now, not only what the back-fill found."""
+    counts = selectors.topic_mention_counts(workspace=request.workspace, topic_ids=[t.pk for t in topics])
+    for topic in topics:
+        topic.mention_count = counts.get(topic.pk, 0)
+    return topics
 
 
 @workspace_view("listening.manage")
@@ -390,7 +405,7 @@ def topic_progress(request, topic_id: int):
     topic = selectors.topic_get(workspace=request.workspace, topic_id=topic_id)
     if topic is None:
         raise Http404
-    return render(request, "listening/_topic_progress.html", {"topic": topic})
+    return render(request, "listening/_topic_progress.html", {"topic": _counted(request, [topic])[0]})
 
 
 @workspace_view("listening.view")

@@ -87,7 +87,7 @@ def card(post: Post) -> Post:
     """What a card shows beyond the post: held wins over the post's own status (the post waits
     for a decision), and the reasons its failed targets gave."""
     targets = list(post.targets.all())
-    post.card_status = "held" if any(t.status == TargetStatus.HELD for t in targets) else post.status
+    post.card_status = "held" if post.is_held else post.status
     post.failed_targets = [t for t in targets if t.status == TargetStatus.FAILED]
     post.platforms = sorted({t.account.platform for t in targets})
     return post

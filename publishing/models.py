@@ -78,6 +78,12 @@ class Post(WorkspaceOwned):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def is_held(self) -> bool:
+        """A target held by a pause makes the whole post wait for a decision, so the post shows
+        as held whatever its own status says (it stays "scheduled" underneath)."""
+        return any(target.status == TargetStatus.HELD for target in self.targets.all())
+
     def text_for(self, *, platform: str, language: str = "") -> str:
         if self.variants.get(platform):
             return self.variants[platform]

@@ -18,6 +18,7 @@ from publishing.models import (
     Campaign,
     MediaAttachment,
     Pause,
+    PauseScope,
     Post,
     PostStatus,
     PostTarget,
@@ -120,6 +121,25 @@ def pauses_active(*, workspace, at=None) -> list[Pause]:
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
         .select_related("created_by", "business_unit", "account")
         .order_by("starts_at")
+    )
+
+
+def pause_holding(*, post: Post) -> Pause | None:
+    """The pause that would hold this post when it falls due (now, or at its time), if any: the
+    first active or scheduled pause covering one of its accounts at that moment."""
+    at = max(post.scheduled_at or timezone.now(), timezone.now())
+    covering = Q(scope=PauseScope.GLOBAL)
+    for target in post.targets.select_related("account"):
+        covering |= Q(scope=PauseScope.ACCOUNT, account_id=target.account_id)
+        if target.account.business_unit_id:
+            covering |= Q(scope=PauseScope.BUSINESS_UNIT, business_unit_id=target.account.business_unit_id)
+    return (
+        Pause.objects.filter(
+            covering, workspace_id=post.workspace_id, resumed_at__isnull=True, starts_at__lte=at
+        )
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .order_by("starts_at")
+        .first()
     )
 
 

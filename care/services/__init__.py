@@ -3,7 +3,7 @@
 intake    care_sink, messages_receive, cases_open_from_mentions, case_open_from_mention
 cases     case_create, case_update, case_status_set, case_resolve, checklist, fields, csat
 routing   case_route, cases_route_pending, case_assign
-outbox    case_reply, case_note, message_deliver, message_retry, macro_render
+outbox    case_reply, case_note, message_deliver, message_retry, macro_render, macro_language
 clocks    sla_apply, sla_scan
 rules     rules_fire, rule_validate
 setup     queues, agents and presence, SLA policies, macros, rules, case types (save, delete)
@@ -37,6 +37,7 @@ from care.services.outbox import (
     Delivery,
     case_note,
     case_reply,
+    macro_language,
     macro_render,
     message_deliver,
     message_retry,
@@ -93,6 +94,7 @@ __all__ = [
     "csat_record",
     "csat_survey_queue",
     "macro_delete",
+    "macro_language",
     "macro_render",
     "macro_save",
     "mention_needs_care",

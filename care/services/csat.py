@@ -28,12 +28,20 @@ logger = logging.getLogger(__name__)
 SALT = "care.csat"
 MAX_AGE = 60 * 60 * 24 * 30  # a survey link answers for 30 days
 
+# The survey message in the languages customers write to us in; a case in any other language
+# gets it in SURVEY_FALLBACK (and its message says which language it went out in).
 QUESTION = {
     "en": "How happy are you with how we handled this? Answer with a number from 1 (not at all) "
     "to 5 (very happy): {link}",
     "id": "Seberapa puas Anda dengan bantuan kami? Jawab dengan angka 1 (tidak puas) sampai 5 "
     "(sangat puas): {link}",
+    "ms": "Sejauh manakah anda berpuas hati dengan bantuan kami? Jawab dengan nombor 1 (tidak "
+    "berpuas hati) hingga 5 (sangat berpuas hati): {link}",
+    "th": "คุณพึงพอใจกับการดูแลของเราในครั้งนี้มากน้อยเพียงใด ตอบด้วยตัวเลข 1 (ไม่พอใจเลย) ถึง 5 (พอใจมาก): {link}",
+    "tl": "Gaano ka nasiyahan sa pag-asikaso namin dito? Sumagot ng numero mula 1 (hindi "
+    "nasiyahan) hanggang 5 (lubos na nasiyahan): {link}",
 }
+SURVEY_FALLBACK = "en"
 
 
 def csat_token(*, case: Case) -> str:
@@ -57,9 +65,14 @@ def csat_case_for_token(token: str) -> Case | None:
     )
 
 
-def survey_text(*, case: Case) -> str:
+def survey_language(*, case: Case) -> str:
+    """The language the survey goes out in: the case's, when there is a text in it."""
     language = (case.language or "").split("-")[0].lower()
-    return QUESTION.get(language, QUESTION["en"]).format(link=csat_link(case=case))
+    return language if language in QUESTION else SURVEY_FALLBACK
+
+
+def survey_text(*, case: Case) -> str:
+    return QUESTION[survey_language(case=case)].format(link=csat_link(case=case))
 
 
 def csat_survey_queue(case: Case, *, now: datetime | None = None) -> Message | None:
@@ -94,7 +107,7 @@ def csat_survey_queue(case: Case, *, now: datetime | None = None) -> Message | N
                 author_name="survey",
                 subject=case.subject,
                 text=survey_text(case=case),
-                language=case.language,
+                language=survey_language(case=case),
                 occurred_at=now,
                 status=DeliveryStatus.QUEUED,
                 idempotency_key=key,

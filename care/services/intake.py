@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,7 +57,11 @@ class Inbound:
     in_reply_to: str = ""
     thread_id: str = ""
     subject: str = ""
+    # The customer's language as listening detects it; "" until intake detects it from the text.
     language: str = ""
+    # What the platform says the language is: kept on the message when the text is too short
+    # to tell, never on the case (a client's default language is often not the customer's).
+    language_hint: str = ""
     sentiment: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     # Set by the channel sink: account_id is the workspace's account the message arrived on and
@@ -106,7 +110,7 @@ def inbound_from_item(context: InboundContext, item: Item) -> Inbound:
         in_reply_to=item.in_reply_to or "",
         thread_id=item.thread_id or "",
         subject=item.subject,
-        language=item.language_hint or context.language,
+        language_hint=item.language_hint or "",
         meta={key: item.raw[key] for key in KEPT_META if isinstance(item.raw, dict) and key in item.raw},
         account_known=True,
     )
@@ -167,6 +171,7 @@ def messages_receive(
     result = IntakeResult()
     if not inbound:
         return result
+    inbound = _with_languages(inbound)
     batch = _Batch(workspace_id=workspace_id)
     with transaction.atomic():
         resolved = identities_resolve(workspace_id=workspace_id, authors=[item.author for item in inbound])
@@ -240,6 +245,31 @@ def messages_receive(
     return result
 
 
+def _with_languages(inbound: Sequence[Inbound]) -> list[Inbound]:
+    """Each message with its language detected from its text, as the Explorer detects a
+    mention's, unless it came with one (a mention carries listening's own detection)."""
+    from listening.selectors import languages_detect
+
+    todo = [index for index, item in enumerate(inbound) if not item.language]
+    if not todo:
+        return list(inbound)
+    detected = languages_detect(texts=[inbound[index].text for index in todo])
+    result = list(inbound)
+    for index, code in zip(todo, detected, strict=True):
+        result[index] = replace(result[index], language=code)
+    return result
+
+
+def _case_language(case: Case, item: Inbound) -> str:
+    """The language of a case that has none yet: the customer's messages so far, read together,
+    since a first "hi" or "ok" is too short to tell."""
+    from listening.selectors import languages_detect
+
+    earlier = Message.objects.filter(case=case, direction=Direction.INBOUND).order_by("occurred_at", "id")
+    text = "\n".join([*earlier.values_list("text", flat=True)[:20], item.text])
+    return languages_detect(texts=[text])[0]
+
+
 def _file(
     batch: _Batch, key: tuple[int, int, str], item: Inbound, resolved: dict, *, by, now: datetime
 ) -> tuple[Case, Message, dict[str, Any]]:
@@ -281,7 +311,7 @@ def _file(
             author_handle=item.author.handle[:255],
             subject=item.subject[:500],
             text=item.text,
-            language=item.language[:16],
+            language=(item.language or item.language_hint)[:16],
             sentiment=item.sentiment[:8],
             occurred_at=item.occurred_at,
             meta=item.meta,
@@ -296,6 +326,11 @@ def _file(
     if item.sentiment:
         case.sentiment = item.sentiment[:8]
         fields.append("sentiment")
+    if not case.language:
+        language = _case_language(case, item)
+        if language:
+            case.language = language
+            fields.append("language")
     case.save(update_fields=fields)
     return case, message, events
 

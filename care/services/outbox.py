@@ -83,15 +83,26 @@ def macro_validate(bodies: dict) -> None:
                 raise ValidationError({"bodies": f"Unknown variable {{{{{name}}}}} in the {language} body."})
 
 
-def macro_body(macro: Macro, language: str) -> str:
-    """The body for a language: exact (pt-BR), then its base (pt), then the macro's default."""
+def macro_variant(macro: Macro, language: str) -> tuple[str, str]:
+    """(language, body) for a language: exact (pt-BR), then its base (pt), then the macro's
+    default, then its first body."""
     bodies = macro.bodies or {}
     language = (language or "").lower()
     lowered = {key.lower(): value for key, value in bodies.items()}
     for candidate in (language, language.split("-")[0], macro.default_language.lower()):
         if candidate and candidate in lowered:
-            return lowered[candidate]
-    return next(iter(bodies.values()), "")
+            return candidate, lowered[candidate]
+    return next(iter(lowered.items()), ("", ""))
+
+
+def macro_body(macro: Macro, language: str) -> str:
+    return macro_variant(macro, language)[1]
+
+
+def macro_language(*, macro: Macro, case: Case) -> str:
+    """The language of the body `macro_render` fills in for this case: the case's own when the
+    macro has it, else the macro's default (the agent is told so)."""
+    return macro_variant(macro, case.language)[0]
 
 
 def macro_render(*, macro: Macro, case: Case, agent=None) -> str:

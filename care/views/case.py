@@ -17,6 +17,7 @@ from ads import selectors as ads_selectors
 from ads import services as ads_services
 from care import selectors, services
 from care.forms import CaseControlsForm, CaseFieldsForm, ReplyForm, colleagues
+from care.languages import language_name
 from care.models import Case, Direction
 from care.views.common import (
     add_service_errors,
@@ -37,19 +38,36 @@ def _usernames(request) -> set[str]:
     return {name.lower() for name in colleagues(request.workspace).values_list("username", flat=True)}
 
 
-def _decorate(messages: list, usernames: set[str]) -> list:
+def _decorate(messages: list, usernames: set[str], case: Case | None = None) -> list:
     for message in messages:
         message.rendered = highlight_mentions(
             message.text, usernames if message.direction == Direction.NOTE else set()
         )
+        if case is not None and (message.meta or {}).get("csat"):
+            message.language_note = _survey_language_note(case, message.language)
     return messages
+
+
+def _other_language(case: Case, used: str) -> dict[str, str] | None:
+    """The names of the case's language and of `used` when the customer gets another language
+    than their own (None when it is theirs, or either is unknown)."""
+    wanted = (case.language or "").split("-")[0].lower()
+    if not wanted or not used or used.split("-")[0].lower() == wanted:
+        return None
+    return {"wanted": language_name(wanted), "used": language_name(used)}
+
+
+def _survey_language_note(case: Case, used: str) -> str:
+    """A survey that went out in another language than the customer's says so."""
+    names = _other_language(case, used)
+    return _("Sent in %(used)s: there is no survey text in %(wanted)s.") % names if names else ""
 
 
 def _thread_context(request, case: Case, cursor: str | None = None) -> dict:
     page = selectors.case_messages_page(
         workspace=request.workspace, case_id=case.pk, cursor=cursor, size=THREAD_PAGE
     )
-    items = _decorate(list(reversed(page.items)), _usernames(request))  # oldest of the page first
+    items = _decorate(list(reversed(page.items)), _usernames(request), case)  # oldest of the page first
     _mark_hidden_ad_comments(request, items)
     return {
         "case": case,
@@ -157,7 +175,7 @@ def messages_page(request, case_id: int):
         "care/_thread_new.html",
         {
             "case": case,
-            "thread": _decorate(new, _usernames(request)),
+            "thread": _decorate(new, _usernames(request), case),
             "newest_id": max(message.pk for message in new),
             "can_work": can_work(request),
             **_header_context(case),
@@ -231,9 +249,21 @@ def macro_preview(request, case_id: int):
         )
     except ValueError:
         macro = None
+    note = ""
     if macro is not None:
         text = services.macro_render(macro=macro, case=case, agent=request.user)
-    return render(request, "care/_reply_text.html", {"text": text})
+        note = _macro_language_note(case, services.macro_language(macro=macro, case=case))
+    return render(request, "care/_macro_text.html", {"text": text, "macro_note": note})
+
+
+def _macro_language_note(case: Case, used: str) -> str:
+    """Tell the agent when the customer will not read the macro in their own language."""
+    names = _other_language(case, used)
+    return (
+        _("This macro has no %(wanted)s version; its %(used)s version was filled in.") % names
+        if names
+        else ""
+    )
 
 
 def _back_to_case(request, case: Case, *, error: str = ""):

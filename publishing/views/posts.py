@@ -35,10 +35,21 @@ def _post_fields(request, form: PostForm) -> dict:
 
 def _saved_message(post) -> str:
     if post.status == PostStatus.IN_REVIEW:
-        return _("Submitted for review.")
+        return _held_note(post, _("Submitted for review."))
     if post.status == PostStatus.SCHEDULED:
-        return _("Scheduled.")
+        return _held_note(post, _("Scheduled."))
     return _("Draft saved.")
+
+
+def _held_note(post, done: str) -> str:
+    """A post submitted while publishing is paused will not go out on time: say so now, not
+    when it turns up among the held posts."""
+    if selectors.pause_holding(post=post) is None:
+        return done
+    return "{} {}".format(
+        done,
+        _("Publishing is paused: this post will be held when it falls due, until an admin decides."),
+    )
 
 
 @publishing_view("publishing.compose")
@@ -132,8 +143,9 @@ def post_detail(request, post_id: int):
     return render(request, "publishing/post.html", _detail_context(request, post))
 
 
-def _acted(request, post, action, done: str):
-    """Run one workflow service for the post; the review queue's inline forms get their item back."""
+def _acted(request, post, action, done):
+    """Run one workflow service for the post; the review queue's inline forms get their item back.
+    `done` is the confirmation, or a callable that words it once the action has run."""
     error = ""
     try:
         action()
@@ -141,6 +153,8 @@ def _acted(request, post, action, done: str):
         error = validation_message(exc)
     except SelfApprovalRefused as exc:
         error = str(exc)
+    if callable(done) and not error:
+        done = done()
     if request.htmx and request.htmx.target == f"review-{post.pk}":
         post = post_or_404(request, post.pk)
         context = {
@@ -165,7 +179,7 @@ def post_submit(request, post_id: int):
         request,
         post,
         lambda: services.post_submit(post=post, by=request.user, request=request),
-        _("Submitted."),
+        lambda: _held_note(post, _("Submitted.")),
     )
 
 
@@ -179,7 +193,7 @@ def post_approve(request, post_id: int):
         lambda: services.post_approve(
             post=post, membership=request.membership, comment=request.POST.get("comment", ""), request=request
         ),
-        _("Approved and scheduled."),
+        lambda: _held_note(post, _("Approved and scheduled.")),
     )
 
 

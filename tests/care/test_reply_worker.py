@@ -15,15 +15,7 @@ from cxm.channels.connectors.base import Author, Item, ItemKind
 from cxm.channels.models import ChannelAccount
 from tests.care.conftest import T0, receive
 from tests.channels.stubs.mastodon_server import MastodonStub
-
-
-def wait_for(predicate, seconds=60.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+from tests.waiting import wait_for
 
 
 @pytest.mark.worker

@@ -46,7 +46,7 @@ def test_a_new_topic_back_fills_over_history_once(workspace_a):
     done = topic_backfill(topic_id=topic.pk, workspace_id=workspace_a.pk)
     assert (done.backfill_status, done.backfill_matched, done.backfill_scanned) == ("done", 7, 8)
     again = topic_backfill(topic_id=topic.pk, workspace_id=workspace_a.pk)
-    assert again.backfill_matched == 0
+    assert (again.backfill_matched, again.backfill_scanned) == (7, 8)
     assert Mention.objects.filter(workspace_id=workspace_a.pk, topic_ids__contains=[topic.pk]).count() == 7
 
 

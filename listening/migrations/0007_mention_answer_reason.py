@@ -1,0 +1,25 @@
+"""Why a mention needs an answer, or needs none (listening/answering.py), kept with the mention so
+its page and the Explorer can say it. Mentions stored before carry an empty reason."""
+
+from django.db import migrations, models
+
+ADD = "ALTER TABLE listening_mention ADD COLUMN answer_reason varchar(24) NOT NULL DEFAULT '';"
+DROP = "ALTER TABLE listening_mention DROP COLUMN answer_reason;"
+
+
+class Migration(migrations.Migration):
+    dependencies = [("listening", "0006_thread_index_replies_only")]
+
+    operations = [
+        migrations.RunSQL(
+            ADD,
+            DROP,
+            state_operations=[
+                migrations.AddField(
+                    model_name="mention",
+                    name="answer_reason",
+                    field=models.CharField(max_length=24, default=""),
+                )
+            ],
+        )
+    ]

@@ -1,0 +1,16 @@
+"""Waiting for what a real worker does in its own process."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float = 60.0) -> bool:
+    """Poll `predicate` until it holds (True) or `seconds` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
