@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ads import views
+from ads import approval_views, views
 
 app_name = "ads"
 
@@ -23,6 +23,9 @@ urlpatterns = [
         name="variant-waive",
     ),
     path("campaigns/<int:campaign_id>/launch/", views.campaign_launch, name="launch"),
+    path("campaigns/<int:campaign_id>/submit/", approval_views.campaign_submit, name="submit"),
+    path("campaigns/<int:campaign_id>/approve/", approval_views.campaign_approve, name="approve"),
+    path("campaigns/<int:campaign_id>/reject/", approval_views.campaign_reject, name="reject"),
     path("campaigns/<int:campaign_id>/proposals/", views.proposal_create, name="proposal-create"),
     path(
         "campaigns/<int:campaign_id>/proposals/<int:proposal_id>/apply/",

@@ -4,6 +4,7 @@ from ads.services.accounts import accounts_schedule_sync, ad_account_sync, ad_ac
 from ads.services.approval import (
     approval_needed,
     campaign_approve,
+    campaign_reject,
     campaign_submit,
     can_approve_campaign,
     launch_problems,
@@ -69,6 +70,7 @@ __all__ = [
     "campaign_delete",
     "campaign_launch",
     "campaign_push",
+    "campaign_reject",
     "campaign_set_status",
     "campaign_submit",
     "campaign_update",
