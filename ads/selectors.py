@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from ads.models import (
     AD_PLATFORMS,
     Ad,
+    AdAccountState,
     AdCampaign,
     AdCommentAlert,
     AdInsight,
@@ -54,6 +55,16 @@ def ad_accounts_with_insights() -> list[tuple[int, int]]:
         .exclude(ads_state__currency="")
         .exclude(ads_state__isnull=True)
         .values_list("pk", "workspace_id")
+    )
+
+
+def ad_account_states(*, workspace) -> QuerySet[AdAccountState]:
+    """The workspace's ad accounts as read in: name, currency, when insights were last pulled."""
+    return (
+        AdAccountState.objects.for_workspace(workspace)
+        .select_related("account")
+        .exclude(currency="")
+        .order_by("name", "pk")
     )
 
 

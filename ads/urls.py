@@ -33,6 +33,7 @@ urlpatterns = [
         name="proposal-apply",
     ),
     path("insights/", views.insights, name="insights"),
+    path("insights/refresh/", views.insights_refresh, name="insights-refresh"),
     path("hooks/meta/<int:account_id>/", views.meta_webhook, name="meta-webhook"),
     path("comments/", views.comment_list, name="comments"),
     path("ads/<int:ad_id>/comments/<int:mention_id>/hide/", views.comment_hide, name="comment-hide"),

@@ -175,9 +175,36 @@ def _chart(series: list[dict]) -> dict:
 def insights(request):
     series = selectors.insights_summary(workspace=request.workspace, group_by="date")
     campaigns = selectors.insights_summary(workspace=request.workspace, group_by="campaign")
-    return render(
-        request, "ads/insights.html", {"chart": _chart(series), "campaigns": campaigns, "section": "insights"}
+    context = {
+        "chart": _chart(series),
+        "campaigns": campaigns,
+        "accounts": selectors.ad_account_states(workspace=request.workspace),
+        "can_manage": has_permission(request.membership, "ads.manage"),
+        "section": "insights",
+    }
+    return render(request, "ads/insights.html", context)
+
+
+@require_POST
+@workspace_view("ads.manage")
+def insights_refresh(request):
+    """Pull insights now for the workspace's ad accounts, or for one campaign's account."""
+    campaign = _campaign(request, _int(request.POST["campaign"])) if request.POST.get("campaign") else None
+    count = services.insights_refresh_request(
+        workspace=request.workspace,
+        account_ids=[campaign.account_id] if campaign else None,
+        by=request.user,
+        request=request,
     )
+    if count:
+        messages.success(
+            request,
+            _("Refreshing insights of %(count)s ad accounts; the numbers update when the pull is done.")
+            % {"count": count},
+        )
+    else:
+        messages.error(request, _("No ad account has been read in yet; nothing to refresh."))
+    return redirect("ads:campaign", campaign.pk) if campaign else redirect("ads:insights")
 
 
 @workspace_view("ads.view")

@@ -29,7 +29,7 @@ from ads.services.feeds import (
     feeds_refresh_due,
 )
 from ads.services.imports import detect_mapping, insights_import_commit, insights_import_preview
-from ads.services.insights import insights_pull, insights_store
+from ads.services.insights import insights_pull, insights_refresh_request, insights_store
 from ads.services.optimize import proposal_apply, proposal_create, proposal_discard
 from ads.services.push import campaign_push, campaigns_enqueue_due, object_push
 from ads.services.stops import (
@@ -84,6 +84,7 @@ __all__ = [
     "insights_import_commit",
     "insights_import_preview",
     "insights_pull",
+    "insights_refresh_request",
     "insights_store",
     "launch_problems",
     "object_push",
