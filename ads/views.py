@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from ads import alert_delivery, comments, selectors, services, webhooks
+from ads.compliance import available_countries
 from ads.forms import BuilderForm, BulkForm, CommentGuardForm, FeedUploadForm, VariantFilterForm, WaiveForm
 from ads.models import Ad, AdCampaign, ProposalStatus
 from cxm.channels.connectors.base import ConnectorError
@@ -317,7 +318,10 @@ def _template_of(request, campaign: AdCampaign):
 
 def _builder_initial(request, campaign: AdCampaign, feeds) -> dict:
     template = _template_of(request, campaign)
-    initial = {"feed": feeds.first(), "formats": ["feed_square"], "languages": "en"}
+    locale = selectors.campaign_locale(campaign=campaign)
+    initial = {"feed": feeds.first(), "formats": ["feed_square"], "languages": locale.language}
+    if locale.country in available_countries():
+        initial["country"] = locale.country
     if template is not None:
         names = [name for name in BuilderForm.base_fields if hasattr(template, name)]
         initial.update({name: getattr(template, name) for name in names})
@@ -335,7 +339,10 @@ def _builder_page(request, campaign, *, upload=None, form=None, status=200):
         shown = feeds.filter(pk=_int(request.GET["feed"])).first()
     context = {
         "campaign": campaign,
-        "upload": upload or FeedUploadForm(),
+        "upload": upload
+        or FeedUploadForm(
+            initial={"default_currency": selectors.campaign_locale(campaign=campaign).currency}
+        ),
         "form": form,
         "feed": shown,
         "section": "campaigns",
@@ -398,18 +405,16 @@ def feed_upload(request, campaign_id: int):
         common = {
             "workspace": request.workspace,
             "name": data["name"],
+            "default_currency": data["default_currency"]
+            or selectors.campaign_locale(campaign=campaign).currency,
             "by": request.user,
             "request": request,
         }
         try:
             if data["url"]:
-                feed = services.feed_create_from_url(
-                    url=data["url"], default_currency=data["default_currency"], **common
-                )
+                feed = services.feed_create_from_url(url=data["url"], **common)
             else:
-                feed = services.feed_upload_csv(
-                    content=data["file"], default_currency=data["default_currency"], **common
-                )
+                feed = services.feed_upload_csv(content=data["file"], **common)
         except ValidationError as error:
             _errors(upload, error)
         else:
