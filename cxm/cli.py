@@ -91,6 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         subprocess.run(_manage("cxm_bootstrap"), check=True)
         subprocess.run(_manage("listening_seed_demo"), check=True)
         subprocess.run(_manage("publishing_seed_demo"), check=True)
+        subprocess.run(_manage("demo_seed"), check=True)
         port = str(envint("PORT", 8000))
         bind = os.environ.get("CXM_BIND", "127.0.0.1")
         group.start(

@@ -22,6 +22,7 @@ from ads.services.campaigns import (
     campaign_set_status,
     campaign_update,
 )
+from ads.services.demo import demo_ad_account_seed
 from ads.services.feeds import (
     feed_create_from_url,
     feed_refresh,
@@ -76,6 +77,7 @@ __all__ = [
     "campaign_update",
     "campaigns_enqueue_due",
     "can_approve_campaign",
+    "demo_ad_account_seed",
     "detect_mapping",
     "feed_create_from_url",
     "feed_refresh",
