@@ -300,7 +300,7 @@ class CampaignViewSet(CampaignApprovalMixin, StatusActionsMixin, WorkspaceCrudVi
     filterset_class = CampaignFilter
     read_permission = "ads.view"
     write_permission = "ads.manage"
-    permission_by_action = {"approve": "publishing.approve"}
+    permission_by_action = {"approve": "publishing.approve", "reject": "publishing.approve"}
     status_service = staticmethod(
         lambda obj, value, by, request: services.campaign_set_status(
             campaign=obj, status=value, by=by, request=request

@@ -665,8 +665,13 @@ def _readable_csv():
 # --- campaign approval ------------------------------------------------------------------------------
 
 
+class CampaignRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
 class CampaignApprovalMixin:
-    """`submit` and `approve` on a campaign whose business unit requires approval before launch."""
+    """`submit`, `approve` and `reject` on a campaign whose business unit requires approval before
+    launch."""
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
@@ -681,6 +686,23 @@ class CampaignApprovalMixin:
         try:
             campaign = services.campaign_approve(
                 campaign=campaign, membership=request.membership, request=request
+            )
+        except PermissionError as error:
+            raise PermissionDenied(str(error)) from error
+        return Response(self.get_serializer(self.get_queryset().get(pk=campaign.pk)).data)
+
+    @extend_schema(request=CampaignRejectSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Send a submitted campaign back to its marketer (an optional `reason` is audited)."""
+        body = CampaignRejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            campaign = services.campaign_reject(
+                campaign=self.get_object(),
+                membership=request.membership,
+                reason=body.validated_data.get("reason", ""),
+                request=request,
             )
         except PermissionError as error:
             raise PermissionDenied(str(error)) from error

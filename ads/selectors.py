@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from ads.models import (
     AD_PLATFORMS,
     Ad,
+    AdAccountState,
     AdCampaign,
     AdCommentAlert,
     AdInsight,
@@ -54,6 +56,42 @@ def ad_accounts_with_insights() -> list[tuple[int, int]]:
         .exclude(ads_state__currency="")
         .exclude(ads_state__isnull=True)
         .values_list("pk", "workspace_id")
+    )
+
+
+# The language a country's ads are written in when its account names none.
+LANGUAGE_BY_COUNTRY = {"ID": "id", "MY": "ms", "TH": "th", "VN": "vi", "JP": "ja", "KR": "ko", "DE": "de",
+                       "FR": "fr", "ES": "es", "IT": "it", "NL": "nl", "BR": "pt", "PT": "pt"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CampaignLocale:
+    country: str  # ISO 3166-1 alpha-2, upper case; "" when the account names none
+    language: str  # a base language code: "id", "en"
+    currency: str
+
+
+def campaign_locale(*, campaign: AdCampaign) -> CampaignLocale:
+    """What a campaign's variants default to: its ad account's country and language (else the
+    country's language, else English) and the campaign's currency (the account's as read in)."""
+    account = campaign.account
+    country = (account.country or "").upper()
+    language = (account.language or "").split("-")[0].split("_")[0].lower()
+    state = AdAccountState.objects.filter(account=account).only("currency").first()
+    return CampaignLocale(
+        country=country,
+        language=language or LANGUAGE_BY_COUNTRY.get(country, "en"),
+        currency=campaign.currency or (state.currency if state else ""),
+    )
+
+
+def ad_account_states(*, workspace) -> QuerySet[AdAccountState]:
+    """The workspace's ad accounts as read in: name, currency, when insights were last pulled."""
+    return (
+        AdAccountState.objects.for_workspace(workspace)
+        .select_related("account")
+        .exclude(currency="")
+        .order_by("name", "pk")
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ads import views
+from ads import approval_views, views
 
 app_name = "ads"
 
@@ -23,6 +23,9 @@ urlpatterns = [
         name="variant-waive",
     ),
     path("campaigns/<int:campaign_id>/launch/", views.campaign_launch, name="launch"),
+    path("campaigns/<int:campaign_id>/submit/", approval_views.campaign_submit, name="submit"),
+    path("campaigns/<int:campaign_id>/approve/", approval_views.campaign_approve, name="approve"),
+    path("campaigns/<int:campaign_id>/reject/", approval_views.campaign_reject, name="reject"),
     path("campaigns/<int:campaign_id>/proposals/", views.proposal_create, name="proposal-create"),
     path(
         "campaigns/<int:campaign_id>/proposals/<int:proposal_id>/apply/",
@@ -30,6 +33,7 @@ urlpatterns = [
         name="proposal-apply",
     ),
     path("insights/", views.insights, name="insights"),
+    path("insights/refresh/", views.insights_refresh, name="insights-refresh"),
     path("hooks/meta/<int:account_id>/", views.meta_webhook, name="meta-webhook"),
     path("comments/", views.comment_list, name="comments"),
     path("ads/<int:ad_id>/comments/<int:mention_id>/hide/", views.comment_hide, name="comment-hide"),

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from ads import alert_delivery, comments, selectors, services, webhooks
+from ads.compliance import available_countries
 from ads.forms import BuilderForm, BulkForm, CommentGuardForm, FeedUploadForm, VariantFilterForm, WaiveForm
 from ads.models import Ad, AdCampaign, ProposalStatus
 from cxm.channels.connectors.base import ConnectorError
@@ -105,6 +106,8 @@ def campaign_detail(request, campaign_id: int, *, guard_form=None, status: int =
         "section": "campaigns",
         "proposals": list(selectors.proposals(workspace=request.workspace, campaign=campaign.pk)[:3]),
         "can_manage": has_permission(request.membership, "ads.manage"),
+        "approval_needed": services.approval_needed(campaign),
+        "can_approve": services.can_approve_campaign(campaign=campaign, membership=request.membership),
         "variant_count": selectors.variants(workspace=request.workspace, campaign=campaign.pk).count(),
         "guard_form": guard_form
         or CommentGuardForm.for_guard(comments.comment_guard_clean(campaign.comment_guard or {})),
@@ -173,9 +176,36 @@ def _chart(series: list[dict]) -> dict:
 def insights(request):
     series = selectors.insights_summary(workspace=request.workspace, group_by="date")
     campaigns = selectors.insights_summary(workspace=request.workspace, group_by="campaign")
-    return render(
-        request, "ads/insights.html", {"chart": _chart(series), "campaigns": campaigns, "section": "insights"}
+    context = {
+        "chart": _chart(series),
+        "campaigns": campaigns,
+        "accounts": selectors.ad_account_states(workspace=request.workspace),
+        "can_manage": has_permission(request.membership, "ads.manage"),
+        "section": "insights",
+    }
+    return render(request, "ads/insights.html", context)
+
+
+@require_POST
+@workspace_view("ads.manage")
+def insights_refresh(request):
+    """Pull insights now for the workspace's ad accounts, or for one campaign's account."""
+    campaign = _campaign(request, _int(request.POST["campaign"])) if request.POST.get("campaign") else None
+    count = services.insights_refresh_request(
+        workspace=request.workspace,
+        account_ids=[campaign.account_id] if campaign else None,
+        by=request.user,
+        request=request,
     )
+    if count:
+        messages.success(
+            request,
+            _("Refreshing insights of %(count)s ad accounts; the numbers update when the pull is done.")
+            % {"count": count},
+        )
+    else:
+        messages.error(request, _("No ad account has been read in yet; nothing to refresh."))
+    return redirect("ads:campaign", campaign.pk) if campaign else redirect("ads:insights")
 
 
 @workspace_view("ads.view")
@@ -288,7 +318,10 @@ def _template_of(request, campaign: AdCampaign):
 
 def _builder_initial(request, campaign: AdCampaign, feeds) -> dict:
     template = _template_of(request, campaign)
-    initial = {"feed": feeds.first(), "formats": ["feed_square"], "languages": "en"}
+    locale = selectors.campaign_locale(campaign=campaign)
+    initial = {"feed": feeds.first(), "formats": ["feed_square"], "languages": locale.language}
+    if locale.country in available_countries():
+        initial["country"] = locale.country
     if template is not None:
         names = [name for name in BuilderForm.base_fields if hasattr(template, name)]
         initial.update({name: getattr(template, name) for name in names})
@@ -306,7 +339,10 @@ def _builder_page(request, campaign, *, upload=None, form=None, status=200):
         shown = feeds.filter(pk=_int(request.GET["feed"])).first()
     context = {
         "campaign": campaign,
-        "upload": upload or FeedUploadForm(),
+        "upload": upload
+        or FeedUploadForm(
+            initial={"default_currency": selectors.campaign_locale(campaign=campaign).currency}
+        ),
         "form": form,
         "feed": shown,
         "section": "campaigns",
@@ -369,18 +405,16 @@ def feed_upload(request, campaign_id: int):
         common = {
             "workspace": request.workspace,
             "name": data["name"],
+            "default_currency": data["default_currency"]
+            or selectors.campaign_locale(campaign=campaign).currency,
             "by": request.user,
             "request": request,
         }
         try:
             if data["url"]:
-                feed = services.feed_create_from_url(
-                    url=data["url"], default_currency=data["default_currency"], **common
-                )
+                feed = services.feed_create_from_url(url=data["url"], **common)
             else:
-                feed = services.feed_upload_csv(
-                    content=data["file"], default_currency=data["default_currency"], **common
-                )
+                feed = services.feed_upload_csv(content=data["file"], **common)
         except ValidationError as error:
             _errors(upload, error)
         else:

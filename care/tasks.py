@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from care.services import clocks, outbox, routing
+from care.services import clocks, demo, outbox, routing
 from cxm.celery import broker_countdown
 
 
@@ -46,3 +46,10 @@ def tick() -> dict[str, int]:
         "routed": routed,
         "resent": len(stale),
     }
+
+
+@shared_task(name="care.demo_activity", soft_time_limit=120)
+def demo_activity() -> dict[str, int]:
+    """Every minute while CXM_DEMO is on (beat): the demo colleagues' and customers' round."""
+    result = demo.demo_activity()
+    return {} if result is None else {"answered": result.answered, "surveys": result.surveys_answered}

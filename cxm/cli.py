@@ -54,6 +54,7 @@ SETUP_COMMANDS = [
     ["cxm_bootstrap"],
     ["listening_seed_demo"],
     ["publishing_seed_demo"],
+    ["demo_seed"],
 ]
 
 

@@ -355,3 +355,9 @@ LOGGING = {
 }
 
 CXM_DEMO = envbool("CXM_DEMO", True)
+if CXM_DEMO:
+    # Demo colleagues answer cases and demo customers answer surveys in the Demo workspace.
+    CELERY_BEAT_SCHEDULE["care-demo-activity"] = {
+        "task": "care.demo_activity",
+        "schedule": envint("CXM_DEMO_ACTIVITY_SECONDS", 60),
+    }

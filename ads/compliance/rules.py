@@ -5,7 +5,11 @@
 Matching is case- and diacritic-insensitive ("CAFÉ" matches "cafe") and respects word boundaries
 in any script `\\w` covers, so "ad" does not match "road" nor Indonesian "judi" match "judicial".
 Indonesian enclitics (-nya, -lah, -kah, -pun) can be allowed per rule (`suffixes`), so "judinya"
-is caught without a pattern. Spans are code point offsets into the original field text.
+is caught without a pattern. A banned phrase of several words also matches its word forms: the
+words of the text, stemmed (`stems.py`), that give the phrase's stems in order ("Dijamin
+menyembuhkan" for "dijamin sembuh", "cured cancer" for "cures cancer"). A single banned word is
+matched as written, since its stem may be innocent ("terbaik" → "baik", good). Spans are code point
+offsets into the original field text.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
+
+from ads.compliance.stems import phrase_spans, stemmers_for
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 KINDS = ("banned", "disclaimer", "disclosure", "prohibited_category")
@@ -49,6 +55,8 @@ class Rule:
     exempt_platforms: tuple[str, ...] = ()
     source: str = ""  # the pack or business unit it came from
     _regex: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    # banned phrases of several plain words, matched on their stems too
+    _phrases: tuple[tuple[str, ...], ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not self.id:
@@ -72,6 +80,8 @@ class Rule:
             suffix = "(?:{})?".format("|".join(map(re.escape, self.suffixes))) if self.suffixes else ""
             regex = re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)}){suffix}(?!\w)")
             object.__setattr__(self, "_regex", regex)
+        if self.kind == "banned":
+            object.__setattr__(self, "_phrases", _stemmable_phrases(self.terms))
 
     def applies(self, categories: Collection[str], platform: str | None, language: str | None) -> bool:
         if self.categories and not set(self.categories) & set(categories):
@@ -113,6 +123,17 @@ def _term_regex(term: str) -> str:
     if not words:
         raise RuleError("an empty term")
     return r"\s+".join(re.escape(word) for word in words)
+
+
+def _stemmable_phrases(terms: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    """The terms made of two or more plain words ("risk-free" is two); "100% aman" and "no. 1"
+    keep only their exact match."""
+    phrases = []
+    for term in terms:
+        words = _fold(term).replace("-", " ").split()
+        if len(words) > 1 and all(word.isalnum() for word in words):
+            phrases.append(tuple(words))
+    return tuple(phrases)
 
 
 @lru_cache(maxsize=32768)
@@ -242,7 +263,7 @@ def check(
     for rule in effective_rules(country, extra_rules):
         if not rule.applies(categories, platform, language):
             continue
-        for violation in _check_rule(rule, fields, categories):
+        for violation in _check_rule(rule, fields, categories, language):
             out.append(replace(violation, key=key, waived=rule.id in waived))
     return out
 
@@ -260,7 +281,22 @@ def _unpack(variant: object) -> tuple[Mapping[str, str], str, str | None, str | 
     return fields, variant.key, getattr(variant, "platform", None), getattr(variant, "language", None)  # type: ignore[attr-defined]
 
 
-def _check_rule(rule: Rule, fields: Mapping[str, str], categories: Collection[str]) -> Iterable[Violation]:
+def _banned_spans(rule: Rule, normalised: str, language: str | None) -> list[tuple[int, int]]:
+    """Where a banned rule's terms appear: as written, then as word forms of its phrases (a span
+    overlapping one already found is the same claim, reported once)."""
+    assert rule._regex is not None
+    spans = [match.span() for match in rule._regex.finditer(normalised)]
+    for phrase in rule._phrases:
+        for stemmer in stemmers_for(language):
+            for start, end in phrase_spans(normalised, phrase, stemmer):
+                if not any(start < other_end and other_start < end for other_start, other_end in spans):
+                    spans.append((start, end))
+    return sorted(spans)
+
+
+def _check_rule(
+    rule: Rule, fields: Mapping[str, str], categories: Collection[str], language: str | None = None
+) -> Iterable[Violation]:
     if rule.kind == "prohibited_category":
         hit = sorted(set(rule.categories) & set(categories))
         yield Violation(
@@ -282,8 +318,7 @@ def _check_rule(rule: Rule, fields: Mapping[str, str], categories: Collection[st
             if not text:
                 continue
             normalised, index = normalise(text)
-            for match in rule._regex.finditer(normalised):
-                start, end = match.span()
+            for start, end in _banned_spans(rule, normalised, language):
                 if index is not None:
                     start, end = index[start], index[end - 1] + 1
                 yield Violation(

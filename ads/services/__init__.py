@@ -5,6 +5,7 @@ from ads.services.approval import (
     approval_needed,
     campaign_approve,
     campaign_approve_refusal,
+    campaign_reject,
     campaign_submit,
     can_approve_campaign,
     launch_problems,
@@ -22,6 +23,7 @@ from ads.services.campaigns import (
     campaign_set_status,
     campaign_update,
 )
+from ads.services.demo import demo_ad_account_seed
 from ads.services.feeds import (
     feed_create_from_url,
     feed_refresh,
@@ -29,7 +31,7 @@ from ads.services.feeds import (
     feeds_refresh_due,
 )
 from ads.services.imports import detect_mapping, insights_import_commit, insights_import_preview
-from ads.services.insights import insights_pull, insights_store
+from ads.services.insights import insights_pull, insights_refresh_request, insights_store
 from ads.services.optimize import proposal_apply, proposal_create, proposal_discard
 from ads.services.push import campaign_push, campaigns_enqueue_due, object_push
 from ads.services.stops import (
@@ -71,11 +73,13 @@ __all__ = [
     "campaign_delete",
     "campaign_launch",
     "campaign_push",
+    "campaign_reject",
     "campaign_set_status",
     "campaign_submit",
     "campaign_update",
     "campaigns_enqueue_due",
     "can_approve_campaign",
+    "demo_ad_account_seed",
     "detect_mapping",
     "feed_create_from_url",
     "feed_refresh",
@@ -84,6 +88,7 @@ __all__ = [
     "insights_import_commit",
     "insights_import_preview",
     "insights_pull",
+    "insights_refresh_request",
     "insights_store",
     "launch_problems",
     "object_push",

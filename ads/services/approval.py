@@ -74,7 +74,10 @@ def launch_problems(campaign: AdCampaign) -> dict[str, str]:
     if drafts:
         errors["variant_errors"] = f"{drafts} variants have errors; fix or exclude them."
     if approval_needed(campaign) and campaign.approval_state != ApprovalState.APPROVED:
-        errors["approval"] = "The business unit requires an approval before launch: submit the campaign."
+        errors["approval"] = (
+            'The business unit requires an approval before launch: use "Submit for approval" on the '
+            "campaign's page."
+        )
     return errors
 
 
@@ -94,17 +97,23 @@ def campaign_submit(*, campaign: AdCampaign, by=None, request=None) -> AdCampaig
     return campaign
 
 
-@transaction.atomic
-def campaign_approve(*, campaign: AdCampaign, membership: Membership | None, request=None) -> AdCampaign:
-    """Approve launching a submitted campaign, under the business unit's publishing approval rule."""
+def _submitted_for_review(campaign: AdCampaign, membership: Membership | None, verb: str) -> AdCampaign:
+    """The campaign, locked, once it is waiting and `membership` may decide on it."""
     campaign = AdCampaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.approval_state != ApprovalState.SUBMITTED:
-        raise ValidationError({"approval_state": "Only a submitted campaign can be approved."})
-    if membership is not None and membership.workspace_id == campaign.workspace_id:
+        raise ValidationError({"approval_state": f"Only a submitted campaign can be {verb}d."})
+    if verb == "approve" and membership is not None and membership.workspace_id == campaign.workspace_id:
         four_eyes.self_approval_check(author_id=campaign.created_by_id, membership=membership)
     refusal = campaign_approve_refusal(campaign=campaign, membership=membership)
     if refusal is not None:
         raise PermissionError(refusal)
+    return campaign
+
+
+@transaction.atomic
+def campaign_approve(*, campaign: AdCampaign, membership: Membership | None, request=None) -> AdCampaign:
+    """Approve launching a submitted campaign, under the business unit's publishing approval rule."""
+    campaign = _submitted_for_review(campaign, membership, "approve")
     campaign.approval_state = ApprovalState.APPROVED
     campaign.approved_by = membership.user
     campaign.approved_at = timezone.now()
@@ -115,6 +124,28 @@ def campaign_approve(*, campaign: AdCampaign, membership: Membership | None, req
         action="ads.campaign_approve",
         target=campaign,
         after={"approval_state": campaign.approval_state},
+        request=request,
+        object_repr=f"campaign {campaign.name}",
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_reject(
+    *, campaign: AdCampaign, membership: Membership | None, reason: str = "", request=None
+) -> AdCampaign:
+    """Send a submitted campaign back to its marketer: it is no longer waiting, and can be changed
+    and submitted again. Only someone who could approve it may reject it."""
+    campaign = _submitted_for_review(campaign, membership, "reject")
+    campaign.approval_state = ApprovalState.NONE
+    campaign.submitted_at = None
+    campaign.save(update_fields=["approval_state", "submitted_at", "updated_at"])
+    audit_record(
+        workspace=campaign.workspace,
+        actor=membership.user,
+        action="ads.campaign_reject",
+        target=campaign,
+        after={"approval_state": "rejected", "reason": reason[:500]},
         request=request,
         object_repr=f"campaign {campaign.name}",
     )

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ads.models import Ad, AdAccountState, AdInsight
 from ads.money import to_minor
+from ads.services._shared import audit
 from ads.services.platform import AD_PLATFORMS, ConnectorFactory, ads_connector
 from cxm.channels.connectors.base import AuthError, ConnectorError, RateLimited
 from cxm.channels.connectors.meta_ads import InsightRow
@@ -166,3 +167,31 @@ def insights_store(*, rows: list[AdInsight]) -> int:
         update_fields=METRIC_FIELDS,
     )
     return len(rows)
+
+
+def insights_refresh_request(
+    *, workspace, account_ids: list[int] | None = None, by=None, request=None
+) -> int:
+    """Pull insights now, from the workers, for the workspace's ad accounts that were read in (all
+    of them, or those named); how many were handed out. The pull is the scheduled one, so a
+    refresh and the schedule meeting is harmless: rows are updated in place."""
+    from ads import tasks
+
+    accounts = (
+        ChannelAccount.objects.filter(workspace=workspace, platform__in=AD_PLATFORMS)
+        .exclude(ads_state__currency="")
+        .exclude(ads_state__isnull=True)
+    )
+    if account_ids is not None:
+        accounts = accounts.filter(pk__in=account_ids)
+    ids = list(accounts.values_list("pk", flat=True))
+    for account_id in ids:
+        transaction.on_commit(
+            lambda account_id=account_id: tasks.insights_pull.delay(
+                account_id=account_id, workspace_id=workspace.pk
+            )
+        )
+    audit(
+        workspace, "ads.insights_refresh", by=by, after={"accounts": ids}, request=request, label="insights"
+    )
+    return len(ids)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ads import compliance
+from ads import compliance, selectors
 from ads import variants as pure
 from ads.models import (
     Ad,
@@ -53,13 +53,15 @@ class Rules:
 
 
 def _rules_for(template: CreativeTemplate, campaign: AdCampaign | None) -> Rules:
-    """The template's country, else the campaign's (its first ad set's first country)."""
+    """The template's country, else the campaign's (its first ad set's first country, else its ad
+    account's)."""
     country = template.country
     if not country and campaign is not None:
         for countries in AdSet.objects.filter(campaign=campaign).values_list("countries", flat=True):
             if countries:
                 country = countries[0]
                 break
+        country = country or selectors.campaign_locale(campaign=campaign).country
     if not country:
         raise ValidationError(
             {"country": "Give the template a country (or the campaign an ad set) to check compliance."}
@@ -156,12 +158,17 @@ class GenerateResult:
     kept_launched: int = 0
 
 
+def _default_language(campaign: AdCampaign | None) -> str:
+    """Variants are written in the campaign's ad account language unless told otherwise."""
+    return selectors.campaign_locale(campaign=campaign).language if campaign is not None else "en"
+
+
 def variants_generate(
     *,
     template: CreativeTemplate,
     feed: Feed,
     segments: Sequence[dict[str, Any]] = (),
-    languages: Sequence[str] = ("en",),
+    languages: Sequence[str] = (),
     formats: Sequence[str] = (),
     campaign: AdCampaign | None = None,
     ad_set: AdSet | None = None,
@@ -190,7 +197,7 @@ def variants_generate(
             template=pure_template(template),
             feed=source,
             segments=seg_objects,
-            languages=list(languages) or ["en"],
+            languages=list(languages) or [_default_language(campaign)],
             formats=formats,
             platform=template.platform,
             stats=stats,

@@ -29,6 +29,17 @@ def _account_or_404(request, account_id: int):
     return account
 
 
+# The credential each connector reads the form's one secret field as.
+SECRET_KEY_BY_PLATFORM = {
+    Platform.MASTODON: "access_token",
+    Platform.BLUESKY: "app_password",
+    Platform.EMAIL: "password",
+    Platform.META_ADS: "access_token",
+}
+# What the ads webhook reads besides the token (`ads/webhooks.py`).
+META_ADS_EXTRA_SECRETS = ("app_secret", "webhook_verify_token")
+
+
 class AccountForm(forms.Form):
     platform = forms.ChoiceField(label=_("Platform"), choices=[(p, p) for p in sorted(REGISTRY)])
     handle = forms.CharField(
@@ -49,6 +60,18 @@ class AccountForm(forms.Form):
         help_text=_("Stored encrypted; never shown again."),
     )
     username = forms.CharField(label=_("Username (email)"), required=False)
+    app_secret = forms.CharField(
+        label=_("Meta app secret"),
+        required=False,
+        widget=forms.PasswordInput,
+        help_text=_("Meta ad accounts: checks the signature of Meta's webhooks."),
+    )
+    webhook_verify_token = forms.CharField(
+        label=_("Meta webhook verify token"),
+        required=False,
+        widget=forms.PasswordInput,
+        help_text=_("Meta ad accounts: the token Meta sends when it subscribes the webhook."),
+    )
     search_terms = forms.CharField(
         label=_("Search terms"),
         required=False,
@@ -85,16 +108,14 @@ class AccountForm(forms.Form):
         return options
 
     def credentials(self, platform: str) -> dict:
+        """The typed secrets under the names the platform's connector reads them by."""
         secret = self.cleaned_data.get("secret", "")
-        username = self.cleaned_data.get("username", "")
-        if not secret and not username:
-            return {}
-        key = {"mastodon": "access_token", "bluesky": "app_password", "email": "password"}.get(
-            platform, "token"
-        )
+        key = SECRET_KEY_BY_PLATFORM.get(platform, "token")
         credentials = {key: secret} if secret else {}
-        if username:
-            credentials["username"] = username
+        extra = META_ADS_EXTRA_SECRETS if platform == Platform.META_ADS else ()
+        for name in ("username", *extra):
+            if self.cleaned_data.get(name):
+                credentials[name] = self.cleaned_data[name]
         return credentials
 
 

@@ -26,5 +26,12 @@ def connector_class(platform: str) -> type[Connector]:
     return getattr(import_module(module_name), class_name)
 
 
+# A Meta ad account on the demo ad network (`options.demo_network`) is read from its catalogue.
+DEMO_AD_NETWORK = "cxm.channels.connectors.demo_ads.DemoAdsConnector"
+
+
 def build_connector(config: AccountConfig, **kwargs) -> Connector:
+    if config.platform == "meta_ads" and (config.options or {}).get("demo_network"):
+        module_name, class_name = DEMO_AD_NETWORK.rsplit(".", 1)
+        return getattr(import_module(module_name), class_name)(config, **kwargs)
     return connector_class(config.platform)(config, **kwargs)

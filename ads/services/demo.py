@@ -1,0 +1,62 @@
+"""The Demo workspace's ad account on the demo ad network, read in through the real pipelines:
+the sync, the insights pull and the comments pull, each as the workers would run them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cxm.channels.models import ChannelAccount
+from cxm.tenancy.models import Brand, Workspace
+
+DEMO_AD_ACCOUNT = "act_1000000001"
+DEMO_BRAND = "Kopi Nusantara"
+
+
+@dataclass
+class DemoAdsSeed:
+    created: bool
+    campaigns: int
+    insights: int
+    comments: int
+
+
+def demo_ad_account_seed(*, workspace: Workspace) -> DemoAdsSeed:
+    """The demo ad account (once) and what it holds, read in now so the ads pages show numbers
+    at once; safe to run again (it reads in what is new)."""
+    from ads.comments import ad_comments_pull, ads_with_comments
+    from ads.models import AdCampaign, AdInsight
+    from ads.services.accounts import ad_account_sync
+    from ads.services.insights import insights_pull
+
+    account = ChannelAccount.objects.filter(
+        workspace=workspace, platform="meta_ads", handle=DEMO_AD_ACCOUNT
+    ).first()
+    created = account is None
+    if account is None:
+        brand = Brand.objects.filter(workspace=workspace, name=DEMO_BRAND).first()
+        account = ChannelAccount.objects.create(
+            workspace=workspace,
+            platform="meta_ads",
+            handle=DEMO_AD_ACCOUNT,
+            display_name="Demo ad account (demo network)",
+            brand=brand,
+            business_unit=brand.business_unit if brand else None,
+            country="ID",
+            language="id",
+            options={"demo_network": True, "page_id": "demo-page"},
+        )
+    ad_account_sync(account_id=account.pk, workspace_id=workspace.pk)
+    insights_pull(account_id=account.pk, workspace_id=workspace.pk)
+    comments = 0
+    for ad_id in (
+        ads_with_comments(workspace_id=workspace.pk)
+        .filter(campaign__account=account)
+        .values_list("pk", flat=True)
+    ):
+        comments += ad_comments_pull(ad_id=ad_id).accepted
+    return DemoAdsSeed(
+        created=created,
+        campaigns=AdCampaign.objects.filter(account=account).count(),
+        insights=AdInsight.objects.filter(campaign__account=account).count(),
+        comments=comments,
+    )
