@@ -333,6 +333,10 @@ CXM_LOGIN_FAILURES_PER_ACCOUNT = envint("CXM_LOGIN_FAILURES_PER_ACCOUNT", 5)
 CXM_LOGIN_ACCOUNT_WINDOW_MINUTES = envint("CXM_LOGIN_ACCOUNT_WINDOW_MINUTES", 15)
 CXM_LOGIN_FAILURES_PER_IP = envint("CXM_LOGIN_FAILURES_PER_IP", 20)
 CXM_LOGIN_IP_WINDOW_MINUTES = envint("CXM_LOGIN_IP_WINDOW_MINUTES", 60)
+# API tokens stop working this many days after they are issued (0: they last until revoked).
+CXM_API_TOKEN_TTL_DAYS = envint("CXM_API_TOKEN_TTL_DAYS", 0)
+# How long an invitation link stays good (days); it works once.
+CXM_INVITATION_DAYS = 7
 # Outbound webhooks and feed fetches may reach private, loopback and link-local addresses
 # everywhere (a deployment whose receivers all live on its own network); off by default, and
 # a workspace admin can allow it for one workspace instead (cxm.channels.outbound).

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import authentication, exceptions
 
-from cxm.api.services import api_token_user
+from cxm.api.services import api_token_check
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):
@@ -11,7 +11,9 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key):
-        user = api_token_user(key=key)
-        if user is None:
+        check = api_token_check(key=key)
+        if check.expired:
+            raise exceptions.AuthenticationFailed("This token has expired; request a new one.")
+        if check.user is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        return (user, key)
+        return (check.user, key)

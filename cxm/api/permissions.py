@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, exceptions, permissions, status
 
 from cxm.tenancy import two_factor
 from cxm.tenancy.permissions import has_permission
-from cxm.tenancy.selectors import membership_resolve
+from cxm.tenancy.selectors import membership_resolve, memberships_for_user
 
 WORKSPACE_HEADER = "HTTP_X_WORKSPACE"
 
@@ -51,7 +51,16 @@ def _refuse_pending_sign_in(request) -> None:
         )
 
 
-def resolve_workspace(request) -> None:
+class WorkspaceRequired(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "workspace_required"
+
+
+def resolve_workspace(request, *, choice_required: bool = True) -> None:
+    """Attach the membership the request acts in: the `X-Workspace` header's, else the browser
+    session's, else the user's default workspace, else their only one. Someone in several
+    workspaces with no default gets a 400 asking for the header (unless `choice_required` is
+    off, as for /me/, which they read to learn their workspaces)."""
     if getattr(request, "_cxm_resolved", False):
         return
     asked = request.META.get(WORKSPACE_HEADER)
@@ -62,6 +71,13 @@ def resolve_workspace(request) -> None:
     if membership is None and request.META.get(WORKSPACE_HEADER):
         # Asking for a workspace one does not belong to reads as "no such workspace".
         raise exceptions.NotFound("No such workspace.")
+    if membership is None and choice_required and memberships_for_user(user=request.user).exists():
+        raise WorkspaceRequired(
+            _(
+                "You belong to several workspaces and have chosen no default: send the header "
+                "X-Workspace: <workspace id>, or set default_workspace with PATCH /api/v1/me/."
+            )
+        )
     if membership is not None:
         _refuse_without_two_factor(request, membership)
     request.membership = membership

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -11,12 +12,14 @@ from rest_framework.views import APIView
 from cxm.api.contract import ContractJSONParser
 from cxm.api.errors import error_response
 from cxm.api.permissions import IsAuthenticatedUser, resolve_workspace
-from cxm.api.services import api_token_issue
+from cxm.api.selectors import api_tokens_of
+from cxm.api.services import api_token_issue, api_token_revoke, token_expires_at
 from cxm.audit.services import audit_record
 from cxm.tenancy import two_factor
 from cxm.tenancy.login_throttle import login_failure_record, login_lockout, login_success_clear
 from cxm.tenancy.permissions import PERMISSIONS
 from cxm.tenancy.selectors import memberships_for_user
+from cxm.tenancy.services import user_default_workspace_set
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -109,17 +112,39 @@ class MeSerializer(serializers.Serializer):
     last_name = serializers.CharField()
     time_zone = serializers.CharField()
     memberships = MembershipSerializer(many=True)
+    # Where a request acts: X-Workspace, else the default workspace, else the only one; null when
+    # the user belongs to several, chose no default and sent no header.
     current_workspace = serializers.IntegerField(allow_null=True)
+    default_workspace = serializers.IntegerField(allow_null=True)
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    # The id of a workspace the user belongs to (else 400 naming this field), or null for none.
+    default_workspace = serializers.IntegerField(allow_null=True, min_value=1, max_value=2**63 - 1)
 
 
 class MeView(APIView):
-    """The signed-in user, the workspaces they belong to and their role in each."""
+    """The signed-in user, the workspaces they belong to and their role in each; PATCH chooses
+    the default workspace, where calls without X-Workspace act."""
 
     permission_classes = [IsAuthenticatedUser]
 
     @extend_schema(responses=MeSerializer)
     def get(self, request):
-        resolve_workspace(request)
+        return Response(self._me(request))
+
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer)
+    def patch(self, request):
+        serializer = MeUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user_default_workspace_set(
+            user=request.user, workspace_id=serializer.validated_data["default_workspace"], request=request
+        )
+        return Response(self._me(request))
+
+    @staticmethod
+    def _me(request) -> dict:
+        resolve_workspace(request, choice_required=False)
         user = request.user
         data = {
             "id": user.pk,
@@ -130,5 +155,44 @@ class MeView(APIView):
             "time_zone": user.time_zone,
             "memberships": list(memberships_for_user(user=user)),
             "current_workspace": request.workspace.pk if request.workspace else None,
+            "default_workspace": user.default_workspace_id,
         }
-        return Response(MeSerializer(data).data)
+        return MeSerializer(data).data
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    """A token as its owner sees it later: never its key."""
+
+    id = serializers.IntegerField()
+    prefix = serializers.CharField(help_text="The key's first 8 characters, to tell tokens apart.")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.SerializerMethodField()
+
+    def get_expires_at(self, token) -> str | None:
+        expires_at = token_expires_at(token)
+        return serializers.DateTimeField().to_representation(expires_at) if expires_at else None
+
+
+class TokenListView(APIView):
+    """Your own API tokens, newest first (the keys themselves are never shown again)."""
+
+    permission_classes = [IsAuthenticatedUser]
+
+    @extend_schema(responses=ApiTokenSerializer(many=True))
+    def get(self, request):
+        return Response(ApiTokenSerializer(api_tokens_of(user=request.user), many=True).data)
+
+
+class TokenDetailView(APIView):
+    """Revoke one of your own API tokens; another user's token id answers 404."""
+
+    permission_classes = [IsAuthenticatedUser]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, token_id: int):
+        token = api_tokens_of(user=request.user).filter(pk=token_id).first() if token_id < 2**63 else None
+        if token is None:
+            raise NotFound()
+        api_token_revoke(token=token, by=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

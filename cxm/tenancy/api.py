@@ -3,13 +3,14 @@ from __future__ import annotations
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cxm.api.permissions import IsWorkspaceMember
+from cxm.api.permissions import IsAuthenticatedUser, IsWorkspaceMember
 from cxm.api.viewsets import WorkspaceCrudViewSet, WorkspaceRelatedField, WorkspaceScopedViewSet
-from cxm.tenancy import selectors, services
-from cxm.tenancy.models import Brand, BusinessUnit, Membership, Role, User, Workspace
+from cxm.tenancy import invitations, selectors, services
+from cxm.tenancy.models import Brand, BusinessUnit, Invitation, Membership, Role, Workspace
 
 
 class WorkspaceSerializer(serializers.ModelSerializer):
@@ -18,12 +19,33 @@ class WorkspaceSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "created_at"]
 
 
+class WorkspaceCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    slug = serializers.SlugField(max_length=50, required=False, allow_blank=True)
+    # The workspace's first admin is invited at this address; without one, the platform owner
+    # who creates it becomes its admin.
+    admin_email = serializers.EmailField(required=False, allow_blank=True)
+    admin_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+class IsPlatformOwner(IsAuthenticatedUser):
+    message = "Only a platform owner (superuser) can create workspaces."
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and request.user.is_superuser
+
+
 class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
-    """The workspaces the user belongs to."""
+    """The workspaces the user belongs to. A platform owner (superuser) creates workspaces."""
 
     serializer_class = WorkspaceSerializer
     queryset = Workspace.objects.all()
     pagination_class = None
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsPlatformOwner()]
+        return super().get_permissions()
 
     def get_queryset(self):
         user = self.request.user
@@ -32,6 +54,21 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspa
         return Workspace.objects.filter(
             pk__in=selectors.memberships_for_user(user=user).values("workspace_id")
         )
+
+    @extend_schema(request=WorkspaceCreateSerializer, responses={201: WorkspaceSerializer})
+    def create(self, request):
+        serializer = WorkspaceCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        workspace = invitations.workspace_provision(
+            name=data["name"],
+            slug=data.get("slug", ""),
+            admin_email=data.get("admin_email", ""),
+            admin_name=data.get("admin_name", ""),
+            by=request.user,
+            request=request,
+        )
+        return Response(WorkspaceSerializer(workspace).data, status=status.HTTP_201_CREATED)
 
 
 class BusinessUnitSerializer(serializers.ModelSerializer):
@@ -112,24 +149,47 @@ class BrandViewSet(WorkspaceCrudViewSet):
 class MemberSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
-    user = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.filter(is_active=True), write_only=True, required=False
-    )
     role = serializers.ChoiceField(choices=Role.choices)
 
     class Meta:
         model = Membership
-        fields = ["id", "user", "username", "email", "role", "created_at"]
+        fields = ["id", "username", "email", "role", "created_at"]
 
 
-class MemberCreateSerializer(MemberSerializer):
-    user = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.filter(is_active=True), write_only=True
-    )
+class InvitationCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """A pending membership: the person becomes a member when they accept the e-mailed link."""
+
+    role = serializers.ChoiceField(choices=Role.choices)
+    status = serializers.ChoiceField(choices=Invitation.Status.choices, read_only=True)
+    invited_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "name",
+            "role",
+            "status",
+            "invited_by",
+            "created_at",
+            "sent_at",
+            "expires_at",
+        ]
+
+    def get_invited_by(self, invitation) -> str | None:
+        return invitation.invited_by.get_username() if invitation.invited_by else None
 
 
 class MemberViewSet(WorkspaceCrudViewSet):
-    """Who belongs to the workspace and with which role. Admins add, change and remove members."""
+    """Who belongs to the workspace and with which role. Admins invite people (they join when
+    they accept), change roles and remove members."""
 
     serializer_class = MemberSerializer
     queryset = Membership.objects.all()
@@ -139,23 +199,16 @@ class MemberViewSet(WorkspaceCrudViewSet):
     def scoped_queryset(self, workspace):
         return selectors.workspace_members(workspace=workspace)
 
-    def get_serializer_class(self):
-        # Adding a member names the user; changing one changes only the role.
-        return MemberCreateSerializer if self.action == "create" else MemberSerializer
-
+    @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+        """Invite a person by e-mail. The answer is the pending membership, the same whether the
+        address has an account somewhere or not; nobody joins until they accept the link."""
+        serializer = InvitationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if "user" not in serializer.validated_data:
-            raise serializers.ValidationError({"user": ["This field is required."]})
-        membership = services.membership_add(
-            workspace=request.workspace,
-            user=serializer.validated_data["user"],
-            role=serializer.validated_data["role"],
-            by=request.user,
-            request=request,
+        invitation = invitations.invitation_create(
+            workspace=request.workspace, by=request.user, request=request, **serializer.validated_data
         )
-        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
         serializer.instance = services.membership_change_role(
@@ -201,3 +254,29 @@ class WorkspaceSettingsView(APIView):
             workspace=request.workspace, by=request.user, request=request, **changes.validated_data
         )
         return Response(WorkspaceSettingsSerializer(self._current(workspace)).data)
+
+
+class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
+    """The workspace's pending invitations (admins): list, re-send (a new link, the old one stops
+    working) and revoke (DELETE)."""
+
+    serializer_class = InvitationSerializer
+    queryset = Invitation.objects.all()
+    read_permission = "workspace.manage"
+    write_permission = "workspace.manage"
+
+    def scoped_queryset(self, workspace):
+        return selectors.invitations_pending(workspace=workspace)
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def resend(self, request, pk=None):
+        invitation = invitations.invitation_resend(
+            invitation=self.get_object(), by=request.user, request=request
+        )
+        return Response(InvitationSerializer(invitation).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        invitations.invitation_revoke(invitation=self.get_object(), by=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

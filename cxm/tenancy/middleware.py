@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
-from cxm.tenancy.selectors import membership_resolve
+from cxm.tenancy.selectors import membership_first_joined, membership_resolve
 
 SESSION_KEY = "workspace_id"
 
@@ -13,6 +13,8 @@ def _membership(request):
         # The remembered workspace is gone (membership removed): fall back to another one.
         request.session.pop(SESSION_KEY, None)
         membership = membership_resolve(user=request.user, workspace_id=None)
+    if membership is None and getattr(request.user, "is_authenticated", False):
+        membership = membership_first_joined(user=request.user)
     return membership
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,21 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     time_zone = models.CharField(max_length=64, default="UTC")
     language = models.CharField(max_length=8, blank=True, default="")
+    # Where an API call without X-Workspace acts, for someone in several workspaces; only ever
+    # one they belong to (cxm.tenancy.services.user_default_workspace_set).
+    default_workspace = models.ForeignKey(
+        "Workspace", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def save(self, *args, **kwargs):
+        # API tokens end with the password that stood behind them and with the account itself,
+        # whichever path changed them: the password form, an invitation, the admin, a command.
+        password_changed = self._password is not None
+        super().save(*args, **kwargs)
+        if password_changed or not self.is_active:
+            from cxm.api.services import api_tokens_revoke_all
+
+            api_tokens_revoke_all(user=self, reason="password_changed" if password_changed else "deactivated")
 
 
 class Workspace(models.Model):
@@ -145,3 +161,54 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"failed sign-in for {self.username} from {self.ip_address} at {self.at}"
+
+
+class Invitation(WorkspaceOwned):
+    """An admin's invitation to join a workspace with a role, sent as a link to an e-mail address.
+
+    Nothing about the address's owner is looked up when it is made: whether the address already
+    has an account matters only when the link is opened (a newcomer sets a password, an existing
+    user signs in and accepts). The link's key is random and stored only as its SHA-256.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+
+    email = models.EmailField()
+    name = models.CharField(max_length=150, blank=True)
+    # One of Role's values, checked by the service (no choices here, so a new role needs no
+    # migration of invitations).
+    role = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    key_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open invitation per address and workspace; re-sending renews that one.
+            models.UniqueConstraint(
+                Lower("email"),
+                "workspace",
+                condition=models.Q(status="pending"),
+                name="invitation_pending_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} ({self.role}) to workspace {self.workspace_id}"
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role in Role.values else self.role
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at > timezone.now()

@@ -10,34 +10,60 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
+from cxm.api.services import api_tokens_revoke_all
 from cxm.audit.services import audit_record
 from cxm.tenancy.models import Brand, BusinessUnit, Membership, Role, User, Workspace
-from cxm.tenancy.selectors import admin_count
+from cxm.tenancy.selectors import admin_count, memberships_for_user
 
 
 @transaction.atomic
-def workspace_create(*, name: str, owner: User | None = None, slug: str = "") -> Workspace:
+def workspace_create(
+    *, name: str, owner: User | None = None, slug: str = "", by: User | None = None, request=None
+) -> Workspace:
+    """A new workspace; `owner` (when given) becomes its first admin."""
     base = slugify(slug or name)[:50] or "workspace"
     candidate, n = base, 1
     while Workspace.objects.filter(slug=candidate).exists():
         n += 1
         candidate = f"{base}-{n}"
     workspace = Workspace.objects.create(name=name, slug=candidate)
+    audit_record(
+        workspace=workspace,
+        actor=by,
+        action="workspace.create",
+        target=workspace,
+        after={"name": name, "slug": candidate, "admin": owner.get_username() if owner else None},
+        request=request,
+    )
     if owner is not None:
-        Membership.objects.create(workspace=workspace, user=owner, role=Role.ADMIN)
+        _membership_create(workspace=workspace, user=owner, role=Role.ADMIN)
     return workspace
+
+
+def _membership_create(*, workspace: Workspace, user: User, role: str) -> Membership:
+    """Joining a workspace never moves where the user's API calls land: someone who had one
+    workspace and no default keeps that one as their default; a first workspace becomes it."""
+    if user.default_workspace_id is None:
+        current = list(memberships_for_user(user=user).values_list("workspace_id", flat=True)[:2])
+        if len(current) <= 1:
+            user.default_workspace_id = current[0] if current else workspace.pk
+            User.objects.filter(pk=user.pk).update(default_workspace_id=user.default_workspace_id)
+    return Membership.objects.create(workspace=workspace, user=user, role=role)
 
 
 @transaction.atomic
 def membership_add(
     *, workspace: Workspace, user: User, role: str, by: User | None, request=None
 ) -> Membership:
+    """Make `user` a member. Only for someone who agreed (an accepted invitation) or for the
+    platform's own set-up: admins invite people (cxm.tenancy.invitations), they never add them."""
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
     if Membership.objects.filter(workspace=workspace, user=user).exists():
         raise ValidationError({"user": "This user is already a member of the workspace."})
-    membership = Membership.objects.create(workspace=workspace, user=user, role=role)
+    membership = _membership_create(workspace=workspace, user=user, role=role)
     audit_record(
         workspace=workspace,
         actor=by,
@@ -84,6 +110,8 @@ def membership_change_role(*, membership: Membership, role: str, by: User | None
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User | None, request=None) -> None:
+    """Remove a member. Every API token of theirs ends too: a token names no workspace, and
+    the simplest rule that cannot leave one working where access ended is to end them all."""
     membership = (
         Membership.objects.select_for_update().select_related("user", "workspace").get(pk=membership.pk)
     )
@@ -97,7 +125,37 @@ def membership_remove(*, membership: Membership, by: User | None, request=None) 
         before={"role": membership.role},
         request=request,
     )
+    user = membership.user
     membership.delete()
+    if user.default_workspace_id == membership.workspace_id:
+        User.objects.filter(pk=user.pk).update(default_workspace=None)
+    api_tokens_revoke_all(
+        user=user, reason="membership_removed", workspace=membership.workspace, by=by, request=request
+    )
+
+
+@transaction.atomic
+def user_default_workspace_set(*, user: User, workspace_id: int | None, request=None) -> User:
+    """Choose where the user's requests act when they name no workspace: one they belong to."""
+    if (
+        workspace_id is not None
+        and not memberships_for_user(user=user).filter(workspace_id=workspace_id).exists()
+    ):
+        raise ValidationError({"default_workspace": _("No such workspace among yours.")})
+    before = {"default_workspace": user.default_workspace_id}
+    user.default_workspace_id = workspace_id
+    User.objects.filter(pk=user.pk).update(default_workspace_id=workspace_id)
+    if before["default_workspace"] != workspace_id:
+        audit_record(
+            workspace=None,
+            actor=user,
+            action="user.default_workspace",
+            target=user,
+            before=before,
+            after={"default_workspace": workspace_id},
+            request=request,
+        )
+    return user
 
 
 def _check_business_unit(workspace: Workspace, business_unit: BusinessUnit | None) -> None:

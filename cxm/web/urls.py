@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cxm.web import security, views
+from cxm.web import account, invitations, security, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,10 +20,25 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_changed.html"),
         name="password_change_done",
     ),
+    path("accounts/settings/", account.account_settings, name="account-settings"),
+    path("accounts/tokens/", account.account_tokens, name="account-tokens"),
+    path("accounts/tokens/<int:token_id>/revoke/", account.account_token_revoke, name="account-token-revoke"),
+    path("invitations/<str:key>/", invitations.invitation_accept, name="invitation-accept"),
+    path("platform/workspaces/", account.platform_workspaces, name="platform-workspaces"),
     path("workspace/switch/", views.workspace_switch, name="workspace-switch"),
     path("admin/", views.admin_members, name="admin-members"),
     path("admin/members/<int:membership_id>/", views.admin_member_update, name="admin-member-update"),
     path("admin/members/<int:membership_id>/remove/", views.admin_member_remove, name="admin-member-remove"),
+    path(
+        "admin/invitations/<int:invitation_id>/resend/",
+        invitations.admin_invitation_resend,
+        name="admin-invitation-resend",
+    ),
+    path(
+        "admin/invitations/<int:invitation_id>/revoke/",
+        invitations.admin_invitation_revoke,
+        name="admin-invitation-revoke",
+    ),
     path("admin/structure/", views.admin_structure, name="admin-structure"),
     path("admin/security/", security.admin_security, name="admin-security"),
     path("admin/audit/", views.admin_audit, name="admin-audit"),

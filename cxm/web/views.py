@@ -21,8 +21,9 @@ from cxm.tenancy import two_factor
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.login_throttle import login_success_clear
 from cxm.tenancy.middleware import SESSION_KEY
-from cxm.tenancy.models import Role, User
+from cxm.tenancy.models import Role
 from cxm.web.errors import validation_message
+from cxm.web.invitations import InviteForm, invite
 from cxm.web.security import SignInForm, two_factor_begin
 
 
@@ -83,37 +84,16 @@ def workspace_switch(request):
     return redirect(target)
 
 
-class MemberAddForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-
-    def clean_username(self):
-        user = User.objects.filter(username=self.cleaned_data["username"], is_active=True).first()
-        if user is None:
-            raise forms.ValidationError(_("No active user with this username."))
-        return user
-
-
 @workspace_view("workspace.manage")
 def admin_members(request):
-    form = MemberAddForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            tenancy_services.membership_add(
-                workspace=request.workspace,
-                user=form.cleaned_data["username"],
-                role=form.cleaned_data["role"],
-                by=request.user,
-                request=request,
-            )
-        except ValidationError as error:
-            form.add_error(None, validation_message(error))
-        else:
-            messages.success(request, _("Member added."))
-            return redirect("admin-members")
+    """Members and their roles, and inviting people: nobody is added without accepting."""
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and invite(request, form):
+        return redirect("admin-members")
     context = {
         "form": form,
         "members": tenancy_selectors.workspace_members(workspace=request.workspace),
+        "invitations": tenancy_selectors.invitations_pending(workspace=request.workspace),
         "roles": Role.choices,
         "tab": "members",
     }

@@ -25,18 +25,18 @@ def test_role_change_is_audited_with_before_after_and_ip(api, workspace_a, membe
 
 
 @pytest.mark.django_db
-def test_adding_and_removing_members_and_deleting_brands_are_audited(api, workspace_a, member):
-    from tests.factories import BrandFactory, UserFactory
+def test_inviting_and_removing_members_and_deleting_brands_are_audited(api, workspace_a, member):
+    from tests.factories import BrandFactory
 
     admin = api(member(workspace_a, Role.ADMIN))
-    newcomer = UserFactory()
-    created = admin.post("/api/v1/members/", {"user": newcomer.username, "role": "agent"}, format="json")
-    assert created.status_code == 201
-    assert admin.delete(f"/api/v1/members/{created.json()['id']}/").status_code == 204
+    invited = admin.post("/api/v1/members/", {"email": "new@example.com", "role": "agent"}, format="json")
+    assert invited.status_code == 201
+    agent = member(workspace_a, Role.AGENT)
+    assert admin.delete(f"/api/v1/members/{agent.pk}/").status_code == 204
     brand = BrandFactory(workspace=workspace_a)
     assert admin.delete(f"/api/v1/brands/{brand.pk}/").status_code == 204
     actions = list(AuditEntry.objects.filter(workspace=workspace_a).values_list("action", flat=True))
-    assert {"member.add", "member.remove", "brand.delete"} <= set(actions)
+    assert {"member.invite", "member.remove", "brand.delete"} <= set(actions)
 
 
 @pytest.mark.django_db
