@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
+from cxm.transactions import is_transient_conflict
+
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_MAX_AGE = 60
@@ -89,6 +91,8 @@ REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
 
 def outage_part(exc: BaseException | None) -> str | None:
     """'database' or 'redis' when `exc` says that part cannot be reached, else None."""
+    if is_transient_conflict(exc):
+        return None  # a deadlock or serialization failure: the database answered, see cxm.transactions
     if isinstance(exc, DATABASE_ERRORS):
         return "database"
     if isinstance(exc, REDIS_ERRORS):

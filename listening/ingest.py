@@ -8,6 +8,7 @@ or replayed batch a no-op: its items come back as duplicates and nothing changes
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -21,19 +22,26 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from psycopg.errors import UniqueViolation
 from psycopg.types.json import Jsonb
 
 from cxm.channels.connectors.base import Item, ItemKind
 from cxm.channels.sinks import InboundContext
 from cxm.customers.services import AuthorKey, identities_resolve
-from listening import enrichment
+from cxm.transactions import conflict_retried
+from listening import enrichment, storable
 from listening.answering import ADDRESSED_TO_US, NEEDS_ANSWER, Ours, answer_reason
 from listening.models import DictionaryEntry, MediaType, Topic
 from listening.partitions import ensure_partitions
 from listening.query import QuerySyntaxError, matcher, parse, tokenize_text
 
+logger = logging.getLogger(__name__)
+
 MAX_BATCH = 1000
+# Characters of a mention's text; far beyond any platform's post, well inside what PostgreSQL's
+# search vector (at most 1 MB per text) can index.
+MAX_TEXT = 50_000
 CACHE_SECONDS = 15
 STOPWORDS = frozenset(
     [
@@ -194,48 +202,20 @@ def raw_from_item(item: Item, context: InboundContext) -> RawMention:
         brand_id=context.brand_id,
         business_unit_id=context.business_unit_id,
         account_id=context.account_id,
-        engagement=int(raw.get("engagement") or 0),
+        engagement=_whole(raw.get("engagement")),
         media_type=raw.get("media_type"),
         source=context.source,
         raw=raw if isinstance(raw, dict) else None,
     )
 
 
-def _holds_nul(value: Any) -> bool:
-    """PostgreSQL's text and jsonb cannot hold U+0000, anywhere in an item."""
-    # An item is a flat object of strings with a few nested ones (author, raw). Its strings are
-    # searched directly and the nested values through repr(), which writes U+0000 as the four
-    # characters \x00: a C-level pass each, where walking every value in Python cost more than
-    # the rest of the validation.
-    if type(value) is not dict:
-        return "\\x00" in repr(value) and _walk_holds_nul(value)
-    for key, item in value.items():
-        if type(key) is not str or "\x00" in key:
-            return _walk_holds_nul(value)
-        if type(item) is str:
-            if "\x00" in item:
-                return True
-        elif item is not None and "\\x00" in repr(item) and _walk_holds_nul(item):
-            return True
-    return False
-
-
-def _walk_holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_walk_holds_nul(key) or _walk_holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_walk_holds_nul(item) for item in value)
-    return False
-
-
 def raw_from_payload(payload: Any, *, brand_ids: set[int]) -> RawMention:
     """One item of `POST /api/v1/mentions/`; a ValidationError names the field at fault."""
     if not isinstance(payload, dict):
         raise ValidationError({"item": "Each item must be an object."})
-    if _holds_nul(payload):
-        raise ValidationError({"item": "Null characters (U+0000) are not allowed."})
+    unstorable = storable.item_problem(payload)
+    if unstorable is not None:
+        raise ValidationError({unstorable[0]: unstorable[1]})
     errors: dict[str, str] = {}
     platform = payload.get("platform")
     if not isinstance(platform, str) or not platform.strip():
@@ -243,23 +223,30 @@ def raw_from_payload(payload: Any, *, brand_ids: set[int]) -> RawMention:
     external_id = payload.get("external_id")
     if external_id is None or str(external_id).strip() == "":
         errors["external_id"] = "Required."
-    elif len(str(external_id)) > 255:
-        errors["external_id"] = "At most 255 characters."
+    elif not _is_id(external_id):
+        errors["external_id"] = _("Text or a whole number.")
     text = payload.get("text")
     if not isinstance(text, str) or not text.strip():
         errors["text"] = "Required, a non-empty string."
-    created_raw = payload.get("created_at")
-    created_at = parse_datetime(created_raw) if isinstance(created_raw, str) else None
-    if created_at is None:
-        errors["created_at"] = "Required, an ISO 8601 date-time such as 2026-11-20T10:00:00Z."
-    elif timezone.is_naive(created_at):
-        errors["created_at"] = "Give a time zone, e.g. Z or +07:00."
+    elif len(text) > MAX_TEXT:
+        errors["text"] = _at_most(MAX_TEXT)
+    created_at, created_problem = _created_at(payload.get("created_at"))
+    if created_problem:
+        errors["created_at"] = created_problem
     author = payload.get("author")
-    if not isinstance(author, dict) or not str(author.get("handle") or "").strip():
-        errors["author.handle"] = "Required: author must be an object with a handle."
+    if (
+        not isinstance(author, dict)
+        or not isinstance(author.get("handle"), str)
+        or not author["handle"].strip()
+    ):
+        errors["author.handle"] = "Required: author must be an object with a handle (text)."
         author = author if isinstance(author, dict) else {}
+    if author.get("name") is not None and not isinstance(author["name"], str):
+        errors["author.name"] = _("Text, or null.")
+    if author.get("id") is not None and not _is_id(author["id"]):
+        errors["author.id"] = _("Text or a whole number, or null.")
     kind = payload.get("kind") or ItemKind.POST
-    if kind not in ItemKind.ALL:
+    if not isinstance(kind, str) or kind not in ItemKind.ALL:
         errors["kind"] = f"One of: {', '.join(ItemKind.ALL)}."
     language = payload.get("language")
     if language is not None and (not isinstance(language, str) or not 2 <= len(language) <= 8):
@@ -268,7 +255,7 @@ def raw_from_payload(payload: Any, *, brand_ids: set[int]) -> RawMention:
     if country is not None and (not isinstance(country, str) or len(country) != 2):
         errors["country"] = "A two-letter ISO 3166 code such as ID, or null."
     brand = payload.get("brand")
-    if brand is not None and brand not in brand_ids:
+    if brand is not None and (type(brand) is not int or brand not in brand_ids):
         errors["brand"] = "No such brand in this workspace."
     media_type = payload.get("media_type")
     if media_type is not None and media_type not in MediaType.values:
@@ -276,19 +263,22 @@ def raw_from_payload(payload: Any, *, brand_ids: set[int]) -> RawMention:
     engagement = payload.get("engagement")
     if engagement is not None and (isinstance(engagement, bool) or not isinstance(engagement, int)):
         errors["engagement"] = "A whole number, or null."
-    elif engagement is not None and not 0 <= engagement < 2**31:
-        errors["engagement"] = "At least 0 and below 2,147,483,648."
+    for name in ("in_reply_to", "thread_id"):
+        if payload.get(name) is not None and not _is_id(payload[name]):
+            errors[name] = _("Text or a whole number, or null.")
+    if payload.get("url") is not None and not isinstance(payload["url"], str):
+        errors["url"] = _("Text, or null.")
     if errors:
         raise ValidationError(errors)
-    handle = str(author["handle"]).strip()
-    return RawMention(
+    handle = author["handle"].strip()
+    raw = RawMention(
         platform=platform.strip().lower(),
         external_id=str(external_id).strip(),
         text=text,
         created_at=created_at,
         author_platform_id=str(author.get("id") or handle),
         author_handle=handle,
-        author_name=str(author.get("name") or ""),
+        author_name=(author.get("name") or "")[:255],
         kind=kind,
         url=str(payload.get("url") or "")[:1000],
         in_reply_to=(str(payload["in_reply_to"]) if payload.get("in_reply_to") else None),
@@ -301,6 +291,91 @@ def raw_from_payload(payload: Any, *, brand_ids: set[int]) -> RawMention:
         source="api",
         raw=payload.get("raw") if isinstance(payload.get("raw"), dict) else None,
     )
+    # The whole item was searched for unstorable text above; what is left is lengths and ranges.
+    problems = raw_mention_problems(raw, content=False)
+    if problems:
+        raise ValidationError(problems)
+    return raw
+
+
+# Text columns of a mention (and of its author's identity) and the characters each holds.
+_LENGTHS = {
+    "platform": ("platform", 32),
+    "external_id": ("external_id", 255),
+    "author.id": ("author_platform_id", 255),
+    "author.handle": ("author_handle", 255),
+    "in_reply_to": ("in_reply_to", 255),
+    "thread_id": ("thread_id", 255),
+}
+# Fields whose text is stored as given (the rest are cut to their column: name, url).
+_TEXTS = {
+    "text": "text",
+    "author.name": "author_name",
+    "url": "url",
+    "language": "language",
+    "country": "country",
+    **{name: attribute for name, (attribute, _) in _LENGTHS.items()},
+}
+
+
+def raw_mention_problems(raw: RawMention, *, content: bool = True) -> dict[str, str]:
+    """What of a mention PostgreSQL would refuse, by field: lengths beyond a column, a time the
+    table does not keep, engagement beyond an integer and, with `content`, U+0000, lone
+    surrogates, non-finite numbers or deep nesting in its text and `raw`."""
+    problems: dict[str, str] = {}
+    if content:
+        for name, attribute in _TEXTS.items():
+            value = getattr(raw, attribute)
+            problem = storable.text_problem(value) if isinstance(value, str) else None
+            if problem:
+                problems[name] = problem
+        found = storable.json_problem(raw.raw, field="raw") if raw.raw else None
+        if found:
+            problems[found[0]] = found[1]
+    for name, (attribute, limit) in _LENGTHS.items():
+        value = getattr(raw, attribute)
+        if value is not None and len(value) > limit and name not in problems:
+            problems[name] = _at_most(limit)
+    if len(raw.text) > MAX_TEXT:
+        problems.setdefault("text", _at_most(MAX_TEXT))
+    time_problem = storable.time_problem(raw.created_at)
+    if time_problem:
+        problems["created_at"] = time_problem
+    engagement_problem = storable.int4_problem(raw.engagement)
+    if engagement_problem:
+        problems["engagement"] = engagement_problem
+    return problems
+
+
+def _at_most(limit: int) -> str:
+    return _("At most %(limit)s characters.") % {"limit": f"{limit:,}"}
+
+
+def _whole(value: Any) -> int:
+    """A platform's engagement count; one it sends as something else counts as none."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _is_id(value: Any) -> bool:
+    """Platforms' ids are text or whole numbers; anything else would be stored as its repr."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _created_at(value: Any) -> tuple[datetime | None, str | None]:
+    """An item's time, or why it cannot be one: unparsable, impossible (month 13), without a
+    time zone, or outside the times a mention may carry."""
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        return None, _("Not a real date-time (check the month, day and hour).")
+    if moment is None:
+        return None, "Required, an ISO 8601 date-time such as 2026-11-20T10:00:00Z."
+    if timezone.is_naive(moment):
+        return None, "Give a time zone, e.g. Z or +07:00."
+    return moment, storable.time_problem(moment)
 
 
 # --- per-workspace context, cached briefly ---------------------------------------------------------
@@ -447,9 +522,30 @@ _OWNED, _EARNED = MediaType.OWNED.value, MediaType.EARNED.value
 def mentions_ingest(
     *, workspace_id: int, raws: Sequence[RawMention], indexes: Sequence[int] | None = None
 ) -> IngestResult:
-    """Store a batch; `indexes` maps each raw back to its position in the caller's batch."""
-    result = IngestResult()
+    """Store a batch; `indexes` maps each raw back to its position in the caller's batch.
+
+    A mention PostgreSQL could not store (see `raw_mention_problems`) is reported in `errors` by
+    its index and left out; the others are stored."""
     indexes = list(indexes) if indexes is not None else list(range(len(raws)))
+    errors: list[dict[str, Any]] = []
+    kept: list[RawMention] = []
+    kept_indexes: list[int] = []
+    for index, raw in zip(indexes, raws, strict=True):
+        problems = raw_mention_problems(raw)
+        if problems:
+            errors.extend(
+                {"index": index, "field": name, "message": message} for name, message in problems.items()
+            )
+        else:
+            kept.append(raw)
+            kept_indexes.append(index)
+    result = _mentions_store(workspace_id, kept, kept_indexes)
+    result.errors = errors
+    return result
+
+
+def _mentions_store(workspace_id: int, raws: Sequence[RawMention], indexes: Sequence[int]) -> IngestResult:
+    result = IngestResult()
     seen: set[tuple[str, str]] = set()
     batch: list[tuple[int, RawMention]] = []
     for index, raw in zip(indexes, raws, strict=True):
@@ -463,16 +559,24 @@ def mentions_ingest(
         return result
 
     context = workspace_context(workspace_id)
-    rows = _enrich(workspace_id, [raw for _, raw in batch], context)
-    with transaction.atomic():
-        ensure_partitions({row["created_at"] for row in rows})
-        new_rows = _claim_keys(workspace_id, rows)
-        if new_rows:
-            _copy(new_rows)
-            _roll_up(workspace_id, new_rows)
-            _open_care_cases(
-                workspace_id, new_rows, {(raw.platform, raw.external_id): raw for _, raw in batch}
-            )
+
+    def store() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        rows = _enrich(workspace_id, [raw for _, raw in batch], context)
+        with transaction.atomic():
+            ensure_partitions({row["created_at"] for row in rows})
+            new_rows = _claim_keys(workspace_id, rows)
+            if new_rows:
+                _copy(new_rows)
+                _roll_up(workspace_id, new_rows)
+                _open_care_cases(
+                    workspace_id, new_rows, {(raw.platform, raw.external_id): raw for _, raw in batch}
+                )
+        return rows, new_rows
+
+    # Concurrent batches lock shared rows (keys, roll-ups, authors' identities) in one sorted
+    # order, so they wait for each other rather than deadlock; should PostgreSQL still pick this
+    # batch as a deadlock's victim, nothing of it was kept and it is simply run again.
+    rows, new_rows = conflict_retried(store)
     result.accepted = len(new_rows)
     result.duplicates += len(rows) - len(new_rows)
     result.mention_ids = [row["id"] for row in new_rows]
@@ -487,7 +591,11 @@ def _open_care_cases(workspace_id: int, rows: list[dict[str, Any]], raws: dict) 
     """Public mentions addressed to the brand go to care's rule (it names one of our handles and
     is negative or asks a question), in the mention's own transaction: a mention is never stored
     without its case, nor a case without its mention."""
-    candidates = [row for row in rows if row["needs_answer"] and row["kind"] not in _CARE_OWN_KINDS]
+    # Sorted, as every multi-row write of a batch is, so concurrent batches lock in one order.
+    candidates = sorted(
+        (row for row in rows if row["needs_answer"] and row["kind"] not in _CARE_OWN_KINDS),
+        key=itemgetter("platform", "external_id"),
+    )
     if not candidates:
         return
     from care.services import cases_open_from_mentions
@@ -737,8 +845,10 @@ def _roll_up(workspace_id: int, rows: list[dict[str, Any]]) -> None:
     # the roll-up as big as the mentions themselves.
     top_terms = dict(terms.most_common(200))
     with connection.cursor() as cursor:
-        keys = list(daily)
-        sums = list(daily.values())
+        # Every upsert below takes its rows in sorted key order: two batches touching the same
+        # days, topics and authors then lock them in the same order and wait, never deadlock.
+        keys = sorted(daily)
+        sums = [daily[key] for key in keys]
         cursor.execute(
             """
             INSERT INTO listening_mention_daily AS d (workspace_id, day, topic_id, brand_id, platform, language,
@@ -756,8 +866,8 @@ def _roll_up(workspace_id: int, rows: list[dict[str, Any]]) -> None:
                 *[[total[i] for total in sums] for i in range(4)],
             ],
         )
-        akeys = list(authors)
-        asums = list(authors.values())
+        akeys = sorted(authors)
+        asums = [authors[key] for key in akeys]
         cursor.execute(
             """
             INSERT INTO listening_author_daily AS a (workspace_id, day, platform, author_handle, customer_id,
@@ -780,7 +890,7 @@ def _roll_up(workspace_id: int, rows: list[dict[str, Any]]) -> None:
             ],
         )
         if top_terms:
-            tkeys = list(top_terms)
+            tkeys = sorted(top_terms)
             cursor.execute(
                 """
                 INSERT INTO listening_term_daily AS t (workspace_id, day, term, mentions)
@@ -790,7 +900,7 @@ def _roll_up(workspace_id: int, rows: list[dict[str, Any]]) -> None:
                 [workspace_id, [k[0] for k in tkeys], [k[1] for k in tkeys], [top_terms[k] for k in tkeys]],
             )
         if tags:
-            gkeys = list(tags)
+            gkeys = sorted(tags)
             cursor.execute(
                 """
                 INSERT INTO listening_tag_daily AS g (workspace_id, day, tag, mentions, negative)
@@ -825,7 +935,7 @@ def mentions_ingest_payload(*, workspace_id: int, items: Any) -> IngestResult:
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 errors.append({"index": index, "field": name, "message": " ".join(messages)})
-    result = mentions_ingest(workspace_id=workspace_id, raws=raws, indexes=indexes)
+    result = _mentions_store(workspace_id, raws, indexes)
     result.errors = errors
     return result
 
@@ -833,4 +943,13 @@ def mentions_ingest_payload(*, workspace_id: int, items: Any) -> IngestResult:
 def listening_sink(context: InboundContext, items: Sequence[Item]) -> None:
     """Connector and webhook items become mentions (registered in ListeningConfig.ready)."""
     raws = [raw_from_item(item, context) for item in items]
-    mentions_ingest(workspace_id=context.workspace_id, raws=raws)
+    result = mentions_ingest(workspace_id=context.workspace_id, raws=raws)
+    for error in result.errors:
+        # A platform's item PostgreSQL cannot store is skipped so the rest of the page is kept.
+        logger.warning(
+            "%s item %s not stored as a mention: %s: %s",
+            context.source,
+            items[error["index"]].external_id[:255].encode("utf-8", "backslashreplace").decode(),
+            error["field"],
+            error["message"],
+        )

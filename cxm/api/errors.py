@@ -17,6 +17,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cxm.transactions import is_transient_conflict
+
 
 def _flatten(detail) -> dict[str, list[str]]:
     if isinstance(detail, dict):
@@ -33,6 +35,22 @@ def _flatten(detail) -> dict[str, list[str]]:
                 fields[key] = [str(item) for item in (value if isinstance(value, list) else [value])]
         return fields
     return {"non_field_errors": [str(item) for item in (detail if isinstance(detail, list) else [detail])]}
+
+
+class WriteConflict(exceptions.APIException):
+    """A deadlock or serialization failure that outlived the service's own retries: the request
+    was rolled back whole and can simply be sent again (not an outage: the database is there)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "write_conflict"
+    retry_after = "1"
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "Another request was changing the same records at the same moment; nothing of this one was kept. Send it again."
+            )
+        )
 
 
 class InUse(exceptions.APIException):
@@ -54,6 +72,8 @@ def _in_use(exc: ProtectedError | RestrictedError) -> InUse:
 def exception_handler(exc, context):
     if isinstance(exc, ProtectedError | RestrictedError):
         exc = _in_use(exc)
+    elif is_transient_conflict(exc):
+        exc = WriteConflict()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -78,7 +98,10 @@ def exception_handler(exc, context):
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         body = {"status": response.status_code, "code": code, "detail": str(detail)}
-    return Response(body, status=response.status_code, headers=_headers(response))
+    headers = _headers(response)
+    if isinstance(exc, WriteConflict):
+        headers["Retry-After"] = exc.retry_after
+    return Response(body, status=response.status_code, headers=headers)
 
 
 def _headers(response) -> dict[str, str]:

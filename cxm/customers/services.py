@@ -52,7 +52,9 @@ def identities_resolve(
     if not unique:
         return {}
     found = _existing(workspace_id, list(unique))
-    missing = [key for key in unique if key not in found]
+    # Sorted: two batches creating the same authors then wait on each other's keys in one order
+    # instead of each holding one the other needs.
+    missing = sorted(key for key in unique if key not in found)
     if missing:
         with transaction.atomic():
             profiles = CustomerProfile.objects.bulk_create(

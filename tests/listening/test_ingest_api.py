@@ -290,11 +290,11 @@ def test_items_postgresql_cannot_store_are_reported_and_the_rest_kept(api, works
     body = client.post("/api/v1/mentions/", {"items": items}, format="json").json()
     assert body["accepted"] == 1
     assert {(e["index"], e["field"]) for e in body["errors"]} == {
-        (0, "item"),
-        (1, "item"),
+        (0, "text"),
+        (1, "raw.note"),
         (2, "engagement"),
         (3, "engagement"),
-        (5, "item"),
-        (6, "item"),
+        (5, "author.name"),
+        (6, "raw.tags[0]"),
     }
     assert _count(workspace_a) == 1
