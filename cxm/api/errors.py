@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
@@ -16,6 +17,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _flatten(detail) -> dict[str, list[str]]:
@@ -33,6 +36,12 @@ def _flatten(detail) -> dict[str, list[str]]:
                 fields[key] = [str(item) for item in (value if isinstance(value, list) else [value])]
         return fields
     return {"non_field_errors": [str(item) for item in (detail if isinstance(detail, list) else [detail])]}
+
+
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = "The request body is larger than the limit."
 
 
 class InUse(exceptions.APIException):
@@ -58,6 +67,9 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    elif isinstance(exc, RequestDataTooBig):
+        # A body sent without Content-Length (chunked) is measured as it is read.
+        exc = TooLarge()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -76,7 +88,19 @@ def exception_handler(exc, context):
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         body = {"status": response.status_code, "code": code, "detail": str(detail)}
-    return Response(body, status=response.status_code, headers=_headers(response))
+    return Response(_printable(body), status=response.status_code, headers=_headers(response))
+
+
+def _printable(value):
+    """An error may quote what was sent (a field name, a value); a lone surrogate in it could not
+    be encoded as UTF-8, so it is shown as "?"."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if SURROGATES.search(value) else value
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    return value
 
 
 def _headers(response) -> dict[str, str]:
