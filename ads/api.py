@@ -477,6 +477,11 @@ class CreativeSerializer(serializers.Serializer):
     link = serializers.URLField()
     image_url = serializers.URLField(required=False, allow_blank=True)
 
+    def to_representation(self, instance):
+        # A creative read from the platform holds only the fields it has there: many real Meta
+        # creatives have no link (a page-post or lead ad) or no headline. Absent reads as blank.
+        return super().to_representation(dict.fromkeys(self.fields, "") | dict(instance or {}))
+
 
 class AdSerializer(serializers.ModelSerializer):
     ad_set = WorkspaceRelatedField(model=AdSet)

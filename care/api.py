@@ -220,6 +220,12 @@ LIST_PARAMETERS = [
     OpenApiParameter("assignee", int),
     OpenApiParameter("customer", int),
     OpenApiParameter("tag", str),
+    OpenApiParameter(
+        "q",
+        str,
+        description="Search as the inbox's search box does: case number (#12), subject, the "
+        "customer's name, handle or email, or words in the conversation.",
+    ),
 ]
 
 
@@ -263,6 +269,7 @@ def inbox_filters(params) -> selectors.InboxFilters:
         assignee_id=_int(params, "assignee"),
         customer_id=_int(params, "customer"),
         tag=params.get("tag") or "",
+        q=params.get("q") or "",
     )
 
 
@@ -346,7 +353,7 @@ class CaseViewSet(
 
     @extend_schema(
         methods=["GET"],
-        parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
+        parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", {"type": "integer", "minimum": 1})],
         responses=MessageSerializer(many=True),
     )
     @extend_schema(methods=["POST"], request=MessageCreateSerializer, responses={201: MessageSerializer})

@@ -89,7 +89,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so an unreachable database or Redis answers 503 wherever it shows up.
     "cxm.health.OutageMiddleware",
-    "cxm.api.middleware.ApiNotFoundMiddleware",
+    "cxm.api.middleware.ApiErrorShapeMiddleware",
+    "cxm.api.middleware.ApiRequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,6 +198,11 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# The largest request body (bytes): JSON and form bodies, and uploads (multipart, e.g. CSV
+# imports). A larger one is refused with 413 before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("CXM_MAX_BODY_BYTES", 10 * 1024 * 1024)
+CXM_MAX_UPLOAD_BYTES = envint("CXM_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

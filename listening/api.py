@@ -17,6 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from cxm.api.contract import BatchJSONParser
+from cxm.api.pagination import page_size_from
 from cxm.api.permissions import IsWorkspaceMember
 from cxm.api.viewsets import WorkspaceRelatedField, WorkspaceScopedViewSet
 from cxm.channels import signing
@@ -43,6 +44,14 @@ FILTER_PARAMETERS = [
     OpenApiParameter("answered", bool),
     OpenApiParameter("cursor", str),
 ]
+# A page of mentions holds up to 200: each row carries its text, and the facets come with it.
+MENTION_PAGE_DEFAULT = 25
+MENTION_PAGE_MAX = 200
+PAGE_SIZE_PARAMETER = OpenApiParameter(
+    "page_size",
+    {"type": "integer", "minimum": 1},
+    description=f"Mentions per page, up to {MENTION_PAGE_MAX} (default {MENTION_PAGE_DEFAULT}).",
+)
 
 
 def _ad_id(row: dict[str, Any]) -> int | None:
@@ -124,7 +133,7 @@ class MentionViewSet(viewsets.ViewSet):
     parser_classes = [BatchJSONParser]
 
     @extend_schema(
-        parameters=FILTER_PARAMETERS,
+        parameters=[*FILTER_PARAMETERS, PAGE_SIZE_PARAMETER],
         # One page object, not an array, although this is a list action.
         responses=extend_schema_serializer(many=False)(
             inline_serializer(
@@ -145,7 +154,9 @@ class MentionViewSet(viewsets.ViewSet):
                 workspace=request.workspace,
                 filters=filters,
                 cursor=request.query_params.get("cursor"),
-                limit=min(int(request.query_params.get("page_size") or 25), 200),
+                limit=page_size_from(
+                    request.query_params, default=MENTION_PAGE_DEFAULT, maximum=MENTION_PAGE_MAX
+                ),
             )
         except QuerySyntaxError as exc:
             raise serializers.ValidationError({"q": [f"{exc} (at character {exc.position + 1})"]}) from exc

@@ -9,6 +9,7 @@ conform. Multipart uploads are left to their serializers.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,25 +33,50 @@ JSON_TYPES = {
 }
 
 
+# How deep a JSON body may nest (objects and lists inside each other). Nothing the API takes
+# needs more than a handful of levels; a deeper body is refused before any view reads it.
+MAX_JSON_DEPTH = 32
+# PostgreSQL's bigint: an id or number filter beyond it can match nothing and is a mistake.
+BIGINT_MAX = 2**63 - 1
+BOOLEAN_VALUES = {"true", "false", "True", "False", "1", "0"}
+SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 @dataclass(frozen=True)
 class Operation:
     path: re.Pattern
     method: str
-    validator: Draft4Validator
+    validator: Draft4Validator | None
+    # The query parameters the document names, with their schemas.
+    query: dict[str, dict]
 
 
 class ContractJSONParser(JSONParser):
     """JSONParser that also checks the body against the operation's documented request schema,
-    and refuses U+0000, which JSON strings may hold and PostgreSQL's text and jsonb may not."""
+    and refuses U+0000 and lone UTF-16 surrogates, which JSON strings may hold and PostgreSQL's
+    text and jsonb may not, and bodies nested deeper than MAX_JSON_DEPTH."""
 
     refuse_nul = True
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            # Python's decoder gives up long before any sensible body would.
+            raise ValidationError({"non_field_errors": [_depth_message()]}) from None
         if self.refuse_nul:
+            where = _depth_path(data, [])
+            if where is not None:
+                raise ValidationError({_field(where): [_depth_message()]})
             where = _nul_path(data, [])
             if where is not None:
                 raise ValidationError({_field(where): [_("Null characters (U+0000) are not allowed.")]})
+            where = _number_path(data, [])
+            if where is not None:
+                raise ValidationError({_field(where): [_("Send a number within range.")]})
+            where = _surrogate_path(data, [])
+            if where is not None:
+                raise ValidationError({_field(where): [_("Lone surrogate characters are not allowed.")]})
         request = (parser_context or {}).get("request")
         if request is not None:
             errors = request_body_errors(path=request.path, method=request.method, body=data)
@@ -65,26 +91,139 @@ class BatchJSONParser(ContractJSONParser):
     refuse_nul = False
 
 
-def _nul_path(value: Any, path: list) -> list | None:
+def _depth_message() -> str:
+    return _("Nested deeper than %(limit)d levels.") % {"limit": MAX_JSON_DEPTH}
+
+
+def json_too_deep(value: Any) -> bool:
+    """Whether a decoded JSON value nests deeper than MAX_JSON_DEPTH."""
+    return _depth_path(value, []) is not None
+
+
+def _depth_path(value: Any, path: list) -> list | None:
+    """Where a value first nests deeper than MAX_JSON_DEPTH (None when it does not)."""
+    if not isinstance(value, dict | list):
+        return None
+    if len(path) >= MAX_JSON_DEPTH:
+        return path
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        found = _depth_path(item, [*path, key])
+        if found is not None:
+            return found
+    return None
+
+
+def _string_path(value: Any, path: list, bad) -> list | None:
+    """Where the first string (key or value) for which `bad` holds is."""
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        return path if bad(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            found = [*path, key] if "\x00" in key else _nul_path(item, [*path, key])
+            found = [*path, key] if bad(key) else _string_path(item, [*path, key], bad)
             if found is not None:
                 return found
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = _nul_path(item, [*path, index])
+            found = _string_path(item, [*path, index], bad)
             if found is not None:
                 return found
     return None
 
 
+def _number_path(value: Any, path: list) -> list | None:
+    """Where the first number no column can hold is: 1e400 decodes as infinity, and an integer
+    beyond bigint overflows any column (the document bounds both)."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if isinstance(value, int) and not isinstance(value, bool):
+        return path if abs(value) > BIGINT_MAX + 1 else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _number_path(item, [*path, key])
+        if found is not None:
+            return found
+    return None
+
+
+def _nul_path(value: Any, path: list) -> list | None:
+    return _string_path(value, path, lambda text: "\x00" in text)
+
+
+def _surrogate_path(value: Any, path: list) -> list | None:
+    return _string_path(value, path, lambda text: SURROGATES.search(text) is not None)
+
+
+def query_errors(*, path: str, method: str, params) -> dict[str, list[str]]:
+    """Errors of a query string against the document: a parameter the operation does not name,
+    or a value its schema cannot read (a word for a number, an id beyond bigint, a date that
+    is not one, a choice not offered). {} when it conforms or the operation is undocumented.
+    Only reads are held to it: their parameters are filters, which a typo must not widen."""
+    if method.upper() not in {"GET", "HEAD"}:
+        return {}
+    operation = _operation(path, "GET")
+    if operation is None:
+        return {}
+    errors: dict[str, list[str]] = {}
+    for name in params:
+        schema = operation.query.get(name)
+        if schema is None:
+            known = ", ".join(sorted(operation.query)) or _("none")
+            errors[name] = [_("Unknown parameter; this operation takes: %(known)s.") % {"known": known}]
+            continue
+        for value in params.getlist(name):
+            message = _query_value_error(value, schema)
+            if message:
+                errors[name] = [message]
+                break
+    return errors
+
+
+def _query_value_error(value: str, schema: dict) -> str | None:
+    alternatives = schema.get("anyOf") or schema.get("oneOf")
+    if alternatives:
+        messages = [_query_value_error(value, alternative) for alternative in alternatives]
+        return None if None in messages else messages[0]
+    kind = schema.get("type", "string")
+    if kind in {"integer", "number"}:
+        if not re.fullmatch(r"-?[0-9]+", value):
+            return _("Give a whole number.")
+        number = int(value)
+        if abs(number) > BIGINT_MAX:
+            return _("Give a whole number from %(low)d to %(high)d.") % {
+                "low": -BIGINT_MAX,
+                "high": BIGINT_MAX,
+            }
+        if "minimum" in schema and number < schema["minimum"]:
+            return _("Give a whole number from %(low)d.") % {"low": schema["minimum"]}
+        if "maximum" in schema and number > schema["maximum"]:
+            return _("Give a whole number up to %(high)d.") % {"high": schema["maximum"]}
+        return None
+    if kind == "boolean":
+        return None if value in BOOLEAN_VALUES else _("Give true or false.")
+    if "enum" in schema and value not in schema["enum"]:
+        choices = ", ".join(str(choice) for choice in schema["enum"] if choice != "")
+        return _("Choose one of %(choices)s.") % {"choices": choices}
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        return _("Not in the documented form.")
+    if schema.get("format") in {"date", "date-time"} and not _is_date_or_moment(value):
+        return _("Give a date (YYYY-MM-DD) or an ISO 8601 date-time.")
+    return None
+
+
+def _is_date_or_moment(value: str) -> bool:
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    try:
+        return parse_datetime(value) is not None or parse_date(value) is not None
+    except ValueError:  # well formed, but month 13 or hour 25
+        return False
+
+
 def request_body_errors(*, path: str, method: str, body: Any) -> dict[str, list[str]]:
     """Field errors of a JSON body against the document; {} when it conforms or is undocumented."""
     operation = _operation(path, method.upper())
-    if operation is None:
+    if operation is None or operation.validator is None:
         return {}
     errors: dict[str, list[str]] = {}
     for error in _leaf_errors(operation.validator.iter_errors(body)):
@@ -113,15 +252,20 @@ def _operations() -> tuple[Operation, ...]:
     for template in sorted(document.get("paths", {}), key=lambda p: p.count("{")):
         pattern = re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template)) + "$")
         for method, operation in document["paths"][template].items():
+            if not isinstance(operation, dict):
+                continue
             schema = (
                 operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-                if isinstance(operation, dict)
-                else None
             )
-            if schema is None:
-                continue
-            root = {**_openapi_to_json_schema(schema), "components": components}
-            operations.append(Operation(pattern, method.upper(), Draft4Validator(root)))
+            validator = None
+            if schema is not None:
+                validator = Draft4Validator({**_openapi_to_json_schema(schema), "components": components})
+            query = {
+                parameter["name"]: parameter.get("schema", {})
+                for parameter in operation.get("parameters", [])
+                if parameter.get("in") == "query"
+            }
+            operations.append(Operation(pattern, method.upper(), validator, query))
     return tuple(operations)
 
 

@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
@@ -18,6 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cxm.transactions import is_transient_conflict
+
+SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _flatten(detail) -> dict[str, list[str]]:
@@ -53,6 +56,12 @@ class WriteConflict(exceptions.APIException):
         )
 
 
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = "The request body is larger than the limit."
+
+
 class InUse(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "in_use"
@@ -78,6 +87,9 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    elif isinstance(exc, RequestDataTooBig):
+        # A body sent without Content-Length (chunked) is measured as it is read.
+        exc = TooLarge()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -101,7 +113,19 @@ def exception_handler(exc, context):
     headers = _headers(response)
     if isinstance(exc, WriteConflict):
         headers["Retry-After"] = exc.retry_after
-    return Response(body, status=response.status_code, headers=headers)
+    return Response(_printable(body), status=response.status_code, headers=headers)
+
+
+def _printable(value):
+    """An error may quote what was sent (a field name, a value); a lone surrogate in it could not
+    be encoded as UTF-8, so it is shown as "?"."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if SURROGATES.search(value) else value
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    return value
 
 
 def _headers(response) -> dict[str, str]:

@@ -3,6 +3,8 @@ of cxm.api.errors, on every status the API and its middleware give."""
 
 from __future__ import annotations
 
+import copy
+
 ERROR_COMPONENT = "ApiError"
 ERROR_SCHEMA = {
     "type": "object",
@@ -16,6 +18,7 @@ ERROR_SCHEMA = {
 }
 ERROR_STATUSES = {
     "400": "The request is invalid; `fields` names what to fix.",
+    "413": "The request body is larger than the limit (see the API guide).",
     "401": "No valid credentials were sent.",
     "403": "The member's role does not allow this.",
     "404": "No such object in this workspace (or the workspace is not one of the caller's).",
@@ -26,6 +29,9 @@ ERROR_STATUSES = {
     "429": "Too many requests; retry after `Retry-After` seconds.",
     "503": "The database or Redis is unreachable; retry after `Retry-After` seconds.",
 }
+# PostgreSQL's bigint, the widest integer column: every integer the API takes or gives is within it.
+BIGINT_MAX = 2**63 - 1
+BIGINT_MIN = -(2**63)
 # Optional date and choice filters: an empty value means "no bound" or "any", as a browser form
 # sends it.
 DATE_FORMATS = {"date", "date-time"}
@@ -33,7 +39,9 @@ DATE_FORMATS = {"date", "date-time"}
 
 def error_responses(result, generator, request, public):
     """drf-spectacular post-processing hook: add the error responses to every operation."""
-    result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
+    result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = copy.deepcopy(
+        ERROR_SCHEMA
+    )
     reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
@@ -65,7 +73,22 @@ def error_responses(result, generator, request, public):
                     and "" not in schema.get("enum", [""])
                 ):
                     parameter["schema"] = {**schema, "enum": [*schema["enum"], ""]}
+    _bound_integers(result)
     return result
+
+
+def _bound_integers(node) -> None:
+    """An integer without bounds is one a column must hold: say so, so that a larger one is refused
+    as invalid (cxm.api.contract) rather than overflowing the database."""
+    if isinstance(node, list):
+        for item in node:
+            _bound_integers(item)
+    elif isinstance(node, dict):
+        if node.get("type") == "integer":
+            node.setdefault("maximum", BIGINT_MAX)
+            node.setdefault("minimum", BIGINT_MIN)
+        for value in node.values():
+            _bound_integers(value)
 
 
 def _requires_fields(schema: dict, document: dict) -> bool:

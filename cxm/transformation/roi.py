@@ -26,6 +26,9 @@ RISK_TYPED = Decimal("0.30")
 STRONG_N = 1000
 STRONG_WEEKS = 8
 
+# The largest amount a line may hold: beyond any budget, and small enough that sums of many
+# lines still round to the cent within Decimal's 28 digits (1e308 would not, nor fit a float).
+MAX_AMOUNT = Decimal(10**15)
 CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")
 TENTH = Decimal("0.1")
@@ -136,6 +139,8 @@ def _parse_line(
         amounts = [a for a in (_number(v, strict=strict) for v in annual) if a is not None and a >= 0]
         if len(amounts) != YEARS:
             errors[f"{path}.annual"] = [_("Each amount must be a number of 0 or more.")]
+        elif max(amounts) > MAX_AMOUNT:
+            errors[f"{path}.annual"] = [_("Each amount must be at most 10^15.")]
 
     risk = _number(item.get("risk"), strict=strict) if item.get("risk") is not None else None
     if item.get("risk") is None:
@@ -148,6 +153,8 @@ def _parse_line(
         initial = _number(item["initial"], strict=strict)
         if initial is None or initial < 0:
             errors[f"{path}.initial"] = [_("Enter an amount of 0 or more.")]
+        elif initial > MAX_AMOUNT:
+            errors[f"{path}.initial"] = [_("Each amount must be at most 10^15.")]
     if len(errors) != before:
         return None
     return Line(name.strip(), tuple(amounts), risk, initial)

@@ -48,7 +48,8 @@ class LoginView(auth_views.LoginView):
             actor=None,
             action="auth.login_throttled" if throttled else "auth.login_failed",
             request=self.request,
-            object_repr=(form.data.get("username") or "")[:150],
+            # What was typed, as text PostgreSQL can store (the form itself refuses U+0000).
+            object_repr=(form.data.get("username") or "").replace("\x00", "\ufffd")[:150],
         )
         return super().form_invalid(form)
 

@@ -20,7 +20,7 @@ from cxm.api.viewsets import WorkspaceCrudViewSet
 from cxm.transformation import value
 from cxm.transformation.kpis.registry import KPIS
 from cxm.transformation.models import ValueDriver
-from cxm.transformation.roi import YEARS, RoiInputError, roi_compute, roi_parse
+from cxm.transformation.roi import MAX_AMOUNT, YEARS, RoiInputError, roi_compute, roi_parse
 
 RoiResultSerializer = inline_serializer(
     "RoiResult",
@@ -39,7 +39,7 @@ def _roi_line(*, with_initial: bool) -> dict:
         "name": {"type": "string", "minLength": 1, "pattern": r"\S"},
         "annual": {
             "type": "array",
-            "items": {"type": "number", "minimum": 0},
+            "items": {"type": "number", "minimum": 0, "maximum": int(MAX_AMOUNT)},
             "minItems": YEARS,
             "maxItems": YEARS,
             "description": "One amount per year.",
@@ -47,7 +47,12 @@ def _roi_line(*, with_initial: bool) -> dict:
         "risk": {"type": "number", "minimum": 0, "maximum": 1, "description": "0.20 is 20 %."},
     }
     if with_initial:
-        properties["initial"] = {"type": "number", "minimum": 0, "description": "Spent before year 1."}
+        properties["initial"] = {
+            "type": "number",
+            "minimum": 0,
+            "maximum": int(MAX_AMOUNT),
+            "description": "Spent before year 1.",
+        }
     return {"type": "object", "required": ["name", "annual", "risk"], "properties": properties}
 
 

@@ -236,8 +236,13 @@ class GraphStub:
             obj["daily_budget"] = str(daily_budget)
         return self._store("adset", obj)
 
-    def add_creative(self, name: str, *, message: str = "Hello", link: str = "https://example.com/") -> dict:
-        post = self._store("post", {"id": f"{self.page_id}_{self._new_id()}", "message": message})
+    def add_creative(
+        self, name: str, *, message: str | None = "Hello", link: str | None = "https://example.com/"
+    ) -> dict:
+        """A link ad's creative; `link=None` or `message=None` leaves that field out, as Meta does
+        for creatives that have none (a page-post ad, an image without text)."""
+        post = self._store("post", {"id": f"{self.page_id}_{self._new_id()}", "message": message or ""})
+        link_data = {key: value for key, value in {"message": message, "link": link}.items() if value is not None}
         return self._store(
             "adcreative",
             {
@@ -246,7 +251,7 @@ class GraphStub:
                 "name": name,
                 "object_story_spec": {
                     "page_id": self.page_id,
-                    "link_data": {"message": message, "link": link},
+                    "link_data": link_data,
                 },
                 "effective_object_story_id": post["id"],
             },
