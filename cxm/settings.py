@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "cxm.health.OutageMiddleware",
     "cxm.api.middleware.ApiNotFoundMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "cxm.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
