@@ -201,6 +201,9 @@ def untranslated_msgids() -> tuple[set[str], re.Pattern[str]]:
 
 
 def english_left(page: Page, exact: set[str], patterns: re.Pattern[str]) -> list[str]:
+    """Each English text with the text before it on the page, to tell where it stands."""
     return [
-        text for text in page.texts if text not in SAME_IN_BOTH and (text in exact or patterns.match(text))
+        f"{text!r} (after {page.texts[index - 1] if index else '':.40})"
+        for index, text in enumerate(page.texts)
+        if text not in SAME_IN_BOTH and (text in exact or patterns.match(text))
     ]

@@ -15,6 +15,7 @@ from tests.kernel import test_tenancy_routes as samples
 from tests.kernel.crawl import NO_HEADING_PAGES, crawl, english_left, untranslated_msgids
 
 MAX_PAGES = 300
+pytestmark = pytest.mark.django_db
 
 MENTIONS = [
     ("mastodon", "Kopi Nusantara Jakarta enak sekali, pelayanannya ramah!", "id"),
@@ -112,7 +113,7 @@ def _crawl(members, role, language):
 def test_every_page_a_role_reaches_answers_with_one_heading(members, role):
     pages = _crawl(members, role, "en")
     failed = [(page.url, page.status) for page in pages if page.status >= 500]
-    assert failed == [], f"pages answering 5xx as {role}"
+    assert not failed, f"pages answering 5xx as {role}:\n" + "\n".join(map(str, failed))
     headings = [
         (page.url, page.h1_count)
         for page in pages
@@ -121,7 +122,7 @@ def test_every_page_a_role_reaches_answers_with_one_heading(members, role):
         and not page.url.startswith(NO_HEADING_PAGES)
         and page.status < 400
     ]
-    assert headings == [], f"pages without exactly one h1 as {role}"
+    assert not headings, f"pages without exactly one h1 as {role}:\n" + "\n".join(map(str, headings))
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -133,4 +134,6 @@ def test_indonesian_pages_show_no_english_the_catalogue_translates(members, role
     for page in pages:
         for text in english_left(page, exact, patterns):
             leftovers.setdefault(text, page.url)
-    assert leftovers == {}, f"English on Indonesian pages as {role} (text: first page)"
+    assert not leftovers, f"English on Indonesian pages as {role}:\n" + "\n".join(
+        f"{text} on {url}" for text, url in sorted(leftovers.items())
+    )
