@@ -39,6 +39,9 @@ def colleagues(workspace):
     return selectors.colleagues(workspace=workspace)
 
 
+WEEKDAY_LABELS = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
+
+
 class InboxFilterForm(forms.Form):
     """The inbox's query string. Anything malformed is dropped rather than refused: a stale
     bookmark still opens the inbox."""
@@ -283,7 +286,7 @@ class SlaPolicyForm(forms.Form):
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="UTC")
     days = forms.MultipleChoiceField(
         label=_("Business days"),
-        choices=[(day, day.title()) for day in WEEKDAYS],
+        choices=list(zip(WEEKDAYS, WEEKDAY_LABELS, strict=True)),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("No day picked: the clock runs round the clock."),

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "cxm.api.middleware.ApiErrorShapeMiddleware",
     "cxm.api.middleware.ApiRequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "cxm.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxm.customers import selectors as customer_selectors
@@ -259,32 +260,32 @@ def dashboard(request):
 
 
 class TopicForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
     query = forms.CharField(
-        label=_("Query"),
+        label=gettext_lazy("Query"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
+        help_text=gettext_lazy(
             'Words, "phrases", prefix*, AND / OR / NOT, ( ), lang:id, platform:mastodon, '
             "author:@name, sentiment:negative, country:ID, kind:comment, media:paid"
         ),
     )
     alert_recipients = forms.CharField(
-        label=_("Email alerts to"),
+        label=gettext_lazy("Email alerts to"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Email addresses, one a line or separated by commas."),
+        help_text=gettext_lazy("Email addresses, one a line or separated by commas."),
     )
     alert_webhook_url = forms.CharField(
-        label=_("Webhook URL"),
+        label=gettext_lazy("Webhook URL"),
         required=False,
         max_length=200,
-        help_text=_("Alerts are POSTed here as JSON, signed the Standard Webhooks way."),
+        help_text=gettext_lazy("Alerts are POSTed here as JSON, signed the Standard Webhooks way."),
     )
     alert_webhook_secret = forms.CharField(
-        label=_("Webhook signing secret"),
+        label=gettext_lazy("Webhook signing secret"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("whsec_… Leave empty to keep the current one; a new webhook gets one generated."),
+        help_text=gettext_lazy("whsec_… Leave empty to keep the current one; a new webhook gets one generated."),
     )
 
     @property

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -41,44 +42,44 @@ META_ADS_EXTRA_SECRETS = ("app_secret", "webhook_verify_token")
 
 
 class AccountForm(forms.Form):
-    platform = forms.ChoiceField(label=_("Platform"), choices=[(p, p) for p in sorted(REGISTRY)])
+    platform = forms.ChoiceField(label=gettext_lazy("Platform"), choices=[(p, p) for p in sorted(REGISTRY)])
     handle = forms.CharField(
-        label=_("Handle"),
+        label=gettext_lazy("Handle"),
         max_length=255,
         help_text="@brand@example.social, brand.bsky.social, care@brand.example",
     )
-    display_name = forms.CharField(label=_("Display name"), max_length=255, required=False)
-    base_url = forms.CharField(label=_("Server address"), max_length=500, required=False)
-    business_unit = forms.ModelChoiceField(label=_("Business unit"), queryset=None, required=False)
-    brand = forms.ModelChoiceField(label=_("Brand"), queryset=None, required=False)
-    country = forms.CharField(label=_("Country"), max_length=2, required=False)
-    language = forms.CharField(label=_("Language"), max_length=16, required=False)
+    display_name = forms.CharField(label=gettext_lazy("Display name"), max_length=255, required=False)
+    base_url = forms.CharField(label=gettext_lazy("Server address"), max_length=500, required=False)
+    business_unit = forms.ModelChoiceField(label=gettext_lazy("Business unit"), queryset=None, required=False)
+    brand = forms.ModelChoiceField(label=gettext_lazy("Brand"), queryset=None, required=False)
+    country = forms.CharField(label=gettext_lazy("Country"), max_length=2, required=False)
+    language = forms.CharField(label=gettext_lazy("Language"), max_length=16, required=False)
     secret = forms.CharField(
-        label=_("Access token or password"),
+        label=gettext_lazy("Access token or password"),
         required=False,
         widget=forms.PasswordInput,
-        help_text=_("Stored encrypted; never shown again."),
+        help_text=gettext_lazy("Stored encrypted; never shown again."),
     )
-    username = forms.CharField(label=_("Username (email)"), required=False)
+    username = forms.CharField(label=gettext_lazy("Username (email)"), required=False)
     app_secret = forms.CharField(
-        label=_("Meta app secret"),
+        label=gettext_lazy("Meta app secret"),
         required=False,
         widget=forms.PasswordInput,
-        help_text=_("Meta ad accounts: checks the signature of Meta's webhooks."),
+        help_text=gettext_lazy("Meta ad accounts: checks the signature of Meta's webhooks."),
     )
     webhook_verify_token = forms.CharField(
-        label=_("Meta webhook verify token"),
+        label=gettext_lazy("Meta webhook verify token"),
         required=False,
         widget=forms.PasswordInput,
-        help_text=_("Meta ad accounts: the token Meta sends when it subscribes the webhook."),
+        help_text=gettext_lazy("Meta ad accounts: the token Meta sends when it subscribes the webhook."),
     )
     search_terms = forms.CharField(
-        label=_("Search terms"),
+        label=gettext_lazy("Search terms"),
         required=False,
-        help_text=_("Comma-separated words or phrases to listen for."),
+        help_text=gettext_lazy("Comma-separated words or phrases to listen for."),
     )
     options_json = forms.CharField(
-        label=_("More options (JSON)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("More options (JSON)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args, workspace, editing=False, **kwargs):

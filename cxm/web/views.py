@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxm.audit import selectors as audit_selectors
@@ -146,13 +147,13 @@ def admin_member_remove(request, membership_id: int):
 
 
 class BusinessUnitForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
 
 
 class BrandForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
-    business_unit = forms.ModelChoiceField(label=_("Business unit"), queryset=None, required=False)
-    is_competitor = forms.BooleanField(label=_("Competitor"), required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    business_unit = forms.ModelChoiceField(label=gettext_lazy("Business unit"), queryset=None, required=False)
+    is_competitor = forms.BooleanField(label=gettext_lazy("Competitor"), required=False)
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)

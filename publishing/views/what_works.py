@@ -9,6 +9,11 @@ from publishing import selectors
 from publishing.views.common import publishing_view, viewer_zone
 
 
+def _heat_step(value: float | None, peak: float) -> int:
+    """0-10: the cell's shade as a class, since the page's CSP allows no style attributes."""
+    return 0 if value is None else round(value / peak * 10)
+
+
 def _heatmap(grid: list[list[float | None]]) -> list[dict]:
     peak = max((value for row in grid for value in row if value is not None), default=0) or 1
     weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
@@ -16,7 +21,7 @@ def _heatmap(grid: list[list[float | None]]) -> list[dict]:
         {
             "weekday": weekdays[index],
             "cells": [
-                {"hour": hour, "value": value, "level": 0 if value is None else round(value / peak, 2)}
+                {"hour": hour, "value": value, "step": _heat_step(value, peak)}
                 for hour, value in enumerate(row)
             ],
         }

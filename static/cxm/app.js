@@ -7,3 +7,17 @@ document.addEventListener("submit", (event) => {
     event.stopImmediatePropagation();
   }
 }, true);
+
+// A select marked data-autosubmit sends its form as soon as it changes.
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field instanceof HTMLSelectElement && "autosubmit" in field.dataset && field.form) {
+    field.form.requestSubmit();
+  }
+});
+
+// A button marked data-print opens the browser's print dialog.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-print]");
+  if (button) window.print();
+});

@@ -84,7 +84,7 @@ def test_build_launch_then_watch_and_pause_a_campaign(
     page.wait_for_url(f"{base}/ads/campaigns/{campaign.pk}/variants/")
 
     page.select_option("#id_status", "blocked")
-    page.wait_for_function("document.querySelectorAll('#variants tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#variants tbody tr').length === 1")
     assert "US-TTB-ALC-02" in page.inner_text("#variants tr[data-status=blocked]")
     page.locator("#variants tr[data-status=blocked] input[name=ids]").check()
     page.fill("input[name=find]", "Healthy ")
@@ -128,7 +128,7 @@ def test_build_launch_then_watch_and_pause_a_campaign(
 
     page.click("nav a[href='/ads/insights/']")
     page.wait_for_url(f"{base}/ads/insights/")
-    page.wait_for_function("document.body.dataset.chartsReady === 'true'")
+    page.wait_for_function("() => document.body.dataset.chartsReady === 'true'")
     drawn = page.evaluate(
         """() => {
             const chart = Chart.getChart(document.getElementById("chart-insights"));
@@ -188,9 +188,9 @@ def test_build_launch_then_watch_and_pause_a_campaign(
     try:
         _sign_in(admin_page, base, admin.user)
         admin_page.goto(f"{base}/listening/")
-        admin_page.wait_for_function("document.querySelectorAll('#mention-list .mention-card').length === 2")
+        admin_page.wait_for_function("() => document.querySelectorAll('#mention-list .mention-card').length === 2")
         admin_page.select_option("#explorer-form select[name=media_type]", "paid")
-        admin_page.wait_for_function("document.querySelectorAll('#mention-list .mention-card').length === 1")
+        admin_page.wait_for_function("() => document.querySelectorAll('#mention-list .mention-card').length === 1")
         card = admin_page.locator("#mention-list .mention-card")
         assert BITTORRENT in card.inner_text()
         assert card.get_attribute("data-sentiment") == "negative"

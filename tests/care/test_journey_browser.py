@@ -173,7 +173,7 @@ def test_an_agent_answers_a_customer_across_email_and_mastodon(
         assert page.evaluate("document.activeElement.id") == "reply-text"
         page.select_option("#macro-pick", label="Order on its way")
         page.wait_for_function(
-            "document.getElementById('reply-text').value.startsWith('Hi Jane, your order is on its way')"
+            "() => document.getElementById('reply-text').value.startsWith('Hi Jane, your order is on its way')"
         )
         page.locator("#reply-text").press("Control+Enter")
         reply = page.locator("#thread-messages .msg-outbound").last
@@ -198,12 +198,12 @@ def test_an_agent_answers_a_customer_across_email_and_mastodon(
         with page.expect_response(lambda response: "/checklist/" in response.url):
             page.locator('#workflow input[data-step="verify_order"]').check()
         page.wait_for_function(
-            "document.querySelector('#missing-note').textContent.indexOf('verify_order') < 0"
+            "() => document.querySelector('#missing-note').textContent.indexOf('verify_order') < 0"
         )
         page.fill("input[name=field_order_number]", "1042")
         with page.expect_response(lambda response: "/fields/" in response.url):
             page.click("#save-fields")
-        page.wait_for_function("!document.querySelector('#missing-note')")
+        page.wait_for_function("() => !document.querySelector('#missing-note')")
         page.keyboard.press("e")
         page.wait_for_selector("#resolved-note")
         assert page.locator("#case-status").get_attribute("data-status") == CaseStatus.RESOLVED
@@ -250,7 +250,7 @@ def test_an_agent_triages_the_inbox_with_the_keyboard(live_server, page, transac
     assert "2 cases assigned." in page.locator("#bulk-result").inner_text()
     assert {c.assignee_id for c in Case.objects.filter(pk__in=[newest.pk, middle.pk])} == {colleague.pk}
     page.wait_for_function(
-        f"document.querySelector('#case-{newest.pk}').dataset.assignee === '{colleague.username}'"
+        f"() => document.querySelector('#case-{newest.pk}').dataset.assignee === '{colleague.username}'"
     )
 
     # Resolved elsewhere (the API, another agent): it leaves the open view on the next refresh.
@@ -271,7 +271,7 @@ def test_an_agent_triages_the_inbox_with_the_keyboard(live_server, page, transac
     page.keyboard.press("a")
     page.click("#assign-confirm")  # "Me" is the first choice
     page.wait_for_function(
-        f"document.querySelector('#case-assignee').textContent.includes('{lead.username}')"
+        f"() => document.querySelector('#case-assignee').textContent.includes('{lead.username}')"
     )
     assert Case.objects.get(pk=middle.pk).assignee == lead
     page.keyboard.press("Escape")

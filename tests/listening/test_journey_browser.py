@@ -57,14 +57,14 @@ def test_analyst_searches_filters_opens_a_mention_and_sees_the_dashboard(
 
     page.fill("input[name=q]", "kopi")
     page.get_by_role("button", name="Search").click()
-    page.wait_for_function("document.querySelectorAll('.mention-card').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('.mention-card').length === 3")
     assert page.locator(".mention-card mark").first.inner_text().lower() == "kopi"
 
     page.fill("input[name=language]", "id")
     page.locator("input[name=language]").press("Enter")
-    page.wait_for_function("document.querySelectorAll('.mention-card').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.mention-card').length === 2")
     page.select_option("select[name=sentiment]", "negative")
-    page.wait_for_function("document.querySelectorAll('.mention-card').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('.mention-card').length === 1")
     card = page.locator(".mention-card").first
     assert card.get_attribute("data-language") == "id"
     assert card.get_attribute("data-sentiment") == "negative"

@@ -78,7 +78,7 @@ def test_compose_approve_publish_then_pause_hold_and_release(
     page.fill("#id_text", text)
     for account in accounts:
         page.get_by_role("checkbox", name=account.handle).check()
-    page.wait_for_function("document.querySelectorAll('#compose-checks tr.check-ok').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('#compose-checks tr.check-ok').length === 3")
     assert page.locator("#compose-checks .counter").first.inner_text() == f"{len(text)}/500"
     due = (timezone.now() + timedelta(seconds=15)).replace(microsecond=0)
     page.fill("#id_scheduled_at", due.astimezone(ZoneInfo(JAKARTA)).strftime("%Y-%m-%dT%H:%M:%S"))
