@@ -1,4 +1,4 @@
-"""The `cxm` command line: `cxm run`, `cxm test`, `cxm migrate`, `cxm manage ...`.
+"""The `cxm` command line: `cxm run`, `cxm test`, `cxm migrate`, `cxm setup`, `cxm manage ...`.
 
 `run` and `test` start embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL point at
 real servers, then start the platform's processes (or the test suite) against them.

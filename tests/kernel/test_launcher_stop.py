@@ -128,6 +128,8 @@ def test_overlapping_signals_stop_every_process_of_the_platform(launcher, data_d
     os.killpg(launcher.process.pid, signal.SIGTERM)
     os.kill(launcher.process.pid, signal.SIGINT)
     os.kill(launcher.process.pid, signal.SIGINT)
+    time.sleep(0.5)  # the stop is under way: the SIGTERM `make` passes on arrives now
+    os.killpg(launcher.process.pid, signal.SIGTERM)
 
     assert launcher.process.wait(timeout=90) == 0, launcher.output()
     assert _left_running(recorded) == [], launcher.output()
