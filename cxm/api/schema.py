@@ -15,7 +15,8 @@ ERROR_SCHEMA = {
     "required": ["status", "code", "detail"],
 }
 ERROR_STATUSES = {
-    "400": "The request is invalid; `fields` names what to fix.",
+    "400": "The request is invalid; `fields` names what to fix. Or (`code`: `workspace_required`) "
+    "the caller belongs to several workspaces, has no default and sent no `X-Workspace` header.",
     "401": "No valid credentials were sent.",
     "403": "The member's role does not allow this.",
     "404": "No such object in this workspace (or the workspace is not one of the caller's).",
