@@ -238,7 +238,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "CXM platform API",
     "DESCRIPTION": "Listening, publishing, care and ads for every workspace you belong to. "
     "Authenticate with `POST /api/v1/auth/token/` and send `Authorization: Token <key>`; "
-    "pick a workspace with the `X-Workspace` header (its id) when you belong to several.",
+    "pick a workspace with the `X-Workspace` header (its id) when you belong to several; without "
+    "it a call acts in your default workspace (`PATCH /api/v1/me/`), and someone in several "
+    "workspaces without a default gets 400 `workspace_required`.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

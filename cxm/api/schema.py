@@ -17,7 +17,8 @@ ERROR_SCHEMA = {
     "required": ["status", "code", "detail"],
 }
 ERROR_STATUSES = {
-    "400": "The request is invalid; `fields` names what to fix.",
+    "400": "The request is invalid; `fields` names what to fix. Or (`code`: `workspace_required`) "
+    "the caller belongs to several workspaces, has no default and sent no `X-Workspace` header.",
     "413": "The request body is larger than the limit (see the API guide).",
     "401": "No valid credentials were sent.",
     "403": "The member's role does not allow this.",

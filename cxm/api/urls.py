@@ -28,7 +28,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("auth/tokens/", TokenListView.as_view(), name="api-tokens"),
-    path("auth/tokens/<int:token_id>/", TokenDetailView.as_view(), name="api-token-detail"),
+    path("auth/tokens/<int:pk>/", TokenDetailView.as_view(), name="api-token-detail"),
     path("me/", MeView.as_view(), name="api-me"),
     path("workspace-settings/", WorkspaceSettingsView.as_view(), name="workspace-settings"),
     *router.urls,

@@ -120,7 +120,9 @@ class MeSerializer(serializers.Serializer):
 
 class MeUpdateSerializer(serializers.Serializer):
     # The id of a workspace the user belongs to (else 400 naming this field), or null for none.
-    default_workspace = serializers.IntegerField(allow_null=True, min_value=1, max_value=2**63 - 1)
+    default_workspace = serializers.IntegerField(
+        allow_null=True, required=False, min_value=1, max_value=2**63 - 1
+    )
 
 
 class MeView(APIView):
@@ -137,9 +139,12 @@ class MeView(APIView):
     def patch(self, request):
         serializer = MeUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user_default_workspace_set(
-            user=request.user, workspace_id=serializer.validated_data["default_workspace"], request=request
-        )
+        if "default_workspace" in serializer.validated_data:
+            user_default_workspace_set(
+                user=request.user,
+                workspace_id=serializer.validated_data["default_workspace"],
+                request=request,
+            )
         return Response(self._me(request))
 
     @staticmethod
@@ -190,8 +195,8 @@ class TokenDetailView(APIView):
     permission_classes = [IsAuthenticatedUser]
 
     @extend_schema(responses={204: None})
-    def delete(self, request, token_id: int):
-        token = api_tokens_of(user=request.user).filter(pk=token_id).first() if token_id < 2**63 else None
+    def delete(self, request, pk: int):
+        token = api_tokens_of(user=request.user).filter(pk=pk).first() if pk < 2**63 else None
         if token is None:
             raise NotFound()
         api_token_revoke(token=token, by=request.user, request=request)

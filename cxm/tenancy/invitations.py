@@ -77,13 +77,13 @@ def _send(invitation: Invitation, key: str) -> bool:
 
 def _refuse_duplicate(*, workspace: Workspace, email: str) -> None:
     if Membership.objects.filter(workspace=workspace, user__email__iexact=email).exists():
-        raise ValidationError({"email": "This user is already a member of the workspace."})
+        raise ValidationError({"email": _("This user is already a member of the workspace.")})
     open_ones = Invitation.objects.select_for_update().filter(
         workspace=workspace, email__iexact=email, status=Invitation.Status.PENDING
     )
     for invitation in open_ones:
         if invitation.is_open:
-            raise ValidationError({"email": "An invitation to this address exists already."})
+            raise ValidationError({"email": _("An invitation to this address exists already.")})
         # An expired one makes way for the new one.
         invitation.status = Invitation.Status.REVOKED
         invitation.finished_at = timezone.now()
@@ -109,7 +109,7 @@ def invitation_create(
             _audit(invitation, "member.invite", actor=by, request=request, after=after)
     except IntegrityError:
         # Two admins inviting the same address at the same moment: the second finds the first.
-        raise ValidationError({"email": "An invitation to this address exists already."}) from None
+        raise ValidationError({"email": _("An invitation to this address exists already.")}) from None
     _send(invitation, key)
     return invitation
 

@@ -239,6 +239,18 @@ class World:
     def membership(self):
         return SAMPLES["member"](self.workspace)
 
+    @cached_property
+    def invitation(self):
+        return SAMPLES["invitation"](self.workspace)
+
+    @cached_property
+    def admin_token(self):
+        from cxm.api.models import ApiToken
+        from cxm.api.services import api_token_issue
+
+        api_token_issue(user=self.admin.user)
+        return ApiToken.objects.filter(user=self.admin.user).order_by("-id").first()
+
 
 def _capability_key():
     from cxm.transformation.capabilities import CAPABILITY_KEYS
@@ -320,6 +332,10 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "privacy:request-download": lambda w: {"request_id": w.privacy_request.pk},
     "admin-member-update": lambda w: {"membership_id": w.membership.pk},
     "admin-member-remove": lambda w: {"membership_id": w.membership.pk},
+    "admin-invitation-resend": lambda w: {"invitation_id": w.invitation.pk},
+    "admin-invitation-revoke": lambda w: {"invitation_id": w.invitation.pk},
+    "account-token-revoke": lambda w: {"token_id": w.admin_token.pk},
+    "invitation-accept": lambda w: {"key": "no-such-invitation"},
     "admin-audit-export-status": lambda w: {"export_id": w.audit_export.pk},
     "admin-audit-export-download": lambda w: {"export_id": w.audit_export.pk},
 }
@@ -378,6 +394,40 @@ PUBLIC: dict[str, Public] = {
     ),
     "api-me": Public(
         "describes the caller only: signed-in users of any role", _statuses(401, 403), _statuses(200)
+    ),
+    "api-tokens": Public("lists the caller's own API tokens only", _statuses(401, 403), _statuses(200)),
+    "api-token-detail": Public(
+        "revokes one of the caller's own API tokens; anyone else's answers 404",
+        _statuses(401, 403),
+        _statuses(204, 404),
+    ),
+    "workspace-list": Public(
+        "GET lists the caller's own workspaces; POST creates one, for the platform owner (a "
+        "superuser) only, everyone else gets 403",
+        _statuses(401, 403),
+        _statuses(200, 403),
+    ),
+    "account-settings": Public(
+        "the caller's own settings (their default workspace): signed-in users of any role",
+        _statuses(302),
+        _statuses(200),
+    ),
+    "account-tokens": Public(
+        "lists the caller's own API tokens: signed-in users of any role", _statuses(302), _statuses(200)
+    ),
+    "account-token-revoke": Public(
+        "revokes one of the caller's own API tokens; anyone else's answers 404",
+        _statuses(302),
+        _statuses(302, 404),
+    ),
+    "invitation-accept": Public(
+        "an invitation link; the random key in the URL is the credential, and it works once",
+        _statuses(404),
+    ),
+    "platform-workspaces": Public(
+        "the platform owner's list of workspaces (superusers only; everyone else gets 403)",
+        _statuses(302),
+        _statuses(403),
     ),
     "set_language": Public("stores the caller's language choice in a cookie", _statuses(200, 302)),
     "login": Public("the sign-in page", _statuses(200), _statuses(200, 302)),
@@ -656,7 +706,7 @@ PAGE_SEEDS: dict[str, tuple[str, ...]] = {
     "ads": ("ad_comment",),
     "transformation": ("assessment_round", "value_driver", "raci"),
     "channels": ("account",),
-    "": ("membership", "audit_export"),
+    "": ("membership", "invitation", "audit_export"),
 }
 
 

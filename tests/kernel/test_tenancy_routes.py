@@ -29,6 +29,32 @@ def _member(workspace):
     return MembershipFactory(workspace=workspace, user__username=f"{MARKER.lower()}-user", role=Role.AGENT)
 
 
+def _invitation(workspace):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cxm.tenancy.models import Invitation
+
+    return Invitation.objects.create(
+        workspace=workspace,
+        email=f"{MARKER.lower()}@example.com",
+        name=f"{MARKER} invitee",
+        role=Role.AGENT,
+        key_hash=f"{MARKER}-{workspace.pk}",
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+
+
+def _api_token(workspace):
+    """A token of one of the workspace's members: nobody else lists or revokes it."""
+    from cxm.api.models import ApiToken
+    from cxm.api.services import api_token_issue
+
+    api_token_issue(user=MembershipFactory(workspace=workspace, role=Role.AGENT).user)
+    return ApiToken.objects.order_by("-id").first()
+
+
 def _audit(workspace):
     return audit_record(workspace=workspace, actor=None, action="test.sample", object_repr=f"{MARKER} entry")
 
@@ -303,6 +329,8 @@ SAMPLES = {
     "business-unit": _business_unit,
     "brand": _brand,
     "member": _member,
+    "invitation": _invitation,
+    "api-token-detail": _api_token,
     "audit-entry": _audit,
     "ads-account": _ad_account,
     "ads-campaign": _ad_campaign,
@@ -325,10 +353,12 @@ SAMPLES = {
 # routes whose list is not called `<key>-list`
 LIST_NAMES = {"publishing-pause": "publishing-pause", "publishing-resume": "publishing-pause"}
 LIST_NAMES["transformation-capabilities"] = "transformation-capabilities"
+LIST_NAMES["api-token-detail"] = "api-tokens"
 # routes that hold no workspace data, with the reason
 NOT_TENANT_DATA = {
     "api-token": "exchanges credentials for a token",
     "api-me": "describes the caller only",
+    "api-tokens": "lists the caller's own tokens only",
     "transformation-roi": "computes from the request body only, saves and reads nothing",
 }
 
