@@ -3,10 +3,12 @@ timeline and cases; merging another profile in and undoing a merge."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from care import selectors
@@ -121,14 +123,16 @@ def merge_candidates(request, profile_id: int):
     )
 
 
-def _after_change(request, profile, *, error: str = ""):
+def _after_change(request, profile, *, error: str = "", done: str):
+    """The customer panel after a merge or its undo, saying it happened (or why not)."""
     if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, done)
         return redirect(safe_next(request, reverse("care:customer", args=[profile.pk])))
-    return render(
-        request,
-        "care/_customer_panel.html",
-        _panel_context(request, profile, case_id=_case_id(request), error=error),
-    )
+    context = _panel_context(request, profile, case_id=_case_id(request), error=error)
+    return render(request, "care/_customer_panel.html", {**context, "merge_done": "" if error else done})
 
 
 @require_POST
@@ -150,7 +154,9 @@ def merge(request, profile_id: int):
             error = validation_message(exc)
     else:
         error = " ".join(message for messages in form.errors.values() for message in messages)
-    return _after_change(request, _profile_or_404(request, profile_id), error=error)
+    return _after_change(
+        request, _profile_or_404(request, profile_id), error=error, done=_("Profiles merged.")
+    )
 
 
 @require_POST
@@ -164,4 +170,6 @@ def merge_undo(request, merge_id: int):
         customer_services.customer_merge_undo(merge=merge, by=request.user, request=request)
     except ValidationError as exc:
         error = validation_message(exc)
-    return _after_change(request, _profile_or_404(request, merge.target_id), error=error)
+    return _after_change(
+        request, _profile_or_404(request, merge.target_id), error=error, done=_("Merge undone.")
+    )

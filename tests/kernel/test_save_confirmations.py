@@ -98,3 +98,19 @@ def test_confirmations_are_in_indonesian_for_indonesian_readers(admin_client, wo
         )
     )
     assert "Tersimpan." in partial
+
+
+def test_merging_customers_and_undoing_it_say_so(admin_client, workspace_a):
+    from cxm.customers.models import CustomerMerge, CustomerProfile
+
+    case = _case(workspace_a)
+    other = CustomerProfile.objects.create(workspace=workspace_a, display_name="Ana twin")
+    merged = _shown(
+        admin_client.post(
+            f"/care/customers/{case.customer_id}/merge/", {"source": other.pk}, HTTP_HX_REQUEST="true"
+        )
+    )
+    assert 'id="merge-done"' in merged and "Profiles merged." in merged
+    merge = CustomerMerge.objects.get(workspace=workspace_a)
+    undone = _shown(admin_client.post(f"/care/customers/merges/{merge.pk}/undo/", follow=True))
+    assert "Merge undone." in undone
