@@ -11,7 +11,6 @@ from cxm.tenancy.models import Role
 from listening.models import Mention
 from tests.listening.conftest import item
 
-
 HUGE = "<a number too large for a double>"
 
 
@@ -86,7 +85,7 @@ def test_impossible_and_unstorable_dates_are_refused_item_by_item(analyst, works
         item(10, created_at="2099-12-31T23:59:59+00:00"),
     ]
     response = post_batch(analyst, items)
-    assert_only_bad_refused(response, workspace_a, items, {n: "created_at" for n in range(1, 9)})
+    assert_only_bad_refused(response, workspace_a, items, dict.fromkeys(range(1, 9), "created_at"))
     messages = {e["index"]: e["message"] for e in response.json()["errors"]}
     assert "1970" in messages[6] and "2099" in messages[6]
 
