@@ -13,7 +13,7 @@ from django.db import connection
 from cxm.tenancy.models import Role
 from listening import ingest
 from listening.models import Mention, Topic
-from tests.listening.conftest import item
+from tests.listening.conftest import daily_total, item
 
 CLIENTS = 4
 BATCHES_PER_CLIENT = 3
@@ -35,16 +35,6 @@ def overlapping_item(n: int) -> dict:
         language=["id", "en"][n % 2],
         country=COUNTRIES[(n // 2) % len(COUNTRIES)],
     )
-
-
-def daily_total(workspace) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(sum(mentions), 0) FROM listening_mention_daily WHERE workspace_id = %s "
-            "AND topic_id = 0",
-            [workspace.pk],
-        )
-        return cursor.fetchone()[0]
 
 
 @pytest.mark.django_db(transaction=True)

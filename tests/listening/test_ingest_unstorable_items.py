@@ -167,3 +167,14 @@ def test_a_platform_item_that_cannot_be_stored_leaves_the_rest_of_its_page(works
     ]
     listening_sink(InboundContext(workspace_id=workspace_a.pk, account_id=None, platform="mastodon"), items)
     assert stored_ids(workspace_a) == {"toot-0", "toot-5"}
+
+
+@pytest.mark.django_db
+def test_a_time_whose_utc_month_differs_from_its_local_month_is_stored(analyst, workspace_a):
+    items = [item(0, created_at="2031-01-01T03:00:00+07:00"), item(1, created_at="2031-02-28T22:00:00-05:00")]
+    response = post_batch(analyst, items)
+    assert_only_bad_refused(response, workspace_a, items, {})
+    assert {m.created_at.isoformat() for m in Mention.objects.filter(workspace_id=workspace_a.pk)} == {
+        "2030-12-31T20:00:00+00:00",
+        "2031-03-01T03:00:00+00:00",
+    }
