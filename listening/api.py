@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -89,12 +90,30 @@ def _filters(request) -> selectors.ExplorerFilters:
     try:
         filters = selectors.ExplorerFilters.from_params(request.query_params)
     except ValueError as exc:
-        name, _, message = str(exc).partition(": ")
+        name, _sep, message = str(exc).partition(": ")
         raise serializers.ValidationError({name: [message]}) from exc
     error = selectors.query_error(filters.q) if filters.q else None
     if error is not None:
         raise serializers.ValidationError({"q": [f"{error} (at character {error.position + 1})"]})
     return filters
+
+
+MENTION_PAGE_DEFAULT = 25
+MENTION_PAGE_MAX = 200
+
+
+def _page_size(request) -> int:
+    """A page of the mention search; a size that is not a whole number from 1 is refused by name."""
+    raw = request.query_params.get("page_size")
+    if raw is None or raw == "":
+        return MENTION_PAGE_DEFAULT
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise serializers.ValidationError({"page_size": [_("Give a whole number from 1.")]})
+    return min(size, MENTION_PAGE_MAX)
 
 
 class IngestRequestSerializer(serializers.Serializer):
@@ -122,7 +141,12 @@ class MentionViewSet(viewsets.ViewSet):
     parser_classes = [BatchJSONParser]
 
     @extend_schema(
-        parameters=FILTER_PARAMETERS,
+        parameters=[
+            *FILTER_PARAMETERS,
+            OpenApiParameter(
+                "page_size", int, description=f"Up to {MENTION_PAGE_MAX} (default {MENTION_PAGE_DEFAULT})."
+            ),
+        ],
         # One page object, not an array, although this is a list action.
         responses=extend_schema_serializer(many=False)(
             inline_serializer(
@@ -143,7 +167,7 @@ class MentionViewSet(viewsets.ViewSet):
                 workspace=request.workspace,
                 filters=filters,
                 cursor=request.query_params.get("cursor"),
-                limit=min(int(request.query_params.get("page_size") or 25), 200),
+                limit=_page_size(request),
             )
         except QuerySyntaxError as exc:
             raise serializers.ValidationError({"q": [f"{exc} (at character {exc.position + 1})"]}) from exc

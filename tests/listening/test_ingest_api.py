@@ -288,3 +288,17 @@ def test_items_postgresql_cannot_store_are_reported_and_the_rest_kept(api, works
         (6, "raw.tags[0]"),
     }
     assert _count(workspace_a) == 1
+
+
+@pytest.mark.django_db
+def test_a_mention_page_holds_up_to_200_and_a_bad_page_size_is_named(api, workspace_a, member):
+    from listening.services import mentions_ingest_payload
+
+    mentions_ingest_payload(workspace_id=workspace_a.pk, items=[item(n) for n in range(230)])
+    client = api(member(workspace_a, Role.ANALYST))
+    assert len(client.get("/api/v1/mentions/").json()["results"]) == 25
+    assert len(client.get("/api/v1/mentions/", {"page_size": 500}).json()["results"]) == 200
+    for bad in ("0", "-3", "many"):
+        answer = client.get("/api/v1/mentions/", {"page_size": bad})
+        assert answer.status_code == 400, bad
+        assert list(answer.json()["fields"]) == ["page_size"], bad
