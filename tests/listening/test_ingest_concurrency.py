@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import random
 import threading
+from datetime import UTC, datetime, timedelta
 
 import psycopg.errors
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from cxm.tenancy.models import Role
 from listening import ingest
@@ -132,3 +133,58 @@ def test_a_conflict_that_outlives_the_retries_is_a_retryable_409_not_an_outage(
     monkeypatch.undo()
     again = client.post("/api/v1/mentions/", {"items": [item(1)]}, format="json")
     assert again.json() == {"accepted": 1, "duplicates": 0, "errors": []}
+
+
+def _roll_up_rows(count: int) -> list[dict]:
+    """Mentions as the roll-up reads them, each on its own roll-up row (day x country x language)."""
+    moment = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    rows = []
+    for n in range(count):
+        rows.append(
+            {
+                "created_at": moment + timedelta(days=n % 300),
+                "sentiment": "neutral",
+                "brand_id": None,
+                "platform": "mastodon",
+                "language": f"l{n // 300 % 20}",
+                "media_type": "earned",
+                "country": f"{n // 6000 % 26 + 65:c}X",
+                "topic_ids": [],
+                "needs_answer": False,
+                "sentiment_score": 0.0,
+                "author_handle": f"@fan{n}",
+                "customer_id": None,
+                "_terms": {f"word{n % 50}"},
+                "tags": [f"brand:b{n % 40}"],
+            }
+        )
+    return rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_roll_ups_of_the_same_days_in_opposite_orders_wait_instead_of_deadlocking(workspace_a):
+    rows = _roll_up_rows(6000)
+    orders = [rows, rows[::-1]]
+    failures: list[BaseException] = []
+    rounds = 4
+    start = threading.Barrier(2)
+
+    def roll_up(ordered):
+        try:
+            for _ in range(rounds):
+                start.wait()
+                with transaction.atomic():
+                    ingest._roll_up(workspace_a.pk, ordered)
+        except BaseException as exc:  # reported below, with the round's other side
+            failures.append(exc)
+            start.abort()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=roll_up, args=(ordered,)) for ordered in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert daily_total(workspace_a) == len(rows) * 2 * rounds
