@@ -100,7 +100,7 @@ def _filters(request) -> selectors.ExplorerFilters:
     try:
         filters = selectors.ExplorerFilters.from_params(request.query_params)
     except ValueError as exc:
-        name, _, message = str(exc).partition(": ")
+        name, _sep, message = str(exc).partition(": ")
         raise serializers.ValidationError({name: [message]}) from exc
     error = selectors.query_error(filters.q) if filters.q else None
     if error is not None:

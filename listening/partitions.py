@@ -36,7 +36,8 @@ def month_bounds(month: date) -> tuple[date, date]:
 
 def ensure_partitions(moments: set[datetime] | list[datetime]) -> None:
     """Create the partitions the given times fall into, if missing (inside the caller's transaction)."""
-    months = {date(moment.year, moment.month, 1) for moment in moments}
+    # Partitions are bounded in UTC: 2030-01-01T03:00+07:00 is stored in December 2029.
+    months = {date(utc.year, utc.month, 1) for utc in (moment.astimezone(UTC) for moment in moments)}
     this_month = current_month()
     unsure = [month for month in months if month < this_month or partition_name(month) not in _known]
     if not unsure:

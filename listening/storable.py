@@ -95,18 +95,45 @@ def json_problem(value: Any, *, field: str) -> tuple[str, str] | None:
 
 def item_problem(payload: dict[str, Any]) -> tuple[str, str] | None:
     """The first unstorable value anywhere in one batch item, as (field, message)."""
-    # Most values are top-level strings: checked with C-level searches, no Python walk.
+    # Ingest speed: the item's keys and text values, with those of flat objects such as
+    # `author`, are searched as one string (a few C-level passes); only a hit, or a nested value,
+    # is walked in Python to name the field.
+    strings: list[str] = []
+    nested: list[tuple[str, Any]] = []
     for key, value in payload.items():
-        key = str(key)
-        problem = text_problem(key)
+        strings.append(key)
+        kind = type(value)
+        if kind is str:
+            strings.append(value)
+        elif kind is dict and all(type(item) is str for item in value.values()):
+            strings.extend(value)
+            strings.extend(value.values())
+        elif kind is dict or kind is list or kind is float:
+            nested.append((key, value))
+    try:
+        joined = "".join(strings)
+    except TypeError:  # a key that is not text (not from JSON): take the careful path
+        joined = "\x00"
+    if "\x00" in joined or has_lone_surrogate(joined):
+        return _item_problem_located(payload)
+    for key, value in nested:
+        found = json_problem(value, field=key)
+        if found:
+            return found
+    return None
+
+
+def _item_problem_located(payload: dict[str, Any]) -> tuple[str, str] | None:
+    for key, value in payload.items():
+        problem = text_problem(str(key))
         if problem:
             return "item", problem
         if type(value) is str:
             problem = text_problem(value)
             if problem:
-                return key, problem
+                return str(key), problem
         elif isinstance(value, dict | list | float):
-            found = json_problem(value, field=key)
+            found = json_problem(value, field=str(key))
             if found:
                 return found
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -241,8 +242,18 @@ def _operation(path: str, method: str) -> Operation | None:
     return None
 
 
-@lru_cache(maxsize=1)
+# drf-spectacular's generator is not safe to run from two threads at once (gunicorn runs
+# several per worker): the first requests after a start would build the document together.
+_operations_lock = threading.Lock()
+
+
 def _operations() -> tuple[Operation, ...]:
+    with _operations_lock:
+        return _build_operations()
+
+
+@lru_cache(maxsize=1)
+def _build_operations() -> tuple[Operation, ...]:
     from drf_spectacular.generators import SchemaGenerator
 
     document = SchemaGenerator().get_schema(request=None, public=True)

@@ -25,7 +25,8 @@ ERROR_STATUSES = {
     "404": "No such object in this workspace (or the workspace is not one of the caller's).",
     "405": "The method is not allowed here.",
     "406": "The requested representation cannot be produced.",
-    "409": "The object's state does not allow this now.",
+    "409": "The object's state does not allow this now; or (`write_conflict`) another request was "
+    "changing the same records at the same moment, nothing was kept: send it again after `Retry-After`.",
     "415": "The request body's media type is not supported.",
     "429": "Too many requests; retry after `Retry-After` seconds.",
     "503": "The database or Redis is unreachable; retry after `Retry-After` seconds.",

@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from listening.ingest import forget_workspace_context
 
@@ -26,3 +27,14 @@ def item(n, **overrides):
     }
     base.update(overrides)
     return base
+
+
+def daily_total(workspace) -> int:
+    """Mentions counted in the daily roll-up (all topics) for a workspace."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(mentions), 0) FROM listening_mention_daily WHERE workspace_id = %s "
+            "AND topic_id = 0",
+            [workspace.pk],
+        )
+        return cursor.fetchone()[0]

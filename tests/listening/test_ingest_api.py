@@ -10,21 +10,11 @@ from django.db import connection
 from cxm.tenancy.models import Role
 from listening.models import Mention
 from listening.partitions import partitions
-from tests.listening.conftest import item
+from tests.listening.conftest import daily_total, item
 
 
 def _count(workspace):
     return Mention.objects.filter(workspace_id=workspace.pk).count()
-
-
-def _daily_total(workspace):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(sum(mentions), 0) FROM listening_mention_daily WHERE workspace_id = %s "
-            "AND topic_id = 0",
-            [workspace.pk],
-        )
-        return cursor.fetchone()[0]
 
 
 @pytest.mark.django_db
@@ -44,7 +34,7 @@ def test_a_redelivered_batch_changes_nothing(api, workspace_a, member):
     again = client.post("/api/v1/mentions/", batch, format="json").json()
     assert again == {"accepted": 0, "duplicates": 5, "errors": []}
     assert _count(workspace_a) == 5
-    assert _daily_total(workspace_a) == 5
+    assert daily_total(workspace_a) == 5
 
 
 @pytest.mark.django_db
@@ -246,7 +236,7 @@ def test_concurrent_redelivery_stores_each_mention_once(workspace_a):
     assert sum(r.accepted for r in results) == 50
     assert sum(r.duplicates for r in results) == 150
     assert _count(workspace_a) == 50
-    assert _daily_total(workspace_a) == 50
+    assert daily_total(workspace_a) == 50
 
 
 @pytest.mark.django_db
@@ -298,3 +288,17 @@ def test_items_postgresql_cannot_store_are_reported_and_the_rest_kept(api, works
         (6, "raw.tags[0]"),
     }
     assert _count(workspace_a) == 1
+
+
+@pytest.mark.django_db
+def test_a_mention_page_holds_up_to_200_and_a_bad_page_size_is_named(api, workspace_a, member):
+    from listening.services import mentions_ingest_payload
+
+    mentions_ingest_payload(workspace_id=workspace_a.pk, items=[item(n) for n in range(230)])
+    client = api(member(workspace_a, Role.ANALYST))
+    assert len(client.get("/api/v1/mentions/").json()["results"]) == 25
+    assert len(client.get("/api/v1/mentions/", {"page_size": 500}).json()["results"]) == 200
+    for bad in ("0", "-3", "many"):
+        answer = client.get("/api/v1/mentions/", {"page_size": bad})
+        assert answer.status_code == 400, bad
+        assert list(answer.json()["fields"]) == ["page_size"], bad

@@ -4,21 +4,10 @@ back to claiming key by key, so a partly redelivered batch stores exactly its ne
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from listening.models import Mention
 from listening.services import mentions_ingest_payload
-from tests.listening.conftest import item
-
-
-def _daily_total(workspace):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(sum(mentions), 0) FROM listening_mention_daily WHERE workspace_id = %s "
-            "AND topic_id = 0",
-            [workspace.pk],
-        )
-        return cursor.fetchone()[0]
+from tests.listening.conftest import daily_total, item
 
 
 @pytest.mark.django_db
@@ -31,7 +20,7 @@ def test_a_partly_redelivered_batch_stores_only_its_new_items(workspace_a):
     assert sorted(result.mention_ids) == sorted(
         stored.filter(external_id__in=[str(1000 + n) for n in range(5, 9)]).values_list("id", flat=True)
     )
-    assert _daily_total(workspace_a) == 9
+    assert daily_total(workspace_a) == 9
 
 
 @pytest.mark.django_db

@@ -11,7 +11,6 @@ from cxm.tenancy.models import Role
 from listening.models import Mention
 from tests.listening.conftest import item
 
-
 HUGE = "<a number too large for a double>"
 
 
@@ -86,7 +85,7 @@ def test_impossible_and_unstorable_dates_are_refused_item_by_item(analyst, works
         item(10, created_at="2099-12-31T23:59:59+00:00"),
     ]
     response = post_batch(analyst, items)
-    assert_only_bad_refused(response, workspace_a, items, {n: "created_at" for n in range(1, 9)})
+    assert_only_bad_refused(response, workspace_a, items, dict.fromkeys(range(1, 9), "created_at"))
     messages = {e["index"]: e["message"] for e in response.json()["errors"]}
     assert "1970" in messages[6] and "2099" in messages[6]
 
@@ -168,3 +167,14 @@ def test_a_platform_item_that_cannot_be_stored_leaves_the_rest_of_its_page(works
     ]
     listening_sink(InboundContext(workspace_id=workspace_a.pk, account_id=None, platform="mastodon"), items)
     assert stored_ids(workspace_a) == {"toot-0", "toot-5"}
+
+
+@pytest.mark.django_db
+def test_a_time_whose_utc_month_differs_from_its_local_month_is_stored(analyst, workspace_a):
+    items = [item(0, created_at="2031-01-01T03:00:00+07:00"), item(1, created_at="2031-02-28T22:00:00-05:00")]
+    response = post_batch(analyst, items)
+    assert_only_bad_refused(response, workspace_a, items, {})
+    assert {m.created_at.isoformat() for m in Mention.objects.filter(workspace_id=workspace_a.pk)} == {
+        "2030-12-31T20:00:00+00:00",
+        "2031-03-01T03:00:00+00:00",
+    }
