@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint migrate messages compose-check clean
+.PHONY: run test fuzz lint migrate messages compose-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/cxm test
+
+# Schemathesis over the whole API with many more examples per operation than the suite runs
+# (CXM_FUZZ_EXAMPLES, default 300) and more stateful scenarios (CXM_FUZZ_SCENARIOS, default 200).
+fuzz: $(STAMP)
+	CXM_FUZZ_EXAMPLES=$${CXM_FUZZ_EXAMPLES:-300} CXM_FUZZ_SCENARIOS=$${CXM_FUZZ_SCENARIOS:-200} \
+		$(BIN)/cxm test tests/kernel/test_api_schemathesis.py -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

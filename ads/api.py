@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -33,6 +39,7 @@ from ads.models import (
     StopState,
 )
 from ads.money import CURRENCY_EXPONENTS, format_amount
+from cxm.api.errors import PlatformRefused
 from cxm.api.filters import filter_values_check
 from cxm.api.viewsets import WorkspaceCrudViewSet, WorkspaceRelatedField, WorkspaceScopedViewSet
 from cxm.channels import signing
@@ -115,7 +122,7 @@ class AdAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspa
     def scoped_queryset(self, workspace):
         return selectors.ad_accounts(workspace=workspace)
 
-    @extend_schema(request=None, responses=AdAccountSerializer)
+    @extend_schema(request=None, responses={202: AdAccountSerializer})
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
         """Read the account's campaigns, ad sets and ads in again now."""
@@ -357,7 +364,7 @@ class CampaignViewSet(CampaignApprovalMixin, StatusActionsMixin, WorkspaceCrudVi
     def perform_destroy(self, instance):
         services.campaign_delete(campaign=instance, by=self.request.user, request=self.request)
 
-    @extend_schema(request=None, responses=CampaignSerializer)
+    @extend_schema(request=None, responses={202: CampaignSerializer})
     @action(detail=True, methods=["post"])
     def launch(self, request, pk=None):
         """Put the campaign, its ad sets and ads on the platform (answers at once; workers send)."""
@@ -804,6 +811,7 @@ class AdCommentViewSet(WorkspaceScopedViewSet):
     `ad`, `sentiment`, `answered`. `hide` hides one on the platform too (needs ads.manage)."""
 
     serializer_class = AdCommentSerializer
+    platform_actions = {"hide"}
     # Comments are listening's mentions, read through selectors; this only tells the schema
     # generator that ids are integers.
     queryset = Ad.objects.none()
@@ -855,10 +863,7 @@ class AdCommentViewSet(WorkspaceScopedViewSet):
             raise NotFound() from exc
         except ConnectorError as exc:
             # Meta refused or could not be reached: nothing is recorded as hidden.
-            return Response(
-                {"error": "platform_error", "detail": f"Meta did not hide the comment: {exc}"},
-                status=status.HTTP_502_BAD_GATEWAY,
-            )
+            raise PlatformRefused(f"Meta did not hide the comment: {exc}") from exc
         return Response({"id": mention_id, "hidden": True})
 
 
@@ -892,6 +897,14 @@ class AdCommentAlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("acknowledged", bool),
+            *[OpenApiParameter(name, int) for name in ("campaign", "ad")],
+        ]
+    )
+)
 class AdCommentAlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
     """Spikes of negative comments under an ad (one per ad and day), newest first. Filters:
     `acknowledged`, `campaign`, `ad`. `acknowledge` takes one off the open list."""

@@ -11,7 +11,13 @@ import csv
 from contextlib import contextmanager
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -391,6 +397,16 @@ SELECTION_KEYS = ("template", "campaign", "status", "segment", "language", "form
 COUNT = inline_serializer("VariantCount", {"count": serializers.IntegerField()})
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            *[OpenApiParameter(name, int) for name in ("template", "campaign")],
+            *[OpenApiParameter(name, str) for name in ("status", "segment", "language", "format", "rule_id")],
+            OpenApiParameter("contains", str, description="Text in any of the variant's fields."),
+            OpenApiParameter("excluded", bool),
+        ]
+    )
+)
 class VariantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
     """Creative variants. `generate` expands a template over a feed (x segments x languages x
     formats) and checks every variant; the list filters by `template`, `campaign`, `status`,
@@ -529,6 +545,7 @@ class ProposalSerializer(serializers.ModelSerializer):
         read_only_fields = [name for name in fields if name not in ("campaign", "objective")]
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("campaign", int)]))
 class ProposalViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, WorkspaceScopedViewSet
 ):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -353,8 +353,21 @@ class CaseViewSet(
 
     @extend_schema(
         methods=["GET"],
-        parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", {"type": "integer", "minimum": 1})],
-        responses=MessageSerializer(many=True),
+        parameters=[
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1}),
+        ],
+        # A cursor page, as every list: {"next", "previous", "results": [message, ...]}.
+        responses=extend_schema_serializer(many=False)(
+            inline_serializer(
+                "MessagePage",
+                {
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": MessageSerializer(many=True),
+                },
+            )
+        ),
     )
     @extend_schema(methods=["POST"], request=MessageCreateSerializer, responses={201: MessageSerializer})
     @action(detail=True, methods=["get", "post"])

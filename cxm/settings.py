@@ -214,7 +214,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "cxm.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["cxm.api.filters.FilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cxm.api.schema.AutoSchema",
     # A JSON API held to its OpenAPI document (cxm.api.contract); only the upload endpoints (CSV
     # imports, feeds) also take multipart, and say so.
     "DEFAULT_PARSER_CLASSES": ["cxm.api.contract.ContractJSONParser"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import Any
 
@@ -21,6 +20,7 @@ from cxm.api.pagination import page_size_from
 from cxm.api.permissions import IsWorkspaceMember
 from cxm.api.viewsets import WorkspaceRelatedField, WorkspaceScopedViewSet
 from cxm.channels import signing
+from cxm.spreadsheet import csv_writer
 from cxm.tenancy.models import Brand
 from listening import selectors, services
 from listening.models import Alert, Mention, SavedSearch, Topic
@@ -231,14 +231,23 @@ class MentionViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["get"])
     def export(self, request):
         """The whole result set as CSV, streamed page by page: any size, constant memory."""
-        filters = _filters(request)
-        workspace = request.workspace
-        names = selectors.topic_names(workspace=workspace)
-        return StreamingHttpResponse(
-            export_rows(workspace, filters, names),
-            content_type="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="mentions.csv"'},
-        )
+        try:
+            return mentions_csv_response(workspace=request.workspace, filters=_filters(request))
+        except QuerySyntaxError as exc:
+            raise serializers.ValidationError({"q": [f"{exc} (at character {exc.position + 1})"]}) from exc
+
+
+def mentions_csv_response(*, workspace, filters) -> StreamingHttpResponse:
+    """The mentions matching `filters` as a streamed CSV download. Everything that can refuse the
+    request (the filters, the query, the first page's search) runs before the response starts, so
+    a refusal is an error answer, never a download cut off after its first bytes."""
+    names = selectors.topic_names(workspace=workspace)
+    first = selectors.mentions_search(workspace=workspace, filters=filters, limit=EXPORT_PAGE, facets=False)
+    return StreamingHttpResponse(
+        export_rows(workspace, filters, names, first),
+        content_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="mentions.csv"'},
+    )
 
 
 class _Echo:
@@ -266,14 +275,15 @@ EXPORT_COLUMNS = [
 ]
 
 
-def export_rows(workspace, filters, names):
-    writer = csv.writer(_Echo())
+EXPORT_PAGE = 2000
+
+
+def export_rows(workspace, filters, names, first):
+    """CSV lines of the matches, from the page already read (`first`) on."""
+    writer = csv_writer(_Echo())
     yield writer.writerow(EXPORT_COLUMNS)
-    cursor = None
+    page = first
     while True:
-        page = selectors.mentions_search(
-            workspace=workspace, filters=filters, cursor=cursor, limit=2000, facets=False
-        )
         for row in page.results:
             yield writer.writerow(
                 [
@@ -297,7 +307,9 @@ def export_rows(workspace, filters, names):
             )
         if not page.next_cursor:
             return
-        cursor = page.next_cursor
+        page = selectors.mentions_search(
+            workspace=workspace, filters=filters, cursor=page.next_cursor, limit=EXPORT_PAGE, facets=False
+        )
 
 
 class TopicSerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
@@ -24,7 +24,7 @@ from cxm.tenancy.permissions import has_permission
 from cxm.web.errors import validation_message
 from listening import selectors, services
 from listening.answering import reason_label
-from listening.api import export_rows
+from listening.api import mentions_csv_response
 from listening.models import MediaType, Sentiment
 from listening.query import Phrase, QuerySyntaxError, Term, parse
 
@@ -149,14 +149,9 @@ def explorer_new_count(request):
 def explorer_export(request):
     try:
         filters = selectors.ExplorerFilters.from_params(request.GET)
-    except ValueError as exc:
-        raise Http404(str(exc)) from exc
-    names = selectors.topic_names(workspace=request.workspace)
-    return StreamingHttpResponse(
-        export_rows(request.workspace, filters, names),
-        content_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="mentions.csv"'},
-    )
+        return mentions_csv_response(workspace=request.workspace, filters=filters)
+    except ValueError as exc:  # QuerySyntaxError too: both are said before the download starts
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
 
 
 @require_POST

@@ -163,7 +163,8 @@ def query_errors(*, path: str, method: str, params) -> dict[str, list[str]]:
     if method.upper() not in {"GET", "HEAD"}:
         return {}
     operation = _operation(path, "GET")
-    if operation is None:
+    if operation is None or not operation.query:
+        # An operation without parameters (one object) has no filter a typo could widen.
         return {}
     errors: dict[str, list[str]] = {}
     for name in params:
@@ -208,7 +209,8 @@ def _query_value_error(value: str, schema: dict) -> str | None:
     if "pattern" in schema and not re.search(schema["pattern"], value):
         return _("Not in the documented form.")
     if schema.get("format") in {"date", "date-time"} and not _is_date_or_moment(value):
-        return _("Give a date (YYYY-MM-DD) or an ISO 8601 date-time.")
+        # The wording the mention search has always used for the same mistake.
+        return _("expected a date or ISO 8601 date-time")
     return None
 
 

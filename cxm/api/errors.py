@@ -18,6 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cxm.channels.connectors.base import ConnectorError
 from cxm.transactions import is_transient_conflict
 
 SURROGATES = re.compile("[\ud800-\udfff]")
@@ -62,6 +63,15 @@ class TooLarge(exceptions.APIException):
     default_detail = "The request body is larger than the limit."
 
 
+class PlatformRefused(exceptions.APIException):
+    """A platform (Meta, Mastodon, ...) refused a call made while the client waits, or could not
+    be reached: 502 in the error shape, `detail` quoting the platform."""
+
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "platform_error"
+    default_detail = "The platform refused the request or could not be reached."
+
+
 class InUse(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "in_use"
@@ -87,6 +97,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    elif isinstance(exc, ConnectorError):
+        exc = PlatformRefused(_("The platform answered: %(reason)s") % {"reason": exc})
     elif isinstance(exc, RequestDataTooBig):
         # A body sent without Content-Length (chunked) is measured as it is read.
         exc = TooLarge()

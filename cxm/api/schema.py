@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
 ERROR_COMPONENT = "ApiError"
 ERROR_SCHEMA = {
     "type": "object",
@@ -31,6 +33,32 @@ ERROR_STATUSES = {
     "429": "Too many requests; retry after `Retry-After` seconds.",
     "503": "The database or Redis is unreachable; retry after `Retry-After` seconds.",
 }
+PLATFORM_REFUSED = "502"
+PLATFORM_REFUSED_DESCRIPTION = (
+    "The connected platform refused the change or could not be reached; nothing was recorded here. "
+    "`detail` quotes the platform."
+)
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema, plus 502 on the actions that call a platform while the client
+    waits (a view lists them in `platform_actions`)."""
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        if getattr(self.view, "action", None) in getattr(self.view, "platform_actions", ()):
+            bodies.setdefault(
+                PLATFORM_REFUSED,
+                {
+                    "description": PLATFORM_REFUSED_DESCRIPTION,
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}
+                    },
+                },
+            )
+        return bodies
+
+
 # PostgreSQL's bigint, the widest integer column: every integer the API takes or gives is within it.
 BIGINT_MAX = 2**63 - 1
 BIGINT_MIN = -(2**63)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import secrets
 from pathlib import Path
@@ -13,6 +12,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from cxm.audit.models import AuditEntry, AuditExport
+from cxm.spreadsheet import csv_writer
 
 
 def client_ip(request) -> str | None:
@@ -100,7 +100,7 @@ def audit_export_write(*, export_id: int, workspace_id: int) -> AuditExport | No
     partial = folder / (name + ".part")
     try:
         with partial.open("w", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = csv_writer(handle)
             writer.writerow(EXPORT_COLUMNS)
             written = 0
             for row in (

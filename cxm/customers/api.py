@@ -3,6 +3,7 @@ identity by hand, read the timeline. Care agents work with customers; analysts m
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -154,15 +155,26 @@ class CustomerViewSet(
         return Response(IdentitySerializer(identity).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[OpenApiParameter("before", str, description="ISO time: entries older than this")],
+        parameters=[
+            OpenApiParameter(
+                "before",
+                OpenApiTypes.DATETIME,
+                description="Entries older than this moment (the last entry's `at` reads on); "
+                "up to 50 entries, newest first.",
+            )
+        ],
         responses=TimelineEntrySerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    # One plain list, read on with `before`: not a cursor page.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request, pk=None):
         """Cases, messages and CSAT answers of this customer (and of profiles merged into it)."""
         profile = self.get_object()
         raw_before = request.query_params.get("before")
-        before = serializers.DateTimeField().to_internal_value(raw_before) if raw_before else None
+        try:
+            before = serializers.DateTimeField().to_internal_value(raw_before) if raw_before else None
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"before": exc.detail}) from None
         entries = selectors.customer_timeline(
             workspace=request.workspace, profile_id=profile.pk, before=before
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -11,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+
+from cxm.spreadsheet import csv_writer
 
 
 def _cell(value: Any) -> Any:
@@ -47,7 +48,7 @@ class ZipExportWriter:
                 for row in rows:
                     columns.extend(key for key in row if key not in columns)
                 buffer = io.StringIO()
-                writer = csv.writer(buffer)
+                writer = csv_writer(buffer)
                 writer.writerow(columns)
                 for row in rows:
                     writer.writerow([_cell(row.get(column)) for column in columns])

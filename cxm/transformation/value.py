@@ -9,7 +9,6 @@ latest snapshot whose window no longer overlaps the baseline's.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from ads import selectors as ads_selectors
 from cxm.audit.services import audit_record
+from cxm.spreadsheet import csv_writer
 from cxm.tenancy.models import Membership, Role
 from cxm.transformation import roi as roi_math
 from cxm.transformation.bands import BAND_SETS, DEFAULT_BAND_SET
@@ -761,7 +761,7 @@ def roi_csv(*, data: dict[str, Any], currency: str) -> str:
     table = roi_math.yearly_table(parsed)
     raw = [*data.get("benefits", []), *data.get("costs", [])]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         [
             "kind",

@@ -190,9 +190,8 @@ def test_another_workspaces_case_answers_404(api, member, workspace_b, case):
         ("post", f"/api/v1/cases/{case.pk}/assign/"),
         ("post", f"/api/v1/cases/{case.pk}/resolve/"),
     ]:
-        response = getattr(intruder, method)(
-            url, {"kind": "note", "text": "hi", "status": "closed"}, format="json"
-        )
+        body = {"kind": "note", "text": "hi", "status": "closed"} if method != "get" else None
+        response = getattr(intruder, method)(url, body, format="json")
         assert response.status_code == 404, (method, url)
     case.refresh_from_db()
     assert case.status == CaseStatus.NEW and case.messages.count() == 1
@@ -205,3 +204,20 @@ def test_a_customer_of_another_workspace_cannot_get_a_case(agent_api, workspace_
     foreign_customer = Case.objects.get(workspace=workspace_b).customer_id
     response = agent_api.post("/api/v1/cases/", {"customer": foreign_customer}, format="json")
     assert response.status_code == 400 and "customer" in response.json()["fields"]
+
+
+def test_q_searches_cases_as_the_inbox_search_box_does(agent_api, case, account):
+    receive(account, dm("m2", author="budi", text="My parcel arrived broken"))
+    broken = Case.objects.exclude(pk=case.pk).get()
+    found = agent_api.get("/api/v1/cases/", {"q": "parcel"}).json()["results"]
+    assert [row["id"] for row in found] == [broken.pk]
+    by_number = agent_api.get("/api/v1/cases/", {"q": f"#{case.pk}"}).json()["results"]
+    assert [row["id"] for row in by_number] == [case.pk]
+    by_name = agent_api.get("/api/v1/cases/", {"q": "budi"}).json()["results"]
+    assert [row["id"] for row in by_name] == [broken.pk]
+
+
+def test_an_unknown_case_filter_is_refused_by_name(agent_api, case):
+    response = agent_api.get("/api/v1/cases/", {"since": "xx"})
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["since"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
+from django.test import override_settings
 
 from ads.comments import ad_comments_pull
 from ads.models import Ad
@@ -19,8 +19,8 @@ from tests.ads.stubs.graph_server import TOKEN, GraphStub
 
 def sparse_ad_account_sync(*, workspace, business_unit=None) -> Ad:
     """Sync one sparse account into `workspace`; answers the ad whose creative has no link."""
-    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True  # the stand-in listens on 127.0.0.1
-    with GraphStub() as graph:
+    # The stand-in listens on 127.0.0.1.
+    with override_settings(CXM_WEBHOOK_ALLOW_PRIVATE=True), GraphStub() as graph:
         account = ChannelAccount.objects.create(
             workspace=workspace,
             platform="meta_ads",
