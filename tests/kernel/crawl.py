@@ -4,7 +4,8 @@ bounded in pages, and reports what it saw on each page.
 
 The English left on an Indonesian page is found through the catalogue itself: a text on the page
 that equals an English msgid whose Indonesian msgstr differs is a string that was not translated
-(rendered without gettext, or outside the active language)."""
+(rendered without gettext, or outside the active language). People's own words (a term cloud, say)
+are marked `translate="no"` in the page, as HTML means it, and are not read."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ SKIPPED_PREFIXES = ("/static/", "/media/", "/api/v1/", "/django-admin/", "/accou
 # Pages drawn by a third-party script: drf-spectacular's Swagger UI draws its own heading.
 NO_HEADING_PAGES = ("/api/docs/",)
 FILLED_TEXT = "kopi"
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 # Proper nouns and codes that read the same in both languages.
 SAME_IN_BOTH = {
@@ -52,11 +54,15 @@ class _PageParser(HTMLParser):
         self.h1_count = 0
         self.texts: list[str] = []
         self._hidden_depth = 0
+        # Open elements inside one marked translate="no" (people's own words: terms, names).
+        self._own_words: list[str] = []
         self._form: dict | None = None
         self._select: dict | None = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag not in VOID_ELEMENTS and (self._own_words or attrs.get("translate") == "no"):
+            self._own_words.append(tag)
         if tag in ("script", "style", "template", "noscript"):
             self._hidden_depth += 1
         elif tag == "h1":
@@ -88,6 +94,8 @@ class _PageParser(HTMLParser):
             self._form["fields"].append({"name": attrs["name"], "kind": "text", "value": "", "choices": []})
 
     def handle_endtag(self, tag):
+        if self._own_words and self._own_words[-1] == tag:
+            self._own_words.pop()
         if tag in ("script", "style", "template", "noscript"):
             self._hidden_depth = max(0, self._hidden_depth - 1)
         elif tag == "form":
@@ -99,7 +107,7 @@ class _PageParser(HTMLParser):
 
     def handle_data(self, data):
         text = " ".join(data.split())
-        if text and not self._hidden_depth:
+        if text and not self._hidden_depth and not self._own_words:
             self.texts.append(text)
 
 
@@ -186,13 +194,15 @@ def untranslated_msgids() -> tuple[set[str], re.Pattern[str]]:
         translations = gettext.GNUTranslations(file)
     exact: set[str] = set()
     patterns: list[str] = []
+    # An Indonesian word that happens to be an English msgid too ("Tag") is not English left over.
+    indonesian = {" ".join(str(msgstr).split()) for msgstr in translations._catalog.values()}
     placeholder = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
     for msgid, msgstr in translations._catalog.items():
         if not isinstance(msgid, str) or not msgid or msgid == msgstr:
             continue
         english = " ".join(msgid.split())
         english = english.split("\x04")[-1]  # msgctxt
-        if english in SAME_IN_BOTH:
+        if english in SAME_IN_BOTH or english in indonesian:
             continue
         if placeholder.search(english):
             pieces = placeholder.split(english)
