@@ -222,9 +222,11 @@ def page(browser, browser_problems):
     context.add_init_script(CSP_VIOLATION_LISTENER)
     context.on(
         "console",
-        lambda message: seen.append(f"console error: {message.text} ({message.location.get('url')})")
-        if message.type == "error"
-        else None,
+        lambda message: (
+            seen.append(f"console error: {message.text} ({message.location.get('url')})")
+            if message.type == "error"
+            else None
+        ),
     )
     context.on("weberror", lambda error: seen.append(f"uncaught error: {error.error}"))
     page = context.new_page()
@@ -237,3 +239,27 @@ def page(browser, browser_problems):
     problems = browser_problems.unexpected()
     if problems:
         pytest.fail("the browser reported problems:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def session_in_page(page, live_server):
+    """session_in_page(membership, language=None): the `page` is signed in as that member (a
+    session made on the server, no sign-in form), optionally in the given UI language."""
+    from django.conf import settings
+    from django.test import Client
+
+    def sign_in(membership, language: str | None = None):
+        client = Client()
+        client.force_login(membership.user)
+        cookies = [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            }
+        ]
+        if language:
+            cookies.append({"name": settings.LANGUAGE_COOKIE_NAME, "value": language})
+        page.context.add_cookies([{**cookie, "url": live_server.url} for cookie in cookies])
+        return page
+
+    return sign_in

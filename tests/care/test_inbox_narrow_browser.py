@@ -4,8 +4,6 @@ header, and each row's customer name and badges stand apart."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from care.services import case_open_from_mention
 from cxm.tenancy.models import Role
@@ -24,7 +22,7 @@ def _boxes_overlap(a: dict, b: dict) -> bool:
 
 @pytest.mark.browser
 def test_the_inbox_on_a_phone_shows_cases_first_with_names_clear_of_badges(
-    live_server, page, transactional_db, workspace_a, member
+    live_server, page, session_in_page, transactional_db, workspace_a, member
 ):
     for index, name in enumerate(NAMES):
         case_open_from_mention(
@@ -37,17 +35,7 @@ def test_the_inbox_on_a_phone_shows_cases_first_with_names_clear_of_badges(
             },
         )
     agent = member(workspace_a, Role.AGENT)
-    client = Client()
-    client.force_login(agent.user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    session_in_page(agent)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/care/?view=all")
     rows = page.locator(".case-row")

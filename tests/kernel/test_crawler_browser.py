@@ -5,8 +5,6 @@ each page has one h1, a skip link as its first stop for the keyboard, and a visi
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from cxm.tenancy.models import Role
@@ -46,26 +44,19 @@ def _module_pages(workspace) -> list[str]:
 
 
 @pytest.fixture
-def admin_session(transactional_db, live_server):
+def admin(transactional_db):
     workspace = WorkspaceFactory(name="Kopi Nusantara")
     seed_workspace(workspace)
-    admin = MembershipFactory(workspace=workspace, role=Role.ADMIN)
-    client = Client()
-    client.force_login(admin.user)
-    return workspace, client.cookies[settings.SESSION_COOKIE_NAME].value
+    return MembershipFactory(workspace=workspace, role=Role.ADMIN)
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("language", ["en", "id"])
-def test_every_module_works_under_the_content_security_policy(live_server, page, admin_session, language):
-    workspace, session = admin_session
-    page.context.add_cookies(
-        [
-            {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url},
-            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
-        ]
-    )
-    for path in _module_pages(workspace):
+def test_every_module_works_under_the_content_security_policy(
+    live_server, page, session_in_page, admin, language
+):
+    session_in_page(admin, language)
+    for path in _module_pages(admin.workspace):
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path
         assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]

@@ -4,30 +4,18 @@ the test on any console error or CSP violation) while the live checks follow the
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from cxm.tenancy.models import Role
 
 
 @pytest.mark.browser
 def test_typing_in_the_composer_logs_no_console_error(
-    live_server, page, transactional_db, workspace_a, member, make_account
+    live_server, page, session_in_page, transactional_db, workspace_a, member, make_account
 ):
     account = make_account("kopi_id")
     make_account("kopi_bsky", platform="bluesky")
     marketer = member(workspace_a, Role.MARKETER)
-    client = Client()
-    client.force_login(marketer.user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    session_in_page(marketer)
     page.goto(f"{live_server.url}/publishing/posts/new/")
     page.get_by_role("checkbox", name=account.handle).check()
     page.locator("#id_text").press_sequentially("Es kopi susu 🥤 hari ini, diskon 20%! #kopi", delay=15)
