@@ -44,8 +44,14 @@ def test_the_inbox_on_a_phone_shows_cases_first_with_names_clear_of_badges(
 
     first = rows.first.bounding_box()
     header = page.locator(".shell-header").bounding_box()
-    assert first["y"] < 844 - first["height"], "the first case is below the first screen"
-    assert first["y"] - (header["y"] + header["height"]) < 200, "the case list is not right under the header"
+    case_list = page.locator(".care-list").bounding_box()
+    views = page.locator(".care-views").bounding_box()
+    assert first["y"] + first["height"] <= 844, "the first case is not on the first screen"
+    # between the header and the list only the care tabs and the presence switch; the views after it
+    assert case_list["y"] - (header["y"] + header["height"]) < 180, (
+        "the case list is not right under the header"
+    )
+    assert views["y"] > case_list["y"], "the inbox views come before the cases"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
 
     for index in range(rows.count()):
