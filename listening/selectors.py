@@ -13,8 +13,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
-from listening.models import Alert, DeliveryStatus, Mention, SavedSearch, Topic
+from cxm.web.templatetags.labels import platform_label
+from listening.models import Alert, DeliveryStatus, Mention, SavedSearch, Sentiment, Topic
 from listening.query import QuerySyntaxError, parse, to_sql
 
 FACETS = ("language", "sentiment", "platform", "media_type", "country", "kind")
@@ -665,7 +667,11 @@ def customer_mentions_timeline(workspace_id: int, profile_ids: list[int], before
             at=m.created_at,
             source="listening",
             kind="mention",
-            title=f"{m.platform} mention · {m.sentiment}",
+            title=gettext("%(platform)s mention · %(sentiment)s")
+            % {
+                "platform": platform_label(m.platform),
+                "sentiment": dict(Sentiment.choices).get(m.sentiment, m.sentiment),
+            },
             text=m.text[:280],
             url=reverse("listening:mention", args=[m.pk]),
             ref={"mention_id": m.pk, "answered": m.answered},

@@ -3,9 +3,7 @@ API clients, a real Celery worker process, and a headless Chromium."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -16,6 +14,7 @@ from rest_framework.test import APIClient
 
 from cxm.api.services import api_token_issue
 from cxm.tenancy.models import Role
+from tests.browser import BrowserProblems, close_watched, watched_context
 from tests.factories import PASSWORD, MembershipFactory, WorkspaceFactory
 
 # Playwright's sync API keeps an event loop in the main thread; the ORM calls made by
@@ -184,56 +183,44 @@ def browser():
         chromium.close()
 
 
-# Runs in every document before the page's own scripts; Playwright injects it past the CSP.
-CSP_VIOLATION_LISTENER = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cxmCspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
-    + ` in ${event.sourceFile || document.location.pathname}:${event.lineNumber} ${event.sample || ""}`);
-});
-"""
-
-
-class BrowserProblems:
-    """Console errors, uncaught exceptions and CSP violations seen in a test's browser; the
-    `page` fixture fails the test at teardown if any is left that the test did not expect."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-        self.expected: list[re.Pattern[str]] = []
-
-    def expect(self, pattern: str) -> None:
-        """A test that provokes an error on purpose (a refused request, say) names it here."""
-        self.expected.append(re.compile(pattern))
-
-    def unexpected(self) -> list[str]:
-        return [seen for seen in self.seen if not any(p.search(seen) for p in self.expected)]
-
-
 @pytest.fixture
 def browser_problems():
-    return BrowserProblems()
+    """What the test's browser contexts report; the test fails at teardown on any it did not expect."""
+    problems = BrowserProblems()
+    yield problems
+    unexpected = problems.unexpected()
+    if unexpected:
+        pytest.fail("the browser reported problems:\n" + "\n".join(unexpected), pytrace=False)
 
 
 @pytest.fixture
 def page(browser, browser_problems):
-    context = browser.new_context(locale="en-GB", timezone_id="Asia/Jakarta")
-    seen = browser_problems.seen
-    context.expose_function("__cxmCspViolation", lambda report: seen.append(f"CSP violation: {report}"))
-    context.add_init_script(CSP_VIOLATION_LISTENER)
-    context.on(
-        "console",
-        lambda message: seen.append(f"console error: {message.text} ({message.location.get('url')})")
-        if message.type == "error"
-        else None,
-    )
-    context.on("weberror", lambda error: seen.append(f"uncaught error: {error.error}"))
+    context = watched_context(browser, browser_problems, locale="en-GB", timezone_id="Asia/Jakarta")
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
-    with contextlib.suppress(Exception):
-        # Lets reports still travelling from the page arrive before the verdict.
-        page.evaluate("() => new Promise((done) => setTimeout(done, 50))")
-    context.close()
-    problems = browser_problems.unexpected()
-    if problems:
-        pytest.fail("the browser reported problems:\n" + "\n".join(problems), pytrace=False)
+    close_watched(context)
+
+
+@pytest.fixture
+def session_in_page(page, live_server):
+    """session_in_page(membership, language=None): the `page` is signed in as that member (a
+    session made on the server, no sign-in form), optionally in the given UI language."""
+    from django.conf import settings
+    from django.test import Client
+
+    def sign_in(membership, language: str | None = None):
+        client = Client()
+        client.force_login(membership.user)
+        cookies = [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            }
+        ]
+        if language:
+            cookies.append({"name": settings.LANGUAGE_COOKIE_NAME, "value": language})
+        page.context.add_cookies([{**cookie, "url": live_server.url} for cookie in cookies])
+        return page
+
+    return sign_in

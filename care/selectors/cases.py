@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from care.models import (
     ACTIVE_STATUSES,
@@ -31,6 +32,7 @@ from care.models import (
 )
 from cxm.customers.models import Identity
 from cxm.customers.timeline import TimelineEntry
+from cxm.web.templatetags.labels import platform_label
 
 AT_RISK_MINUTES = 60
 VIEWS = ("all", "mine", "unassigned", "breached", "at_risk")
@@ -365,7 +367,11 @@ def customer_care_timeline(
             at=case.created_at,
             source="care",
             kind="case",
-            title=f"Case {case.pk} opened" + (f": {case.subject}" if case.subject else ""),
+            title=(
+                _("Case %(number)s opened: %(subject)s") % {"number": case.pk, "subject": case.subject}
+                if case.subject
+                else _("Case %(number)s opened") % {"number": case.pk}
+            ),
             text=case.get_status_display(),
             ref={"case_id": case.pk},
         )
@@ -376,8 +382,12 @@ def customer_care_timeline(
             at=message.occurred_at,
             source="care",
             kind="message",
-            title=("Message from the customer" if message.direction == Direction.INBOUND else "Reply")
-            + f" ({message.platform or 'care'})",
+            title=(
+                _("Message from the customer (%(platform)s)")
+                if message.direction == Direction.INBOUND
+                else _("Reply (%(platform)s)")
+            )
+            % {"platform": platform_label(message.platform) if message.platform else _("Care")},
             text=message.text[:500],
             url=message.url,
             ref={"case_id": message.case_id, "message_id": message.pk, "direction": message.direction},
@@ -389,7 +399,8 @@ def customer_care_timeline(
             at=response.created_at,
             source="care",
             kind="csat",
-            title=f"Rated case {response.case_id} {response.score}/5",
+            title=_("Rated case %(number)s %(score)s/5")
+            % {"number": response.case_id, "score": response.score},
             text=response.comment[:500],
             ref={"case_id": response.case_id},
         )

@@ -42,7 +42,10 @@ META_ADS_EXTRA_SECRETS = ("app_secret", "webhook_verify_token")
 
 
 class AccountForm(forms.Form):
-    platform = forms.ChoiceField(label=gettext_lazy("Platform"), choices=[(p, p) for p in sorted(REGISTRY)])
+    platform = forms.ChoiceField(
+        label=gettext_lazy("Platform"),
+        choices=[(code, dict(Platform.choices).get(code, code)) for code in sorted(REGISTRY)],
+    )
     handle = forms.CharField(
         label=gettext_lazy("Handle"),
         max_length=255,

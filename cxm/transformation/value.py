@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -526,7 +527,8 @@ def _with_business(figure: Figure) -> str:
 
 
 def _fmt(value: float | Decimal) -> str:
-    return f"{float(value):,.2f}".rstrip("0").rstrip(".")
+    """Up to two decimals, grouped and marked by the active locale ("1,234.5"; "1.234,5" in id)."""
+    return number_format(Decimal(f"{float(value):.2f}".rstrip("0").rstrip(".")), force_grouping=True)
 
 
 @dataclass(frozen=True)

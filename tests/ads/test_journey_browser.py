@@ -22,6 +22,7 @@ from listening.models import Mention
 from listening.services import mentions_ingest_payload
 from tests.ads.stubs.graph_server import days_ago
 from tests.ads.test_variants import FEED
+from tests.browser import watched_context
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -45,7 +46,15 @@ def _wait_until(done: Callable[[], bool], what: str, *, seconds: float = 60.0) -
 
 
 def test_build_launch_then_watch_and_pause_a_campaign(
-    celery_worker_process, live_server, browser, page, graph, synced_account, marketer, admin
+    celery_worker_process,
+    live_server,
+    browser,
+    browser_problems,
+    page,
+    graph,
+    synced_account,
+    marketer,
+    admin,
 ):
     # Another campaign already running, and one someone paused by hand in Ads Manager before: the
     # pause must stop the first and never touch the second.
@@ -179,22 +188,26 @@ def test_build_launch_then_watch_and_pause_a_campaign(
     shown = page.locator("#ad-comments tbody tr.comment")
     assert shown.count() == 1
     assert BITTORRENT in shown.inner_text() and "Budi" in shown.inner_text()
-    assert shown.locator(".sentiment").inner_text() == "negative"
+    assert shown.locator(".sentiment").inner_text() == "Negative"
 
     # An admin sees it in the Explorer as a negative paid mention, and as a case in care.
-    admin_context = browser.new_context(locale="en-GB", timezone_id="Asia/Jakarta")
+    admin_context = watched_context(browser, browser_problems, locale="en-GB", timezone_id="Asia/Jakarta")
     admin_page = admin_context.new_page()
     admin_page.set_default_timeout(15_000)
     try:
         _sign_in(admin_page, base, admin.user)
         admin_page.goto(f"{base}/listening/")
-        admin_page.wait_for_function("() => document.querySelectorAll('#mention-list .mention-card').length === 2")
+        admin_page.wait_for_function(
+            "() => document.querySelectorAll('#mention-list .mention-card').length === 2"
+        )
         admin_page.select_option("#explorer-form select[name=media_type]", "paid")
-        admin_page.wait_for_function("() => document.querySelectorAll('#mention-list .mention-card').length === 1")
+        admin_page.wait_for_function(
+            "() => document.querySelectorAll('#mention-list .mention-card').length === 1"
+        )
         card = admin_page.locator("#mention-list .mention-card")
         assert BITTORRENT in card.inner_text()
         assert card.get_attribute("data-sentiment") == "negative"
-        assert "paid" in card.locator("header").inner_text()
+        assert "Paid" in card.locator("header").inner_text()
         assert "media_type=paid" in admin_page.url
 
         admin_page.goto(f"{base}/care/")

@@ -4,7 +4,8 @@ bounded in pages, and reports what it saw on each page.
 
 The English left on an Indonesian page is found through the catalogue itself: a text on the page
 that equals an English msgid whose Indonesian msgstr differs is a string that was not translated
-(rendered without gettext, or outside the active language)."""
+(rendered without gettext, or outside the active language). People's own words (a term cloud, say)
+are marked `translate="no"` in the page, as HTML means it, and are not read."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ SKIPPED_PREFIXES = ("/static/", "/media/", "/api/v1/", "/django-admin/", "/accou
 # Pages drawn by a third-party script: drf-spectacular's Swagger UI draws its own heading.
 NO_HEADING_PAGES = ("/api/docs/",)
 FILLED_TEXT = "kopi"
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 # Proper nouns and codes that read the same in both languages.
 SAME_IN_BOTH = {
@@ -52,11 +54,15 @@ class _PageParser(HTMLParser):
         self.h1_count = 0
         self.texts: list[str] = []
         self._hidden_depth = 0
+        # Open elements inside one marked translate="no" (people's own words: terms, names).
+        self._own_words: list[str] = []
         self._form: dict | None = None
         self._select: dict | None = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag not in VOID_ELEMENTS and (self._own_words or attrs.get("translate") == "no"):
+            self._own_words.append(tag)
         if tag in ("script", "style", "template", "noscript"):
             self._hidden_depth += 1
         elif tag == "h1":
@@ -88,6 +94,8 @@ class _PageParser(HTMLParser):
             self._form["fields"].append({"name": attrs["name"], "kind": "text", "value": "", "choices": []})
 
     def handle_endtag(self, tag):
+        if self._own_words and self._own_words[-1] == tag:
+            self._own_words.pop()
         if tag in ("script", "style", "template", "noscript"):
             self._hidden_depth = max(0, self._hidden_depth - 1)
         elif tag == "form":
@@ -99,7 +107,7 @@ class _PageParser(HTMLParser):
 
     def handle_data(self, data):
         text = " ".join(data.split())
-        if text and not self._hidden_depth:
+        if text and not self._hidden_depth and not self._own_words:
             self.texts.append(text)
 
 
@@ -128,11 +136,14 @@ def _with_query(action: str, pairs: list[tuple[str, str]]) -> str:
     return parts._replace(query=urlencode(pairs)).geturl()
 
 
-def _crawl_key(url: str) -> tuple[str, tuple]:
-    """Same path and the same query up to its numbers (dates, weeks, pages): one page to visit."""
+def _crawl_key(url: str, *, query_values: bool) -> tuple[str, tuple]:
+    """Same path and the same query up to its numbers (dates, weeks, pages): one page to visit.
+    Without `query_values`, the query's names alone tell pages apart (same template, same words)."""
     parts = urlsplit(url)
-    query = tuple(sorted((name, re.sub(r"\d+", "0", value)) for name, value in parse_qsl(parts.query, True)))
-    return parts.path, query
+    pairs = parse_qsl(parts.query, True)
+    if not query_values:
+        return parts.path, tuple(sorted({name for name, _ in pairs}))
+    return parts.path, tuple(sorted((name, re.sub(r"\d+", "0", value)) for name, value in pairs))
 
 
 def _same_origin(url: str) -> bool:
@@ -140,10 +151,10 @@ def _same_origin(url: str) -> bool:
     return parts.scheme in ("", "http") and parts.netloc in ("", "testserver")
 
 
-def crawl(client, *, start: str = "/", max_pages: int = 300) -> list[Page]:
+def crawl(client, *, start: str = "/", max_pages: int = 300, query_values: bool = True) -> list[Page]:
     """Every page reachable from `start` through links and GET forms, at most `max_pages`."""
     queue = deque([start])
-    seen = {_crawl_key(start)}
+    seen = {_crawl_key(start, query_values=query_values)}
     pages: list[Page] = []
     while queue and len(pages) < max_pages:
         url = queue.popleft()
@@ -168,7 +179,7 @@ def crawl(client, *, start: str = "/", max_pages: int = 300) -> list[Page]:
             path_and_query = urlsplit(candidate)._replace(scheme="", netloc="").geturl()
             if path_and_query.startswith(SKIPPED_PREFIXES):
                 continue
-            key = _crawl_key(path_and_query)
+            key = _crawl_key(path_and_query, query_values=query_values)
             if key not in seen:
                 seen.add(key)
                 queue.append(path_and_query)
@@ -183,13 +194,15 @@ def untranslated_msgids() -> tuple[set[str], re.Pattern[str]]:
         translations = gettext.GNUTranslations(file)
     exact: set[str] = set()
     patterns: list[str] = []
+    # An Indonesian word that happens to be an English msgid too ("Tag") is not English left over.
+    indonesian = {" ".join(str(msgstr).split()) for msgstr in translations._catalog.values()}
     placeholder = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
     for msgid, msgstr in translations._catalog.items():
         if not isinstance(msgid, str) or not msgid or msgid == msgstr:
             continue
         english = " ".join(msgid.split())
         english = english.split("\x04")[-1]  # msgctxt
-        if english in SAME_IN_BOTH:
+        if english in SAME_IN_BOTH or english in indonesian:
             continue
         if placeholder.search(english):
             pieces = placeholder.split(english)
@@ -207,3 +220,66 @@ def english_left(page: Page, exact: set[str], patterns: re.Pattern[str]) -> list
         for index, text in enumerate(page.texts)
         if text not in SAME_IN_BOTH and (text in exact or patterns.match(text))
     ]
+
+
+MENTIONS = [
+    ("mastodon", "Kopi Nusantara Jakarta enak sekali, pelayanannya ramah!", "id"),
+    ("bluesky", "Antre 30 menit di Kopi Nusantara, pesanan malah salah.", "id"),
+    ("mastodon", "Loving the new cold brew from Kopi Nusantara", "en"),
+    ("bluesky", "Kopi Nusantara app keeps crashing when I pay, terrible", "en"),
+    ("rss", "Kopi Nusantara opens ten stores in Surabaya", "en"),
+    ("web", "Ulasan: kopi susu Kopi Nusantara terlalu manis", "id"),
+]
+
+
+def seed_workspace(workspace) -> None:
+    """One or more objects in every module, made by the same helpers the route tests use."""
+    from ads.models import Ad, AdInsight
+    from listening.services import mentions_ingest_payload
+    from tests.kernel import test_tenancy_routes as samples
+
+    mentions_ingest_payload(
+        workspace_id=workspace.pk,
+        items=[
+            {
+                "platform": platform,
+                "external_id": f"crawl-{index}",
+                "text": text,
+                "language": language,
+                "created_at": f"2026-11-{10 + index}T09:00:00Z",
+                "author": {"handle": f"@fan{index}@example.social", "name": f"Fan {index}"},
+                "engagement": index * 3,
+            }
+            for index, (platform, text, language) in enumerate(MENTIONS)
+        ],
+    )
+    for make in (
+        samples._alert,  # with its topic
+        samples._saved_search,
+        samples._post,  # with a demo-network account
+        samples._pause,
+        samples._case,
+        samples._customer,
+        samples._ad_comment,  # an ad account, campaign, ad set, ad and a comment under the ad
+        samples._ad_feed,
+        samples._ad_template,
+        samples._assessment_round,
+        samples._privacy_request,
+        samples._value_driver,
+        samples._business_unit,
+        samples._brand,
+        samples._audit,
+    ):
+        make(workspace)
+    ad = Ad.objects.filter(workspace=workspace).first()
+    AdInsight.objects.create(
+        workspace=workspace,
+        ad=ad,
+        campaign_id=ad.campaign_id,
+        ad_set_id=ad.ad_set_id,
+        date="2026-11-20",
+        currency="USD",
+        impressions=12_500,
+        clicks=340,
+        spend=8_750_000,
+    )

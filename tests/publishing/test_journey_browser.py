@@ -16,20 +16,21 @@ from cxm.tenancy.models import Role
 from publishing.models import Post, PostStatus, PostTarget, TargetStatus
 from publishing.services import approval_rule_set, post_approve, post_create, post_submit
 from publishing.tasks import dispatch_due
+from tests.browser import close_watched, watched_context
 from tests.factories import PASSWORD
 
 JAKARTA = "Asia/Jakarta"
 
 
 @pytest.fixture
-def sign_in(browser, live_server):
+def sign_in(browser, browser_problems, live_server):
     """sign_in(membership) -> a page of that member, in their own browser context (Jakarta time)."""
     contexts = []
 
     def sign_in(membership):
         membership.user.time_zone = JAKARTA
         membership.user.save(update_fields=["time_zone"])
-        context = browser.new_context(locale="en-GB", timezone_id=JAKARTA)
+        context = watched_context(browser, browser_problems, locale="en-GB", timezone_id=JAKARTA)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -42,7 +43,7 @@ def sign_in(browser, live_server):
 
     yield sign_in
     for context in contexts:
-        context.close()
+        close_watched(context)
 
 
 def _dispatch_until(done, *, seconds: float = 30.0) -> None:

@@ -11,6 +11,7 @@ import pytest
 from cxm.tenancy.models import Role
 from cxm.transformation.capabilities import CAPABILITY_KEYS
 from cxm.transformation.models import AssessmentResponse, AssessmentRound
+from tests.browser import watched_context
 from tests.factories import PASSWORD, MembershipFactory, WorkspaceFactory
 from tests.transformation.snapshots import snapshot_today
 
@@ -33,7 +34,9 @@ def _answer(page, levels: dict[str, int], role: str | None = None):
     page.click("#assessment-submit")
 
 
-def test_two_people_assess_maturity_and_the_admin_sees_where_they_disagree(live_server, browser, page):
+def test_two_people_assess_maturity_and_the_admin_sees_where_they_disagree(
+    live_server, browser, browser_problems, page
+):
     workspace = WorkspaceFactory(name="Acme")
     admin = MembershipFactory(workspace=workspace, role=Role.ADMIN)
     agent = MembershipFactory(workspace=workspace, role=Role.AGENT)
@@ -70,7 +73,7 @@ def test_two_people_assess_maturity_and_the_admin_sees_where_they_disagree(live_
     page.wait_for_url(f"{base}/transformation/assessments/{assessment_round.pk}/")
     assert "1 response" in page.inner_text("#round-summary")
 
-    other = browser.new_context(locale="en-GB")
+    other = watched_context(browser, browser_problems, locale="en-GB")
     agent_page = other.new_page()
     agent_page.set_default_timeout(15_000)
     _login(agent_page, live_server, agent.user.username)

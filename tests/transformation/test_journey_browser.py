@@ -17,6 +17,7 @@ from care.services import case_resolve
 from cxm.channels.services import account_sync, demo_accounts_seed
 from cxm.tenancy.models import Role
 from cxm.transformation.capabilities import CAPABILITY_KEYS
+from tests.browser import watched_context
 from tests.factories import PASSWORD, MembershipFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.browser
@@ -49,7 +50,9 @@ def _demo_activity(workspace, agent) -> int:
     return len(cases)
 
 
-def test_an_admin_measures_assesses_and_builds_the_roi_case_from_live_data(live_server, browser, page):
+def test_an_admin_measures_assesses_and_builds_the_roi_case_from_live_data(
+    live_server, browser, browser_problems, page
+):
     workspace = WorkspaceFactory(name="Demo")
     admin = MembershipFactory(workspace=workspace, role=Role.ADMIN)
     agent = MembershipFactory(workspace=workspace, role=Role.AGENT)
@@ -81,7 +84,7 @@ def test_an_admin_measures_assesses_and_builds_the_roi_case_from_live_data(live_
     _answer(page, dict.fromkeys(CAPABILITY_KEYS, 4) | {"heard": 5})
     page.wait_for_url(round_url)
 
-    colleague = browser.new_context(locale="en-GB")
+    colleague = watched_context(browser, browser_problems, locale="en-GB")
     agent_page = colleague.new_page()
     agent_page.set_default_timeout(15_000)
     _sign_in(agent_page, base, agent.user.username)

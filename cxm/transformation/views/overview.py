@@ -13,7 +13,9 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxm.tenancy import selectors as tenancy_selectors
@@ -24,15 +26,16 @@ from cxm.transformation.capabilities import BY_KEY
 from cxm.transformation.kpis import registry
 
 TREND_DAYS = 90
+# unit -> (decimal places, how the number stands with its unit); numbers follow the active locale
 UNIT_FORMATS = {
-    "%": "{:.1f} %",
-    "minutes": "{:.0f} min",
-    "hours": "{:.1f} h",
-    "days": "{:.1f} d",
-    "seconds": "{:.0f} s",
-    "count": "{:.0f}",
-    "x": "{:.2f}\u00d7",  # multiplication sign: a ratio such as ROAS
-    "score": "{:.2f}",
+    "%": (1, gettext_lazy("%(n)s %%")),
+    "minutes": (0, gettext_lazy("%(n)s min")),
+    "hours": (1, gettext_lazy("%(n)s h")),
+    "days": (1, gettext_lazy("%(n)s d")),
+    "seconds": (0, gettext_lazy("%(n)s s")),
+    "count": (0, "%(n)s"),
+    "x": (2, "%(n)s\u00d7"),  # multiplication sign: a ratio such as ROAS
+    "score": (2, "%(n)s"),
 }
 
 
@@ -43,7 +46,15 @@ def kpi_display(kpi: dict[str, Any]) -> str:
         return _("no data")
     if status == "insufficient":
         return _("insufficient data (n = %(n)s)") % {"n": kpi.get("n") or 0}
-    return UNIT_FORMATS.get(kpi.get("unit", ""), "{}").format(kpi["value"])
+    return unit_display(kpi["value"], kpi.get("unit", ""))
+
+
+def unit_display(value: float, unit: str) -> str:
+    """A figure with its unit, its decimal mark and places by the active locale ("27,3 %" in id)."""
+    if unit not in UNIT_FORMATS:
+        return number_format(value)
+    places, shape = UNIT_FORMATS[unit]
+    return str(shape) % {"n": number_format(round(value, places), decimal_pos=places)}
 
 
 def scope_filter(request) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from cxm.transformation import roi as roi_math
 from cxm.transformation import value
 from cxm.transformation.kpis.registry import KPIS
 from cxm.transformation.models import DriverCategory
-from cxm.transformation.views.overview import UNIT_FORMATS
+from cxm.transformation.views.overview import unit_display
 
 TREND_DAYS = 90
 BLANK_BENEFITS = 1
@@ -38,7 +38,7 @@ def _may_manage(request) -> bool:
 def display(amount: float | None, unit: str) -> str:
     if amount is None:
         return "—"
-    return UNIT_FORMATS.get(unit, "{}").format(amount)
+    return unit_display(amount, unit)
 
 
 # --- value drivers -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from cxm.audit.labels import action_label
 from cxm.channels.models import Platform
 
 register = template.Library()
@@ -35,3 +36,9 @@ PLATFORM_LABELS = {**dict(Platform.choices), **OTHER_PLATFORMS}
 def platform_label(code: str) -> str:
     """Mastodon, Bluesky ... as named; "web" as "Website"/"Situs web"; unknown codes as stored."""
     return PLATFORM_LABELS.get(code, code) if code else code
+
+
+@register.filter
+def audit_action(code: str) -> str:
+    """An audit entry's action as a sentence ("Post approved"), not its code ("post.approve")."""
+    return action_label(code)
