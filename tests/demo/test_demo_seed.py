@@ -21,6 +21,7 @@ from cxm.tenancy.services import platform_bootstrap
 from cxm.transformation.selectors import capabilities_live
 from listening.models import Mention
 from publishing.models import ApprovalRule
+from tests.care.conftest import dm, make_account, receive
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +107,18 @@ def test_demo_colleagues_answer_a_share_of_cases_and_customers_answer_surveys(de
     answered = cases.filter(messages__direction="outbound", messages__author_user__isnull=False).distinct()
     assert 0 < answered.count() < cases.count(), (answered.count(), cases.count())
     assert CsatResponse.objects.filter(workspace=workspace).exists()
+
+
+def test_the_demo_colleagues_leave_other_workspaces_alone(demo_on, workspace_a):
+    account = make_account(workspace_a)
+    receive(account, *(dm(f"other-{n}", author=f"customer{n}") for n in range(20)))
+    waiting = Case.objects.filter(workspace=workspace_a)
+    assert waiting.count() == 20
+
+    _start(runs_of_activity=2)
+
+    assert not Message.objects.filter(workspace=workspace_a, direction="outbound").exists()
+    assert set(waiting.values_list("status", flat=True)) <= {"new", "open"}
 
 
 def test_every_capability_has_a_measured_score_after_the_demo_ran(demo_on):
