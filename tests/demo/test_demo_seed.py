@@ -4,7 +4,10 @@ care report pages show numbers; with CXM_DEMO=0 nothing is seeded and the demo t
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -150,3 +153,16 @@ def test_the_ads_and_care_report_pages_show_numbers(demo_on, client):
     metrics = reports.context["metrics"]
     assert metrics["answered_share"] and metrics["first_response_seconds"]["median"] is not None
     assert metrics["csat"]["average"] is not None
+
+
+@pytest.mark.parametrize(("demo", "scheduled"), [("0", False), ("1", True)])
+def test_beat_runs_the_demo_activity_only_with_the_demo_on(demo, scheduled):
+    code = "import cxm.settings as s; print('care.demo_activity' in {e['task'] for e in s.CELERY_BEAT_SCHEDULE.values()})"
+    answer = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "CXM_DEMO": demo},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert answer.stdout.strip() == str(scheduled)
