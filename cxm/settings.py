@@ -374,3 +374,7 @@ if CXM_DEMO:
         "task": "care.demo_activity",
         "schedule": envint("CXM_DEMO_ACTIVITY_SECONDS", 60),
     }
+    # ...and the capability scores follow what they do within minutes, not a quarter of an hour.
+    CELERY_BEAT_SCHEDULE["transformation-snapshots"]["schedule"] = envint(
+        "CXM_TRANSFORMATION_SNAPSHOT_SECONDS", 120
+    )

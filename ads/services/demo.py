@@ -20,9 +20,10 @@ class DemoAdsSeed:
     comments: int
 
 
-def demo_ad_account_seed(*, workspace: Workspace) -> DemoAdsSeed:
+def demo_ad_account_seed(*, workspace: Workspace, marketer=None) -> DemoAdsSeed:
     """The demo ad account (once) and what it holds, read in now so the ads pages show numbers
-    at once; safe to run again (it reads in what is new)."""
+    at once, and one budget proposal applied by the demo `marketer` (once); safe to run again
+    (it reads in what is new)."""
     from ads.comments import ad_comments_pull, ads_with_comments
     from ads.models import AdCampaign, AdInsight
     from ads.services.accounts import ad_account_sync
@@ -54,9 +55,28 @@ def demo_ad_account_seed(*, workspace: Workspace) -> DemoAdsSeed:
         .values_list("pk", flat=True)
     ):
         comments += ad_comments_pull(ad_id=ad_id).accepted
+    if marketer is not None:
+        _proposal_applied(account, marketer)
     return DemoAdsSeed(
         created=created,
         campaigns=AdCampaign.objects.filter(account=account).count(),
         insights=AdInsight.objects.filter(campaign__account=account).count(),
         comments=comments,
     )
+
+
+def _proposal_applied(account: ChannelAccount, marketer) -> None:
+    """The optimiser's split of the ad-set budgets, proposed and applied once, as a marketer would."""
+    from ads.models import AdCampaign, OptimizerProposal, ProposalStatus
+    from ads.services.optimize import proposal_apply, proposal_create
+
+    campaign = AdCampaign.objects.filter(
+        account=account, daily_budget__isnull=True, lifetime_budget__isnull=True
+    ).first()
+    if (
+        campaign is None
+        or OptimizerProposal.objects.filter(campaign=campaign, status=ProposalStatus.APPLIED).exists()
+    ):
+        return
+    proposal = proposal_create(campaign=campaign, by=marketer, seed=1)
+    proposal_apply(proposal=proposal, by=marketer)

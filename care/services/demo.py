@@ -45,7 +45,7 @@ DEMO_SLUG = "demo"
 # the inbox, the SLA clocks and "unanswered" show something too.
 ANSWER_TENTHS = 7
 SURVEY_TENTHS = 6
-# A case younger than this is left alone: a person needs a moment to read it.
+# A message younger than this is left alone: a person needs a moment to read it.
 ANSWER_AFTER_SECONDS = 60
 BATCH = 60
 
@@ -54,6 +54,7 @@ COLLEAGUES = (
     ("demo.budi", "Budi", "Santoso (demo)", Role.AGENT, ["id"]),
     ("demo.sarah", "Sarah", "Lim (demo)", Role.AGENT, ["en"]),
     ("demo.dewi", "Dewi", "Anggraini (demo)", Role.APPROVER, []),
+    ("demo.andi", "Andi", "Kurniawan (demo)", Role.MARKETER, []),
 )
 QUEUES = (("Bahasa Indonesia (demo)", ["id"], 0), ("English (demo)", ["en"], 1))
 SLA = (("urgent", 15, 240), ("high", 60, 480), ("normal", 240, 1440), ("low", 480, 2880))
@@ -109,7 +110,8 @@ def demo_seed() -> DemoSeed | None:
         result.created["sla_policies"] = _sla_seed(workspace)
         result.created["macros"] = _macros_seed(workspace)
         result.created["approval_rules"] = _approval_rule_seed(workspace)
-    ads = ads_services.demo_ad_account_seed(workspace=workspace)
+    andi = get_user_model().objects.get(username="demo.andi")
+    ads = ads_services.demo_ad_account_seed(workspace=workspace, marketer=andi)
     result.created["ad_accounts"] = int(ads.created)
     return result
 
@@ -209,8 +211,12 @@ def demo_activity(*, now=None) -> DemoActivity | None:
     if agents and macros:
         waiting = (
             Case.objects.filter(workspace=workspace, status__in=ACTIVE_STATUSES)
-            .filter(created_at__lte=now - timedelta(seconds=ANSWER_AFTER_SECONDS))
+            .filter(
+                messages__direction=Direction.INBOUND,
+                messages__occurred_at__lte=now - timedelta(seconds=ANSWER_AFTER_SECONDS),
+            )
             .exclude(messages__direction=Direction.OUTBOUND)
+            .distinct()
             .order_by("created_at")[: BATCH * 3]
         )
         for case in waiting:

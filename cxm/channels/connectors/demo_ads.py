@@ -6,7 +6,8 @@ A `meta_ads` account with `options.demo_network` is read through this connector 
 Graph API, so the demo exercises the real sync, insights and comments pipelines. Numbers are drawn
 from a generator seeded by the ad and the day, so a day's insights never change once reported;
 comments arrive every `COMMENT_EVERY` under each ad, up to the present, in English and Indonesian.
-It takes no launches: the catalogue is what it is.
+Budget and status changes are accepted and forgotten (the next sync reads the catalogue again);
+it takes no launches.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from cxm.channels.connectors.base import (
 from cxm.channels.connectors.meta_ads import InsightRow
 
 CURRENCY = "IDR"
+AD_SET_BUDGET = 450_000  # rupiah a day, for ad sets of a campaign without its own budget
 PAGE_SIZE = 50
 COMMENT_EVERY = timedelta(hours=3)
 COMMENT_HISTORY = timedelta(days=3)
@@ -39,9 +41,9 @@ COMMENT_HISTORY = timedelta(days=3)
 COMMENT_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 PURCHASE = "omni_purchase"
 
-# (name, objective, daily budget in rupiah, ad set names, ad names)
+# (name, objective, daily budget in rupiah or None where the ad sets hold it, ad set names, ad names)
 CATALOGUE = (
-    ("[Demo] Kopi Susu Gula Aren launch", "OUTCOME_SALES", 750_000, ("Jakarta 18-34", "Bandung 18-34"),
+    ("[Demo] Kopi Susu Gula Aren launch", "OUTCOME_SALES", None, ("Jakarta 18-34", "Bandung 18-34"),
      ("Gula Aren carousel", "Gula Aren video")),
     ("[Demo] Teh Segar dry season", "OUTCOME_SALES", 500_000, ("Surabaya", "Bali"),
      ("Teh Segar single image", "Teh Segar reels")),
@@ -129,7 +131,7 @@ class DemoAdsConnector:
                 "objective": objective,
                 "status": "ACTIVE",
                 "effective_status": "ACTIVE",
-                "daily_budget": str(budget),
+                **({"daily_budget": str(budget)} if budget else {}),
                 "special_ad_categories": [],
             }
 
@@ -142,6 +144,7 @@ class DemoAdsConnector:
                     "name": name,
                     "status": "ACTIVE",
                     "effective_status": "ACTIVE",
+                    **({} if CATALOGUE[c][2] else {"daily_budget": str(AD_SET_BUDGET - 100_000 * s)}),
                     "billing_event": "IMPRESSIONS",
                     "optimization_goal": "OFFSITE_CONVERSIONS",
                     "targeting": {"geo_locations": {"countries": ["ID"]}, "age_min": 18, "age_max": 44},
@@ -203,11 +206,17 @@ class DemoAdsConnector:
         rows = [_comment(post_id, index) for index in range(start, end)]
         return rows, (str(end - 1) if end < due else None)
 
-    # --- what a launch or a pause would send: the demo catalogue takes none of it -------------------
+    # --- changes: a budget or status change is taken (and forgotten); nothing new is created -------
+
+    def update(self, object_id: str, params: dict[str, Any]) -> None:
+        return None
+
+    def set_status(self, object_id: str, status: str) -> None:
+        return None
 
     def __getattr__(self, name: str):
-        if name in {"create", "update", "set_status", "set_statuses", "batch", "create_campaign",
-                    "create_adset", "create_creative", "create_ad", "comment_hide"}:  # fmt: skip
+        if name in {"create", "set_statuses", "batch", "create_campaign", "create_adset",
+                    "create_creative", "create_ad", "comment_hide"}:  # fmt: skip
 
             def refuse(*args: Any, **kwargs: Any):
                 raise PermanentError("the demo ad network is read-only: its catalogue is fixed")
