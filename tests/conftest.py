@@ -214,19 +214,30 @@ def browser_problems():
     return BrowserProblems()
 
 
-@pytest.fixture
-def page(browser, browser_problems):
-    context = browser.new_context(locale="en-GB", timezone_id="Asia/Jakarta")
-    seen = browser_problems.seen
-    context.expose_function("__cxmCspViolation", lambda report: seen.append(f"CSP violation: {report}"))
+def watch_problems(context, problems: BrowserProblems, who: str = "") -> None:
+    """Collect a browser context's console errors, uncaught errors and CSP violations; a test
+    with one context per person names the person, so the report says whose page it was."""
+    seen = problems.seen
+    prefix = f"[{who}] " if who else ""
+    context.expose_function(
+        "__cxmCspViolation", lambda report: seen.append(f"{prefix}CSP violation: {report}")
+    )
     context.add_init_script(CSP_VIOLATION_LISTENER)
     context.on(
         "console",
-        lambda message: seen.append(f"console error: {message.text} ({message.location.get('url')})")
-        if message.type == "error"
-        else None,
+        lambda message: (
+            seen.append(f"{prefix}console error: {message.text} ({message.location.get('url')})")
+            if message.type == "error"
+            else None
+        ),
     )
-    context.on("weberror", lambda error: seen.append(f"uncaught error: {error.error}"))
+    context.on("weberror", lambda error: seen.append(f"{prefix}uncaught error: {error.error}"))
+
+
+@pytest.fixture
+def page(browser, browser_problems):
+    context = browser.new_context(locale="en-GB", timezone_id="Asia/Jakarta")
+    watch_problems(context, browser_problems)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
