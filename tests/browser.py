@@ -31,23 +31,30 @@ class BrowserProblems:
         return [seen for seen in self.seen if not any(p.search(seen) for p in self.expected)]
 
 
-def watched_context(browser, problems: BrowserProblems, **options):
+def watched_context(browser, problems: BrowserProblems, who: str = "", **options):
     """A new browser context whose console errors, uncaught errors and CSP violations are reported
     to `problems` (the `browser_problems` fixture). Every context a browser test opens is one."""
     context = browser.new_context(**options)
+    watch_problems(context, problems, who)
+    return context
+
+
+def watch_problems(context, problems: BrowserProblems, who: str = "") -> None:
+    """Report a context's problems to `problems`; a test with one context per person names the
+    person, so the report says whose page it was."""
     seen = problems.seen
-    context.expose_function("__cxmCspViolation", lambda report: seen.append(f"CSP violation: {report}"))
+    prefix = f"[{who}] " if who else ""
+    context.expose_function("__cxmCspViolation", lambda report: seen.append(f"{prefix}CSP violation: {report}"))
     context.add_init_script(CSP_VIOLATION_LISTENER)
     context.on(
         "console",
         lambda message: (
-            seen.append(f"console error: {message.text} ({message.location.get('url')})")
+            seen.append(f"{prefix}console error: {message.text} ({message.location.get('url')})")
             if message.type == "error"
             else None
         ),
     )
-    context.on("weberror", lambda error: seen.append(f"uncaught error: {error.error}"))
-    return context
+    context.on("weberror", lambda error: seen.append(f"{prefix}uncaught error: {error.error}"))
 
 
 def close_watched(context) -> None:

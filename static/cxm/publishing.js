@@ -69,6 +69,17 @@
       });
     }
   });
+  // Leaving the page while the live check is in flight makes the browser abort it, and htmx
+  // reports every abort as an error: the post is sent once the check in flight has answered.
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-compose]");
+    if (!form || !form.classList.contains("htmx-request")) return;
+    event.preventDefault();
+    const submitter = event.submitter;
+    // After htmx has started any check queued behind this one, so that one defers the post too.
+    const resubmit = () => setTimeout(() => form.requestSubmit(submitter), 0);
+    form.addEventListener("htmx:afterRequest", resubmit, { once: true });
+  });
   const ready = () => document.querySelectorAll("form[data-compose]").forEach(syncVariants);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();

@@ -1,0 +1,13 @@
+# Joins the two schema changes made side by side on 0002: the leader role with the admin
+# self-approval setting, and default workspaces with invitations.
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("tenancy", "0003_leader_role_and_admin_self_approval"),
+        ("tenancy", "0003_user_default_workspace_invitations"),
+    ]
+
+    operations = []

@@ -1,0 +1,38 @@
+"""Composing in a real browser: ticking accounts and submitting at once logs no error."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxm.tenancy.models import Role
+from publishing.models import Post, PostStatus
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_ticking_accounts_and_submitting_at_once_logs_no_console_error(
+    live_server, page, workspace_a, member, make_account
+):
+    """The live check runs on every pause in typing and every tick; a check still in flight when
+    the next one starts or when the post is submitted used to be aborted, and htmx logs each
+    abort as a console error (the `page` fixture fails the test on any)."""
+    marketer = member(workspace_a, Role.MARKETER)
+    accounts = [make_account(handle) for handle in ("kopi_id", "kopi_sg", "kopi_my")]
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", marketer.user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.goto(f"{live_server.url}/publishing/posts/new/")
+    page.fill("#id_text", "Iced coffee season starts today")
+    for account in accounts:
+        page.get_by_role("checkbox", name=account.handle).check()  # each tick starts a check
+    page.get_by_role("button", name="Submit", exact=True).click()
+
+    page.wait_for_url("**/publishing/posts/*/")
+    assert page.locator("[data-post-status]").first.inner_text() == "Scheduled"  # no approval rule
+    post = Post.objects.get()
+    assert post.status == PostStatus.SCHEDULED and post.text == "Iced coffee season starts today"
+    assert post.targets.count() == 3
