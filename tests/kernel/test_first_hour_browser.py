@@ -26,8 +26,8 @@ from cxm.transformation.capabilities import CAPABILITY_KEYS
 from cxm.transformation.models import AssessmentResponse
 from publishing.models import Post, PostStatus
 from publishing.services import approval_rule_set
-from tests.channels.stubs.mastodon_server import MastodonStub
 from tests.browser import watch_problems
+from tests.channels.stubs.mastodon_server import MastodonStub
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
