@@ -31,6 +31,10 @@ MAX_SOCKET_PATH = 100
 SHARED_BUFFERS = os.environ.get("CXM_EMBEDDED_SHARED_BUFFERS", "2GB")
 # A server that will not come back is tried again after 0.25, 0.5, 1, 2 ... s, at most this far apart.
 RESTART_BACKOFF_MAX = float(os.environ.get("CXM_EMBEDDED_RESTART_BACKOFF_MAX", "30"))
+# Throw-away clusters (the test suite's) skip flushing to disk: they lose nothing that matters if
+# the machine itself crashes, and every commit is that much cheaper. A server killed on its own
+# (not the machine) still comes back with all its data, because the kernel keeps the writes.
+NOT_DURABLE = ("fsync", "synchronous_commit", "full_page_writes")
 
 
 def _short_socket_dir(folder: Path) -> Path:
@@ -108,6 +112,8 @@ class EmbeddedServices:
     redis_url: str | None = None
     watchdog: Watchdog | None = None
     say: Callable[[str], None] = print
+    # False for a cluster whose data may be lost in a machine crash (the suite's): no fsync.
+    durable: bool = True
     _pg_server: object | None = None
     _redis_process: subprocess.Popen | None = None
     _redis_config: Path | None = None
@@ -123,8 +129,12 @@ class EmbeddedServices:
         self._pg_server = pgserver.get_server(pgdata, cleanup_mode="stop")
         # After a crash PostgreSQL first syncs its data folder; file by file (the default) that
         # takes seconds, one syncfs() a fraction of that: the restart after a kill is that faster.
+        durability = "".join(
+            f"ALTER SYSTEM RESET {name};" if self.durable else f"ALTER SYSTEM SET {name} = off;"
+            for name in NOT_DURABLE
+        )
         query = (
-            "ALTER SYSTEM SET recovery_init_sync_method = 'syncfs'; SELECT pg_reload_conf();"  # noqa: S608
+            f"ALTER SYSTEM SET recovery_init_sync_method = 'syncfs'; {durability} SELECT pg_reload_conf();"  # noqa: S608
             f"SELECT 'database-' || datname FROM pg_database WHERE datname = '{DATABASE_NAME}';"
         )
         exists = self._pg_server.psql(query)
@@ -255,9 +265,10 @@ def prepare_environment(
     services: EmbeddedServices | None = None,
     watchdog: Watchdog | None = None,
     say: Callable[[str], None] = print,
+    durable: bool = True,
 ) -> EmbeddedServices:
     """Export DATABASE_URL and REDIS_URL, starting embedded servers for whichever is not set."""
-    services = services or EmbeddedServices(data_dir=data_dir, watchdog=watchdog, say=say)
+    services = services or EmbeddedServices(data_dir=data_dir, watchdog=watchdog, say=say, durable=durable)
     os.environ["CXM_DATA_DIR"] = str(data_dir)
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = services.start_postgres()

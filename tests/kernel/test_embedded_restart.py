@@ -49,6 +49,9 @@ def test_a_killed_redis_is_started_again_with_its_data(services):
 
 def test_a_killed_postgres_is_started_again_with_its_data(services):
     services.start_postgres()
+    # The cluster `make run` keeps is durable; only the suite's own runs without fsync.
+    for name in embedded.NOT_DURABLE:
+        assert "on" in services._pg_server.psql(f"SHOW {name};")
     services._pg_server.psql("CREATE TABLE kept (id int); INSERT INTO kept VALUES (7);")
     pgdata = services._pg_server.pgdata
     os.kill(postmaster_pid(pgdata), signal.SIGKILL)
