@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.models import Role, User
+from cxm.tenancy.permissions import PERMISSIONS
 from publishing import selectors
 from publishing.models import PauseScope
 
@@ -220,7 +221,10 @@ class ApprovalRuleForm(forms.Form):
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = Role.choices
+        # only roles that may approve at all: a rule naming another would leave posts waiting forever
+        self.fields["roles"].choices = [
+            (value, label) for value, label in Role.choices if value in PERMISSIONS["publishing.approve"]
+        ]
         members = tenancy_selectors.workspace_members(workspace=workspace)
         self.fields["approvers"].queryset = User.objects.filter(pk__in=members.values("user_id")).order_by(
             "username"

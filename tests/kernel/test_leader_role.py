@@ -171,3 +171,13 @@ def test_the_navigation_shows_a_leader_only_what_they_can_use(leader_client):
     assert 'href="/care/customers/"' not in reports and 'href="/care/settings/"' not in reports
     # no compose control on the calendar
     assert 'href="/publishing/posts/new/"' not in leader_client.get("/publishing/").content.decode()
+
+
+def test_an_approval_rule_offers_only_roles_that_may_approve(client, workspace_a, member):
+    from tests.factories import BusinessUnitFactory
+
+    unit = BusinessUnitFactory(workspace=workspace_a, name="Beverages")
+    client.force_login(member(workspace_a, Role.ADMIN).user)
+    html = client.get("/publishing/approval-rules/").content.decode()
+    assert f'name="unit-{unit.pk}-roles" value="approver"' in html
+    assert f'name="unit-{unit.pk}-roles" value="leader"' not in html
