@@ -107,7 +107,7 @@ def campaign_detail(request, campaign_id: int, *, guard_form=None, status: int =
         "proposals": list(selectors.proposals(workspace=request.workspace, campaign=campaign.pk)[:3]),
         "can_manage": has_permission(request.membership, "ads.manage"),
         "approval_needed": services.approval_needed(campaign),
-        "can_approve": services.can_approve_campaign(campaign=campaign, membership=request.membership),
+        "approve_refusal": services.campaign_approve_refusal(campaign=campaign, membership=request.membership),
         "variant_count": selectors.variants(workspace=request.workspace, campaign=campaign.pk).count(),
         "guard_form": guard_form
         or CommentGuardForm.for_guard(comments.comment_guard_clean(campaign.comment_guard or {})),
