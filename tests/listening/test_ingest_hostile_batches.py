@@ -69,6 +69,8 @@ def _bad_text(bad: str):
             ({"author": {"handle": "@ana", "name": f"Ana{bad}"}}, "author.name"),
             ({"author": {"handle": f"@an{bad}a"}}, "author.handle"),
             ({"url": f"https://example.social/{bad}"}, "url"),
+            ({"platform": f"masto{bad}don"}, "platform"),
+            ({"in_reply_to": f"toot-{bad}"}, "in_reply_to"),
             ({"raw": {"meta": {"note": ["ok", f"x{bad}"]}}}, "raw.meta.note[1]"),
             ({"raw": {"meta": {f"k{bad}": 1}}}, "raw.meta"),
         ]
