@@ -20,7 +20,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError as SchemaError
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 
 JSON_TYPES = {
@@ -89,15 +89,10 @@ class ContractJSONParser(JSONParser):
 class BatchJSONParser(ContractJSONParser):
     """For batches whose items are judged one by one: a bad item is reported by its index."""
 
+    # Python's JSON reader gives up near 1,000 levels of nesting: such a body has no items to
+    # judge one by one, so it is refused whole like any other (items nested less deep are judged
+    # alone).
     refuse_nul = False
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        # Python's JSON reader gives up near 1,000 levels of nesting: such a body has no items
-        # to judge one by one, so it is refused whole (items nested less deep are judged alone).
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise ParseError(_("JSON nested too deeply to read (about 1,000 levels or more).")) from exc
 
 
 def _depth_message() -> str:

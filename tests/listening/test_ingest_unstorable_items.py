@@ -181,9 +181,9 @@ def test_a_time_whose_utc_month_differs_from_its_local_month_is_stored(analyst, 
 
 
 @pytest.mark.django_db
-def test_a_body_nested_too_deep_to_read_is_refused_whole_with_a_parse_error(analyst, workspace_a):
+def test_a_body_nested_too_deep_to_read_is_refused_whole_naming_the_limit(analyst, workspace_a):
     body = '{"items": [{"raw": ' + "[" * 3000 + "]" * 3000 + "}]}"
     response = analyst.generic("POST", "/api/v1/mentions/", body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["code"] == "parse_error"
-    assert "nested too deeply" in response.json()["detail"]
+    assert response.json()["fields"] == {"non_field_errors": ["Nested deeper than 32 levels."]}
+    assert not Mention.objects.filter(workspace_id=workspace_a.pk).exists()
