@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cxm.api.selectors import api_tokens_of
-from cxm.api.services import api_token_revoke, token_expires_at
+from cxm.api.services import api_token_issue, api_token_revoke, token_expires_at
+from cxm.audit import services as audit_services
 from cxm.tenancy import invitations as invitation_services
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy import services as tenancy_services
@@ -61,10 +62,17 @@ def account_settings(request):
 
 @login_required
 def account_tokens(request):
+    """The caller's API tokens; POST issues a new one, whose key this answer shows once."""
+    new_key = ""
+    if request.method == "POST":
+        new_key = api_token_issue(user=request.user)
+        audit_services.audit_record(
+            workspace=None, actor=request.user, action="api_token.issue", target=request.user, request=request
+        )
     tokens = [
         {"token": token, "expires_at": token_expires_at(token)} for token in api_tokens_of(user=request.user)
     ]
-    return render(request, "web/account/tokens.html", {"tokens": tokens})
+    return render(request, "web/account/tokens.html", {"tokens": tokens, "new_key": new_key})
 
 
 @require_POST

@@ -172,7 +172,9 @@ def test_a_weak_or_mismatched_password_is_refused_and_the_link_still_works(clien
     mismatched = client.post(path, {"username": "budi", "password1": PASSWORD, "password2": PASSWORD + "x"})
 
     assert weak.status_code == 200 and "too common" in weak.content.decode()
-    assert mismatched.status_code == 200 and "password fields didn\u2019t match" in mismatched.content.decode()
+    assert (
+        mismatched.status_code == 200 and "password fields didn\u2019t match" in mismatched.content.decode()
+    )
     assert not User.objects.filter(username="budi").exists()
     assert client.get(path).status_code == 200
 
@@ -316,3 +318,19 @@ def test_an_unknown_existing_account_is_never_joined_by_username(api, workspace_
     response = _invite(api(member(workspace_a, Role.ADMIN)), "victim")
     assert response.status_code == 400 and "email" in response.json()["fields"]
     assert not Membership.objects.filter(workspace=workspace_a, user__username="victim").exists()
+
+
+@pytest.mark.django_db
+def test_the_invitation_pages_speak_bahasa_indonesia(client, api, workspace_a, member):
+    admin = member(workspace_a, Role.ADMIN)
+    _invite(api(admin), "sari@example.com")
+    client.force_login(admin.user)
+    client.post("/i18n/setlang/", {"language": "id", "next": "/"})
+
+    members = client.get("/admin/").content.decode()
+    client.logout()
+    client.post("/i18n/setlang/", {"language": "id", "next": "/"})
+    link = client.get(_link_path(mail.outbox[0])).content.decode()
+
+    assert "Undang seseorang" in members and "Undangan tertunda" in members and "Kirim ulang" in members
+    assert "Bergabung dengan Acme" in link and "Atur kata sandi dan bergabung" in link

@@ -30,6 +30,7 @@ SENSITIVE_NAME = re.compile(
 NOT_ENCRYPTED = {
     ("tenancy.User", "password"): "a salted PBKDF2 hash from Django's password hasher, never the password",
     ("api.ApiToken", "key_hash"): "a SHA-256 digest of the API token; the token is shown once, never stored",
+    ("tenancy.Invitation", "key_hash"): "a SHA-256 digest of the invitation link's key; the key is only mailed",
     ("sessions.Session", "session_key"): "the session id is looked up by value; sessions expire and are "
     "signed with SECRET_KEY",
     (

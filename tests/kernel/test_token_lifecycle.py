@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from cxm.api.models import ApiToken
 from cxm.api.services import api_token_issue
@@ -184,3 +185,19 @@ def test_without_a_lifetime_old_tokens_keep_working(api, workspace_a, member, se
     client, _ = _token_client(api, mine)
     ApiToken.objects.filter(user=mine.user).update(created_at=timezone.now() - timedelta(days=3650))
     assert client.get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_tokens_page_creates_a_token_shown_once(client, workspace_a, member):
+    mine = member(workspace_a, Role.AGENT)
+    client.force_login(mine.user)
+
+    created = client.post("/accounts/tokens/")
+
+    key = created.context["new_key"]
+    assert key in created.content.decode()
+    assert key not in client.get("/accounts/tokens/").content.decode()
+    token_client = APIClient()
+    token_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert token_client.get("/api/v1/me/").json()["username"] == mine.user.username
+    assert AuditEntry.objects.filter(action="api_token.issue", actor=mine.user).count() == 1
