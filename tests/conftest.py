@@ -33,6 +33,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in the test client leaves its language active in the thread; the next test starts
+    in the default language whatever the last one asked for."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def workspace_a(db):
     return WorkspaceFactory(name="Acme")

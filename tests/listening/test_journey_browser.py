@@ -70,7 +70,7 @@ def test_analyst_searches_filters_opens_a_mention_and_sees_the_dashboard(
     assert card.get_attribute("data-sentiment") == "negative"
     assert "sentiment=negative" in page.url and "language=id" in page.url
     facet = page.locator('[data-facet="sentiment"]')
-    assert "negative" in facet.inner_text()
+    assert "Negative" in facet.inner_text()
 
     card.locator(".mention-text a").click()
     page.wait_for_url("**/listening/mentions/**")

@@ -1,5 +1,6 @@
-"""Typing in the composer, key by key, leaves the browser console clean (the `page` fixture fails
-the test on any console error or CSP violation) while the live checks follow the text."""
+"""Typing in the composer, key by key, and ticking accounts in quick succession leave the browser
+console clean (the `page` fixture fails the test on any console error or CSP violation) while the
+live checks follow the text."""
 
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ def test_typing_in_the_composer_logs_no_console_error(
     page.locator("#id_text").press("Backspace")
     page.locator("#id_text").press_sequentially(" https://example.com/promo", delay=15)
     page.wait_for_function("() => document.querySelector('#compose-checks tr.check-ok') !== null")
+    # ticks in quick succession: each starts a check while the last is still on its way
+    other = page.get_by_role("checkbox", name="kopi_bsky")
+    for _ in range(3):
+        other.check()
+        other.uncheck()
     page.locator("#id_text").fill("")
     page.locator("#id_text").press_sequentially("x", delay=15)
     page.wait_for_load_state("networkidle")
