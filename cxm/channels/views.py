@@ -42,7 +42,11 @@ META_ADS_EXTRA_SECRETS = ("app_secret", "webhook_verify_token")
 
 
 class AccountForm(forms.Form):
-    platform = forms.ChoiceField(label=gettext_lazy("Platform"), choices=[(p, p) for p in sorted(REGISTRY)])
+    # Labels a person reads ("Demo network"), not the stored codes.
+    platform = forms.ChoiceField(
+        label=gettext_lazy("Platform"),
+        choices=[(value, label) for value, label in Platform.choices if value in REGISTRY],
+    )
     handle = forms.CharField(
         label=gettext_lazy("Handle"),
         max_length=255,
