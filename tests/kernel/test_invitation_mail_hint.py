@@ -1,0 +1,54 @@
+"""Out of the box mail is printed where the platform runs; Admin → Members says so after inviting."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxm.tenancy.models import Role
+
+HINT = "the e-mail with the link is printed in the terminal where the platform runs"
+
+
+@pytest.fixture
+def admin_client(client, workspace_a, member, settings):
+    settings.CXM_BASE_URL = "http://testserver"
+    client.force_login(member(workspace_a, Role.ADMIN).user)
+    return client
+
+
+def _invite(client, language="en"):
+    return client.post(
+        "/admin/",
+        {"email": "sari@example.com", "name": "Sari", "role": "agent"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE=language,
+    ).content.decode()
+
+
+@pytest.mark.django_db
+def test_with_the_console_mail_backend_the_admin_learns_where_the_link_is(admin_client, settings, capsys):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+    page = _invite(admin_client)
+
+    assert "Invitation sent to sari@example.com." in page
+    assert HINT in page
+    assert "/invitations/" in capsys.readouterr().out  # where the hint says it is
+
+
+@pytest.mark.django_db
+def test_the_hint_is_in_indonesian_too(admin_client, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    admin_client.cookies["django_language"] = "id"
+
+    page = _invite(admin_client, "id")
+
+    assert "dicetak di terminal tempat platform berjalan" in page
+
+
+@pytest.mark.django_db
+def test_with_a_mail_server_there_is_no_hint(admin_client):
+    page = _invite(admin_client)
+
+    assert "Invitation sent to sari@example.com." in page
+    assert HINT not in page
