@@ -141,6 +141,7 @@ def invitation_accept(request, key: str):
             user = membership.user
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             audit_services.audit_record(workspace=None, actor=user, action="auth.login", request=request)
+            messages.success(request, _("Welcome to %(workspace)s.") % {"workspace": invitation.workspace})
             return _landing(request, membership)
     context["form"] = form
     return render(request, "web/invitation_new_account.html", context)

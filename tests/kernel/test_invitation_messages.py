@@ -1,10 +1,12 @@
-"""Out of the box mail is printed where the platform runs; Admin → Members says so after inviting."""
+"""What people are told around an invitation: where the e-mail went when no mail server is set
+up (printed where the platform runs), and, on joining, which workspace they are now in."""
 
 from __future__ import annotations
 
 import pytest
 
 from cxm.tenancy.models import Role
+from tests.factories import PASSWORD
 
 HINT = "the e-mail with the link is printed in the terminal where the platform runs"
 
@@ -52,3 +54,20 @@ def test_with_a_mail_server_there_is_no_hint(admin_client):
 
     assert "Invitation sent to sari@example.com." in page
     assert HINT not in page
+
+
+@pytest.mark.django_db
+def test_a_newcomer_is_welcomed_into_the_workspace_they_joined(admin_client, client, workspace_a):
+    from django.core import mail
+
+    _invite(admin_client)
+    link = next(word for word in mail.outbox[0].body.split() if "/invitations/" in word)
+    admin_client.logout()
+
+    page = client.post(
+        link.removeprefix("http://testserver"),
+        {"username": "sari", "password1": PASSWORD, "password2": PASSWORD},
+        follow=True,
+    ).content.decode()
+
+    assert "Welcome to Acme." in page
