@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -153,6 +154,26 @@ def user_default_workspace_set(*, user: User, workspace_id: int | None, request=
             target=user,
             before=before,
             after={"default_workspace": workspace_id},
+            request=request,
+        )
+    return user
+
+
+def user_time_zone_set(*, user: User, time_zone: str, request=None) -> User:
+    """The zone a person reads and types times in (a post's schedule among them)."""
+    if time_zone not in available_timezones():
+        raise ValidationError({"time_zone": _("Unknown time zone.")})
+    before = {"time_zone": user.time_zone}
+    user.time_zone = time_zone
+    User.objects.filter(pk=user.pk).update(time_zone=time_zone)
+    if before["time_zone"] != time_zone:
+        audit_record(
+            workspace=None,
+            actor=user,
+            action="user.time_zone",
+            target=user,
+            before=before,
+            after={"time_zone": time_zone},
             request=request,
         )
     return user

@@ -20,6 +20,7 @@ from cxm.tenancy import invitations as invitation_services
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy import services as tenancy_services
 from cxm.web.errors import validation_message
+from cxm.web.time_zone import TimeZoneForm
 
 
 class DefaultWorkspaceForm(forms.Form):
@@ -57,7 +58,11 @@ def account_settings(request):
         else:
             messages.success(request, _("Settings saved."))
             return redirect("account-settings")
-    return render(request, "web/account/settings.html", {"form": form})
+    return render(
+        request,
+        "web/account/settings.html",
+        {"form": form, "time_zone_form": TimeZoneForm(initial={"time_zone": user.time_zone})},
+    )
 
 
 @login_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.forms import SetPasswordMixin
@@ -40,7 +41,21 @@ def invite(request, form: InviteForm) -> bool:
         form.add_error(None, validation_message(error))
         return False
     messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+    _say_where_mail_goes(request)
     return True
+
+
+def _say_where_mail_goes(request) -> None:
+    """Out of the box no mail server is set up and mail is printed where the platform runs: an
+    admin who is not told so waits for an invitation that never reaches an inbox."""
+    if settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+        messages.info(
+            request,
+            _(
+                "No mail server is set up (CXM_EMAIL_BACKEND), so the e-mail with the link is printed "
+                "in the terminal where the platform runs: pass the link on yourself."
+            ),
+        )
 
 
 def _pending(request, invitation_id: int):
@@ -55,6 +70,7 @@ def admin_invitation_resend(request, invitation_id: int):
     invitation = _pending(request, invitation_id)
     invitation_services.invitation_resend(invitation=invitation, by=request.user, request=request)
     messages.success(request, _("Invitation sent again to %(email)s.") % {"email": invitation.email})
+    _say_where_mail_goes(request)
     return redirect("admin-members")
 
 
@@ -125,6 +141,7 @@ def invitation_accept(request, key: str):
             user = membership.user
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             audit_services.audit_record(workspace=None, actor=user, action="auth.login", request=request)
+            messages.success(request, _("Welcome to %(workspace)s.") % {"workspace": invitation.workspace})
             return _landing(request, membership)
     context["form"] = form
     return render(request, "web/invitation_new_account.html", context)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cxm.web import account, invitations, security, views
+from cxm.web import account, invitations, security, time_zone, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +21,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/settings/", account.account_settings, name="account-settings"),
+    path("accounts/settings/time-zone/", time_zone.account_time_zone, name="account-time-zone"),
     path("accounts/tokens/", account.account_tokens, name="account-tokens"),
     path("accounts/tokens/<int:token_id>/revoke/", account.account_token_revoke, name="account-token-revoke"),
     path("invitations/<str:key>/", invitations.invitation_accept, name="invitation-accept"),

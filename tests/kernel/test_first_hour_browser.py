@@ -102,6 +102,8 @@ def _accept(page, link: str, username: str) -> None:
     page.fill("#id_password2", PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/$"))
+    page.get_by_text("Welcome to Demo.").wait_for()
+    assert page.locator("h1").inner_text() == "Demo"
 
 
 def test_a_newcomer_team_walks_its_first_hour_without_the_command_line(
@@ -205,6 +207,10 @@ def test_a_newcomer_team_walks_its_first_hour_without_the_command_line(
     leader.locator("header nav").get_by_role("link", name="Transformation", exact=True).click()
     leader.wait_for_url("**/transformation/")
     assert leader.locator("#capabilities article.capability-card").count() == 8
+    leader.locator("header nav").get_by_role("link", name="Care", exact=True).click()
+    leader.wait_for_url("**/care/reports/")
+    assert leader.locator("#reply-text").count() == 0
+    assert leader.locator("header nav").get_by_role("link", name="Admin", exact=True).count() == 0
     leader.locator("header nav").get_by_role("link", name="Publishing", exact=True).click()
     leader.wait_for_url("**/publishing/")
     assert leader.get_by_role("link", name="Compose", exact=True).count() == 0

@@ -441,6 +441,9 @@ PUBLIC: dict[str, Public] = {
     "password_change_done": Public(
         "confirms the caller's own password change", _statuses(302), _statuses(200)
     ),
+    "account-time-zone": Public(
+        "sets the caller's own time zone: signed-in users of any role", _statuses(302), _statuses(302)
+    ),
     "workspace-switch": Public(
         "switches among the caller's own memberships; another workspace's id answers 404",
         _statuses(302),
