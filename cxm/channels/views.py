@@ -42,16 +42,10 @@ META_ADS_EXTRA_SECRETS = ("app_secret", "webhook_verify_token")
 
 
 class AccountForm(forms.Form):
-<<<<<<< HEAD
-    platform = forms.ChoiceField(
-        label=gettext_lazy("Platform"),
-        choices=[(code, dict(Platform.choices).get(code, code)) for code in sorted(REGISTRY)],
-=======
     # Labels a person reads ("Demo network"), not the stored codes.
     platform = forms.ChoiceField(
         label=gettext_lazy("Platform"),
-        choices=[(value, label) for value, label in Platform.choices if value in REGISTRY],
->>>>>>> firsthour
+        choices=[(code, dict(Platform.choices).get(code, code)) for code in sorted(REGISTRY)],
     )
     handle = forms.CharField(
         label=gettext_lazy("Handle"),
