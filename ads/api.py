@@ -693,7 +693,7 @@ class InsightViewSet(InsightImportMixin, mixins.ListModelMixin, WorkspaceScopedV
         if not params.is_valid():
             raise serializers.ValidationError(params.errors)
         values = params.form.cleaned_data
-        group_by = request.query_params.get("group_by", "campaign")
+        group_by = request.query_params.get("group_by") or "campaign"  # empty: the default
         if group_by not in selectors.GROUPS:
             raise serializers.ValidationError({"group_by": [f"One of {', '.join(selectors.GROUPS)}."]})
         rows = selectors.insights_summary(
