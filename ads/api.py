@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -52,6 +53,8 @@ NEW_STATUS_CHOICES = [
     (AdStatus.ACTIVE.value, AdStatus.ACTIVE.label),
     (AdStatus.PAUSED.value, AdStatus.PAUSED.label),
 ]
+# Statuses an object can only have been given on the platform (shown, never set here).
+PLATFORM_ONLY_STATUSES = (AdStatus.ARCHIVED.value, AdStatus.DELETED.value)
 
 # --- accounts ---------------------------------------------------------------------------------------
 
@@ -195,6 +198,8 @@ def _money(obj, name: str) -> str | None:
 
 
 class CampaignSerializer(serializers.ModelSerializer):
+    # A campaign read from the platform may have no objective we know, or a status set there.
+    read_from_platform = {"objective": (), "status": PLATFORM_ONLY_STATUSES}
     account = WorkspaceRelatedField(model=ChannelAccount)
     business_unit = WorkspaceRelatedField(model=BusinessUnit, allow_null=True, required=False)
     brand = WorkspaceRelatedField(model=Brand, allow_null=True, required=False)
@@ -377,6 +382,8 @@ class CampaignViewSet(CampaignApprovalMixin, StatusActionsMixin, WorkspaceCrudVi
 
 
 class AdSetSerializer(serializers.ModelSerializer):
+    # An ad set read from the platform may target no country (Meta's default audience).
+    read_from_platform = {"countries": (), "status": PLATFORM_ONLY_STATUSES}
     campaign = WorkspaceRelatedField(model=AdCampaign)
     countries = serializers.ListField(child=serializers.CharField(min_length=2, max_length=2), min_length=1)
     languages = serializers.ListField(
@@ -483,6 +490,8 @@ class CreativeSerializer(serializers.Serializer):
     call_to_action = serializers.CharField(required=False, allow_blank=True)
     link = serializers.URLField()
     image_url = serializers.URLField(required=False, allow_blank=True)
+    # Synced creatives hold only what the platform has (cxm.api.schema.AutoSchema).
+    read_from_platform = {"primary_text": (), "link": (), "image_url": ()}
 
     def to_representation(self, instance):
         # A creative read from the platform holds only the fields it has there: many real Meta
@@ -491,6 +500,7 @@ class CreativeSerializer(serializers.Serializer):
 
 
 class AdSerializer(serializers.ModelSerializer):
+    read_from_platform = {"status": PLATFORM_ONLY_STATUSES}
     ad_set = WorkspaceRelatedField(model=AdSet)
     campaign = serializers.PrimaryKeyRelatedField(read_only=True)
     creative = CreativeSerializer()
@@ -647,8 +657,8 @@ SUMMARY_PARAMETERS = [
     OpenApiParameter("campaign", int),
     OpenApiParameter("ad_set", int),
     OpenApiParameter("ad", int),
-    OpenApiParameter("date_from", str, description="YYYY-MM-DD"),
-    OpenApiParameter("date_to", str, description="YYYY-MM-DD"),
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="YYYY-MM-DD"),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="YYYY-MM-DD"),
 ]
 
 
@@ -683,7 +693,7 @@ class InsightViewSet(InsightImportMixin, mixins.ListModelMixin, WorkspaceScopedV
         if not params.is_valid():
             raise serializers.ValidationError(params.errors)
         values = params.form.cleaned_data
-        group_by = request.query_params.get("group_by", "campaign")
+        group_by = request.query_params.get("group_by") or "campaign"  # empty: the default
         if group_by not in selectors.GROUPS:
             raise serializers.ValidationError({"group_by": [f"One of {', '.join(selectors.GROUPS)}."]})
         rows = selectors.insights_summary(

@@ -38,7 +38,9 @@ FILTER_PARAMETERS = [
         for name in ("platform", "language", "sentiment", "country", "media_type", "kind")
     ],
     OpenApiParameter("sort", str, enum=["recent", "engagement"], description="Default recent."),
-    *[OpenApiParameter(name, int) for name in ("topic", "brand", "business_unit", "customer")],
+    # Topic ids are stored as PostgreSQL integers (each mention's topic_ids), the others as bigints.
+    OpenApiParameter("topic", {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}),
+    *[OpenApiParameter(name, int) for name in ("brand", "business_unit", "customer")],
     OpenApiParameter("since", OpenApiTypes.DATETIME),
     OpenApiParameter("until", OpenApiTypes.DATETIME),
     OpenApiParameter("answered", bool),

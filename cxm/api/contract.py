@@ -38,7 +38,7 @@ JSON_TYPES = {
 # needs more than a handful of levels; a deeper body is refused before any view reads it.
 MAX_JSON_DEPTH = 32
 # PostgreSQL's bigint: an id or number filter beyond it can match nothing and is a mistake.
-BIGINT_MAX = 2**63 - 1
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 BOOLEAN_VALUES = {"true", "false", "True", "False", "1", "0"}
 SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -136,12 +136,10 @@ def _string_path(value: Any, path: list, bad) -> list | None:
 
 
 def _number_path(value: Any, path: list) -> list | None:
-    """Where the first number no column can hold is: 1e400 decodes as infinity, and an integer
-    beyond bigint overflows any column (the document bounds both)."""
+    """Where the first number no JSON column can hold is: 1e400 decodes as infinity, which jsonb
+    refuses. (Integer fields are bounded by the document, which the validator below checks.)"""
     if isinstance(value, float):
         return None if math.isfinite(value) else path
-    if isinstance(value, int) and not isinstance(value, bool):
-        return path if abs(value) > BIGINT_MAX + 1 else None
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
         found = _number_path(item, [*path, key])
@@ -194,9 +192,9 @@ def _query_value_error(value: str, schema: dict) -> str | None:
         if not re.fullmatch(r"-?[0-9]+", value):
             return _("Give a whole number.")
         number = int(value)
-        if abs(number) > BIGINT_MAX:
+        if not BIGINT_MIN <= number <= BIGINT_MAX:
             return _("Give a whole number from %(low)d to %(high)d.") % {
-                "low": -BIGINT_MAX,
+                "low": BIGINT_MIN,
                 "high": BIGINT_MAX,
             }
         if "minimum" in schema and number < schema["minimum"]:

@@ -40,9 +40,32 @@ PLATFORM_REFUSED_DESCRIPTION = (
 )
 
 
+def _blank_allowed(schema: dict, also: tuple[str, ...]) -> dict:
+    if schema.get("type") == "array":
+        return {key: value for key, value in schema.items() if key != "minItems"}
+    if schema.get("type") == "string" and not {"format", "enum", "pattern"} & set(schema):
+        return {key: value for key, value in schema.items() if key != "minLength"}
+    return {"anyOf": [schema, {"type": "string", "enum": ["", *also]}]}
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, plus 502 on the actions that call a platform while the client
-    waits (a view lists them in `platform_actions`)."""
+    waits (a view lists them in `platform_actions`), and, in responses, blank values for the
+    fields a serializer reads from a platform.
+
+    A platform leaves optional values out, so a serializer of synced data names those fields in
+    `read_from_platform = {"link": (), "status": ("ARCHIVED",)}`: their response schema also allows
+    the blank value (an empty text, list or choice) and the platform's own values listed (an ad
+    archived there), while requests stay held to the field's own rules."""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response":
+            properties = schema.get("properties", {})
+            for name, also in getattr(serializer, "read_from_platform", {}).items():
+                if name in properties:
+                    properties[name] = _blank_allowed(properties[name], tuple(also))
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         bodies = super()._get_response_bodies(direction)

@@ -79,7 +79,7 @@ def test_a_hide_meta_refuses_says_so_and_records_nothing(browsing, running_ad, g
     assert answer.status_code == 200 and b"Not hidden:" in answer.content
     assert b'class="hidden-label"' not in answer.content
     refused = api(marketer).post(f"/api/v1/ads/comments/{mention_id}/hide/")
-    assert refused.status_code == 502 and refused.json()["error"] == "platform_error"
+    assert refused.status_code == 502 and refused.json()["code"] == "platform_error"
     assert graph.objects[comment["id"]]["is_hidden"] is False
 
 

@@ -1,6 +1,6 @@
 """An ad account read in from the Graph API stand-in whose objects leave out every field Meta may
 leave out: a campaign without budget or objective, an ad set without targeting or budget, a
-creative without link or text, an ad with insights that hold no conversions, a comment without
+creative without link or text, an ad archived there, an ad with insights that hold no conversions, a comment without
 its author. Real accounts are like this; the API and pages must show them, not fail on them."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def sparse_ad_account_sync(*, workspace, business_unit=None) -> Ad:
         no_link = graph.add_creative("Boosted post", link=None)
         no_text = graph.add_creative("Image only", message=None, link=None)
         remote = graph.add_ad(ad_set, no_link, "Boosted post ad", status="PAUSED")
-        graph.add_ad(ad_set, no_text, "Image only ad", status="PAUSED")
+        graph.add_ad(ad_set, no_text, "Image only ad", status="ARCHIVED")
         yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
         graph.add_insight(remote["id"], yesterday, impressions=120, clicks=3, spend="1.50")
         comment = graph.add_comment(no_link["effective_object_story_id"], '=HYPERLINK("http://x")')
