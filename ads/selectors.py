@@ -75,9 +75,9 @@ def campaign_locale(*, campaign: AdCampaign) -> CampaignLocale:
     """What a campaign's variants default to: its ad account's country and language (else the
     country's language, else English) and the campaign's currency (the account's as read in)."""
     account = campaign.account
-    country = (account.country or "").upper()
-    language = (account.language or "").split("-")[0].split("_")[0].lower()
-    state = AdAccountState.objects.filter(account=account).only("currency").first()
+    country = ((account.country if account else "") or "").upper()
+    language = ((account.language if account else "") or "").split("-")[0].split("_")[0].lower()
+    state = AdAccountState.objects.filter(account=account).only("currency").first() if account else None
     return CampaignLocale(
         country=country,
         language=language or LANGUAGE_BY_COUNTRY.get(country, "en"),
