@@ -16,6 +16,7 @@ from cxm.conf import (
     celery_broker_url,
     data_dir,
     envbool,
+    envfloat,
     envint,
     envlist,
     parse_database_url,
@@ -366,6 +367,11 @@ CXM_WEBHOOK_SECRET_GRACE_HOURS = envint("CXM_WEBHOOK_SECRET_GRACE_HOURS", 24)
 CXM_TRANSFORMATION_STALE_MINUTES = envint("CXM_TRANSFORMATION_STALE_MINUTES", 60)
 # How often a product feed with a URL is fetched again (minutes).
 CXM_ADS_FEED_REFRESH_MINUTES = envint("CXM_ADS_FEED_REFRESH_MINUTES", 60)
+# How often an open page asks the server again (seconds, fractions allowed): the care inbox and
+# a case's conversation for new messages, and a status still under way (a reply being delivered,
+# a data-subject request running) until it settles (cxm/web/templatetags/polling.py).
+CXM_INBOX_POLL_SECONDS = envfloat("CXM_INBOX_POLL_SECONDS", 4)
+CXM_STATUS_POLL_SECONDS = envfloat("CXM_STATUS_POLL_SECONDS", 2)
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,6 @@
   "use strict";
   const $ = (selector, root = document) => root.querySelector(selector);
   const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
-  const POLL_MS = 4000;
 
   const typing = (el) => el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   const openDialog = () => $$("dialog").find((d) => d.open);
@@ -129,7 +128,8 @@
         polling = false;
       }
     };
-    setInterval(() => { if (!document.hidden) poll(); }, POLL_MS);
+    // How often is a setting (CXM_INBOX_POLL_SECONDS), written into the page.
+    setInterval(() => { if (!document.hidden) poll(); }, Number(root.dataset.pollMs) || 4000);
     document.body.addEventListener("care-refresh", () => {
       for (const box of checked()) box.checked = false;
       updateCount();

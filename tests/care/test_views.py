@@ -136,7 +136,8 @@ def test_a_marketer_cannot_open_care(client, member, workspace_a):
 # --- a case ----------------------------------------------------------------------------------------
 
 
-def test_a_reply_from_the_case_page_queues_an_outbound_message(agent_client, case):
+def test_a_reply_from_the_case_page_queues_an_outbound_message(agent_client, case, settings):
+    settings.CXM_STATUS_POLL_SECONDS = 2  # production's interval (the suite runs a shorter one)
     response = htmx(
         agent_client, "post", f"/care/cases/{case.pk}/reply/", {"kind": "reply", "text": "On its way!"}
     )

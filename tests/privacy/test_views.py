@@ -50,7 +50,8 @@ def test_erase_needs_the_identity_typed_again(client, member, workspace_a):
 
 
 @pytest.mark.django_db
-def test_request_list_highlights_overdue_and_polls_while_running(client, member, workspace_a):
+def test_request_list_highlights_overdue_and_polls_while_running(client, member, workspace_a, settings):
+    settings.CXM_STATUS_POLL_SECONDS = 2  # production's interval (the suite runs a shorter one)
     _login(client, member(workspace_a, Role.ADMIN))
     client.post("/admin/privacy/requests/new/", {"kind": "export", "identity": EMAIL})
     PrivacyRequest.objects.update(due_at=timezone.now() - timedelta(days=1))
