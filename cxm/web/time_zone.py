@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -43,3 +44,26 @@ def account_time_zone(request):
     else:
         messages.success(request, _("Time zone saved."))
     return redirect("account-settings")
+
+
+class ReaderTimeZoneMiddleware:
+    """Pages show and read times in the signed-in person's time zone (Your settings), so a care
+    thread and a schedule speak of the same clock. The API keeps answering with explicit offsets
+    in UTC, whoever calls it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        zone = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+        if not zone or zone == "UTC" or request.path.startswith("/api/"):
+            return self.get_response(request)
+        try:
+            timezone.activate(ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

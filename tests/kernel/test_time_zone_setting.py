@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from care.models import Message
 from cxm.audit.models import AuditEntry
 from cxm.tenancy.models import Role
+from tests.factories import case_from_mention
 
 
 @pytest.fixture
@@ -50,3 +54,18 @@ def test_the_setting_reads_in_indonesian(client, newcomer):
 
     assert "Zona waktu disimpan." in page
     assert "Kalender penerbitan menampilkan waktu dalam zona ini" in page
+
+
+@pytest.mark.django_db
+def test_a_care_thread_shows_times_in_the_readers_time_zone(client, workspace_a, member):
+    agent = member(workspace_a, Role.AGENT).user
+    client.force_login(agent)
+    case = case_from_mention(workspace_a)
+    Message.objects.filter(case=case).update(occurred_at=datetime(2026, 3, 2, 3, 15, tzinfo=UTC))
+    assert "02 Mar 2026 03:15" in client.get(f"/care/cases/{case.pk}/").content.decode()
+
+    client.post("/accounts/settings/time-zone/", {"time_zone": "Asia/Jakarta"})
+
+    assert "02 Mar 2026 10:15" in client.get(f"/care/cases/{case.pk}/").content.decode()
+    api_body = client.get(f"/api/v1/cases/{case.pk}/messages/", HTTP_X_WORKSPACE=str(workspace_a.pk))
+    assert "+07:00" not in api_body.content.decode()
