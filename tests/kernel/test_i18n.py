@@ -73,3 +73,23 @@ def test_every_indonesian_message_is_translated():
         and (fuzzy or any(value == "" for key, value in fields.items() if key.startswith("msgstr")))
     ]
     assert untranslated == []
+
+
+def test_the_compiled_catalogue_holds_every_translation_of_the_source():
+    """A .mo compiled before the last entries were added shows those strings in English."""
+    import ast
+    import gettext
+
+    def text(quoted: str) -> str:
+        return ast.literal_eval(f'"{quoted}"')
+
+    folder = Path(settings.LOCALE_PATHS[0]) / "id" / "LC_MESSAGES"
+    with (folder / "django.mo").open("rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)
+    stale = [
+        fields["msgid"]
+        for fields, _fuzzy in _po_entries(folder / "django.po")
+        if fields.get("msgid") and "msgstr" in fields and "msgctxt" not in fields
+        and catalogue.gettext(text(fields["msgid"])) != text(fields["msgstr"])
+    ]
+    assert stale == []
