@@ -76,6 +76,8 @@ STATE_DEPENDENT_REASONS = re.compile(
             r"^rule .*: (needs terms or patterns|a prohibited category rule needs categories|bad pattern )",
             # An upload is bytes to the document; what the CSV must hold is said in words.
             r"^Not a readable CSV file",
+            # An empty file is bytes the document allows, and no report.
+            r"^Upload the report \(CSV\)\.$",
             r": required column is missing$",
             r"^The first row must name the columns",
             r"^No header row found\.$",

@@ -320,7 +320,7 @@ def test_beat_refreshes_the_snapshots_well_before_pages_call_them_stale():
     entry = next(
         e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "transformation.snapshots_daily"
     )
-    assert entry["schedule"] == 900
+    assert entry["schedule"] <= 900
     assert entry["schedule"] < settings.CXM_TRANSFORMATION_STALE_MINUTES * 60 / 2
 
 
