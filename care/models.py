@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from care.languages import language_name
 from cxm.channels.models import ChannelAccount
 from cxm.customers.models import CustomerProfile, Identity
 from cxm.tenancy.models import BusinessUnit, WorkspaceOwned
@@ -255,6 +256,11 @@ class Case(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"case {self.pk}"
+
+    @property
+    def language_name(self) -> str:
+        """The customer's language as the reader reads it ("Thai", "Tagalog")."""
+        return language_name(self.language)
 
     @property
     def is_active(self) -> bool:

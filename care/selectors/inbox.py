@@ -13,6 +13,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from care.languages import language_name
 from care.models import (
     ACTIVE_STATUSES,
     AgentProfile,
@@ -130,7 +131,7 @@ def inbox_sidebar(*, workspace, user, now: datetime | None = None) -> dict[str, 
         "business_units": entries(
             counts["by_business_unit"], "business_unit", lambda key: unit_names.get(int(key), f"#{key}")
         ),
-        "languages": entries(counts["by_language"], "language", str),
+        "languages": entries(counts["by_language"], "language", language_name),
         "channels": entries(counts["by_platform"], "platform", str),
         "priorities": entries(counts["by_priority"], "priority", lambda key: str(Priority(key).label)),
     }

@@ -9,19 +9,23 @@
   const openDialog = () => $$("dialog").find((d) => d.open);
 
   // --- SLA countdowns -----------------------------------------------------------------------------
-  const span = (ms) => {
+  const WORDS = { left: "{span} left", overdue: "overdue {span}", minutes: "{n}m", hours: "{n}h", days: "{n}d" };
+  const words = () => ({ ...WORDS, ...($("#sla-words") || { dataset: {} }).dataset });
+  const span = (ms, w) => {
+    const unit = (pattern, n) => pattern.replace("{n}", n);
     const minutes = Math.floor(Math.abs(ms) / 60000);
-    if (minutes < 60) return `${minutes}m`;
+    if (minutes < 60) return unit(w.minutes, minutes);
     const hours = Math.floor(minutes / 60);
-    if (hours < 48) return `${hours}h ${minutes % 60}m`;
-    return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+    if (hours < 48) return `${unit(w.hours, hours)} ${unit(w.minutes, minutes % 60)}`;
+    return `${unit(w.days, Math.floor(hours / 24))} ${unit(w.hours, hours % 24)}`;
   };
   const tick = () => {
     const now = Date.now();
+    const w = words();
     for (const el of $$("time.sla[data-due]")) {
       const left = Date.parse(el.dataset.due) - now;
       if (Number.isNaN(left)) continue;
-      el.textContent = left >= 0 ? `⏱ ${span(left)} left` : `⏱ overdue ${span(left)}`;
+      el.textContent = `⏱ ${(left >= 0 ? w.left : w.overdue).replace("{span}", span(left, w))}`;
       el.classList.toggle("overdue", left < 0);
       el.classList.toggle("soon", left >= 0 && left < 3600000);
     }

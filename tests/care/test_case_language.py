@@ -97,6 +97,19 @@ def test_the_inbox_language_filter_lists_the_right_cases(client, workspace_a, me
     assert listed("id") == {indonesian.pk}
 
 
+def test_the_inbox_names_languages_in_the_readers_language(client, workspace_a, member, indonesian_account):
+    receive(indonesian_account, dm("m1", author="somchai", text=THAI))
+    receive(indonesian_account, dm("m2", author="maria", text=TAGALOG, language="en"))
+    client.force_login(member(workspace_a, Role.AGENT).user)
+
+    english = client.get("/care/").content.decode()
+    assert ">Thai</span>" in english and ">Tagalog</span>" in english
+    client.post("/i18n/setlang/", {"language": "id", "next": "/care/"})
+    indonesian = client.get("/care/").content.decode()
+    assert ">Thailand</span>" in indonesian
+    assert 'data-left="{span} lagi"' in indonesian
+
+
 def _preview(client, case: Case, macro) -> str:
     """The reply box's text as picking the macro fills it in."""
     return client.get(
