@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,8 +56,12 @@ class ReaderTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        zone = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+        try:
+            user = getattr(request, "user", None)
+            zone = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+        except DatabaseError:
+            # The view meets the same outage where the outage middleware can answer 503 for it.
+            zone = ""
         if not zone or zone == "UTC" or request.path.startswith("/api/"):
             return self.get_response(request)
         try:

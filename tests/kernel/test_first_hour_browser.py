@@ -180,7 +180,7 @@ def test_a_newcomer_team_walks_its_first_hour_without_the_command_line(
     marketer.fill("#id_text", text)
     marketer.get_by_role("checkbox", name=account.handle).check()
     marketer.get_by_role("button", name="Submit", exact=True).click()
-    marketer.wait_for_url("**/publishing/posts/*/")
+    marketer.wait_for_url(re.compile(r"/publishing/posts/\d+/$"))
     assert marketer.locator("[data-post-status]").first.inner_text() == "In review"
     post = Post.objects.get(workspace=workspace)
     assert post.status == PostStatus.IN_REVIEW

@@ -5,6 +5,7 @@ releases it from the Held list."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -84,7 +85,7 @@ def test_compose_approve_publish_then_pause_hold_and_release(
     due = (timezone.now() + timedelta(seconds=15)).replace(microsecond=0)
     page.fill("#id_scheduled_at", due.astimezone(ZoneInfo(JAKARTA)).strftime("%Y-%m-%dT%H:%M:%S"))
     page.get_by_role("button", name="Submit", exact=True).click()
-    page.wait_for_url("**/publishing/posts/*/")
+    page.wait_for_url(re.compile(r"/publishing/posts/\d+/$"))
     post = Post.objects.get()
     assert page.locator("[data-post-status]").first.inner_text() == "In review"
     assert post.status == PostStatus.IN_REVIEW and post.scheduled_at == due
