@@ -92,12 +92,13 @@ MIDDLEWARE = [
     # Outermost, so an unreachable database or Redis answers 503 wherever it shows up.
     "cxm.health.OutageMiddleware",
     "cxm.api.middleware.ApiErrorShapeMiddleware",
-    "cxm.api.middleware.ApiRequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "cxm.web.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the locale is chosen, so its refusals speak the caller's language.
+    "cxm.api.middleware.ApiRequestLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -115,7 +115,7 @@ def exception_handler(exc, context):
         body = {
             "status": response.status_code,
             "code": "invalid",
-            "detail": "Some fields are invalid.",
+            "detail": _("Some fields are invalid."),
             "fields": _flatten(exc.detail),
         }
     else:

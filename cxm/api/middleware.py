@@ -49,7 +49,7 @@ class ApiRequestLimitsMiddleware:
             return too_large(limit)
         fields = query_errors(path=request.path, method=request.method, params=request.GET)
         if fields:
-            return error_json(status=400, code="invalid", detail="Some fields are invalid.", fields=fields)
+            return error_json(status=400, code="invalid", detail=_("Some fields are invalid."), fields=fields)
         return self.get_response(request)
 
 

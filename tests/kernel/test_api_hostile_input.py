@@ -191,3 +191,16 @@ def test_signing_in_with_a_null_character_shows_a_form_error(client):
     response = client.post("/accounts/login/", {"username": "ana\x00", "password": "secret"})
     assert response.status_code == 200
     assert b"Null characters are not allowed" in response.content
+
+
+@pytest.mark.django_db
+def test_a_refused_parameter_is_explained_in_the_callers_language_and_no_other(api, workspace_a, member):
+    client = api(member(workspace_a))
+
+    indonesian = client.get("/api/v1/cases/?since=xx", HTTP_ACCEPT_LANGUAGE="id").json()
+    english = client.get("/api/v1/cases/?since=xx", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert indonesian["fields"]["since"][0].startswith("Parameter tidak dikenal")
+    assert indonesian["detail"] == "Beberapa isian tidak valid."
+    assert english["fields"]["since"][0].startswith("Unknown parameter")
+    assert english["detail"] == "Some fields are invalid."
