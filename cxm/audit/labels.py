@@ -134,6 +134,7 @@ ACTION_LABELS = {
     "transformation.round_create": _("Assessment round created"),
     "transformation.settings": _("Transformation settings saved"),
     "user.default_workspace": _("Default workspace changed"),
+    "user.time_zone": _("Time zone changed"),
     "workspace.create": _("Workspace created"),
     "workspace.security": _("Security settings changed"),
 }

@@ -143,37 +143,32 @@ def user_default_workspace_set(*, user: User, workspace_id: int | None, request=
         and not memberships_for_user(user=user).filter(workspace_id=workspace_id).exists()
     ):
         raise ValidationError({"default_workspace": _("No such workspace among yours.")})
-    before = {"default_workspace": user.default_workspace_id}
-    user.default_workspace_id = workspace_id
-    User.objects.filter(pk=user.pk).update(default_workspace_id=workspace_id)
-    if before["default_workspace"] != workspace_id:
-        audit_record(
-            workspace=None,
-            actor=user,
-            action="user.default_workspace",
-            target=user,
-            before=before,
-            after={"default_workspace": workspace_id},
-            request=request,
-        )
-    return user
+    return _user_preference_set(
+        user=user, field="default_workspace_id", value=workspace_id, request=request
+    )
 
 
 def user_time_zone_set(*, user: User, time_zone: str, request=None) -> User:
     """The zone a person reads and types times in (a post's schedule among them)."""
     if time_zone not in available_timezones():
         raise ValidationError({"time_zone": _("Unknown time zone.")})
-    before = {"time_zone": user.time_zone}
-    user.time_zone = time_zone
-    User.objects.filter(pk=user.pk).update(time_zone=time_zone)
-    if before["time_zone"] != time_zone:
+    return _user_preference_set(user=user, field="time_zone", value=time_zone, request=request)
+
+
+def _user_preference_set(*, user: User, field: str, value, request=None) -> User:
+    """Store one of a person's own preferences; a change is audited as `user.<preference>`."""
+    name = field.removesuffix("_id")
+    before = {name: getattr(user, field)}
+    setattr(user, field, value)
+    User.objects.filter(pk=user.pk).update(**{field: value})
+    if before[name] != value:
         audit_record(
             workspace=None,
             actor=user,
-            action="user.time_zone",
+            action=f"user.{name}",
             target=user,
             before=before,
-            after={"time_zone": time_zone},
+            after={name: value},
             request=request,
         )
     return user
