@@ -35,6 +35,8 @@ from care.services.csat import csat_answer
 from care.services.outbox import case_reply
 from care.services.routing import case_assign
 from care.services.setup import agent_save, macro_save, queue_save, sla_policy_save
+from cxm.privacy import selectors as privacy_selectors
+from cxm.privacy import services as privacy_services
 from cxm.tenancy.models import BusinessUnit, Membership, Role, Workspace
 from cxm.tenancy.services import membership_add
 from publishing import selectors as publishing_selectors
@@ -56,6 +58,9 @@ COLLEAGUES = (
     ("demo.dewi", "Dewi", "Anggraini (demo)", Role.APPROVER, []),
     ("demo.andi", "Andi", "Kurniawan (demo)", Role.MARKETER, []),
 )
+DRILL_REASON = "[Demo] Pause drill"
+# A demo customer who asked for a copy of what the brand holds on them.
+DEMO_PRIVACY_SUBJECT = "@sari.wulandari@demo.social"
 QUEUES = (("Bahasa Indonesia (demo)", ["id"], 0), ("English (demo)", ["en"], 1))
 SLA = (("urgent", 15, 240), ("high", 60, 480), ("normal", 240, 1440), ("low", 480, 2880))
 MACROS = (
@@ -113,7 +118,36 @@ def demo_seed() -> DemoSeed | None:
     andi = get_user_model().objects.get(username="demo.andi")
     ads = ads_services.demo_ad_account_seed(workspace=workspace, marketer=andi)
     result.created["ad_accounts"] = int(ads.created)
+    result.created["pause_drills"] = _pause_drill_seed(workspace)
+    result.created["privacy_requests"] = _privacy_request_seed(workspace)
     return result
+
+
+def _pause_drill_seed(workspace: Workspace) -> int:
+    """A pause of the demo's business unit, lifted at once: the drill a team runs before it needs
+    the button, and what "time from pause to every publisher stopped" measures."""
+    if publishing_selectors.pauses_history(workspace=workspace, limit=1):
+        return 0
+    unit = BusinessUnit.objects.filter(workspace=workspace).order_by("pk").first()
+    if unit is None:
+        return 0
+    dewi = get_user_model().objects.get(username="demo.dewi")
+    pause = publishing_services.pause_activate(
+        workspace=workspace, scope="business_unit", target_id=unit.pk, reason=DRILL_REASON, by=dewi
+    )
+    publishing_services.pause_resume(workspace=workspace, pause=pause, by=dewi)
+    return 1
+
+
+def _privacy_request_seed(workspace: Workspace) -> int:
+    """One customer's data export, asked for and done: what "privacy request days" measures."""
+    if privacy_selectors.privacy_requests(workspace=workspace).exists():
+        return 0
+    request = privacy_services.request_create(
+        workspace=workspace, kind="export", identity=DEMO_PRIVACY_SUBJECT, enqueue=False
+    )
+    privacy_services.request_run(workspace_id=workspace.pk, request_id=request.pk)
+    return 1
 
 
 def _colleagues_seed(workspace: Workspace) -> int:

@@ -135,6 +135,11 @@ def test_every_capability_has_a_measured_score_after_the_demo_ran(demo_on):
         if c["measured_score"] is None
     }
     assert unmeasured == {}
+    respected = next(c for c in capabilities if any(k["key"] == "respected_pause_seconds" for k in c["kpis"]))
+    figures = {k["key"]: k["value"] for k in respected["kpis"]}
+    # The demo's pause drill and its customer's data export give the trust KPIs their figures.
+    assert figures["respected_pause_seconds"] is not None
+    assert figures["respected_privacy_days"] is not None
 
 
 def test_the_ads_and_care_report_pages_show_numbers(demo_on, client):
