@@ -261,6 +261,18 @@ TEST_INTERVALS = {
 }
 
 
+def _parallel(pytest_args: list[str]) -> list[str]:
+    """The whole suite runs in one pytest-xdist process per core (CXM_TEST_WORKERS overrides);
+    a run that names its tests, or its own -n, runs as asked."""
+    names_tests = any(not arg.startswith("-") for arg in pytest_args)
+    if any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args):
+        return pytest_args
+    workers = envint("CXM_TEST_WORKERS", 1 if names_tests else (os.cpu_count() or 1))
+    if workers <= 1:
+        return pytest_args
+    return ["-n", str(workers), "--dist", "loadgroup", *pytest_args]
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     ensure_test_tools()
     # Tests keep their own servers, apart from the data `cxm run` shows.
@@ -274,7 +286,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     # The test cluster holds nothing worth an fsync: it runs without one (cxm.embedded).
     services = _prepare(folder, durable=False)
     try:
-        return subprocess.run(_python("-m", "pytest", *args.pytest_args)).returncode
+        return subprocess.run(_python("-m", "pytest", *_parallel(args.pytest_args))).returncode
     finally:
         services.stop()
 

@@ -89,13 +89,26 @@ def parse_database_url(url: str) -> dict:
 
 
 def redis_client_url(url: str) -> str:
-    """Celery names a Unix-socket Redis `redis+socket://path`; redis-py wants `unix://path`."""
+    """Celery names a Unix-socket Redis `redis+socket://path?virtual_host=N`; redis-py wants
+    `unix://path?db=N`."""
     if url.startswith("redis+socket://"):
-        return "unix://" + url[len("redis+socket://") :]
+        return "unix://" + url[len("redis+socket://") :].replace("virtual_host=", "db=")
     return url
 
 
 def celery_broker_url(url: str) -> str:
     if url.startswith("unix://"):
-        return "redis+socket://" + url[len("unix://") :]
+        return "redis+socket://" + url[len("unix://") :].replace("db=", "virtual_host=")
     return url
+
+
+def redis_url_with_database(url: str, number: int) -> str:
+    """The same Redis server, its numbered database `number` (in either spelling of the URL)."""
+    base, _, query = url.partition("?")
+    if base.startswith(("unix://", "redis+socket://")):
+        key = "db" if base.startswith("unix://") else "virtual_host"
+        kept = [pair for pair in query.split("&") if pair and pair.split("=")[0] not in ("db", "virtual_host")]
+        return base + "?" + "&".join([*kept, f"{key}={number}"])
+    scheme, _, rest = base.partition("://")
+    server = rest.split("/")[0]
+    return f"{scheme}://{server}/{number}" + (f"?{query}" if query else "")

@@ -21,6 +21,7 @@ from cxm.conf import (
     envlist,
     parse_database_url,
     redis_client_url,
+    redis_url_with_database,
 )
 
 DATA_DIR = data_dir()
@@ -143,6 +144,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 
 REDIS_URL = os.environ.get("REDIS_URL") or f"redis+socket://{DATA_DIR / 'redis' / 'redis.sock'}"
+# Each pytest-xdist process of the suite (gw0, gw1, ...) keeps its queues, locks and cache in a
+# Redis database of its own; the Celery workers its tests start inherit the variable.
+if TESTING and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    REDIS_URL = redis_url_with_database(REDIS_URL, 1 + int(os.environ["PYTEST_XDIST_WORKER"][2:]))
 REDIS_CLIENT_URL = redis_client_url(REDIS_URL)
 CACHES = {
     "default": {

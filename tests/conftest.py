@@ -1,5 +1,6 @@
 """Shared fixtures: two workspaces in every test that asks for tenancy, a member per role,
-API clients, a real Celery worker process, and a headless Chromium."""
+API clients, a real Celery worker process, and a headless Chromium; and how the suite shares out
+its work between pytest-xdist processes (each with its own database and Redis database)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from rest_framework.test import APIClient
 from cxm.api.services import api_token_issue
 from cxm.tenancy.models import Role
 from tests.browser import BrowserProblems, close_watched, watched_context
+from tests.database_template import copy_template, ensure_template
 from tests.factories import PASSWORD, MembershipFactory, WorkspaceFactory
 
 # Playwright's sync API keeps an event loop in the main thread; the ORM calls made by
@@ -127,6 +129,9 @@ class WorkerProcess:
 
         from cxm.health import redis_client
 
+        # Two workers on one queue would share out a test's tasks: a test that starts its own
+        # worker first stops the one tests share.
+        _stop_shared_worker()
         redis_client().delete(settings.CELERY_WORKER_HEARTBEAT_KEY)
         self.process = subprocess.Popen(
             [
@@ -157,6 +162,9 @@ class WorkerProcess:
             time.sleep(0.1)
         return self
 
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def kill(self) -> None:
         """SIGKILL the whole worker (main process and its pool children), as a crash would."""
         if self.process and self.process.poll() is None:
@@ -172,15 +180,96 @@ class WorkerProcess:
                 self.kill()
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db):
-    """Start a real worker for one test; tests using it must commit their data (transactional_db)."""
+# One worker serves every test that asks for `celery_worker_process` in a row (starting one costs
+# seconds); a test that kills it gets a new one. Those tests run last in each process
+# (pytest_collection_modifyitems), and the worker stops before any test that does not ask for it,
+# since tests without a worker leave their tasks queued in Redis on purpose.
+_shared_worker: WorkerProcess | None = None
+_KEYS_THE_WORKER_OWNS = ("_kombu.binding.", "unacked")
+
+
+def _stop_shared_worker() -> None:
+    global _shared_worker
+    if _shared_worker is not None:
+        worker, _shared_worker = _shared_worker, None
+        worker.stop()
+
+
+def _clear_redis_but_the_workers_own() -> None:
+    from django.conf import settings
+
     from cxm.health import redis_client
 
-    redis_client().flushdb()
-    worker = WorkerProcess().start()
-    yield worker
-    worker.stop()
+    client = redis_client()
+    keep = (*_KEYS_THE_WORKER_OWNS, settings.CELERY_WORKER_HEARTBEAT_KEY)
+    doomed = [key for key in client.scan_iter(count=1000) if not key.decode().startswith(keep)]
+    if doomed:
+        client.delete(*doomed)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real worker for the test; tests using it must commit their data (transactional_db)."""
+    global _shared_worker
+    from cxm.health import redis_client
+
+    if _shared_worker is not None and _shared_worker.alive():
+        _clear_redis_but_the_workers_own()
+    else:
+        _stop_shared_worker()
+        redis_client().flushdb()
+        _shared_worker = WorkerProcess().start()
+    yield _shared_worker
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if nextitem is None or "celery_worker_process" not in getattr(nextitem, "fixturenames", ()):
+        _stop_shared_worker()
+
+
+def _uses_worker(item) -> bool:
+    return "celery_worker_process" in getattr(item, "fixturenames", ()) or item.get_closest_marker("worker")
+
+
+# Tests that start the whole platform or kill its servers run in one process, one at a time.
+_ALONE = ("tests/kernel/test_launcher", "tests/kernel/test_embedded_restart")
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: bool(_uses_worker(item)))
+    for item in items:
+        if _uses_worker(item):
+            item.add_marker(pytest.mark.xdist_group("celery-worker"))
+        elif item.nodeid.startswith(_ALONE):
+            item.add_marker(pytest.mark.xdist_group("platform"))
+
+
+def pytest_sessionstart(session):
+    """Build (or find) the migrated template database once, before any test process copies it."""
+    if hasattr(session.config, "workerinput"):
+        return
+    from django.conf import settings
+
+    os.environ["CXM_TEST_TEMPLATE_DATABASE"] = ensure_template(settings.DATABASES["default"])
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """The test database of this process is a copy of the template, then brought up to date."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    template = os.environ.get("CXM_TEST_TEMPLATE_DATABASE")
+    with django_db_blocker.unblock():
+        if template:
+            name = connection.creation._get_test_db_name()
+            copy_template(connection.settings_dict, template, name)
+        databases = setup_databases(verbosity=0, interactive=False, keepdb=bool(template))
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(databases, verbosity=0, keepdb=False)
 
 
 @pytest.fixture(scope="session")
