@@ -66,7 +66,22 @@ def test_a_page_size_that_is_not_a_positive_whole_number_is_refused_by_name(admi
 
 
 def test_a_mention_page_holds_up_to_200(admin):
-    assert admin.get("/api/v1/mentions/", {"page_size": "1000"}).status_code == 200
+    """docs/api.md: "A page of mentions (`GET /api/v1/mentions/`) holds up to 200"."""
+    items = [
+        {
+            "platform": "mastodon",
+            "external_id": f"page-{n}",
+            "text": f"kopi enak {n}",
+            "created_at": "2026-11-20T10:00:00Z",
+            "author": {"handle": f"@fan{n}@example.social"},
+        }
+        for n in range(205)
+    ]
+    assert admin.post("/api/v1/mentions/", {"items": items}, format="json").status_code == 200
+    response = admin.get("/api/v1/mentions/", {"page_size": "1000"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 200
+    assert response.json()["next"]
 
 
 @pytest.mark.parametrize(
