@@ -23,6 +23,13 @@ def _workspace_id(workspace) -> int:
     return workspace if isinstance(workspace, int) else workspace.pk
 
 
+def transformation_settings(*, workspace) -> TransformationSettings:
+    """The workspace's settings row, or the defaults (unsaved) when it has none yet."""
+    return TransformationSettings.objects.for_workspace(workspace).first() or TransformationSettings(
+        workspace=workspace
+    )
+
+
 def band_set_of(*, workspace_id: int) -> str:
     chosen = (
         TransformationSettings.objects.filter(workspace_id=workspace_id)

@@ -16,7 +16,7 @@ from cxm.privacy.export import ZipExportWriter
 from cxm.spreadsheet import spreadsheet_cell
 from cxm.tenancy.models import Role
 from tests.listening.conftest import item
-from transformation.value import roi_csv
+from transformation.value.selectors import roi_csv
 
 pytestmark = pytest.mark.django_db
 

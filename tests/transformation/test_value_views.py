@@ -22,7 +22,7 @@ from transformation.models import (
     TransformationSettings,
     ValueDriver,
 )
-from transformation.value import DEFAULT_DRIVERS
+from transformation.value.selectors import DEFAULT_DRIVERS
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,11 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from cxm.api.viewsets import WorkspaceCrudViewSet
-from transformation import value
 from transformation.kpis.registry import KPIS
 from transformation.models import ValueDriver
 from transformation.roi import MAX_AMOUNT, YEARS, RoiInputError, roi_compute, roi_parse
+from transformation.value import selectors as value_selectors
+from transformation.value import services as value_services
 
 RoiResultSerializer = inline_serializer(
     "RoiResult",
@@ -119,11 +120,11 @@ class ValueDriverViewSet(WorkspaceCrudViewSet):
     write_permission = "transformation.manage"
 
     def scoped_queryset(self, workspace):
-        return value.drivers(workspace=workspace)
+        return value_selectors.drivers(workspace=workspace)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = value.driver_create(
+        serializer.instance = value_services.driver_create(
             workspace=self.request.workspace,
             category=data["category"],
             name=data["name"],
@@ -136,7 +137,7 @@ class ValueDriverViewSet(WorkspaceCrudViewSet):
 
     def perform_update(self, serializer):
         driver, data = serializer.instance, serializer.validated_data
-        serializer.instance = value.driver_update(
+        serializer.instance = value_services.driver_update(
             driver=driver,
             category=data.get("category", driver.category),
             name=data.get("name", driver.name),
@@ -148,7 +149,7 @@ class ValueDriverViewSet(WorkspaceCrudViewSet):
         )
 
     def perform_destroy(self, instance):
-        value.driver_delete(driver=instance, by=self.request.user, request=self.request)
+        value_services.driver_delete(driver=instance, by=self.request.user, request=self.request)
 
 
 router = SimpleRouter()

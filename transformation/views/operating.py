@@ -14,9 +14,11 @@ from django.views.decorators.http import require_POST
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.models import Role
 from cxm.tenancy.permissions import has_permission
-from transformation import architecture, value
+from transformation import architecture
 from transformation.capabilities import BY_KEY
 from transformation.models import Raci
+from transformation.value import selectors as value_selectors
+from transformation.value import services as value_services
 
 
 def _may_manage(request) -> bool:
@@ -24,10 +26,10 @@ def _may_manage(request) -> bool:
 
 
 def _operating_context(request, *, errors: dict | None = None, error_capability: str = "") -> dict:
-    by_role = value.members_by_role(workspace=request.workspace)
+    by_role = value_selectors.members_by_role(workspace=request.workspace)
     return {
         "section": "operating",
-        "matrix": value.raci_matrix(workspace=request.workspace),
+        "matrix": value_selectors.raci_matrix(workspace=request.workspace),
         "roles": [
             {"key": key, "label": label, "members": [m.user.get_username() for m in by_role.get(key, [])]}
             for key, label in Role.choices
@@ -67,7 +69,7 @@ def raci_assign(request):
     capability = request.POST.get("capability", "")
     user_id, role = _who(request.POST.get("who", ""))
     try:
-        value.raci_assign(
+        value_services.raci_assign(
             workspace=request.workspace,
             capability=capability,
             letter=request.POST.get("letter", ""),
@@ -97,11 +99,11 @@ def raci_assign(request):
 @workspace_view("transformation.manage")
 @require_POST
 def raci_remove(request, assignment_id: int):
-    assignment = value.raci_get(workspace=request.workspace, assignment_id=assignment_id)
+    assignment = value_selectors.raci_get(workspace=request.workspace, assignment_id=assignment_id)
     if assignment is None:
         raise Http404
     capability = assignment.capability
-    value.raci_remove(assignment=assignment, by=request.user, request=request)
+    value_services.raci_remove(assignment=assignment, by=request.user, request=request)
     if request.htmx:
         return _capability_partial(request, capability)
     messages.success(request, _("Assignment removed."))

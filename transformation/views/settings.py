@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cxm.tenancy.decorators import workspace_view
 from transformation import selectors as live
-from transformation import services, setup, value
+from transformation import services, setup
 
 
 class SettingsForm(forms.Form):
@@ -71,7 +71,7 @@ class BandForm(forms.Form):
 def _page(
     request, *, settings_form=None, baseline_form=None, baseline_errors=None, band_errors=None, status=200
 ):
-    row = value.transformation_settings(workspace=request.workspace)
+    row = live.transformation_settings(workspace=request.workspace)
     settings_form = settings_form or SettingsForm(
         initial={
             "currency": row.currency,

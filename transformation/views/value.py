@@ -20,9 +20,12 @@ from django.views.decorators.http import require_POST
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
 from transformation import roi as roi_math
-from transformation import value
+from transformation import selectors as live
 from transformation.kpis.registry import KPIS
 from transformation.models import DriverCategory
+from transformation.value import benefits
+from transformation.value import selectors as value_selectors
+from transformation.value import services as value_services
 from transformation.views.overview import unit_display
 
 TREND_DAYS = 90
@@ -57,7 +60,7 @@ class DriverForm(forms.Form):
 
 
 def _value_context(request, *, form: DriverForm | None = None, editing: int | None = None) -> dict[str, Any]:
-    grouped = value.drivers_progress(workspace=request.workspace, days=TREND_DAYS)
+    grouped = value_selectors.drivers_progress(workspace=request.workspace, days=TREND_DAYS)
     categories = []
     for key, label in DriverCategory.choices:
         rows = []
@@ -66,7 +69,7 @@ def _value_context(request, *, form: DriverForm | None = None, editing: int | No
             rows.append(
                 {
                     "progress": progress,
-                    "chart": value.trend_chart(progress),
+                    "chart": value_selectors.trend_chart(progress),
                     "baseline": display(progress.baseline, unit),
                     "current": display(progress.current, unit),
                     "target": display(progress.driver.target, unit),
@@ -80,10 +83,10 @@ def _value_context(request, *, form: DriverForm | None = None, editing: int | No
         "section": "value",
         "categories": categories,
         "has_drivers": any(c["rows"] for c in categories),
-        "suggestions": value.driver_suggestions(workspace=request.workspace),
+        "suggestions": value_selectors.driver_suggestions(workspace=request.workspace),
         "form": form or DriverForm(),
         "may_manage": _may_manage(request),
-        "period": value.baseline_period(workspace=request.workspace),
+        "period": benefits.baseline_period(workspace=request.workspace),
         "editing": editing,
         "trend_days": TREND_DAYS,
     }
@@ -115,7 +118,7 @@ def driver_add(request):
     if "suggestion" in request.POST:
         raw = request.POST["suggestion"]
         try:
-            value.driver_suggestion_add(
+            value_services.driver_suggestion_add(
                 workspace=request.workspace,
                 index=int(raw) if raw.isdigit() else -1,
                 by=request.user,
@@ -127,7 +130,7 @@ def driver_add(request):
     form = DriverForm(request.POST)
     if form.is_valid():
         try:
-            value.driver_create(
+            value_services.driver_create(
                 workspace=request.workspace, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
@@ -139,7 +142,7 @@ def driver_add(request):
 
 
 def _driver(request, driver_id: int):
-    driver = value.driver_get(workspace=request.workspace, driver_id=driver_id)
+    driver = value_selectors.driver_get(workspace=request.workspace, driver_id=driver_id)
     if driver is None:
         raise Http404
     return driver
@@ -153,7 +156,7 @@ def driver_edit(request, driver_id: int):
     form = DriverForm(request.POST)
     if form.is_valid():
         try:
-            value.driver_update(driver=driver, by=request.user, request=request, **form.cleaned_data)
+            value_services.driver_update(driver=driver, by=request.user, request=request, **form.cleaned_data)
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -170,7 +173,7 @@ def driver_edit(request, driver_id: int):
 @workspace_view("transformation.manage")
 @require_POST
 def driver_delete(request, driver_id: int):
-    value.driver_delete(driver=_driver(request, driver_id), by=request.user, request=request)
+    value_services.driver_delete(driver=_driver(request, driver_id), by=request.user, request=request)
     messages.success(request, _("Value driver deleted."))
     return redirect("transformation:value")
 
@@ -285,8 +288,8 @@ def _roi_context(
     else:
         results = roi_math.roi_compute(parsed)
         table = roi_math.yearly_table(parsed)
-    settings = value.transformation_settings(workspace=request.workspace)
-    measured = value.measured_benefits(workspace=request.workspace)
+    settings = live.transformation_settings(workspace=request.workspace)
+    measured = benefits.measured_benefits(workspace=request.workspace)
     return {
         "section": "roi",
         "data": data,
@@ -303,10 +306,10 @@ def _roi_context(
         "settings": settings,
         "unpriced": [b for b in measured if not b.annual],
         "measured": measured,
-        "cases": value.roi_cases(workspace=request.workspace)[:20],
+        "cases": value_selectors.roi_cases(workspace=request.workspace)[:20],
         "case": case,
         "may_manage": _may_manage(request),
-        "period": value.baseline_period(workspace=request.workspace),
+        "period": benefits.baseline_period(workspace=request.workspace),
         "risk_typed": int(roi_math.RISK_TYPED * 100),
     }
 
@@ -315,11 +318,11 @@ def _case_data(request) -> tuple[dict[str, Any], Any]:
     """The input to show: a saved case (?case=), else the measured benefits."""
     raw = request.GET.get("case", "")
     if raw:
-        case = value.roi_case_get(workspace=request.workspace, case_id=int(raw)) if raw.isdigit() else None
+        case = value_selectors.roi_case_get(workspace=request.workspace, case_id=int(raw)) if raw.isdigit() else None
         if case is None:
             raise Http404
         return {"discount_rate": float(case.discount_rate), **case.inputs}, case
-    return value.roi_prefill(workspace=request.workspace), None
+    return value_selectors.roi_prefill(workspace=request.workspace), None
 
 
 @workspace_view("transformation.view")
@@ -347,7 +350,7 @@ def roi_page(request):
 def roi_save(request):
     data = _form_data(request.POST)
     try:
-        case = value.roi_case_save(
+        case = value_services.roi_case_save(
             workspace=request.workspace,
             name=request.POST.get("case_name", ""),
             data=data,
@@ -375,8 +378,8 @@ def _export_data(request) -> tuple[dict[str, Any], Any]:
 def roi_export(request):
     data, case = _export_data(request)
     try:
-        body = value.roi_csv(
-            data=data, currency=value.transformation_settings(workspace=request.workspace).currency
+        body = value_selectors.roi_csv(
+            data=data, currency=live.transformation_settings(workspace=request.workspace).currency
         )
     except roi_math.RoiInputError:
         return HttpResponse(
@@ -397,7 +400,7 @@ def roi_print(request):
 
 @workspace_view("transformation.view")
 def roi_source(request, kpi: str):
-    source = value.kpi_source(workspace=request.workspace, kpi=kpi)
+    source = benefits.kpi_source(workspace=request.workspace, kpi=kpi)
     if source is None:
         raise Http404
     unit = source["kpi"].unit
