@@ -7,6 +7,7 @@ COPY listening listening
 COPY publishing publishing
 COPY care care
 COPY ads ads
+COPY transformation transformation
 COPY templates templates
 COPY static static
 COPY locale locale

@@ -433,14 +433,14 @@ def analyze() -> None:
 
 
 def _scope(workspace, **fields):
-    from cxm.transformation.kpis.registry import Scope
-    from cxm.transformation.services import day_end
+    from transformation.kpis.registry import Scope
+    from transformation.services import day_end
 
     return Scope(workspace_id=workspace.pk, until=day_end(datetime.now(UTC).date()), **fields)
 
 
 def measure_sources(workspace, *, repeat: int) -> None:
-    from cxm.transformation.kpis.registry import KPIS
+    from transformation.kpis.registry import KPIS
 
     by_source = defaultdict(list)
     for kpi in KPIS:
@@ -450,7 +450,7 @@ def measure_sources(workspace, *, repeat: int) -> None:
     print(f"per source, the whole workspace ({repeat} runs each; best / median):")
     figures = {}
     for source, defs in by_source.items():
-        module = importlib.import_module(f"cxm.transformation.kpis.{source}")
+        module = importlib.import_module(f"transformation.kpis.{source}")
         samples = []
         for _ in range(repeat):
             started = time.perf_counter()
@@ -473,7 +473,7 @@ def measure_sources(workspace, *, repeat: int) -> None:
 
 
 def measure_snapshots(workspace, brands: dict) -> None:
-    from cxm.transformation.services import snapshot_take
+    from transformation.services import snapshot_take
 
     today = datetime.now(UTC).date()
     for label, fields in (

@@ -80,13 +80,13 @@ INSTALLED_APPS = [
     "cxm.channels",
     "cxm.customers",
     "cxm.privacy",
-    "cxm.transformation",
     "cxm.api",
     "cxm.web",
     "listening",
     "publishing",
     "care",
     "ads",
+    "transformation",
 ]
 
 MIDDLEWARE = [

@@ -16,7 +16,7 @@ urlpatterns = [
     path("api/v1/", include("care.api_urls")),
     path("api/v1/", include("publishing.api_urls")),
     path("api/v1/", include("ads.api_urls")),
-    path("api/v1/", include("cxm.transformation.api_urls")),
+    path("api/v1/", include("transformation.api_urls")),
     path("api/v1/", include("cxm.privacy.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/login/", web_security.admin_site_login),
@@ -28,6 +28,6 @@ urlpatterns = [
     path("publishing/", include("publishing.urls")),
     path("care/", include("care.urls")),
     path("ads/", include("ads.urls")),
-    path("transformation/", include("cxm.transformation.urls")),
+    path("transformation/", include("transformation.urls")),
     path("", include("cxm.web.urls")),
 ]

@@ -768,7 +768,7 @@ def ad_negative_comment_count(*, workspace_id: int, ad_id: int, since: datetime,
 
 # --- transformation KPIs ---------------------------------------------------------------------------
 #
-# Set-based figures over a window [since, until) for cxm.transformation. Mentions of competitor
+# Set-based figures over a window [since, until) for transformation. Mentions of competitor
 # brands are left out everywhere (they measure the competitor, not us); owned media (our own
 # posts) are left out of what customers say about us. The daily roll-up answers when the window
 # falls on whole UTC days and no business unit is asked for (the roll-up has no unit column);

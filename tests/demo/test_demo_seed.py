@@ -21,10 +21,10 @@ from cxm.channels.models import ChannelAccount
 from cxm.channels.services import account_sync
 from cxm.tenancy.models import Membership, Workspace
 from cxm.tenancy.services import platform_bootstrap
-from cxm.transformation.selectors import capabilities_live
 from listening.models import Mention
 from publishing.models import ApprovalRule
 from tests.care.conftest import dm, make_account, receive
+from transformation.selectors import capabilities_live
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from cxm.celery import app, broker_countdown
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["cxm", "listening", "publishing", "care", "ads"]
+SOURCES = ["cxm", "listening", "publishing", "care", "ads", "transformation"]
 BOUNDING_CALLS = {"broker_countdown", "_countdown_until"}
 
 

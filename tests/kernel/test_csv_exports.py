@@ -15,8 +15,8 @@ from cxm.audit.services import audit_export_write, audit_record
 from cxm.privacy.export import ZipExportWriter
 from cxm.spreadsheet import spreadsheet_cell
 from cxm.tenancy.models import Role
-from cxm.transformation.value import roi_csv
 from tests.listening.conftest import item
+from transformation.value.selectors import roi_csv
 
 pytestmark = pytest.mark.django_db
 

@@ -22,13 +22,13 @@ from care.models import Case, DeliveryStatus, Direction, Message
 from cxm.channels.services import account_create, account_sync
 from cxm.tenancy.models import BusinessUnit, Membership, Role, Workspace
 from cxm.tenancy.services import platform_bootstrap
-from cxm.transformation.capabilities import CAPABILITY_KEYS
-from cxm.transformation.models import AssessmentResponse
 from publishing.models import Post, PostStatus
 from publishing.services import approval_rule_set
 from tests.browser import watch_problems
 from tests.channels.stubs.mastodon_server import MastodonStub
 from tests.factories import PASSWORD
+from transformation.capabilities import CAPABILITY_KEYS
+from transformation.models import AssessmentResponse
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 

@@ -9,7 +9,7 @@ from django.utils import translation
 
 from cxm.audit.services import audit_record
 from cxm.tenancy.models import Role
-from cxm.transformation.views.overview import kpi_display
+from transformation.views.overview import kpi_display
 
 
 def _render(source: str, **context) -> str:

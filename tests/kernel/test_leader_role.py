@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from cxm.tenancy.models import Role
-from cxm.transformation.assessment import round_create
-from cxm.transformation.capabilities import CAPABILITY_KEYS
-from cxm.transformation.kpis.registry import KPIS
-from cxm.transformation.models import AssessmentResponse, RespondentRole
 from publishing.services import post_create
 from tests.factories import case_from_mention
+from transformation.assessment import round_create
+from transformation.capabilities import CAPABILITY_KEYS
+from transformation.kpis.registry import KPIS
+from transformation.models import AssessmentResponse, RespondentRole
 
 pytestmark = pytest.mark.django_db
 

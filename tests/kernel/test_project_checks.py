@@ -66,6 +66,18 @@ def test_import_contract_catches_a_reach_into_another_apps_models(tmp_path):
     assert "care._contract_probe" in result.stdout
 
 
+def test_kernel_contract_covers_every_package_of_cxm():
+    """Not just a list of kernel packages: a module anywhere in cxm importing a product breaks it."""
+    offender = ROOT / "cxm" / "_contract_probe.py"
+    offender.write_text("import transformation.selectors  # noqa: F401\n")
+    try:
+        result = subprocess.run([BIN / "lint-imports"], cwd=ROOT, capture_output=True, text=True)
+    finally:
+        offender.unlink()
+    assert result.returncode != 0
+    assert "cxm._contract_probe -> transformation.selectors" in result.stdout
+
+
 def test_no_migration_is_missing():
     result = subprocess.run(
         [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],

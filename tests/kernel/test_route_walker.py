@@ -214,8 +214,8 @@ class World:
 
     @cached_property
     def raci(self):
-        from cxm.transformation.capabilities import CAPABILITY_KEYS
-        from cxm.transformation.models import RaciAssignment
+        from transformation.capabilities import CAPABILITY_KEYS
+        from transformation.models import RaciAssignment
 
         return RaciAssignment.objects.create(
             workspace=self.workspace, capability=CAPABILITY_KEYS[0], role=Role.AGENT, letter="R"
@@ -253,13 +253,13 @@ class World:
 
 
 def _capability_key():
-    from cxm.transformation.capabilities import CAPABILITY_KEYS
+    from transformation.capabilities import CAPABILITY_KEYS
 
     return CAPABILITY_KEYS[0]
 
 
 def _kpi_key():
-    from cxm.transformation.kpis.registry import KPIS
+    from transformation.kpis.registry import KPIS
 
     return KPIS[0].key
 

@@ -270,8 +270,8 @@ def _ad_comment_alert(workspace):
 
 
 def _assessment_round(workspace):
-    from cxm.transformation.assessment import response_submit, round_create
-    from cxm.transformation.capabilities import CAPABILITY_KEYS
+    from transformation.assessment import response_submit, round_create
+    from transformation.capabilities import CAPABILITY_KEYS
 
     user = MembershipFactory(workspace=workspace).user
     assessment_round = round_create(workspace=workspace, name=f"{MARKER} round", by=user)
@@ -304,7 +304,7 @@ def _privacy_request(workspace):
 
 
 def _value_driver(workspace):
-    from cxm.transformation.models import ValueDriver
+    from transformation.models import ValueDriver
 
     return ValueDriver.objects.create(
         workspace=workspace, category="cost", name=f"{MARKER} driver", kpi="enjoy_resolution_time", target=8

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from cxm.privacy import services
 from cxm.privacy.models import PrivacyRequest
-from cxm.transformation.kpis.registry import BY_KEY, Scope
-from cxm.transformation.kpis.trust import privacy_days
+from transformation.kpis.registry import BY_KEY, Scope
+from transformation.kpis.trust import privacy_days
 
 
 def _completed(workspace, *, asked_days_ago: float, took_days: float):

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 
-from cxm.transformation.kpis.registry import Scope
+from transformation.kpis.registry import Scope
 
 _ids = itertools.count(1)
 

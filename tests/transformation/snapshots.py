@@ -7,8 +7,8 @@ from datetime import UTC
 
 from django.utils import timezone
 
-from cxm.transformation.kpis.registry import KPIS
-from cxm.transformation.models import KpiSnapshot
+from transformation.kpis.registry import KPIS
+from transformation.models import KpiSnapshot
 
 
 def snapshot_today(

@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 
 from cxm.audit.models import AuditEntry
 from cxm.tenancy.models import Role
-from cxm.transformation import assessment, assessment_selectors
-from cxm.transformation.capabilities import CAPABILITY_KEYS
-from cxm.transformation.models import AssessmentResponse, AssessmentRound
-from cxm.transformation.questionnaire import QUESTIONNAIRE
 from tests.transformation.snapshots import snapshot_today
+from transformation import assessment, assessment_selectors
+from transformation.capabilities import CAPABILITY_KEYS
+from transformation.models import AssessmentResponse, AssessmentRound
+from transformation.questionnaire import QUESTIONNAIRE
 
 URL = "/api/v1/transformation/assessments/"
 

@@ -9,11 +9,11 @@ import re
 import pytest
 
 from cxm.tenancy.models import Role
-from cxm.transformation.capabilities import CAPABILITY_KEYS
-from cxm.transformation.models import AssessmentResponse, AssessmentRound
 from tests.browser import watched_context
 from tests.factories import PASSWORD, MembershipFactory, WorkspaceFactory
 from tests.transformation.snapshots import snapshot_today
+from transformation.capabilities import CAPABILITY_KEYS
+from transformation.models import AssessmentResponse, AssessmentRound
 
 pytestmark = pytest.mark.browser
 

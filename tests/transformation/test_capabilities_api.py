@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from cxm.tenancy.models import Role
-from cxm.transformation import assessment
-from cxm.transformation.capabilities import CAPABILITIES, CAPABILITY_KEYS
-from cxm.transformation.kpis.registry import KPIS
 from tests.factories import BrandFactory, BusinessUnitFactory
 from tests.transformation.snapshots import snapshot_today
+from transformation import assessment
+from transformation.capabilities import CAPABILITIES, CAPABILITY_KEYS
+from transformation.kpis.registry import KPIS
 
 URL = "/api/v1/transformation/capabilities/"
 CAPABILITY_FIELDS = {"key", "outcome", "experience", "kpis", "measured_level", "assessed_level"}

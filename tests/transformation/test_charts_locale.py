@@ -9,7 +9,7 @@ import re
 import pytest
 
 from cxm.tenancy.models import Role
-from cxm.transformation.assessment import round_create
+from transformation.assessment import round_create
 
 COORDINATE = re.compile(r'\b(x|y|x1|y1|x2|y2|cx|cy|width|height|viewBox)="([^"]*)"')
 SVG_NUMBERS = re.compile(r"-?\d+(\.\d+)?%?( -?\d+(\.\d+)?)*")

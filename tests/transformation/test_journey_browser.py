@@ -16,9 +16,9 @@ from care.selectors import inbox_cases
 from care.services import case_resolve
 from cxm.channels.services import account_sync, demo_accounts_seed
 from cxm.tenancy.models import Role
-from cxm.transformation.capabilities import CAPABILITY_KEYS
 from tests.browser import watched_context
 from tests.factories import PASSWORD, MembershipFactory, WorkspaceFactory
+from transformation.capabilities import CAPABILITY_KEYS
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from ads.models import Ad, AdCampaign, AdInsight, AdSet
-from cxm.transformation.kpis import ads as ads_kpis
-from cxm.transformation.kpis.registry import BY_KEY, Scope
 from tests.factories import BrandFactory, BusinessUnitFactory
+from transformation.kpis import ads as ads_kpis
+from transformation.kpis.registry import BY_KEY, Scope
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,10 @@ from care.sla import business_minutes_between, parse_schedule
 from cxm.channels.models import ChannelAccount
 from cxm.customers.models import CustomerMerge, CustomerProfile, Identity
 from cxm.tenancy.models import Role
-from cxm.transformation.kpis import care as care_kpis
-from cxm.transformation.kpis.registry import BY_KEY, Scope
 from tests.factories import BrandFactory, BusinessUnitFactory
 from tests.transformation.kpis_data import mentions
+from transformation.kpis import care as care_kpis
+from transformation.kpis.registry import BY_KEY, Scope
 
 pytestmark = pytest.mark.django_db
 

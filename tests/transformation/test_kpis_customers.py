@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from cxm.customers.models import CustomerProfile, Identity
-from cxm.transformation.kpis import customers
-from cxm.transformation.kpis.registry import BY_KEY
 from tests.factories import BrandFactory
 from tests.transformation.kpis_data import UNTIL, mentions, scope
+from transformation.kpis import customers
+from transformation.kpis.registry import BY_KEY
 
 pytestmark = pytest.mark.django_db
 

@@ -12,13 +12,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cxm.audit.models import AuditEntry
-from cxm.transformation import bands, selectors, services, tasks
-from cxm.transformation.capabilities import CAPABILITY_KEYS
-from cxm.transformation.kpis.registry import KPIS, KpiResult
-from cxm.transformation.measure import capabilities_roll_up, kpis_score
-from cxm.transformation.models import BandOverride, KpiSnapshot, TransformationSettings
 from tests.factories import BrandFactory
 from tests.transformation.kpis_data import mentions
+from transformation import bands, selectors, services, tasks
+from transformation.capabilities import CAPABILITY_KEYS
+from transformation.kpis.registry import KPIS, KpiResult
+from transformation.measure import capabilities_roll_up, kpis_score
+from transformation.models import BandOverride, KpiSnapshot, TransformationSettings
 
 EDGES = bands.BAND_SETS["cx-2026"]
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from cxm.transformation.kpis import publishing
-from cxm.transformation.kpis.registry import BY_KEY
 from tests.factories import BrandFactory
 from tests.transformation.kpis_data import UNTIL, account, published_posts, scope
+from transformation.kpis import publishing
+from transformation.kpis.registry import BY_KEY
 
 pytestmark = pytest.mark.django_db
 

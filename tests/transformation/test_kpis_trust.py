@@ -11,14 +11,14 @@ from django.utils import timezone
 from ads.models import AdCommentAlert, CampaignStop, OptimizerProposal
 from cxm.customers.models import CustomerMerge, CustomerProfile
 from cxm.customers.services import customer_merge
-from cxm.transformation.kpis import trust
-from cxm.transformation.kpis.registry import BY_KEY
-from cxm.transformation.services import band_override_set
 from listening.models import Alert, Topic
 from publishing.models import Pause
 from publishing.services.pause import pause_activate
 from tests.factories import BusinessUnitFactory
 from tests.transformation.kpis_data import UNTIL, ad_campaign, scope, stamp
+from transformation.kpis import trust
+from transformation.kpis.registry import BY_KEY
+from transformation.services import band_override_set
 
 pytestmark = pytest.mark.django_db
 

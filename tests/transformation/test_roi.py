@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cxm.tenancy.models import Role
-from cxm.transformation.roi import RoiInputError, roi_compute, roi_parse, yearly_table
+from transformation.roi import RoiInputError, roi_compute, roi_parse, yearly_table
 
 URL = "/api/v1/transformation/roi/"
 

@@ -10,7 +10,7 @@ import pytest
 
 from cxm.audit.models import AuditEntry
 from cxm.tenancy.models import Role
-from cxm.transformation.models import BandOverride, TransformationSettings
+from transformation.models import BandOverride, TransformationSettings
 
 pytestmark = pytest.mark.django_db
 

@@ -13,16 +13,16 @@ from django.utils import timezone
 from cxm.audit.models import AuditEntry
 from cxm.channels.models import ChannelAccount
 from cxm.tenancy.models import Role
-from cxm.transformation.models import (
+from listening.services import RawMention, mentions_ingest
+from publishing.models import Post, PostTarget
+from transformation.models import (
     KpiSnapshot,
     RaciAssignment,
     RoiCase,
     TransformationSettings,
     ValueDriver,
 )
-from cxm.transformation.value import DEFAULT_DRIVERS
-from listening.services import RawMention, mentions_ingest
-from publishing.models import Post, PostTarget
+from transformation.value.selectors import DEFAULT_DRIVERS
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ import pytest
 from django.utils.html import escape
 
 from cxm.tenancy.models import Role
-from cxm.transformation import assessment
-from cxm.transformation.capabilities import CAPABILITIES, CAPABILITY_KEYS
-from cxm.transformation.models import AssessmentResponse, AssessmentRound
 from tests.factories import BusinessUnitFactory, UserFactory
 from tests.transformation.snapshots import snapshot_today
+from transformation import assessment
+from transformation.capabilities import CAPABILITIES, CAPABILITY_KEYS
+from transformation.models import AssessmentResponse, AssessmentRound
 
 pytestmark = pytest.mark.django_db
 
@@ -257,7 +257,7 @@ def test_every_role_sees_the_rounds_and_answers_one(client, workspace_a, member,
 def test_the_questionnaire_shows_five_descriptors_for_people_process_and_technology(
     client, workspace_a, admin
 ):
-    from cxm.transformation.questionnaire import QUESTIONNAIRE
+    from transformation.questionnaire import QUESTIONNAIRE
 
     opened = assessment.round_create(workspace=workspace_a, name="Q1", by=admin.user)
     page = text_of(login(client, admin).get(f"/transformation/assessments/{opened.pk}/answer/"))
@@ -351,8 +351,8 @@ def test_figures_are_measured_again_when_stale_or_on_request(client, workspace_a
 
     from django.utils import timezone
 
-    from cxm.transformation.models import KpiSnapshot
     from tests.transformation.kpis_data import mentions
+    from transformation.models import KpiSnapshot
 
     login(client, admin)
     first = text_of(client.get("/transformation/"))

@@ -1,3 +1,0 @@
-from cxm.transformation.api import assessments, capabilities, roi
-
-urlpatterns = [*capabilities.urlpatterns, *assessments.urlpatterns, *roi.urlpatterns]

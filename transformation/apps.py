@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TransformationConfig(AppConfig):
+    name = "transformation"
+    label = "transformation"
+    verbose_name = "Transformation models"
