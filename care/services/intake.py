@@ -36,6 +36,7 @@ from cxm.channels.models import ChannelAccount
 from cxm.channels.sinks import InboundContext
 from cxm.customers.models import Identity
 from cxm.customers.services import AuthorKey, customers_autolink, identities_resolve
+from listening.selectors import languages_detect
 
 CARE_KINDS = {ItemKind.DM: ChannelKind.DM, ItemKind.EMAIL: ChannelKind.EMAIL}
 KEPT_META = ("headers", "attachments")
@@ -248,8 +249,6 @@ def messages_receive(
 def _with_languages(inbound: Sequence[Inbound]) -> list[Inbound]:
     """Each message with its language detected from its text, as the Explorer detects a
     mention's, unless it came with one (a mention carries listening's own detection)."""
-    from listening.selectors import languages_detect
-
     todo = [index for index, item in enumerate(inbound) if not item.language]
     if not todo:
         return list(inbound)
@@ -263,8 +262,6 @@ def _with_languages(inbound: Sequence[Inbound]) -> list[Inbound]:
 def _case_language(case: Case, item: Inbound) -> str:
     """The language of a case that has none yet: the customer's messages so far, read together,
     since a first "hi" or "ok" is too short to tell."""
-    from listening.selectors import languages_detect
-
     earlier = Message.objects.filter(case=case, direction=Direction.INBOUND).order_by("occurred_at", "id")
     text = "\n".join([*earlier.values_list("text", flat=True)[:20], item.text])
     return languages_detect(texts=[text])[0]
