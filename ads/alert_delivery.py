@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
+from ads import tasks
 from ads.models import AdCampaign, AdCommentAlert
 from cxm.audit.services import audit_record
 from cxm.channels import alert_delivery as delivery
@@ -69,11 +70,9 @@ def campaign_comment_alert_secret_rotate(*, campaign: AdCampaign, by=None, reque
 def comment_alert_delivery_plan(*, alert: AdCommentAlert) -> AdCommentAlert:
     """Mark the channels the alert's campaign uses as pending and hand the alert to the delivery
     task once the transaction that raised it commits."""
-    from ads.tasks import comment_alert_deliver
-
     alert_id, workspace_id = alert.pk, alert.workspace_id
     COMMENT_ALERTS.plan(
-        alert, enqueue=lambda: comment_alert_deliver.delay(alert_id=alert_id, workspace_id=workspace_id)
+        alert, enqueue=lambda: tasks.comment_alert_deliver.delay(alert_id=alert_id, workspace_id=workspace_id)
     )
     return alert
 

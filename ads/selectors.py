@@ -7,7 +7,9 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
 from ads.models import (
@@ -19,6 +21,7 @@ from ads.models import (
     AdInsight,
     AdSet,
     CampaignStop,
+    ComplianceWaiver,
     CreativeTemplate,
     Feed,
     OptimizerProposal,
@@ -26,6 +29,7 @@ from ads.models import (
     Variant,
 )
 from ads.money import exponent, format_amount
+from cxm.audit.selectors import audit_coverage
 from cxm.channels.models import ChannelAccount
 from listening import selectors as listening_selectors
 
@@ -405,8 +409,6 @@ def kpi_comment_alert_acknowledgements(
     """Negative-comment alerts raised in [since, until): acknowledged within `target` (before
     `until`), not (late, or never once `target` has passed), and still open but younger than
     `target`. Scoped by the campaign's brand and business unit."""
-    from django.db.models import DurationField, ExpressionWrapper, F
-
     alerts = AdCommentAlert.objects.filter(
         workspace_id=workspace_id, created_at__gte=since, created_at__lt=until
     )
@@ -432,9 +434,6 @@ def kpi_pause_stops(*, workspace_id: int, pause_id: int, until) -> dict[str, Any
     """The campaigns a pause set to PAUSED on their platforms, as of `until`: how many were
     confirmed stopped (or found not running any more) and when the last confirmation came, and
     how many were not (still being stopped, or failed)."""
-    from django.db.models import Max
-    from django.db.models.functions import Coalesce
-
     stops = CampaignStop.objects.filter(workspace_id=workspace_id, pause_id=pause_id, created_at__lt=until)
     confirmed = Q(stopped_at__isnull=False, stopped_at__lt=until) | Q(
         state=StopState.SKIPPED, updated_at__lt=until
@@ -457,9 +456,6 @@ def kpi_pause_stops(*, workspace_id: int, pause_id: int, until) -> dict[str, Any
 def kpi_actions_audited(*, workspace_id: int, since, until) -> dict[str, dict[str, int]]:
     """Compliance waivers granted and optimiser proposals applied in [since, until), each with
     how many have their audit entry."""
-    from ads.models import ComplianceWaiver
-    from cxm.audit.selectors import audit_coverage
-
     return {
         "compliance_waivers": audit_coverage(
             workspace_id=workspace_id,
@@ -523,8 +519,6 @@ def kpi_ad_totals(
     spend and with impressions. An ad's day counts its daily row, or the sum of its hourly rows
     when no daily row was read in (so an ad-day is never counted twice). Scoped by the campaign's
     business unit and brand. One query."""
-    from django.db import connection
-
     where = ["i.workspace_id = %s", "i.date >= %s", "i.date < %s"]
     params: list[Any] = [workspace_id, date_from, date_until]
     if business_unit_id:

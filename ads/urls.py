@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ads import approval_views, views
+from ads import approval_views, case_views, views
 
 app_name = "ads"
 
@@ -37,4 +37,9 @@ urlpatterns = [
     path("hooks/meta/<int:account_id>/", views.meta_webhook, name="meta-webhook"),
     path("comments/", views.comment_list, name="comments"),
     path("ads/<int:ad_id>/comments/<int:mention_id>/hide/", views.comment_hide, name="comment-hide"),
+    path(
+        "cases/<int:case_id>/messages/<int:message_id>/hide/",
+        case_views.case_comment_hide,
+        name="case-comment-hide",
+    ),
 ]

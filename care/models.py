@@ -7,6 +7,8 @@ worker sends them through the channel account's connector.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from care.languages import language_name
+from care.sla import ScheduleError, parse_schedule
 from cxm.channels.models import ChannelAccount
 from cxm.customers.models import CustomerProfile, Identity
 from cxm.tenancy.models import BusinessUnit, WorkspaceOwned
@@ -130,10 +133,6 @@ class SlaPolicy(WorkspaceOwned):
         return self.name
 
     def clean(self) -> None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        from care.sla import ScheduleError, parse_schedule
-
         try:
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError):

@@ -55,6 +55,7 @@ SETUP_COMMANDS = [
     ["listening_seed_demo"],
     ["publishing_seed_demo"],
     ["demo_seed"],
+    ["ads_seed_demo"],
 ]
 
 

@@ -19,6 +19,7 @@ from cxm.audit.services import audit_record
 from cxm.channels import alert_delivery as delivery
 from cxm.channels import outbound, signing
 from cxm.channels.alert_delivery import DeliveryOutcome
+from listening import tasks
 from listening.models import Alert, Topic
 
 MAX_ALERT_RECIPIENTS = 20
@@ -155,10 +156,9 @@ def _delivery_audit(topic: Topic) -> dict[str, Any]:
 
 def alert_delivery_plan(*, alert: Alert) -> Alert:
     """Mark the channels the alert's topic uses as pending (call when the alert is created)."""
-    from listening.tasks import alert_deliver_run
-
     TOPIC_ALERTS.plan(
-        alert, enqueue=lambda: alert_deliver_run.delay(alert_id=alert.pk, workspace_id=alert.workspace_id)
+        alert,
+        enqueue=lambda: tasks.alert_deliver_run.delay(alert_id=alert.pk, workspace_id=alert.workspace_id),
     )
     return alert
 

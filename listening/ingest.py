@@ -27,7 +27,7 @@ from psycopg.errors import UniqueViolation
 from psycopg.types.json import Jsonb
 
 from cxm.channels.connectors.base import Item, ItemKind
-from cxm.channels.sinks import InboundContext
+from cxm.channels.sinks import InboundContext, mentions_need_answer
 from cxm.customers.services import AuthorKey, identities_resolve
 from cxm.transactions import conflict_retried
 from listening import enrichment, storable
@@ -568,7 +568,7 @@ def _mentions_store(workspace_id: int, raws: Sequence[RawMention], indexes: Sequ
             if new_rows:
                 _copy(new_rows)
                 _roll_up(workspace_id, new_rows)
-                _open_care_cases(
+                _offer_needing_answer(
                     workspace_id, new_rows, {(raw.platform, raw.external_id): raw for _, raw in batch}
                 )
         return rows, new_rows
@@ -587,9 +587,10 @@ def _mentions_store(workspace_id: int, raws: Sequence[RawMention], indexes: Sequ
 _CARE_OWN_KINDS = {ItemKind.DM, ItemKind.EMAIL}
 
 
-def _open_care_cases(workspace_id: int, rows: list[dict[str, Any]], raws: dict) -> None:
-    """Public mentions addressed to the brand go to care's rule (it names one of our handles and
-    is negative or asks a question), in the mention's own transaction: a mention is never stored
+def _offer_needing_answer(workspace_id: int, rows: list[dict[str, Any]], raws: dict) -> None:
+    """Public mentions addressed to the brand are offered to the registered handlers
+    (`cxm.channels.sinks`): care's rule opens a case when one names one of our handles and is
+    negative or asks a question. In the mention's own transaction: a mention is never stored
     without its case, nor a case without its mention."""
     # Sorted, as every multi-row write of a batch is, so concurrent batches lock in one order.
     candidates = sorted(
@@ -598,9 +599,7 @@ def _open_care_cases(workspace_id: int, rows: list[dict[str, Any]], raws: dict) 
     )
     if not candidates:
         return
-    from care.services import cases_open_from_mentions
-
-    cases_open_from_mentions(
+    mentions_need_answer(
         workspace_id=workspace_id,
         mentions=[
             {

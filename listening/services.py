@@ -12,6 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cxm.audit.services import audit_record
+from cxm.tenancy.models import Workspace
+from listening import tasks
 from listening.alert_delivery import (
     MAX_ALERT_RECIPIENTS,
     DeliveryOutcome,
@@ -29,7 +31,7 @@ from listening.ingest import (
     mentions_ingest,
     mentions_ingest_payload,
 )
-from listening.models import Alert, Mention, SavedSearch, Topic
+from listening.models import Alert, DictionaryEntry, Mention, SavedSearch, Topic
 from listening.query import QuerySyntaxError, matcher, parse, tokenize_text
 from listening.selectors import topic_daily_series
 
@@ -92,9 +94,9 @@ def topic_create(
         request=request,
     )
     if backfill:
-        from listening.tasks import topic_backfill_run
-
-        transaction.on_commit(lambda: topic_backfill_run.delay(topic_id=topic.pk, workspace_id=workspace.pk))
+        transaction.on_commit(
+            lambda: tasks.topic_backfill_run.delay(topic_id=topic.pk, workspace_id=workspace.pk)
+        )
     return topic
 
 
@@ -390,9 +392,6 @@ DEMO_DICTIONARY = [
 
 
 def demo_seed(*, workspace_slug: str) -> int:
-    from cxm.tenancy.models import Workspace
-    from listening.models import DictionaryEntry
-
     workspace = Workspace.objects.filter(slug=workspace_slug).first()
     if workspace is None or Topic.objects.filter(workspace=workspace).exists():
         return 0

@@ -2,8 +2,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from cxm.celery import broker_countdown
-from listening import selectors, services
-from listening.alert_delivery import STALLED_AFTER
+from cxm.tenancy.models import Workspace
+from listening import alert_delivery, selectors, services
 
 
 @shared_task(name="listening.topic_backfill")
@@ -19,13 +19,11 @@ def mentions_ingest_run(*, workspace_id: int, items: list) -> dict:
 
 @shared_task(name="listening.alerts_detect")
 def alerts_detect_all() -> int:
-    from cxm.tenancy.models import Workspace
-
     raised = sum(
         len(services.alerts_detect(workspace_id=pk)) for pk in Workspace.objects.values_list("pk", flat=True)
     )
     for alert_id, workspace_id in selectors.alerts_delivery_overdue(
-        due_before=timezone.now() - STALLED_AFTER
+        due_before=timezone.now() - alert_delivery.STALLED_AFTER
     ):
         alert_deliver_run.delay(alert_id=alert_id, workspace_id=workspace_id)
     return raised

@@ -10,14 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cxm.customers import selectors as customer_selectors
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
@@ -192,42 +190,6 @@ def mention_detail(request, mention_id: int):
             "can_work_cases": has_permission(request.membership, "care.work"),
         },
     )
-
-
-@require_POST
-@workspace_view("care.work")
-def mention_open_case(request, mention_id: int):
-    """One click from a mention to its care case (opened, or the one it is already in); with
-    `reply`, straight to the reply box."""
-    from care import services as care_services
-
-    mention = selectors.mention_get(workspace=request.workspace, mention_id=mention_id)
-    if mention is None:
-        raise Http404
-    case = care_services.case_open_from_mention(
-        workspace=request.workspace,
-        mention={
-            "platform": mention.platform,
-            "external_id": mention.external_id,
-            "text": mention.text,
-            "created_at": mention.created_at,
-            "url": mention.url,
-            "author": {
-                "id": customer_selectors.identity_platform_id(
-                    workspace_id=request.workspace.pk, identity_id=mention.author_identity_id
-                )
-                or mention.author_handle,
-                "handle": mention.author_handle,
-                "name": mention.author_name,
-            },
-            "account_id": mention.account_id,
-            "language": mention.language,
-            "sentiment": mention.sentiment,
-        },
-        by=request.user,
-    )
-    target = reverse("care:case", args=[case.pk])
-    return redirect(f"{target}?reply=1#reply" if request.POST.get("reply") else target)
 
 
 @workspace_view("listening.view")

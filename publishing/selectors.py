@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cxm.audit.selectors import audit_coverage
 from cxm.channels.models import ChannelAccount
 from publishing.limits import PLATFORM_LIMITS
 from publishing.models import (
@@ -301,9 +303,6 @@ def kpi_engagement_totals(
     """Targets published in [since, until) with metrics and a reach: their likes + reposts +
     replies and their reach summed, for those published before `until - settle`; the younger
     ones (their figures still growing) are only counted."""
-    from django.db.models import Sum
-    from django.db.models.functions import Coalesce
-
     settled_before = until - settle
     measured = _targets_in_scope(workspace_id, business_unit_id, brand_id).filter(
         published_at__gte=since, published_at__lt=until, metrics_at__isnull=False, reach__gt=0
@@ -350,8 +349,6 @@ def kpi_last_pause(
 
 def kpi_pauses_audited(*, workspace_id: int, since: datetime, until: datetime) -> dict[str, int]:
     """Pauses created in [since, until), and how many have their audit entry."""
-    from cxm.audit.selectors import audit_coverage
-
     rows = Pause.objects.filter(workspace_id=workspace_id, created_at__gte=since, created_at__lt=until)
     return audit_coverage(
         workspace_id=workspace_id,

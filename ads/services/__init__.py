@@ -23,7 +23,6 @@ from ads.services.campaigns import (
     campaign_set_status,
     campaign_update,
 )
-from ads.services.demo import demo_ad_account_seed
 from ads.services.feeds import (
     feed_create_from_url,
     feed_refresh,
@@ -56,7 +55,6 @@ __all__ = [
     "accounts_schedule_sync",
     "ad_account_sync",
     "ad_account_sync_request",
-    "ad_comment_hide_in_case",
     "ad_create",
     "ad_set_create",
     "ad_set_set_status",
@@ -79,7 +77,6 @@ __all__ = [
     "campaign_update",
     "campaigns_enqueue_due",
     "can_approve_campaign",
-    "demo_ad_account_seed",
     "detect_mapping",
     "feed_create_from_url",
     "feed_refresh",
@@ -107,10 +104,3 @@ __all__ = [
     "variants_validate",
 ]
 
-
-def ad_comment_hide_in_case(*, workspace, comment_id: str, by=None, request=None):
-    """Hide a comment under one of the workspace's ads from a care case (see ads.comments)."""
-    # Imported here: ads.comments builds on these services, so it cannot be imported above.
-    from ads.comments import ad_comment_hide_in_case as hide
-
-    return hide(workspace=workspace, comment_id=comment_id, by=by, request=request)

@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from ads import tasks
 from ads.models import (
     Ad,
     AdAccountState,
@@ -434,8 +435,6 @@ def accounts_schedule_sync(*, enqueue, now: datetime | None = None) -> int:
 
 def ad_account_sync_request(*, account: ChannelAccount, by=None, request=None) -> AdAccountState:
     """Read the account in again now (from a worker, after commit)."""
-    from ads import tasks
-
     with transaction.atomic():
         state = _state_for(account)
         AdAccountState.objects.filter(pk=state.pk).update(

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ads import tasks
 from ads.models import (
     Ad,
     AdAccountState,
@@ -55,8 +56,6 @@ def _audit(obj, action: str, *, by, before=None, after=None, request=None) -> No
 
 
 def _enqueue_push(campaign_id: int, workspace_id: int) -> None:
-    from ads import tasks
-
     AdCampaign.objects.filter(pk=campaign_id, workspace_id=workspace_id).update(
         push_enqueued_at=timezone.now()
     )

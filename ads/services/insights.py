@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
+from ads import tasks
 from ads.models import Ad, AdAccountState, AdInsight
 from ads.money import to_minor
 from ads.services._shared import audit
@@ -175,8 +176,6 @@ def insights_refresh_request(
     """Pull insights now, from the workers, for the workspace's ad accounts that were read in (all
     of them, or those named); how many were handed out. The pull is the scheduled one, so a
     refresh and the schedule meeting is harmless: rows are updated in place."""
-    from ads import tasks
-
     accounts = (
         ChannelAccount.objects.filter(workspace=workspace, platform__in=AD_PLATFORMS)
         .exclude(ads_state__currency="")

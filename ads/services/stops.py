@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ads import tasks
 from ads.models import AdCampaign, AdStatus, CampaignStop, StopState
 from ads.services.platform import ConnectorFactory, ads_connector, permit_scope
 from cxm.audit.services import audit_record
@@ -93,8 +94,6 @@ def ads_stop_for_pause(*, pause, by=None, request=None) -> int:
 
 
 def _enqueue_stops(pause_id: int, workspace_id: int, count: int, countdown: float = 0.0) -> None:
-    from ads import tasks
-
     parallel = max(1, min(PARALLEL_TASKS, -(-count // BATCH_LIMIT)))
 
     def send() -> None:
@@ -292,6 +291,16 @@ def ads_restore_after_resume(*, pauses: Iterable) -> int:
     return marked
 
 
+class RunningAdsStopper:
+    """The pause's stopper for ads (see `cxm.stoppers`; registered in ads/apps.py)."""
+
+    def stop(self, *, pause, by=None, request=None) -> int:
+        return ads_stop_for_pause(pause=pause, by=by, request=request)
+
+    def restore(self, *, pauses) -> int:
+        return ads_restore_after_resume(pauses=pauses)
+
+
 def _mark_restoring(condition: Q) -> int:
     now = timezone.now()
     # Stops still waiting to go out when the pause ends have nothing left to do.
@@ -317,8 +326,6 @@ def stops_mark_ended(*, now: datetime | None = None) -> int:
 
 
 def _enqueue_restores(workspace_id: int) -> None:
-    from ads import tasks
-
     transaction.on_commit(lambda: tasks.restores_process.delay(workspace_id=workspace_id))
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from care import tasks
 from care.models import (
     Case,
     CaseStatus,
@@ -23,6 +24,7 @@ from care.models import (
     Queue,
     RuleEvent,
 )
+from care.services import csat, routing, rules
 from care.services.clocks import sla_apply
 from care.services.common import actor, case_event, case_lock
 from cxm.channels.models import ChannelAccount
@@ -33,10 +35,8 @@ MAX_TAGS = 30
 
 
 def _enqueue_routing(case: Case) -> None:
-    from care.tasks import cases_route
-
     case_id, workspace_id = case.pk, case.workspace_id
-    transaction.on_commit(lambda: cases_route.delay(case_ids=[case_id], workspace_id=workspace_id))
+    transaction.on_commit(lambda: tasks.cases_route.delay(case_ids=[case_id], workspace_id=workspace_id))
 
 
 def _same_workspace(obj, workspace_id: int, name: str) -> None:
@@ -61,8 +61,6 @@ def case_create(
     now: datetime | None = None,
 ) -> Case:
     """Open a case by hand (a phone call, a walk-in); `text` is kept as the first internal note."""
-    from care.services.rules import rules_fire
-
     now = now or timezone.now()
     for obj, name in (
         (customer, "customer"),
@@ -104,7 +102,7 @@ def case_create(
             text=text.strip(),
             occurred_at=now,
         )
-    rules_fire(case=case, event=RuleEvent.CASE_CREATED)
+    rules.rules_fire(case=case, event=RuleEvent.CASE_CREATED)
     _enqueue_routing(case)
     case.refresh_from_db()
     return case
@@ -160,21 +158,17 @@ def status_change(
     case.save(update_fields=list(dict.fromkeys(fields)))
     case_event(case=case, kind="reopened" if reopen else "status", by=by, previous=previous, status=status)
     if status == CaseStatus.RESOLVED:
-        from care.services.csat import csat_survey_queue
-
-        csat_survey_queue(case, now=now)
+        csat.csat_survey_queue(case, now=now)
     return previous
 
 
 def case_status_set(*, case: Case, status: str, by=None, now: datetime | None = None) -> Case:
     """Change the status by hand; resolving (or closing) needs the case type's checklist and fields."""
-    from care.services.rules import rules_fire
-
     with transaction.atomic():
         case = case_lock(case, workspace_id=case.workspace_id)
         previous = status_change(case, status, by=by, now=now)
         if previous is not None:
-            rules_fire(case=case, event=RuleEvent.STATUS_CHANGED, extra={"previous_status": previous})
+            rules.rules_fire(case=case, event=RuleEvent.STATUS_CHANGED, extra={"previous_status": previous})
         case.refresh_from_db()
         return case
 
@@ -232,9 +226,6 @@ UPDATABLE = {"status", "priority", "assignee", "tags", "queue", "case_type", "su
 
 def case_update(*, case: Case, by=None, force_assign: bool = False, **changes: Any) -> Case:
     """Apply several changes at once (the API's PATCH), each through its own rule-checked path."""
-    from care.services.routing import case_assign
-    from care.services.rules import rules_fire
-
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
@@ -258,11 +249,13 @@ def case_update(*, case: Case, by=None, force_assign: bool = False, **changes: A
         if simple:
             case.save(update_fields=[*simple, "updated_at"])
         if "assignee" in changes:
-            case = case_assign(case=case, assignee=changes["assignee"], by=by, force=force_assign)
+            case = routing.case_assign(case=case, assignee=changes["assignee"], by=by, force=force_assign)
         if "status" in changes:
             previous = status_change(case, changes["status"], by=by)
             if previous is not None:
-                rules_fire(case=case, event=RuleEvent.STATUS_CHANGED, extra={"previous_status": previous})
+                rules.rules_fire(
+                    case=case, event=RuleEvent.STATUS_CHANGED, extra={"previous_status": previous}
+                )
         case.refresh_from_db()
         return case
 

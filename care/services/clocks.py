@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from care import sla
 from care.models import ACTIVE_STATUSES, Case, RuleEvent, SlaPolicy
+from care.services import rules
 from care.services.common import case_event, notify
 
 SCAN_BATCH = 500
@@ -82,8 +83,6 @@ def sla_scan(*, now: datetime | None = None, batch: int = SCAN_BATCH) -> ScanRes
     Each flag is set once (breached_at, warn_at cleared), so running the sweep again, or two
     sweeps at once (rows are claimed with SKIP LOCKED), never fires twice.
     """
-    from care.services.rules import rules_fire
-
     now = now or timezone.now()
     result = ScanResult()
     waiting_first = Q(first_responded_at__isnull=True)
@@ -128,7 +127,7 @@ def sla_scan(*, now: datetime | None = None, batch: int = SCAN_BATCH) -> ScanRes
                         clock=clock,
                         due_at=due_at.isoformat() if due_at else None,
                     )
-                    rules_fire(case=case, event=RuleEvent.SLA_NEAR_BREACH, extra={"sla_clock": clock})
+                    rules.rules_fire(case=case, event=RuleEvent.SLA_NEAR_BREACH, extra={"sla_clock": clock})
                     case.refresh_from_db()
                     result.warned.append((case.pk, clock))
     return result

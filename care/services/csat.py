@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care.models import Case, ChannelKind, CsatResponse, DeliveryStatus, Direction, Message
+from care.services import outbox
 from care.services.common import case_event
 
 logger = logging.getLogger(__name__)
@@ -81,8 +82,6 @@ def csat_survey_queue(case: Case, *, now: datetime | None = None) -> Message | N
     Only where the customer wrote to us privately (a direct message or an email) and we can
     answer on the same channel: a public mention is not the place for a survey.
     """
-    from care.services.outbox import _enqueue_send
-
     if case.channel_kind not in (ChannelKind.DM, ChannelKind.EMAIL) or case.channel_account_id is None:
         return None
     key = f"csat-{case.pk}"
@@ -119,7 +118,7 @@ def csat_survey_queue(case: Case, *, now: datetime | None = None) -> Message | N
     except IntegrityError:
         return None  # queued meanwhile by a concurrent resolve
     case_event(case=case, kind="csat_sent", message=message.pk)
-    _enqueue_send(message)
+    outbox.message_enqueue(message)
     return message
 
 

@@ -1,7 +1,8 @@
 """The Demo workspace's care set-up and its colleagues at work.
 
 `demo_seed` gives the workspace (slug "demo") queues, SLA policies, macros in English and
-Indonesian, a publishing approval rule, demo colleagues, and the demo ad account; each item is
+Indonesian, a publishing approval rule and demo colleagues (ads adds the demo ad account after
+it, `ads_seed_demo`); each item is
 created once and named "(demo)" so nobody mistakes it for real data. `demo_activity` is the
 periodic task's body: demo colleagues answer a share of the open cases (with a macro in the
 customer's language, resolving them) and demo customers answer a share of the surveys sent. Both
@@ -19,7 +20,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from ads import services as ads_services
 from care.models import (
     ACTIVE_STATUSES,
     Case,
@@ -115,9 +115,6 @@ def demo_seed() -> DemoSeed | None:
         result.created["sla_policies"] = _sla_seed(workspace)
         result.created["macros"] = _macros_seed(workspace)
         result.created["approval_rules"] = _approval_rule_seed(workspace)
-    andi = get_user_model().objects.get(username="demo.andi")
-    ads = ads_services.demo_ad_account_seed(workspace=workspace, marketer=andi)
-    result.created["ad_accounts"] = int(ads.created)
     result.created["pause_drills"] = _pause_drill_seed(workspace)
     result.created["privacy_requests"] = _privacy_request_seed(workspace)
     return result

@@ -26,7 +26,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from care import tasks
 from care.models import Case, CaseStatus, ChannelKind, Direction, Message, Queue, RuleEvent
+from care.services import rules
 from care.services.cases import status_change
 from care.services.clocks import policy_for, sla_apply
 from care.services.common import case_event
@@ -36,6 +38,7 @@ from cxm.channels.models import ChannelAccount
 from cxm.channels.sinks import InboundContext
 from cxm.customers.models import Identity
 from cxm.customers.services import AuthorKey, customers_autolink, identities_resolve
+from listening.selectors import languages_detect
 
 CARE_KINDS = {ItemKind.DM: ChannelKind.DM, ItemKind.EMAIL: ChannelKind.EMAIL}
 KEPT_META = ("headers", "attachments")
@@ -165,8 +168,6 @@ def messages_receive(
     *, workspace_id: int, inbound: Sequence[Inbound], by=None, now: datetime | None = None
 ) -> IntakeResult:
     """Store each message once and file it into its case (see the module docstring)."""
-    from care.services.rules import rules_active, rules_fire
-
     now = now or timezone.now()
     result = IntakeResult()
     if not inbound:
@@ -232,24 +233,26 @@ def messages_receive(
                 fired.append((case, RuleEvent.MESSAGE_RECEIVED, message, {}))
         if fired:
             # One read of the active rules for every event of the batch (most batches: none).
-            for rule in rules_active(workspace_id=workspace_id, events={event for _, event, _, _ in fired}):
+            for rule in rules.rules_active(
+                workspace_id=workspace_id, events={event for _, event, _, _ in fired}
+            ):
                 batch.rules.setdefault(rule.event, []).append(rule)
         for case, event, message, extra in fired:
             if batch.rules.get(event):
-                rules_fire(case=case, event=event, message=message, extra=extra, rules=batch.rules[event])
+                rules.rules_fire(
+                    case=case, event=event, message=message, extra=extra, rules=batch.rules[event]
+                )
         if result.created:
-            from care.tasks import cases_route
-
             created = list(result.created)
-            transaction.on_commit(lambda: cases_route.delay(case_ids=created, workspace_id=workspace_id))
+            transaction.on_commit(
+                lambda: tasks.cases_route.delay(case_ids=created, workspace_id=workspace_id)
+            )
     return result
 
 
 def _with_languages(inbound: Sequence[Inbound]) -> list[Inbound]:
     """Each message with its language detected from its text, as the Explorer detects a
     mention's, unless it came with one (a mention carries listening's own detection)."""
-    from listening.selectors import languages_detect
-
     todo = [index for index, item in enumerate(inbound) if not item.language]
     if not todo:
         return list(inbound)
@@ -263,8 +266,6 @@ def _with_languages(inbound: Sequence[Inbound]) -> list[Inbound]:
 def _case_language(case: Case, item: Inbound) -> str:
     """The language of a case that has none yet: the customer's messages so far, read together,
     since a first "hi" or "ok" is too short to tell."""
-    from listening.selectors import languages_detect
-
     earlier = Message.objects.filter(case=case, direction=Direction.INBOUND).order_by("occurred_at", "id")
     text = "\n".join([*earlier.values_list("text", flat=True)[:20], item.text])
     return languages_detect(texts=[text])[0]

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from care import tasks
 from care.models import (
     Case,
     CaseStatus,
@@ -37,6 +38,7 @@ from care.models import (
     Macro,
     Message,
 )
+from care.services import cases
 from care.services.common import actor, case_event, case_lock, member_ids, notify
 from cxm.channels.connectors.base import (
     ConnectorError,
@@ -132,11 +134,9 @@ def macro_render(*, macro: Macro, case: Case, agent=None) -> str:
 # --- replies and notes --------------------------------------------------------------------------
 
 
-def _enqueue_send(message: Message) -> None:
-    from care.tasks import message_send
-
+def message_enqueue(message: Message) -> None:
     message_id, workspace_id = message.pk, message.workspace_id
-    transaction.on_commit(lambda: message_send.delay(message_id=message_id, workspace_id=workspace_id))
+    transaction.on_commit(lambda: tasks.message_send.delay(message_id=message_id, workspace_id=workspace_id))
 
 
 def case_reply(
@@ -154,8 +154,6 @@ def case_reply(
     mention on social). The first reply stops the first-response clock. `status` moves the case
     on at the same time (e.g. pending_customer or resolved); otherwise a new case becomes open.
     """
-    from care.services.cases import status_change
-
     now = now or timezone.now()
     with transaction.atomic():
         case = case_lock(case, workspace_id=case.workspace_id)
@@ -212,8 +210,8 @@ def case_reply(
         case.save(update_fields=fields)
         target = status or (CaseStatus.OPEN if case.status == CaseStatus.NEW else None)
         if target:
-            status_change(case, target, by=by, now=now)
-        _enqueue_send(message)
+            cases.status_change(case, target, by=by, now=now)
+        message_enqueue(message)
         return message
 
 
@@ -443,7 +441,7 @@ def message_retry(*, message: Message, by=None, now: datetime | None = None) -> 
     case_event(
         case=message.case, kind="reply_retry", by=by, message=message.pk, previous_error=previous_error[:500]
     )
-    _enqueue_send(message)
+    message_enqueue(message)
     return message
 
 

@@ -21,7 +21,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from care.models import AutomationRule, Case, Direction, Macro, Message, Priority, Queue, RuleEvent
+from care.services import cases, outbox, routing
 from care.services.common import case_event, member_ids, notify
+from cxm.tenancy.models import User
 
 FIELDS = {
     "channel",
@@ -207,33 +209,27 @@ def rules_fire(
 
 
 def _run(action: dict, *, case: Case, rule: AutomationRule) -> None:
-    from care.services.cases import priority_change, queue_change, tags_change
-    from care.services.outbox import case_reply
-    from care.services.routing import case_assign
-
     kind = action.get("type")
     case.refresh_from_db()
     if kind == "assign_queue":
         queue = Queue.objects.filter(workspace_id=case.workspace_id, pk=action.get("queue")).first()
         if queue is None:
             raise ValidationError("the queue no longer exists")
-        queue_change(case, queue)
+        cases.queue_change(case, queue)
     elif kind == "assign_agent":
-        from cxm.tenancy.models import User
-
         user = User.objects.filter(pk=action.get("user")).first()
         if user is None:
             raise ValidationError("the colleague no longer exists")
-        case_assign(case=case, assignee=user)
+        routing.case_assign(case=case, assignee=user)
     elif kind == "set_priority":
-        priority_change(case, action.get("priority", ""))
+        cases.priority_change(case, action.get("priority", ""))
     elif kind == "tag":
-        tags_change(case, [*case.tags, str(action.get("tag", ""))])
+        cases.tags_change(case, [*case.tags, str(action.get("tag", ""))])
     elif kind == "send_macro":
         macro = Macro.objects.filter(workspace_id=case.workspace_id, pk=action.get("macro")).first()
         if macro is None:
             raise ValidationError("the macro no longer exists")
-        case_reply(case=case, macro=macro)
+        outbox.case_reply(case=case, macro=macro)
     elif kind == "notify":
         user = action.get("user")
         user_id = case.assignee_id if user == "assignee" else user

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from care import tasks
 from care.models import AgentProfile, AutomationRule, CaseType, Macro, Presence, Priority, Queue, SlaPolicy
 from care.services.common import care_workers
 from care.services.outbox import macro_validate
@@ -117,10 +118,8 @@ def agent_presence_set(*, workspace: Workspace, user, presence: str, create: boo
     _presence(agent, presence)
     agent.save(update_fields=["presence", "presence_changed_at"])
     if presence == Presence.ONLINE:
-        from care.tasks import cases_route_pending
-
         workspace_id = workspace.pk
-        transaction.on_commit(lambda: cases_route_pending.delay(workspace_id=workspace_id))
+        transaction.on_commit(lambda: tasks.cases_route_pending.delay(workspace_id=workspace_id))
     return agent
 
 

@@ -4,7 +4,7 @@ reply and note box with macros and @mentions, the controls, and the guided workf
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -13,8 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ads import selectors as ads_selectors
-from ads import services as ads_services
 from care import selectors, services
 from care.forms import CaseControlsForm, CaseFieldsForm, ReplyForm, colleagues
 from care.languages import language_name
@@ -27,9 +25,11 @@ from care.views.common import (
     highlight_mentions,
     workspace_context,
 )
-from cxm.channels.connectors.base import ConnectorError
+from cxm.customers import selectors as customer_selectors
 from cxm.tenancy.decorators import workspace_view
 from cxm.web.errors import validation_message
+from cxm.web.panels import CASE_MESSAGE, panels_for
+from listening import selectors as listening_selectors
 
 THREAD_PAGE = 30
 
@@ -38,13 +38,16 @@ def _usernames(request) -> set[str]:
     return {name.lower() for name in colleagues(request.workspace).values_list("username", flat=True)}
 
 
-def _decorate(messages: list, usernames: set[str], case: Case | None = None) -> list:
+def _decorate(request, messages: list, usernames: set[str], case: Case | None = None) -> list:
+    # What other modules show under a message (ads: hide a comment under an ad on the platform).
+    panels = panels_for(CASE_MESSAGE, request, messages)
     for message in messages:
         message.rendered = highlight_mentions(
             message.text, usernames if message.direction == Direction.NOTE else set()
         )
         if case is not None and (message.meta or {}).get("csat"):
             message.language_note = _survey_language_note(case, message.language)
+        message.panels = panels.get(message.pk, [])
     return messages
 
 
@@ -67,8 +70,7 @@ def _thread_context(request, case: Case, cursor: str | None = None) -> dict:
     page = selectors.case_messages_page(
         workspace=request.workspace, case_id=case.pk, cursor=cursor, size=THREAD_PAGE
     )
-    items = _decorate(list(reversed(page.items)), _usernames(request), case)  # oldest of the page first
-    _mark_hidden_ad_comments(request, items)
+    items = _decorate(request, list(reversed(page.items)), _usernames(request), case)  # oldest first
     return {
         "case": case,
         "thread": items,
@@ -76,29 +78,6 @@ def _thread_context(request, case: Case, cursor: str | None = None) -> dict:
         "newest_id": max((message.pk for message in page.items), default=0),
         "can_work": can_work(request),
     }
-
-
-AD_COMMENT_PLATFORM = "meta_ads"
-
-
-def _is_ad_comment(message) -> bool:
-    return (
-        message.direction == Direction.INBOUND
-        and message.platform == AD_COMMENT_PLATFORM
-        and bool(message.external_id)
-    )
-
-
-def _mark_hidden_ad_comments(request, messages: list) -> None:
-    """Comments under ads offer "Hide on platform"; the ones a moderator hid say so instead."""
-    comment_ids = [m.external_id for m in messages if _is_ad_comment(m)]
-    if not comment_ids:
-        return
-    hidden = ads_selectors.ad_comments_hidden(workspace=request.workspace, comment_ids=comment_ids)
-    for message in messages:
-        message.is_ad_comment = _is_ad_comment(message)
-        message.hidden_on_platform = message.external_id in hidden
-        message.hidden_on_platform_at = hidden.get(message.external_id)
 
 
 def _workflow_context(case: Case, *, error: str = "", fields_form=None) -> dict:
@@ -175,7 +154,7 @@ def messages_page(request, case_id: int):
         "care/_thread_new.html",
         {
             "case": case,
-            "thread": _decorate(new, _usernames(request), case),
+            "thread": _decorate(request, new, _usernames(request), case),
             "newest_id": max(message.pk for message in new),
             "can_work": can_work(request),
             **_header_context(case),
@@ -224,7 +203,7 @@ def reply(request, case_id: int):
         "care/_reply_sent.html",
         {
             "case": case,
-            "thread": _decorate([message], _usernames(request)),
+            "thread": _decorate(request, [message], _usernames(request)),
             "reply_form": ReplyForm(workspace=request.workspace, initial={"kind": form.cleaned_data["kind"]}),
             "macros": selectors.macros(workspace=request.workspace),
             "mentionable": sorted(_usernames(request)),
@@ -398,30 +377,33 @@ def retry(request, case_id: int, message_id: int):
 
 @require_POST
 @workspace_view("care.work")
-def comment_hide(request, case_id: int, message_id: int):
-    """Hide a comment under one of our ads on the platform, from the case it opened."""
-    case = case_or_404(request, case_id)
-    message = selectors.case_message_get(workspace=request.workspace, case_id=case.pk, message_id=message_id)
-    if message is None or not _is_ad_comment(message):
+def from_mention(request, mention_id: int):
+    """One click from a mention to its care case (opened, or the one it is already in); with
+    `reply`, straight to the reply box."""
+    mention = listening_selectors.mention_get(workspace=request.workspace, mention_id=mention_id)
+    if mention is None:
         raise Http404
-    error = ""
-    try:
-        hidden = ads_services.ad_comment_hide_in_case(
-            workspace=request.workspace, comment_id=message.external_id, by=request.user, request=request
-        )
-    except ObjectDoesNotExist:
-        raise Http404 from None
-    except ConnectorError as exc:
-        # The platform refused or could not be reached: nothing was recorded as hidden.
-        error = str(exc)
-    else:
-        message.hidden_on_platform = True
-        message.hidden_on_platform_at = hidden.hidden_at
-    message.is_ad_comment = True
-    if not request.htmx:
-        return redirect(reverse("care:case", args=[case.pk]))
-    return render(
-        request,
-        "care/_comment_hide.html",
-        {"case": case, "message": message, "can_work": True, "hide_error": error},
+    case = services.case_open_from_mention(
+        workspace=request.workspace,
+        mention={
+            "platform": mention.platform,
+            "external_id": mention.external_id,
+            "text": mention.text,
+            "created_at": mention.created_at,
+            "url": mention.url,
+            "author": {
+                "id": customer_selectors.identity_platform_id(
+                    workspace_id=request.workspace.pk, identity_id=mention.author_identity_id
+                )
+                or mention.author_handle,
+                "handle": mention.author_handle,
+                "name": mention.author_name,
+            },
+            "account_id": mention.account_id,
+            "language": mention.language,
+            "sentiment": mention.sentiment,
+        },
+        by=request.user,
     )
+    target = reverse("care:case", args=[case.pk])
+    return redirect(f"{target}?reply=1#reply" if request.POST.get("reply") else target)

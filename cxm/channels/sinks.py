@@ -2,6 +2,11 @@
 public posts, comments and reviews; care takes direct messages and emails), so the kernel never
 imports them. A sink runs inside the transaction that also saves the account's cursor: either
 both the items and the new cursor are stored, or neither, so nothing is lost or fetched twice.
+
+Two hand-overs between the modules go through here too, each way down the dependency order:
+listening offers the public mentions that may need an answer to the registered mention handlers
+(care opens cases), and care tells the registered reply listeners that it answered an item
+(listening counts it as answered).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypedDict
 
 from cxm.channels.connectors.base import Item
 
@@ -77,3 +83,53 @@ def register_reply_listener(name: str, listener: ReplyListener) -> None:
 def reply_sent(event: ReplySent) -> None:
     for listener in list(_REPLY_LISTENERS.values()):
         listener(event)
+
+
+class MentionAuthor(TypedDict):
+    id: str  # the author's id on the platform (their handle when the platform gives none)
+    handle: str
+    name: str
+
+
+class MentionForCare(TypedDict, total=False):
+    """A public mention that may need an answer, as values (`created_at` aware)."""
+
+    platform: str
+    external_id: str
+    text: str
+    created_at: datetime
+    url: str
+    author: MentionAuthor
+    account_id: int | None  # the account that saw it, which replies go out on
+    language: str
+    sentiment: str  # "negative", "neutral", "positive"
+    names_us: bool  # addressed to the brand (a comment under our ad...) whether or not it names a handle
+
+
+class MentionHandler(Protocol):
+    def __call__(self, *, workspace_id: int, mentions: list[MentionForCare]) -> object: ...
+
+
+_MENTION_HANDLERS: dict[str, MentionHandler] = {}
+
+
+def register_mention_handler(name: str, handler: MentionHandler) -> None:
+    """Care registers one: it opens (or joins) a case for each mention its rule picks."""
+    _MENTION_HANDLERS[name] = handler
+
+
+def unregister_mention_handler(name: str) -> None:
+    _MENTION_HANDLERS.pop(name, None)
+
+
+def registered_mention_handlers() -> dict[str, MentionHandler]:
+    return dict(_MENTION_HANDLERS)
+
+
+def mentions_need_answer(*, workspace_id: int, mentions: list[MentionForCare]) -> None:
+    """Offer public mentions that may need an answer to every registered handler, in the caller's
+    transaction: a mention is stored with what the handlers made of it, or not at all."""
+    if not mentions:
+        return
+    for handler in list(_MENTION_HANDLERS.values()):
+        handler(workspace_id=workspace_id, mentions=mentions)

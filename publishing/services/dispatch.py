@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cxm.audit.services import audit_record
 from cxm.channels.connectors.base import (
     AuthError,
     Media,
@@ -241,8 +243,6 @@ def post_status_refresh(*, post_id: int) -> None:
 
 def target_retry(*, target: PostTarget, by=None, request=None) -> PostTarget:
     """Try a failed target again now (after fixing the account or the text)."""
-    from cxm.audit.services import audit_record
-
     with transaction.atomic():
         target = PostTarget.objects.select_for_update().select_related("post").get(pk=target.pk)
         if target.status != TargetStatus.FAILED:
@@ -272,10 +272,6 @@ def held_targets_decide(
     *, workspace, target_ids: list[int], decision: str, at=None, by=None, request=None
 ) -> int:
     """After a pause: publish the held targets now, move them to `at`, or cancel them."""
-    from django.core.exceptions import ValidationError
-
-    from cxm.audit.services import audit_record
-
     if decision not in ("publish_now", "reschedule", "cancel"):
         raise ValidationError({"decision": "Choose publish_now, reschedule or cancel."})
     if decision == "reschedule" and (at is None or at < timezone.now() - timedelta(minutes=1)):

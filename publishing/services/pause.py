@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cxm.audit.services import audit_record
 from cxm.channels.models import ChannelAccount
+from cxm.stoppers import stoppers_restore, stoppers_stop
 from cxm.tenancy.models import BusinessUnit, Workspace
 from publishing.models import Pause, PauseScope
 
@@ -114,9 +115,10 @@ def pause_activate(
 ) -> Pause:
     """Pause now (or schedule a window). Returns once nothing in scope can be published.
 
-    With `stop_running_ads`, every campaign in scope that runs on its ad platform is also set to
-    PAUSED there once the pause starts (ads records the stops with the pause, in its transaction,
-    and sends them from workers after commit); resume restores exactly those."""
+    With `stop_running_ads`, the registered stoppers (`cxm.stoppers`) stop what already runs in
+    scope too: ads sets every campaign that runs on its ad platform to PAUSED there once the pause
+    starts (it records the stops with the pause, in its transaction, and sends them from workers
+    after commit); resume restores exactly those."""
     now = timezone.now()
     starts_at = starts_at or now
     if ends_at is not None and ends_at <= starts_at:
@@ -147,9 +149,7 @@ def pause_activate(
             object_repr=f"pause of {pause.target_label}",
         )
         if stop_running_ads:
-            from ads.services import ads_stop_for_pause
-
-            ads_stop_for_pause(pause=pause, by=by, request=request)
+            stoppers_stop(pause=pause, by=by, request=request)
     return pause
 
 
@@ -192,9 +192,7 @@ def pause_resume(
             )
             lifted.append(item)
         if lifted:
-            from ads.services import ads_restore_after_resume
-
-            # Campaigns these pauses stopped on their ad platforms run again (from workers,
-            # after commit), unless someone changed them meanwhile.
-            ads_restore_after_resume(pauses=lifted)
+            # What these pauses stopped beyond posts (ads: campaigns on their platforms) runs
+            # again, from workers after commit, unless someone changed it meanwhile.
+            stoppers_restore(pauses=lifted)
     return lifted

@@ -207,7 +207,7 @@ def test_an_agent_hides_the_comment_on_the_platform_from_the_case(client, member
     client.force_login(agent.user)
     assert "Hide on platform" in client.get(f"/care/cases/{case.pk}/").content.decode()
 
-    response = client.post(f"/care/cases/{case.pk}/messages/{message.pk}/hide/", HTTP_HX_REQUEST="true")
+    response = client.post(f"/ads/cases/{case.pk}/messages/{message.pk}/hide/", HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
     assert "Hidden on the platform at" in response.content.decode()
@@ -224,7 +224,7 @@ def test_a_hide_the_platform_refuses_is_shown_and_not_recorded(client, member, c
     graph.fail_next(code=100, path=rf"^{complaint['id']}$", method="POST")
 
     response = client.post(
-        f"/care/cases/{message.case_id}/messages/{message.pk}/hide/", HTTP_HX_REQUEST="true"
+        f"/ads/cases/{message.case_id}/messages/{message.pk}/hide/", HTTP_HX_REQUEST="true"
     )
 
     assert "The platform did not hide the comment" in response.content.decode()
@@ -235,7 +235,7 @@ def test_a_hide_the_platform_refuses_is_shown_and_not_recorded(client, member, c
 
 def test_only_people_who_work_cases_in_the_workspace_can_hide(client, member, complaint, workspace_b, graph):
     message = _comment_message(complaint)
-    url = f"/care/cases/{message.case_id}/messages/{message.pk}/hide/"
+    url = f"/ads/cases/{message.case_id}/messages/{message.pk}/hide/"
 
     client.force_login(member(message.workspace, Role.ANALYST).user)
     assert client.post(url).status_code == 403
@@ -251,4 +251,4 @@ def test_the_hide_action_is_only_for_comments_under_ads(client, member, complain
     client.post(f"/care/cases/{message.case_id}/reply/", {"kind": "reply", "text": ANSWER})
     outbound = Message.objects.get(case_id=message.case_id, direction="outbound")
 
-    assert client.post(f"/care/cases/{message.case_id}/messages/{outbound.pk}/hide/").status_code == 404
+    assert client.post(f"/ads/cases/{message.case_id}/messages/{outbound.pk}/hide/").status_code == 404

@@ -40,6 +40,7 @@ def _start(*, runs_of_activity: int = 0) -> Workspace:
     call_command("listening_seed_demo")
     call_command("publishing_seed_demo")
     call_command("demo_seed")
+    call_command("ads_seed_demo")
     workspace = Workspace.objects.get(slug="demo")
     for _ in range(runs_of_activity):
         _streams_read(workspace)
@@ -79,6 +80,7 @@ def test_seeding_twice_gives_the_same_demo(demo_on):
     first = _counts(workspace)
 
     call_command("demo_seed")
+    call_command("ads_seed_demo")
 
     assert _counts(workspace) == first
     assert first["ad accounts"] == 1 and first["campaigns"] == 3
@@ -95,6 +97,7 @@ def test_with_the_demo_off_nothing_is_seeded_and_the_task_does_nothing(settings)
     call_command("listening_seed_demo")
     call_command("publishing_seed_demo")
     call_command("demo_seed")
+    call_command("ads_seed_demo")
 
     workspace = Workspace.objects.get(slug="demo")
     assert demo_seed() is None and demo_activity() is None

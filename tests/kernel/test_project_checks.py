@@ -5,6 +5,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -54,28 +55,72 @@ def test_apps_only_use_each_others_services_and_selectors():
     assert "broken" not in result.stdout.lower().replace("0 broken", "")
 
 
+PACKAGES = ("cxm", "listening", "publishing", "care", "ads", "transformation")
+
+
+def _layers_contract() -> dict:
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    (layers,) = [contract for contract in contracts if contract["type"] == "layers"]
+    return layers
+
+
+def _lint_copy(tmp_path: Path, plant: dict[str, str]) -> subprocess.CompletedProcess:
+    """lint-imports over a copy of the project's Python sources with `plant` ({path: source})
+    added, so a probe never lands in the real tree."""
+    for package in PACKAGES:
+        shutil.copytree(
+            ROOT / package,
+            tmp_path / package,
+            ignore=lambda folder, names: [
+                name for name in names if not (name.endswith(".py") or (Path(folder) / name).is_dir())
+            ],
+        )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for path, source in plant.items():
+        (tmp_path / path).write_text(source)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    return subprocess.run(
+        [BIN / "lint-imports", "--no-cache"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+
 def test_import_contract_catches_a_reach_into_another_apps_models(tmp_path):
     """The contract is live: a module of care importing listening.models breaks it."""
-    offender = ROOT / "care" / "_contract_probe.py"
-    offender.write_text("import listening.models  # noqa: F401\n")
-    try:
-        result = subprocess.run([BIN / "lint-imports"], cwd=ROOT, capture_output=True, text=True)
-    finally:
-        offender.unlink()
+    result = _lint_copy(tmp_path, {"care/_contract_probe.py": "import listening.models  # noqa: F401\n"})
     assert result.returncode != 0
     assert "care._contract_probe" in result.stdout
 
 
-def test_kernel_contract_covers_every_package_of_cxm():
+def test_kernel_contract_covers_every_package_of_cxm(tmp_path):
     """Not just a list of kernel packages: a module anywhere in cxm importing a product breaks it."""
-    offender = ROOT / "cxm" / "_contract_probe.py"
-    offender.write_text("import transformation.selectors  # noqa: F401\n")
-    try:
-        result = subprocess.run([BIN / "lint-imports"], cwd=ROOT, capture_output=True, text=True)
-    finally:
-        offender.unlink()
+    result = _lint_copy(tmp_path, {"cxm/_contract_probe.py": "import transformation.selectors  # noqa: F401\n"})
     assert result.returncode != 0
     assert "cxm._contract_probe -> transformation.selectors" in result.stdout
+
+
+def test_the_layers_contract_fails_on_a_planted_cycle(tmp_path):
+    """Care already imports listening; listening importing care closes a cycle, and the layers
+    contract names the import that points up."""
+    result = _lint_copy(tmp_path, {"listening/_cycle_probe.py": "from care import services  # noqa: F401\n"})
+    assert result.returncode != 0
+    output = " ".join(result.stdout.split())  # the report wraps long contract names
+    assert f"{_layers_contract()['name']} BROKEN" in output
+    assert "listening is not allowed to import care" in output
+    assert "listening._cycle_probe -> care.services" in output
+
+
+def test_the_layers_contract_fails_when_the_kernel_imports_a_product(tmp_path):
+    result = _lint_copy(
+        tmp_path, {"cxm/_kernel_probe.py": "from publishing import selectors  # noqa: F401\n"}
+    )
+    assert result.returncode != 0
+    assert "cxm is not allowed to import publishing" in " ".join(result.stdout.split())
+
+
+def test_the_copy_of_the_real_tree_keeps_every_contract(tmp_path):
+    """The copy the probes run on is faithful: without a probe it passes, as the real tree does."""
+    result = _lint_copy(tmp_path, {})
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_no_migration_is_missing():

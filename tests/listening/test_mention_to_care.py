@@ -47,33 +47,33 @@ class Connector:
 
 def test_reply_from_a_mention_opens_its_case_with_the_same_customer(client, workspace_a, member, mention):
     client.force_login(member(workspace_a, Role.AGENT).user)
-    response = client.post(f"/listening/mentions/{mention.pk}/case/", {"reply": "1"})
+    response = client.post(f"/care/mentions/{mention.pk}/case/", {"reply": "1"})
     case = Case.objects.get(workspace=workspace_a)
     assert response.status_code == 302 and response["Location"].startswith(f"/care/cases/{case.pk}/")
     assert "reply=1" in response["Location"]
     assert case.customer_id == mention.customer_id
     assert Message.objects.get(case=case).text == mention.text
     # A second click finds the same case.
-    client.post(f"/listening/mentions/{mention.pk}/case/")
+    client.post(f"/care/mentions/{mention.pk}/case/")
     assert Case.objects.filter(workspace=workspace_a).count() == 1
 
 
 def test_roles_without_care_work_cannot_open_cases(client, workspace_a, member, mention):
     client.force_login(member(workspace_a, Role.ANALYST).user)
-    assert client.post(f"/listening/mentions/{mention.pk}/case/").status_code == 403
+    assert client.post(f"/care/mentions/{mention.pk}/case/").status_code == 403
     page = client.get(f"/listening/mentions/{mention.pk}/").content.decode()
     assert "Open a care case" not in page
 
 
 def test_another_workspaces_mention_answers_404(client, workspace_b, member, mention):
     client.force_login(member(workspace_b, Role.AGENT).user)
-    assert client.post(f"/listening/mentions/{mention.pk}/case/").status_code == 404
+    assert client.post(f"/care/mentions/{mention.pk}/case/").status_code == 404
 
 
 def test_the_reply_sent_from_care_marks_the_mention_answered(client, workspace_a, member, mention):
     agent = member(workspace_a, Role.AGENT)
     client.force_login(agent.user)
-    client.post(f"/listening/mentions/{mention.pk}/case/")
+    client.post(f"/care/mentions/{mention.pk}/case/")
     case = Case.objects.get(workspace=workspace_a)
     reply = case_reply(case=case, text="So sorry Ana, it ships today.", by=agent.user)
     connector = Connector()

@@ -1,5 +1,5 @@
-"""Queues, SLA policies, macros, an approval rule, demo colleagues and a demo ad account for the
-Demo workspace, once; nothing when CXM_DEMO is off."""
+"""Queues, SLA policies, macros, an approval rule and demo colleagues for the Demo workspace,
+once; nothing when CXM_DEMO is off."""
 
 from django.core.management.base import BaseCommand
 
@@ -7,7 +7,7 @@ from care.services.demo import demo_seed
 
 
 class Command(BaseCommand):
-    help = "Give the Demo workspace its care set-up, colleagues and ad account (once; CXM_DEMO only)."
+    help = "Give the Demo workspace its care set-up and colleagues (once; CXM_DEMO only)."
 
     def handle(self, *args, **options):
         result = demo_seed()

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from ads.comments import ad_comments_pull, ads_with_comments
+from ads.models import AdCampaign, AdInsight, OptimizerProposal, ProposalStatus
+from ads.services.accounts import ad_account_sync
+from ads.services.insights import insights_pull
+from ads.services.optimize import proposal_apply, proposal_create
 from cxm.channels.models import ChannelAccount
 from cxm.tenancy.models import Brand, Workspace
 
+DEMO_SLUG = "demo"
 DEMO_AD_ACCOUNT = "act_1000000001"
 DEMO_BRAND = "Kopi Nusantara"
+DEMO_MARKETER = "demo.andi"  # one of the demo colleagues care's demo set-up adds
 
 
 @dataclass
@@ -20,15 +30,22 @@ class DemoAdsSeed:
     comments: int
 
 
+def demo_ads_seed() -> DemoAdsSeed | None:
+    """The demo workspace's ad account, while the demo is on (None otherwise), its budget
+    proposal applied by the demo marketer once they exist."""
+    if not settings.CXM_DEMO:
+        return None
+    workspace = Workspace.objects.filter(slug=DEMO_SLUG).first()
+    if workspace is None:
+        return None
+    marketer = get_user_model().objects.filter(username=DEMO_MARKETER).first()
+    return demo_ad_account_seed(workspace=workspace, marketer=marketer)
+
+
 def demo_ad_account_seed(*, workspace: Workspace, marketer=None) -> DemoAdsSeed:
     """The demo ad account (once) and what it holds, read in now so the ads pages show numbers
     at once, and one budget proposal applied by the demo `marketer` (once); safe to run again
     (it reads in what is new)."""
-    from ads.comments import ad_comments_pull, ads_with_comments
-    from ads.models import AdCampaign, AdInsight
-    from ads.services.accounts import ad_account_sync
-    from ads.services.insights import insights_pull
-
     account = ChannelAccount.objects.filter(
         workspace=workspace, platform="meta_ads", handle=DEMO_AD_ACCOUNT
     ).first()
@@ -67,9 +84,6 @@ def demo_ad_account_seed(*, workspace: Workspace, marketer=None) -> DemoAdsSeed:
 
 def _proposal_applied(account: ChannelAccount, marketer) -> None:
     """The optimiser's split of the ad-set budgets, proposed and applied once, as a marketer would."""
-    from ads.models import AdCampaign, OptimizerProposal, ProposalStatus
-    from ads.services.optimize import proposal_apply, proposal_create
-
     campaign = AdCampaign.objects.filter(
         account=account, daily_budget__isnull=True, lifetime_budget__isnull=True
     ).first()
