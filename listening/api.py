@@ -222,9 +222,7 @@ class MentionViewSet(viewsets.ViewSet):
         return Response(
             {
                 "mention": as_json(mention),
-                "thread": [
-                    as_json(m) for m in mention_thread(workspace=request.workspace, mention=mention)
-                ],
+                "thread": [as_json(m) for m in mention_thread(workspace=request.workspace, mention=mention)],
                 "author_history": [
                     as_json(m)
                     for m in author_history(

@@ -25,9 +25,7 @@ def alerts_detect_all() -> int:
     raised = sum(
         len(services.alerts_detect(workspace_id=pk)) for pk in Workspace.objects.values_list("pk", flat=True)
     )
-    for alert_id, workspace_id in alerts_delivery_overdue(
-        due_before=timezone.now() - STALLED_AFTER
-    ):
+    for alert_id, workspace_id in alerts_delivery_overdue(due_before=timezone.now() - STALLED_AFTER):
         alert_deliver_run.delay(alert_id=alert_id, workspace_id=workspace_id)
     return raised
 
