@@ -1,16 +1,16 @@
 from rest_framework.routers import DefaultRouter
 
-from ads.api import (
-    AdAccountViewSet,
-    AdCommentAlertViewSet,
-    AdCommentViewSet,
-    AdSetViewSet,
-    AdViewSet,
-    CampaignStopViewSet,
-    CampaignViewSet,
-    InsightViewSet,
-)
-from ads.api_variants import FeedViewSet, ProposalViewSet, TemplateViewSet, VariantViewSet
+from ads.api.accounts import AdAccountViewSet
+from ads.api.ad_sets import AdSetViewSet
+from ads.api.ads import AdViewSet
+from ads.api.campaigns import CampaignViewSet
+from ads.api.comments import AdCommentAlertViewSet, AdCommentViewSet
+from ads.api.feeds import FeedViewSet
+from ads.api.insights import InsightViewSet
+from ads.api.proposals import ProposalViewSet
+from ads.api.stops import CampaignStopViewSet
+from ads.api.templates import TemplateViewSet
+from ads.api.variants import VariantViewSet
 
 router = DefaultRouter()
 router.include_root_view = False

@@ -274,7 +274,7 @@ SPECTACULAR_SETTINGS = {
         "AlertDeliveryStatusEnum": "listening.models.DeliveryStatus",
         "CaseStatusEnum": "care.models.CaseStatus",
         "AccountStatusEnum": "cxm.channels.models.AccountStatus",
-        "AdNewStatusEnum": "ads.api.NEW_STATUS_CHOICES",
+        "AdNewStatusEnum": "ads.api.shared.NEW_STATUS_CHOICES",
         "VariantStatusEnum": "ads.models.VariantStatus",
         "ReportPlatformEnum": "ads.models.IMPORT_PLATFORMS",
         "TemplatePlatformEnum": "ads.variants.PLATFORMS",

@@ -22,9 +22,14 @@ from cxm.api.viewsets import WorkspaceRelatedField, WorkspaceScopedViewSet
 from cxm.channels import signing
 from cxm.spreadsheet import csv_writer
 from cxm.tenancy.models import Brand
-from listening import selectors, services
+from listening import services
 from listening.models import Alert, Mention, SavedSearch, Topic
 from listening.query import QuerySyntaxError
+from listening.selectors.dashboard import dashboard as dashboard_figures
+from listening.selectors.explorer import ExplorerFilters, mentions_search, query_error, saved_searches
+from listening.selectors.mention_detail import author_history, mention_get, mention_thread
+from listening.selectors.spikes import alerts
+from listening.selectors.topic_setup import topic_names, topics
 
 FILTER_PARAMETERS = [
     OpenApiParameter(
@@ -97,14 +102,14 @@ def mention_json(row: dict[str, Any], topic_names: dict[int, str]) -> dict[str, 
     }
 
 
-def _filters(request) -> selectors.ExplorerFilters:
+def _filters(request) -> ExplorerFilters:
     """Explorer filters from the query string; bad ones become field errors."""
     try:
-        filters = selectors.ExplorerFilters.from_params(request.query_params)
+        filters = ExplorerFilters.from_params(request.query_params)
     except ValueError as exc:
         name, _sep, message = str(exc).partition(": ")
         raise serializers.ValidationError({name: [message]}) from exc
-    error = selectors.query_error(filters.q) if filters.q else None
+    error = query_error(filters.q) if filters.q else None
     if error is not None:
         raise serializers.ValidationError({"q": [f"{error} (at character {error.position + 1})"]})
     return filters
@@ -152,7 +157,7 @@ class MentionViewSet(viewsets.ViewSet):
     def list(self, request):
         filters = _filters(request)
         try:
-            page = selectors.mentions_search(
+            page = mentions_search(
                 workspace=request.workspace,
                 filters=filters,
                 cursor=request.query_params.get("cursor"),
@@ -164,7 +169,7 @@ class MentionViewSet(viewsets.ViewSet):
             raise serializers.ValidationError({"q": [f"{exc} (at character {exc.position + 1})"]}) from exc
         except ValueError as exc:
             raise serializers.ValidationError({"cursor": [str(exc)]}) from exc
-        names = selectors.topic_names(workspace=request.workspace)
+        names = topic_names(workspace=request.workspace)
         next_url = None
         if page.next_cursor:
             params = request.query_params.copy()
@@ -204,12 +209,12 @@ class MentionViewSet(viewsets.ViewSet):
     )
     def retrieve(self, request, pk=None):
         try:
-            mention = selectors.mention_get(workspace=request.workspace, mention_id=int(pk))
+            mention = mention_get(workspace=request.workspace, mention_id=int(pk))
         except ValueError:
             mention = None
         if mention is None:
             raise NotFound()
-        names = selectors.topic_names(workspace=request.workspace)
+        names = topic_names(workspace=request.workspace)
 
         def as_json(m):
             return mention_json(m.__dict__, names)
@@ -217,12 +222,10 @@ class MentionViewSet(viewsets.ViewSet):
         return Response(
             {
                 "mention": as_json(mention),
-                "thread": [
-                    as_json(m) for m in selectors.mention_thread(workspace=request.workspace, mention=mention)
-                ],
+                "thread": [as_json(m) for m in mention_thread(workspace=request.workspace, mention=mention)],
                 "author_history": [
                     as_json(m)
-                    for m in selectors.author_history(
+                    for m in author_history(
                         workspace=request.workspace, customer_id=mention.customer_id, exclude=mention.pk
                     )
                 ],
@@ -243,8 +246,8 @@ def mentions_csv_response(*, workspace, filters) -> StreamingHttpResponse:
     """The mentions matching `filters` as a streamed CSV download. Everything that can refuse the
     request (the filters, the query, the first page's search) runs before the response starts, so
     a refusal is an error answer, never a download cut off after its first bytes."""
-    names = selectors.topic_names(workspace=workspace)
-    first = selectors.mentions_search(workspace=workspace, filters=filters, limit=EXPORT_PAGE, facets=False)
+    names = topic_names(workspace=workspace)
+    first = mentions_search(workspace=workspace, filters=filters, limit=EXPORT_PAGE, facets=False)
     return StreamingHttpResponse(
         export_rows(workspace, filters, names, first),
         content_type="text/csv",
@@ -309,7 +312,7 @@ def export_rows(workspace, filters, names, first):
             )
         if not page.next_cursor:
             return
-        page = selectors.mentions_search(
+        page = mentions_search(
             workspace=workspace, filters=filters, cursor=page.next_cursor, limit=EXPORT_PAGE, facets=False
         )
 
@@ -393,7 +396,7 @@ class TopicViewSet(
     write_permission = "listening.manage"
 
     def scoped_queryset(self, workspace):
-        return selectors.topics(workspace=workspace)
+        return topics(workspace=workspace)
 
     @transaction.atomic
     def perform_create(self, serializer):
@@ -463,7 +466,7 @@ class SavedSearchViewSet(
     write_permission = "listening.view"
 
     def scoped_queryset(self, workspace):
-        return selectors.saved_searches(workspace=workspace, user=self.request.user)
+        return saved_searches(workspace=workspace, user=self.request.user)
 
     def perform_create(self, serializer):
         serializer.instance = services.saved_search_create(
@@ -504,7 +507,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceSc
     read_permission = "listening.view"
 
     def scoped_queryset(self, workspace):
-        return selectors.alerts(workspace=workspace)
+        return alerts(workspace=workspace)
 
 
 class DashboardView(viewsets.ViewSet):
@@ -523,4 +526,4 @@ class DashboardView(viewsets.ViewSet):
         if not raw_days.isdigit():
             raise serializers.ValidationError({"days": ["A whole number of days."]})
         days = max(1, min(int(raw_days), 366))
-        return Response(selectors.dashboard(workspace=request.workspace, filters=filters, days=days))
+        return Response(dashboard_figures(workspace=request.workspace, filters=filters, days=days))

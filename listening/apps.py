@@ -19,7 +19,7 @@ def _reply_listener(event):
 
 
 def _timeline(workspace_id, profile_ids, before, limit):
-    from listening.selectors import customer_mentions_timeline
+    from listening.selectors.mention_detail import customer_mentions_timeline
 
     return customer_mentions_timeline(workspace_id, profile_ids, before, limit)
 

@@ -33,7 +33,7 @@ from listening.ingest import (
 )
 from listening.models import Alert, DictionaryEntry, Mention, SavedSearch, Topic
 from listening.query import QuerySyntaxError, matcher, parse, tokenize_text
-from listening.selectors import topic_daily_series
+from listening.selectors.spikes import topic_daily_series
 
 __all__ = [
     "MAX_ALERT_RECIPIENTS",

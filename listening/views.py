@@ -20,11 +20,16 @@ from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
 from cxm.web.errors import validation_message
-from listening import selectors, services
+from listening import services
 from listening.answering import reason_label
 from listening.api import mentions_csv_response
 from listening.models import MediaType, Sentiment
 from listening.query import Phrase, QuerySyntaxError, Term, parse
+from listening.selectors.dashboard import dashboard as dashboard_figures
+from listening.selectors.explorer import ExplorerFilters, mentions_search, query_error, saved_searches
+from listening.selectors.mention_detail import author_history, mention_get, mention_thread
+from listening.selectors.spikes import alerts
+from listening.selectors.topic_setup import topic_get, topic_mention_counts, topic_names, topics
 
 
 def _query_words(query: str) -> list[str]:
@@ -60,7 +65,7 @@ def highlight(text: str, patterns: list[str]) -> str:
 
 def _explorer_context(request, filters, page, error=""):
     workspace = request.workspace
-    names = selectors.topic_names(workspace=workspace)
+    names = topic_names(workspace=workspace)
     patterns = _query_words(filters.q) if filters.q else []
     results = []
     for row in page.results if page else []:
@@ -81,9 +86,9 @@ def _explorer_context(request, filters, page, error=""):
         "facets_sampled": page.facets_sampled if page else False,
         "next_params": next_params,
         "query_error": error,
-        "topics": selectors.topics(workspace=workspace),
+        "topics": topics(workspace=workspace),
         "brands": tenancy_selectors.brands(workspace=workspace),
-        "saved": selectors.saved_searches(workspace=workspace, user=request.user),
+        "saved": saved_searches(workspace=workspace, user=request.user),
         "sentiments": Sentiment.choices,
         "media_types": MediaType.choices,
         "export_params": _encode(filters.as_params()),
@@ -101,13 +106,13 @@ def _encode(params: dict) -> str:
 def explorer(request):
     error = ""
     try:
-        filters = selectors.ExplorerFilters.from_params(request.GET)
+        filters = ExplorerFilters.from_params(request.GET)
     except ValueError as exc:
-        filters, error = selectors.ExplorerFilters(), str(exc)
+        filters, error = ExplorerFilters(), str(exc)
     page = None
     if not error:
         try:
-            page = selectors.mentions_search(
+            page = mentions_search(
                 workspace=request.workspace,
                 filters=filters,
                 cursor=request.GET.get("cursor") or None,
@@ -132,11 +137,11 @@ def explorer(request):
 def explorer_new_count(request):
     """How many mentions arrived since the newest one on screen (polled by the Explorer)."""
     try:
-        filters = selectors.ExplorerFilters.from_params(request.GET)
+        filters = ExplorerFilters.from_params(request.GET)
         since_id = int(request.GET.get("after") or 0)
     except ValueError:
         return render(request, "listening/_new_count.html", {"count": 0})
-    page = selectors.mentions_search(workspace=request.workspace, filters=filters, limit=100, facets=False)
+    page = mentions_search(workspace=request.workspace, filters=filters, limit=100, facets=False)
     count = sum(1 for row in page.results if row["id"] > since_id)
     return render(
         request, "listening/_new_count.html", {"count": count, "params": _encode(filters.as_params())}
@@ -146,7 +151,7 @@ def explorer_new_count(request):
 @workspace_view("listening.view")
 def explorer_export(request):
     try:
-        filters = selectors.ExplorerFilters.from_params(request.GET)
+        filters = ExplorerFilters.from_params(request.GET)
         return mentions_csv_response(workspace=request.workspace, filters=filters)
     except ValueError as exc:  # QuerySyntaxError too: both are said before the download starts
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
@@ -172,10 +177,10 @@ def saved_search_save(request):
 @workspace_view("listening.view")
 def mention_detail(request, mention_id: int):
     workspace = request.workspace
-    mention = selectors.mention_get(workspace=workspace, mention_id=mention_id)
+    mention = mention_get(workspace=workspace, mention_id=mention_id)
     if mention is None:
         raise Http404
-    names = selectors.topic_names(workspace=workspace)
+    names = topic_names(workspace=workspace)
     return render(
         request,
         "listening/mention.html",
@@ -183,8 +188,8 @@ def mention_detail(request, mention_id: int):
             "mention": mention,
             "answer_why": reason_label(mention.answer_reason),
             "topic_names": [names.get(t, "") for t in mention.topic_ids],
-            "thread": selectors.mention_thread(workspace=workspace, mention=mention),
-            "history": selectors.author_history(
+            "thread": mention_thread(workspace=workspace, mention=mention),
+            "history": author_history(
                 workspace=workspace, customer_id=mention.customer_id, exclude=mention.pk
             ),
             "can_work_cases": has_permission(request.membership, "care.work"),
@@ -195,11 +200,11 @@ def mention_detail(request, mention_id: int):
 @workspace_view("listening.view")
 def dashboard(request):
     try:
-        filters = selectors.ExplorerFilters.from_params(request.GET)
+        filters = ExplorerFilters.from_params(request.GET)
     except ValueError:
-        filters = selectors.ExplorerFilters()
+        filters = ExplorerFilters()
     days = 30
-    data = selectors.dashboard(workspace=request.workspace, filters=filters, days=days)
+    data = dashboard_figures(workspace=request.workspace, filters=filters, days=days)
     brand_names = {b.pk: b.name for b in tenancy_selectors.brands(workspace=request.workspace)}
     for row in data["share_of_voice"]:
         row["name"] = brand_names.get(row["brand_id"], _("No brand"))
@@ -209,9 +214,9 @@ def dashboard(request):
         {
             "data": data,
             "filters": filters,
-            "topics": selectors.topics(workspace=request.workspace),
+            "topics": topics(workspace=request.workspace),
             "days": days,
-            "alerts": selectors.alerts(workspace=request.workspace, open_only=True)[:10],
+            "alerts": alerts(workspace=request.workspace, open_only=True)[:10],
         },
     )
 
@@ -251,7 +256,7 @@ class TopicForm(forms.Form):
 
     def clean_query(self):
         query = self.cleaned_data["query"]
-        error = selectors.query_error(query)
+        error = query_error(query)
         if error is not None:
             pointer = " " * error.position + "^"
             raise forms.ValidationError(
@@ -310,7 +315,7 @@ def topic_list(request):
         "listening/topics.html",
         {
             "form": form,
-            "topics": _counted(request, list(selectors.topics(workspace=request.workspace))),
+            "topics": _counted(request, list(topics(workspace=request.workspace))),
             "can_manage": can_manage,
         },
     )
@@ -318,7 +323,7 @@ def topic_list(request):
 
 def _counted(request, topics: list) -> list:
     """Each topic with `mention_count`: what it matches now, not only what the back-fill found."""
-    counts = selectors.topic_mention_counts(workspace=request.workspace, topic_ids=[t.pk for t in topics])
+    counts = topic_mention_counts(workspace=request.workspace, topic_ids=[t.pk for t in topics])
     for topic in topics:
         topic.mention_count = counts.get(topic.pk, 0)
     return topics
@@ -326,7 +331,7 @@ def _counted(request, topics: list) -> list:
 
 @workspace_view("listening.manage")
 def topic_edit(request, topic_id: int):
-    topic = selectors.topic_get(workspace=request.workspace, topic_id=topic_id)
+    topic = topic_get(workspace=request.workspace, topic_id=topic_id)
     if topic is None:
         raise Http404
     form = TopicForm(
@@ -360,7 +365,7 @@ def topic_edit(request, topic_id: int):
 
 @workspace_view("listening.view")
 def topic_progress(request, topic_id: int):
-    topic = selectors.topic_get(workspace=request.workspace, topic_id=topic_id)
+    topic = topic_get(workspace=request.workspace, topic_id=topic_id)
     if topic is None:
         raise Http404
     return render(request, "listening/_topic_progress.html", {"topic": _counted(request, [topic])[0]})
@@ -369,5 +374,5 @@ def topic_progress(request, topic_id: int):
 @workspace_view("listening.view")
 def alert_list(request):
     return render(
-        request, "listening/alerts.html", {"alerts": selectors.alerts(workspace=request.workspace)[:200]}
+        request, "listening/alerts.html", {"alerts": alerts(workspace=request.workspace)[:200]}
     )

@@ -10,9 +10,18 @@ from rest_framework.response import Response
 
 from cxm.api.contract import ContractJSONParser
 from cxm.api.viewsets import WorkspaceCrudViewSet, WorkspaceRelatedField
-from cxm.channels import selectors, services
+from cxm.channels import selectors
 from cxm.channels.connectors import REGISTRY
 from cxm.channels.models import AccountStatus, ChannelAccount
+from cxm.channels.services.accounts import (
+    account_create,
+    account_delete,
+    account_pause,
+    account_resume,
+    account_update,
+)
+from cxm.channels.services.health import account_check
+from cxm.channels.services.imports import accounts_import_csv
 from cxm.tenancy.models import Brand, BusinessUnit
 
 
@@ -136,7 +145,7 @@ class ChannelAccountViewSet(WorkspaceCrudViewSet):
         return selectors.channel_accounts(workspace=workspace)
 
     def perform_create(self, serializer):
-        serializer.instance = services.account_create(
+        serializer.instance = account_create(
             workspace=self.request.workspace,
             by=self.request.user,
             request=self.request,
@@ -147,7 +156,7 @@ class ChannelAccountViewSet(WorkspaceCrudViewSet):
         data = dict(serializer.validated_data)
         data.pop("platform", None)
         credentials = data.pop("credentials", None)
-        serializer.instance = services.account_update(
+        serializer.instance = account_update(
             account=serializer.instance,
             credentials=credentials,
             by=self.request.user,
@@ -156,26 +165,26 @@ class ChannelAccountViewSet(WorkspaceCrudViewSet):
         )
 
     def perform_destroy(self, instance):
-        services.account_delete(account=instance, by=self.request.user, request=self.request)
+        account_delete(account=instance, by=self.request.user, request=self.request)
 
     @extend_schema(request=None, responses=CheckResultSerializer)
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):
         """Try the account's credentials against its platform now."""
         account = self.get_object()
-        result = services.account_check(account=account, by=request.user, request=request)
+        result = account_check(account=account, by=request.user, request=request)
         return Response({"ok": result.ok, "message": result.message, "status": account.status})
 
     @extend_schema(request=None, responses=ChannelAccountSerializer)
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
-        account = services.account_pause(account=self.get_object(), by=request.user, request=request)
+        account = account_pause(account=self.get_object(), by=request.user, request=request)
         return Response(self.get_serializer(account).data)
 
     @extend_schema(request=None, responses=ChannelAccountSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        account = services.account_resume(account=self.get_object(), by=request.user, request=request)
+        account = account_resume(account=self.get_object(), by=request.user, request=request)
         return Response(self.get_serializer(account).data)
 
     @extend_schema(
@@ -212,7 +221,7 @@ class ChannelAccountViewSet(WorkspaceCrudViewSet):
                 {"file": ["Upload a CSV file (field `file`) or send `csv` text."]}
             )
         with transaction.atomic():
-            result = services.accounts_import_csv(
+            result = accounts_import_csv(
                 workspace=request.workspace, text=text, by=request.user, request=request
             )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_400_BAD_REQUEST

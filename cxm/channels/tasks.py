@@ -1,13 +1,14 @@
 from celery import shared_task
 
-from cxm.channels import selectors, services
+from cxm.channels import selectors
+from cxm.channels.services.sync import account_sync, accounts_schedule_due
 
 
 @shared_task(name="channels.poll_due")
 def poll_due() -> int:
-    return services.accounts_schedule_due(due=selectors.accounts_due_for_sync(), enqueue=sync_account.delay)
+    return accounts_schedule_due(due=selectors.accounts_due_for_sync(), enqueue=sync_account.delay)
 
 
 @shared_task(name="channels.sync_account", soft_time_limit=300)
 def sync_account(*, account_id: int, workspace_id: int) -> str:
-    return services.account_sync(account_id=account_id, workspace_id=workspace_id).outcome
+    return account_sync(account_id=account_id, workspace_id=workspace_id).outcome

@@ -15,9 +15,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from cxm.channels import selectors, services, signing
+from cxm.channels import selectors, signing
 from cxm.channels.connectors import REGISTRY
 from cxm.channels.models import AccountStatus, Platform
+from cxm.channels.services.accounts import (
+    account_create,
+    account_delete,
+    account_pause,
+    account_resume,
+    account_update,
+)
+from cxm.channels.services.health import account_check
+from cxm.channels.services.imports import CSV_COLUMNS, accounts_import_csv
+from cxm.channels.services.webhooks import webhook_receive
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.decorators import workspace_view
 from cxm.web.errors import validation_message
@@ -168,7 +178,7 @@ def account_add(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            account = services.account_create(
+            account = account_create(
                 workspace=request.workspace,
                 platform=data["platform"],
                 handle=data["handle"],
@@ -213,7 +223,7 @@ def account_edit(request, account_id: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.account_update(
+            account_update(
                 account=account,
                 handle=data["handle"],
                 display_name=data["display_name"],
@@ -252,13 +262,13 @@ def account_action(request, account_id: int, verb: str):
     account = _account_or_404(request, account_id)
     result = None
     if verb == "check":
-        result = services.account_check(account=account, by=request.user, request=request)
+        result = account_check(account=account, by=request.user, request=request)
     elif verb == "pause":
-        account = services.account_pause(account=account, by=request.user, request=request)
+        account = account_pause(account=account, by=request.user, request=request)
     elif verb == "resume":
-        account = services.account_resume(account=account, by=request.user, request=request)
+        account = account_resume(account=account, by=request.user, request=request)
     elif verb == "remove":
-        services.account_delete(account=account, by=request.user, request=request)
+        account_delete(account=account, by=request.user, request=request)
         messages.success(request, _("Account removed."))
         return redirect("channels:accounts")
     else:
@@ -279,13 +289,13 @@ def account_import(request):
         if upload is None:
             messages.error(request, _("Choose a CSV file to import."))
         else:
-            result = services.accounts_import_csv(
+            result = accounts_import_csv(
                 workspace=request.workspace,
                 text=upload.read().decode("utf-8-sig", errors="replace"),
                 by=request.user,
                 request=request,
             )
-    context = {"result": result, "columns": services.CSV_COLUMNS, "tab": "accounts"}
+    context = {"result": result, "columns": CSV_COLUMNS, "tab": "accounts"}
     return render(request, "channels/account_import.html", context)
 
 
@@ -304,7 +314,7 @@ def webhook_inbound(request, account_id: int):
     except (json.JSONDecodeError, UnicodeDecodeError):
         payload = None
     try:
-        result = services.webhook_receive(
+        result = webhook_receive(
             account=account, headers=request.headers, body=body, payload=payload
         )
     except signing.SignatureError as exc:

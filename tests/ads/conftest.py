@@ -5,7 +5,7 @@ import pytest
 from ads.services import ad_account_sync, ad_create, ad_set_create, campaign_create
 from cxm.channels.connectors.meta_ads import MetaAdsConnector
 from cxm.channels.models import ChannelAccount
-from cxm.channels.services import account_config
+from cxm.channels.services.accounts import account_config
 from cxm.tenancy.models import Role
 from tests.ads.stubs.graph_server import TOKEN, GraphStub
 from tests.factories import BusinessUnitFactory

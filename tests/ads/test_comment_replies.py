@@ -17,7 +17,7 @@ from care.services import message_deliver
 from cxm.audit.models import AuditEntry
 from cxm.channels.connectors.base import Outgoing, PermanentError, TransientError
 from cxm.channels.connectors.meta_ads import MetaAdsConnector
-from cxm.channels.services import account_config
+from cxm.channels.services.accounts import account_config
 from cxm.tenancy.models import Role
 from listening.ingest import forget_workspace_context
 from listening.models import Mention

@@ -8,7 +8,7 @@ import pytest
 
 from cxm.channels.connectors.base import AuthError, PermanentError, RateLimited, TransientError
 from cxm.channels.connectors.meta_ads import BatchOp, MetaAdsConnector
-from cxm.channels.services import account_config
+from cxm.channels.services.accounts import account_config
 from tests.ads.stubs.graph_server import days_ago
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.db import connection
 from care import services
 from care.models import Case, CaseEvent, CaseStatus, ChannelKind, Direction, Message
 from cxm.channels.connectors.base import FetchPage, ItemKind
-from cxm.channels.services import account_sync
+from cxm.channels.services.sync import account_sync
 from cxm.customers.models import Identity
 from tests.care.conftest import T0, dm, later, make_account, receive
 

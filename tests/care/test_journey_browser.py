@@ -19,7 +19,7 @@ import pytest
 from care import services
 from care.models import Case, CaseStatus, CsatResponse, DeliveryStatus, Direction, Message, Presence
 from cxm.channels.models import ChannelAccount
-from cxm.channels.services import account_sync
+from cxm.channels.services.sync import account_sync
 from cxm.tenancy.models import Role
 from tests.channels.stubs.imap_server import ImapServer
 from tests.channels.stubs.mastodon_server import MastodonStub

@@ -16,7 +16,8 @@ from cxm.channels.connectors.email import EmailConnector
 from cxm.channels.connectors.mastodon import MastodonConnector
 from cxm.channels.connectors.meta_ads import MetaAdsConnector
 from cxm.channels.models import ChannelAccount
-from cxm.channels.services import account_check, account_create, account_update
+from cxm.channels.services.accounts import account_create, account_update
+from cxm.channels.services.health import account_check
 from cxm.tenancy.models import Role, Workspace
 from tests.channels.stubs.mastodon_server import MastodonStub
 

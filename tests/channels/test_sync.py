@@ -10,7 +10,7 @@ from django.utils import timezone
 from cxm.channels.connectors.base import AuthError, Author, FetchPage, Item, RateLimited, TransientError
 from cxm.channels.models import AccountStatus, ChannelAccount
 from cxm.channels.selectors import accounts_due_for_sync
-from cxm.channels.services import account_sync, accounts_schedule_due
+from cxm.channels.services.sync import account_sync, accounts_schedule_due
 
 
 def _item(n: int) -> Item:

@@ -18,7 +18,7 @@ from care.services import message_deliver
 from care.services.demo import demo_activity, demo_seed
 from care.tasks import demo_activity as demo_activity_task
 from cxm.channels.models import ChannelAccount
-from cxm.channels.services import account_sync
+from cxm.channels.services.sync import account_sync
 from cxm.tenancy.models import Membership, Workspace
 from cxm.tenancy.services import platform_bootstrap
 from listening.models import Mention

@@ -19,7 +19,8 @@ import pytest
 from django.core import mail
 
 from care.models import Case, DeliveryStatus, Direction, Message
-from cxm.channels.services import account_create, account_sync
+from cxm.channels.services.accounts import account_create
+from cxm.channels.services.sync import account_sync
 from cxm.tenancy.models import BusinessUnit, Membership, Role, Workspace
 from cxm.tenancy.services import platform_bootstrap
 from publishing.models import Post, PostStatus

@@ -7,8 +7,7 @@ from collections import Counter
 
 import pytest
 
-from listening import selectors
-from listening.selectors import ExplorerFilters, mentions_search
+from listening.selectors import ExplorerFilters, explorer, mentions_search
 from listening.services import mentions_ingest_payload
 from tests.listening.conftest import item
 
@@ -39,7 +38,7 @@ def _newest_kopi(items, count):
 @pytest.mark.django_db
 @pytest.mark.parametrize("sample", [1, 2, 3, 5, 100])
 def test_facets_count_the_newest_matches_across_months(history, workspace_a, monkeypatch, sample):
-    monkeypatch.setattr(selectors, "FACET_SAMPLE", sample)
+    monkeypatch.setattr(explorer, "FACET_SAMPLE", sample)
     page = mentions_search(workspace=workspace_a, filters=ExplorerFilters(q="kopi"), limit=2)
     newest = _newest_kopi(history, sample + 1)
     languages = Counter(entry["language"] for entry in newest)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from cxm.channels.connectors.base import Author, FetchPage, Item
 from cxm.channels.models import ChannelAccount
-from cxm.channels.services import account_sync
+from cxm.channels.services.sync import account_sync
 from cxm.tenancy.models import Role
 from listening.models import Mention, Topic
 from listening.services import mention_mark_answered, mentions_ingest_payload, topic_backfill, topic_create

@@ -1,6 +1,6 @@
 import pytest
 
-from cxm.channels.services import demo_accounts_seed
+from cxm.channels.services.demo import demo_accounts_seed
 from publishing.models import Post, PostStatus
 from publishing.services.demo import demo_seed
 from tests.factories import WorkspaceFactory

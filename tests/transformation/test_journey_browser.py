@@ -14,7 +14,8 @@ import pytest
 
 from care.selectors import inbox_cases
 from care.services import case_resolve
-from cxm.channels.services import account_sync, demo_accounts_seed
+from cxm.channels.services.demo import demo_accounts_seed
+from cxm.channels.services.sync import account_sync
 from cxm.tenancy.models import Role
 from tests.browser import watched_context
 from tests.factories import PASSWORD, MembershipFactory, WorkspaceFactory

@@ -1,0 +1,15 @@
+"""Every write to channel accounts, by concern. Other apps import from here
+(`cxm.channels.services`); the channels app's own modules import the submodules:
+
+accounts  connect, edit, pause, resume, remove; the connector an account builds
+health    try the credentials now; record what a failed call said
+sync      read an account in, page by page; schedule the due ones
+imports   accounts from CSV
+webhooks  inbound webhook deliveries
+demo      the demo network's accounts
+"""
+
+from cxm.channels.services.accounts import account_connector
+from cxm.channels.services.demo import demo_accounts_seed
+
+__all__ = ["account_connector", "demo_accounts_seed"]

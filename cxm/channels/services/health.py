@@ -1,0 +1,73 @@
+"""An account's health: trying its credentials now, and recording what a failed call said
+(status, error, when to try again)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from cxm.audit.services import audit_record
+from cxm.channels.connectors.base import AuthError, ConnectorError, RateLimited
+from cxm.channels.models import AccountStatus, ChannelAccount
+from cxm.channels.services.accounts import account_connector
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    message: str
+
+
+def account_check(*, account: ChannelAccount, by=None, request=None) -> CheckResult:
+    """Try the credentials now and record what the platform said."""
+    try:
+        identity = account_connector(account).check()
+    except AuthError as exc:
+        record_failure(account, AccountStatus.NEEDS_REAUTH, str(exc), next_sync=None)
+        result = CheckResult(False, f"Needs re-authorisation: {exc}")
+    except RateLimited as exc:
+        until = timezone.now() + timedelta(seconds=exc.retry_after)
+        record_failure(
+            account, AccountStatus.RATE_LIMITED, str(exc), next_sync=until, rate_limited_until=until
+        )
+        result = CheckResult(False, f"Rate limited until {until:%H:%M:%S} UTC")
+    except ConnectorError as exc:
+        result = CheckResult(False, f"Could not connect: {exc}")
+        ChannelAccount.objects.filter(pk=account.pk).update(error_text=str(exc)[:2000])
+    else:
+        ChannelAccount.objects.filter(pk=account.pk).exclude(status=AccountStatus.PAUSED).update(
+            status=AccountStatus.CONNECTED, error_text="", failure_count=0
+        )
+        result = CheckResult(True, f"Connected as {identity}")
+    audit_record(
+        workspace=account.workspace,
+        actor=by,
+        action="account.check",
+        target=account,
+        after={"ok": result.ok, "message": result.message[:300]},
+        request=request,
+    )
+    account.refresh_from_db()
+    return result
+
+
+def record_failure(
+    account: ChannelAccount,
+    status: str,
+    message: str,
+    *,
+    next_sync: datetime | None,
+    rate_limited_until: datetime | None = None,
+    count_failure: bool = False,
+) -> None:
+    updates: dict[str, Any] = {"error_text": message[:2000], "next_sync_at": next_sync}
+    if account.status != AccountStatus.PAUSED:
+        updates["status"] = status
+    if rate_limited_until is not None:
+        updates["rate_limited_until"] = rate_limited_until
+    if count_failure:
+        updates["failure_count"] = account.failure_count + 1
+    ChannelAccount.objects.filter(pk=account.pk).update(**updates)

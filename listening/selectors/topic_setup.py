@@ -1,0 +1,33 @@
+"""The topics pages: a workspace's topics, their names, and how many mentions each matches."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from listening.models import Topic
+
+
+def topics(*, workspace):
+    return Topic.objects.for_workspace(workspace).order_by("name")
+
+
+def topic_mention_counts(*, workspace, topic_ids: list[int]) -> dict[int, int]:
+    """How many mentions each topic matches today, new ones and back-filled ones alike, from the
+    daily roll-up that ingest and the back-fill keep current."""
+    if not topic_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT topic_id, sum(mentions) FROM listening_mention_daily "
+            "WHERE workspace_id = %s AND topic_id = ANY(%s) GROUP BY topic_id",
+            [workspace.pk, topic_ids],
+        )
+        return {topic_id: int(count) for topic_id, count in cursor.fetchall()}
+
+
+def topic_get(*, workspace, topic_id: int) -> Topic | None:
+    return Topic.objects.for_workspace(workspace).filter(pk=topic_id).first()
+
+
+def topic_names(*, workspace) -> dict[int, str]:
+    return dict(Topic.objects.for_workspace(workspace).values_list("pk", "name"))
