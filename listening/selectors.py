@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
 from cxm.web.templatetags.labels import platform_label
-from listening.models import Alert, DeliveryStatus, Mention, SavedSearch, Sentiment, Topic
+from listening.models import Alert, Mention, SavedSearch, Sentiment, Topic
 from listening.query import QuerySyntaxError, parse, to_sql
 
 FACETS = ("language", "sentiment", "platform", "media_type", "country", "kind")
@@ -505,18 +505,6 @@ def alerts(*, workspace, open_only: bool = False):
     if open_only:
         result = result.filter(acknowledged_at__isnull=True)
     return result
-
-
-def alerts_delivery_overdue(*, due_before: datetime) -> list[tuple[int, int]]:
-    """(alert id, workspace id) of alerts, in every workspace, with a channel still pending whose
-    next delivery run was due before `due_before` and that no worker is delivering now."""
-    pending = Q(email_status=DeliveryStatus.PENDING) | Q(webhook_status=DeliveryStatus.PENDING)
-    idle = Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=timezone.now())
-    return list(
-        Alert.objects.filter(pending, idle, delivery_retry_at__lt=due_before)
-        .order_by("delivery_retry_at")
-        .values_list("pk", "workspace_id")[:500]
-    )
 
 
 def query_error(query: str) -> QuerySyntaxError | None:

@@ -2,8 +2,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from cxm.celery import broker_countdown
-from listening import selectors, services
-from listening.alert_delivery import STALLED_AFTER
+from listening import services
+from listening.alert_delivery import STALLED_AFTER, alerts_delivery_overdue
 
 
 @shared_task(name="listening.topic_backfill")
@@ -24,7 +24,7 @@ def alerts_detect_all() -> int:
     raised = sum(
         len(services.alerts_detect(workspace_id=pk)) for pk in Workspace.objects.values_list("pk", flat=True)
     )
-    for alert_id, workspace_id in selectors.alerts_delivery_overdue(
+    for alert_id, workspace_id in alerts_delivery_overdue(
         due_before=timezone.now() - STALLED_AFTER
     ):
         alert_deliver_run.delay(alert_id=alert_id, workspace_id=workspace_id)

@@ -1,12 +1,9 @@
 """Alerts leave the platform: an email to their recipients and a Standard Webhooks signed POST.
 
 Listening's spike alerts and ads' negative-comment alerts go out the same way; each app keeps its
-alert model and its message, and declares an `AlertDelivery`: where a claimed alert goes now and
-what it says. An alert model delivered here has, per channel, a status (`NONE`,
-`PENDING`, `SENT`, `FAILED`), a sent-at time and an error (`email_status`, `emailed_at`,
-`email_error`; `webhook_status`, `webhook_delivered_at`, `webhook_error`), and
-`delivery_attempts`, `delivery_lease_until`, `delivery_retry_at`, a `delivery_pending` property
-and a `webhook_id` one.
+alert model (a `DeliveredAlert`, which holds the per-channel status, sent-at time and error, the
+attempts, the lease and the next run's time) and its message, and declares an `AlertDelivery`:
+where a claimed alert goes now and what it says.
 
 A delivery run claims the alert with a short lease (so a redelivered or concurrent copy of the
 task leaves it alone), sends each channel that is still pending, and records each result as soon
@@ -37,7 +34,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -49,9 +46,7 @@ from cxm.channels.connectors.base import (
     http_call,
     http_client,
 )
-
-# The channel statuses, as the apps' delivery status choices store them.
-NONE, PENDING, SENT, FAILED = "none", "pending", "sent", "failed"
+from cxm.channels.models import AlertDeliveryStatus, DeliveredAlert
 
 MAX_ATTEMPTS = 8
 WEBHOOK_TIMEOUT = 10.0  # seconds
@@ -90,7 +85,7 @@ class AlertDelivery:
     """How one kind of alert goes out: its model, the related rows a run selects with it, and,
     read from the claimed alert when a channel is sent, where it goes and what it says."""
 
-    model: type[models.Model]
+    model: type[DeliveredAlert]
     related: tuple[str, ...]
     recipients: Callable[[Any], list[str]]
     webhook_url: Callable[[Any], str]
@@ -111,11 +106,12 @@ class AlertDelivery:
             },
         }
 
-    def plan(self, alert: models.Model, *, enqueue: Callable[[], Any]) -> None:
+    def plan(self, alert: DeliveredAlert, *, enqueue: Callable[[], Any]) -> None:
         """Mark the channels the alert's owner uses as pending (call when the alert is created),
         and `enqueue` its delivery task once the transaction that raised it commits."""
-        alert.email_status = PENDING if self.recipients(alert) else NONE
-        alert.webhook_status = PENDING if self.webhook_url(alert) else NONE
+        pending, none = AlertDeliveryStatus.PENDING, AlertDeliveryStatus.NONE
+        alert.email_status = pending if self.recipients(alert) else none
+        alert.webhook_status = pending if self.webhook_url(alert) else none
         alert.delivery_retry_at = timezone.now() if alert.delivery_pending else None
         alert.save(update_fields=["email_status", "webhook_status", "delivery_retry_at"])
         if alert.delivery_pending:
@@ -124,7 +120,8 @@ class AlertDelivery:
     def overdue(self, *, due_before: datetime) -> list[tuple[int, int]]:
         """(alert id, workspace id) of alerts, in every workspace, with a channel still pending
         whose next delivery run was due before `due_before` and that no worker is delivering now."""
-        pending = Q(email_status=PENDING) | Q(webhook_status=PENDING)
+        status = AlertDeliveryStatus.PENDING
+        pending = Q(email_status=status) | Q(webhook_status=status)
         idle = Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=timezone.now())
         return list(
             self.model._default_manager.filter(pending, idle, delivery_retry_at__lt=due_before)
@@ -146,15 +143,15 @@ class AlertDelivery:
             return DeliveryOutcome(alert_id=alert_id, attempted=False)
         retry_after: list[float] = []
         try:
-            if alert.email_status == PENDING:
+            if alert.email_status == AlertDeliveryStatus.PENDING:
                 recipients = self.recipients(alert)
                 if not recipients:
-                    _record(alert, email_status=NONE)
+                    _record(alert, email_status=AlertDeliveryStatus.NONE)
                 else:
                     _attempt(alert, "email", lambda: _send_email(*self.email(alert), recipients), retry_after)
-            if alert.webhook_status == PENDING:
+            if alert.webhook_status == AlertDeliveryStatus.PENDING:
                 if not self.webhook_url(alert):
-                    _record(alert, webhook_status=NONE)
+                    _record(alert, webhook_status=AlertDeliveryStatus.NONE)
                 else:
                     _attempt(alert, "webhook", lambda: self._post_webhook(alert, http, clock), retry_after)
         finally:
@@ -227,35 +224,35 @@ class AlertDelivery:
 # --- recording -----------------------------------------------------------------------------------
 
 
-def _attempt(alert: models.Model, channel: str, send: Callable[[], None], retry_after: list[float]) -> None:
+def _attempt(alert: DeliveredAlert, channel: str, send: Callable[[], None], retry_after: list[float]) -> None:
     status, sent_at, error = _FIELDS[channel]
     try:
         send()
     except _Permanent as exc:
-        _record(alert, **{status: FAILED, error: str(exc)[:1000]})
+        _record(alert, **{status: AlertDeliveryStatus.FAILED, error: str(exc)[:1000]})
     except _Transient as exc:
         if alert.delivery_attempts >= MAX_ATTEMPTS:
             message = f"gave up after {alert.delivery_attempts} attempts: {exc}"
-            _record(alert, **{status: FAILED, error: message[:1000]})
+            _record(alert, **{status: AlertDeliveryStatus.FAILED, error: message[:1000]})
         else:
             _record(alert, **{error: str(exc)[:1000]})
             retry_after.append(max(backoff_seconds(alert.delivery_attempts), exc.retry_after or 0))
     else:
-        _record(alert, **{status: SENT, sent_at: timezone.now(), error: ""})
+        _record(alert, **{status: AlertDeliveryStatus.SENT, sent_at: timezone.now(), error: ""})
 
 
-def _record(alert: models.Model, **fields: Any) -> None:
+def _record(alert: DeliveredAlert, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(alert, name, value)
     type(alert)._default_manager.filter(pk=alert.pk).update(**fields)
 
 
-def _give_up(alert: models.Model, reason: str) -> None:
+def _give_up(alert: DeliveredAlert, reason: str) -> None:
     fields: dict[str, Any] = {}
     for status, _, error in _FIELDS.values():
-        if getattr(alert, status) == PENDING:
+        if getattr(alert, status) == AlertDeliveryStatus.PENDING:
             previous = getattr(alert, error)
-            fields[status] = FAILED
+            fields[status] = AlertDeliveryStatus.FAILED
             fields[error] = (f"{reason}: {previous}" if previous else reason)[:1000]
     _record(alert, delivery_retry_at=None, **fields)
 
