@@ -30,7 +30,8 @@ from ads.models import Ad, AdCampaign, AdCommentAlert, AdStatus, PushState
 from ads.services.platform import ConnectorFactory, ads_connector
 from cxm.audit.services import audit_record
 from cxm.channels import outbound, signing
-from cxm.channels.connectors.base import ConnectorError, ItemKind, RateLimited, backoff_delay
+from cxm.channels.connectors.base import ConnectorError, ItemKind, RateLimited
+from cxm.channels.retry import RetryPolicy
 from listening import selectors as listening_selectors
 from listening import services as listening_services
 
@@ -57,6 +58,7 @@ MAX_ALERT_RECIPIENTS = 20
 # A guard pause Meta refused is queued again this many times (with backoff) before it is shown
 # as failed for someone to pause the ad by hand.
 GUARD_PAUSE_ATTEMPTS = 5
+GUARD_PAUSE_RETRY = RetryPolicy(base=120.0, cap=1800.0, max_attempts=GUARD_PAUSE_ATTEMPTS, minimum=60.0)
 
 
 @dataclass
@@ -273,7 +275,7 @@ def ad_comment_guard_confirm(*, ad_id: int, connector_factory: ConnectorFactory 
         return "confirmed"
     if ad.push_state == PushState.FAILED:
         attempts = int(note.get("attempts") or 0) + 1
-        if attempts >= GUARD_PAUSE_ATTEMPTS:
+        if GUARD_PAUSE_RETRY.exhausted(attempts):
             with transaction.atomic():
                 _guard_pause_note(ad, state="failed", error=ad.error, attempts=attempts, retry_at=None)
                 audit_record(
@@ -285,9 +287,7 @@ def ad_comment_guard_confirm(*, ad_id: int, connector_factory: ConnectorFactory 
                     object_repr=str(ad),
                 )
             return "failed"
-        retry_at = timezone.now() + timedelta(
-            seconds=max(60.0, backoff_delay(attempts, base=60.0, cap=1800.0))
-        )
+        retry_at = timezone.now() + timedelta(seconds=GUARD_PAUSE_RETRY.backoff(attempts))
         with transaction.atomic():
             # Queued again, due later: the tick hands it to a worker then, and the next watch
             # run reads the outcome.

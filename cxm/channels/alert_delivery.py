@@ -13,8 +13,9 @@ the repeat by its `webhook-id`, which is the same on every attempt; an email can
 so its window is kept to the SMTP call itself.
 
 Timeouts, connection errors, 5xx, 408, 425 and 429 answers (and SMTP 4xx) are transient: the
-channel stays pending and the caller retries after `DeliveryOutcome.retry_in` seconds, up to
-`MAX_ATTEMPTS` runs. Any other refusal is permanent and recorded as FAILED with its reason.
+channel stays pending and the caller retries after `DeliveryOutcome.retry_in` seconds (30 s after
+the first run, doubling up to 15 minutes, or longer when a 429 asks so; `cxm.channels.retry`), up
+to `MAX_ATTEMPTS` runs. Any other refusal is permanent and recorded as FAILED with its reason.
 
 A webhook signing secret being replaced keeps signing beside its successor for
 `CXM_WEBHOOK_SECRET_GRACE_HOURS` (`RotatingSecret`), so a receiver can switch secrets without
@@ -41,14 +42,17 @@ from django.utils import timezone
 from cxm.channels import outbound, signing
 from cxm.channels.connectors.base import (
     ConnectorError,
-    RateLimited,
+    PermanentError,
     TransientError,
     http_call,
     http_client,
 )
 from cxm.channels.models import AlertDeliveryStatus, DeliveredAlert
+from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
 
 MAX_ATTEMPTS = 8
+# No jitter: one alert's runs are few and far apart, and their times are shown as they are.
+RETRY = RetryPolicy(base=30.0, cap=900.0, max_attempts=MAX_ATTEMPTS, jitter=False)
 WEBHOOK_TIMEOUT = 10.0  # seconds
 EMAIL_TIMEOUT = 30.0  # seconds per SMTP operation, unless EMAIL_TIMEOUT is set
 # Longer than an SMTP exchange plus a webhook call take, so a live run is never overtaken.
@@ -61,16 +65,6 @@ _FIELDS = {
     "email": ("email_status", "emailed_at", "email_error"),
     "webhook": ("webhook_status", "webhook_delivered_at", "webhook_error"),
 }
-
-
-class _Transient(Exception):
-    def __init__(self, message: str, *, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class _Permanent(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -177,7 +171,7 @@ class AlertDelivery:
                 return None
             if alert.delivery_lease_until is not None and alert.delivery_lease_until > now:
                 return None
-            if alert.delivery_attempts >= MAX_ATTEMPTS:
+            if RETRY.exhausted(alert.delivery_attempts):
                 _give_up(alert, f"gave up after {alert.delivery_attempts} attempts")
                 return None
             alert.delivery_attempts += 1
@@ -188,13 +182,13 @@ class AlertDelivery:
     def _post_webhook(self, alert: Any, http: httpx.Client | None, clock: Callable[[], float]) -> None:
         secrets = self.webhook_secrets(alert)
         if not secrets:
-            raise _Permanent("no signing secret; unsigned webhooks are not sent")
+            raise PermanentError("no signing secret; unsigned webhooks are not sent")
         url = self.webhook_url(alert)
         try:
             # Again at send time: the name may resolve elsewhere than when it was saved.
             outbound.target_check(url, workspace=alert.workspace)
         except outbound.UnsafeTarget as exc:
-            raise _Permanent(str(exc)) from None
+            raise PermanentError(str(exc)) from None
         body = json.dumps(self.event(alert), ensure_ascii=False, separators=(",", ":")).encode()
         # A fresh timestamp and signature on each attempt; the same webhook-id on all of them.
         try:
@@ -202,23 +196,19 @@ class AlertDelivery:
                 secrets=secrets, msg_id=alert.webhook_id, timestamp=int(clock()), body=body
             )
         except ValueError as exc:
-            raise _Permanent(str(exc)) from None
+            raise PermanentError(str(exc)) from None
         headers["Content-Type"] = "application/json"
         client = http or http_client(base_url="", timeout=WEBHOOK_TIMEOUT)
+        # A 429 or 5xx raises RateLimited or TransientError; 401, 403 and the other 4xx, an
+        # AuthError or PermanentError: the receiver said no.
         try:
             response = http_call(client, "POST", url, content=body, headers=headers)
-        except RateLimited as exc:
-            raise _Transient(str(exc), retry_after=exc.retry_after) from None
-        except TransientError as exc:
-            raise _Transient(str(exc)) from None
-        except ConnectorError as exc:  # 401, 403 and the other 4xx: the receiver said no
-            raise _Permanent(str(exc)) from None
         finally:
             if http is None:
                 client.close()
         if not 200 <= response.status_code < 300:
             # Redirects are not followed: the receiver was configured as given, not wherever it points.
-            raise _Permanent(f"webhook answered {response.status_code}, expected 2xx")
+            raise PermanentError(f"webhook answered {response.status_code}, expected 2xx")
 
 
 # --- recording -----------------------------------------------------------------------------------
@@ -228,15 +218,16 @@ def _attempt(alert: DeliveredAlert, channel: str, send: Callable[[], None], retr
     status, sent_at, error = _FIELDS[channel]
     try:
         send()
-    except _Permanent as exc:
-        _record(alert, **{status: AlertDeliveryStatus.FAILED, error: str(exc)[:1000]})
-    except _Transient as exc:
-        if alert.delivery_attempts >= MAX_ATTEMPTS:
-            message = f"gave up after {alert.delivery_attempts} attempts: {exc}"
-            _record(alert, **{status: AlertDeliveryStatus.FAILED, error: message[:1000]})
-        else:
+    except ConnectorError as exc:
+        decision = retry_decision(exc, alert.delivery_attempts, RETRY)
+        if decision.retry:
             _record(alert, **{error: str(exc)[:1000]})
-            retry_after.append(max(backoff_seconds(alert.delivery_attempts), exc.retry_after or 0))
+            retry_after.append(decision.after)
+        else:
+            message = str(exc)
+            if decision.reason == EXHAUSTED:
+                message = f"gave up after {alert.delivery_attempts} attempts: {exc}"
+            _record(alert, **{status: AlertDeliveryStatus.FAILED, error: message[:1000]})
     else:
         _record(alert, **{status: AlertDeliveryStatus.SENT, sent_at: timezone.now(), error: ""})
 
@@ -257,11 +248,6 @@ def _give_up(alert: DeliveredAlert, reason: str) -> None:
     _record(alert, delivery_retry_at=None, **fields)
 
 
-def backoff_seconds(attempt: int) -> float:
-    """30 s after the first attempt, doubling to at most 15 minutes (about 45 minutes in all)."""
-    return float(min(900, 30 * 2 ** max(0, attempt - 1)))
-
-
 # --- email --------------------------------------------------------------------------------------
 
 
@@ -276,18 +262,18 @@ def _send_email(subject: str, body: str, recipients: list[str]) -> None:
             f"{address} ({code})" for address, (code, _) in exc.recipients.items()
         )
         if all(400 <= code < 500 for code in codes):
-            raise _Transient(message) from None
-        raise _Permanent(message) from None
+            raise TransientError(message) from None
+        raise PermanentError(message) from None
     except smtplib.SMTPResponseException as exc:
         reason = (
             exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
         )
         message = f"mail server answered {exc.smtp_code}: {reason}"
         if 400 <= exc.smtp_code < 500:
-            raise _Transient(message) from None
-        raise _Permanent(message) from None
+            raise TransientError(message) from None
+        raise PermanentError(message) from None
     except OSError as exc:  # connection refused, timeouts, a dropped connection (SMTPException too)
-        raise _Transient(f"mail server unreachable: {exc.__class__.__name__}: {exc}") from None
+        raise TransientError(f"mail server unreachable: {exc.__class__.__name__}: {exc}") from None
 
 
 # --- rotating the signing secret -----------------------------------------------------------------

@@ -29,10 +29,10 @@ from cxm.channels.connectors.base import (
     PermanentError,
     RateLimited,
     TransientError,
-    backoff_delay,
 )
 from cxm.channels.connectors.rss import feed_url_of
 from cxm.channels.models import AccountStatus, ChannelAccount, Platform, WebhookDelivery
+from cxm.channels.retry import RetryPolicy, retry_decision
 from cxm.channels.sinks import InboundContext, deliver
 from cxm.tenancy.models import Brand, BusinessUnit, Workspace
 
@@ -52,6 +52,8 @@ EDITABLE_FIELDS = {
 MAX_PAGES_PER_SYNC = 10
 FAILURES_BEFORE_ERROR = 5
 SYNC_LOCK_SECONDS = 600
+# Polling never gives up on a platform that fails for a while: it waits longer, up to 30 minutes.
+SYNC_RETRY = RetryPolicy(base=5.0, cap=1800.0)
 
 
 def _state(account: ChannelAccount) -> dict[str, Any]:
@@ -349,7 +351,8 @@ def account_check(*, account: ChannelAccount, by=None, request=None) -> CheckRes
         _record_failure(account, AccountStatus.NEEDS_REAUTH, str(exc), next_sync=None)
         result = CheckResult(False, f"Needs re-authorisation: {exc}")
     except RateLimited as exc:
-        until = timezone.now() + timedelta(seconds=exc.retry_after)
+        wait = retry_decision(exc, account.failure_count + 1, SYNC_RETRY).after
+        until = timezone.now() + timedelta(seconds=wait)
         _record_failure(
             account, AccountStatus.RATE_LIMITED, str(exc), next_sync=until, rate_limited_until=until
         )
@@ -429,7 +432,8 @@ def account_sync(*, account_id: int, workspace_id: int, connector=None) -> SyncR
                 if not page.more:
                     break
         except RateLimited as exc:
-            until = timezone.now() + timedelta(seconds=max(1.0, exc.retry_after))
+            wait = retry_decision(exc, account.failure_count + 1, SYNC_RETRY).after
+            until = timezone.now() + timedelta(seconds=wait)
             _record_failure(
                 account, AccountStatus.RATE_LIMITED, str(exc), next_sync=until, rate_limited_until=until
             )
@@ -440,7 +444,7 @@ def account_sync(*, account_id: int, workspace_id: int, connector=None) -> SyncR
             result.outcome = "needs_reauth"
         except TransientError as exc:
             account.refresh_from_db(fields=["failure_count", "status"])
-            delay = backoff_delay(account.failure_count, base=5.0, cap=1800.0)
+            delay = retry_decision(exc, account.failure_count + 1, SYNC_RETRY).after
             failing = account.failure_count + 1 >= FAILURES_BEFORE_ERROR
             _record_failure(
                 account,
