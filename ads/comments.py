@@ -22,21 +22,21 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from ads import selectors, services
 from ads.alert_delivery import COMMENT_ALERT_SECRET, comment_alert_delivery_plan
+from ads.comment_mentions import PLATFORM, AdComment, ad_comment_mention
 from ads.models import Ad, AdCampaign, AdCommentAlert, AdStatus, PushState
 from ads.services.platform import ConnectorFactory, ads_connector
 from cxm.audit.services import audit_record
 from cxm.channels import outbound, signing
-from cxm.channels.connectors.base import ConnectorError, ItemKind, RateLimited, backoff_delay
+from cxm.channels.connectors.base import ConnectorError, RateLimited
+from cxm.channels.retry import RetryPolicy
 from listening import selectors as listening_selectors
 from listening import services as listening_services
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "meta_ads"  # the ad account the comments came in through; care routes by it
 MAX_PAGES_PER_AD = 20
 
 # A spike: today's negative comments under an ad reach SPIKE_MIN_NEGATIVE and SPIKE_FACTOR times
@@ -57,6 +57,7 @@ MAX_ALERT_RECIPIENTS = 20
 # A guard pause Meta refused is queued again this many times (with backoff) before it is shown
 # as failed for someone to pause the ad by hand.
 GUARD_PAUSE_ATTEMPTS = 5
+GUARD_PAUSE_RETRY = RetryPolicy(base=120.0, cap=1800.0, max_attempts=GUARD_PAUSE_ATTEMPTS, minimum=60.0)
 
 
 @dataclass
@@ -107,10 +108,11 @@ def ad_comments_pull(*, ad_id: int, connector=None) -> CommentsPull:
     try:
         for _ in range(MAX_PAGES_PER_AD):
             rows, next_after = connector.post_comments(ad.effective_object_story_id, after=after)
+            comments = [AdComment.from_graph(row) for row in rows if row.get("message")]
             raws = [
-                _raw_mention(ad, row, page_after=after)
-                for row in rows
-                if row.get("message") and not (page_id and str((row.get("from") or {}).get("id")) == page_id)
+                ad_comment_mention(ad, comment, page_after=after, via="pull")
+                for comment in comments
+                if not comment.by_page(page_id)
             ]
             result.pulled += len(rows)
             if raws:
@@ -125,39 +127,6 @@ def ad_comments_pull(*, ad_id: int, connector=None) -> CommentsPull:
         log.warning("pulling comments of ad %s failed: %s", ad.pk, exc)
         result.failed[ad.pk] = str(exc)
     return result
-
-
-def _raw_mention(ad: Ad, row: dict, *, page_after: str | None):
-    author = row.get("from") or {}
-    created = parse_datetime(str(row.get("created_time") or "").replace("+0000", "+00:00"))
-    post_id = ad.effective_object_story_id
-    parent = (row.get("parent") or {}).get("id")
-    return listening_services.RawMention(
-        platform=PLATFORM,
-        external_id=str(row["id"]),
-        text=str(row["message"]),
-        created_at=created or timezone.now(),
-        author_platform_id=str(author.get("id") or author.get("name") or "unknown"),
-        author_handle=str(author.get("name") or author.get("id") or "unknown"),
-        author_name=str(author.get("name") or ""),
-        kind=ItemKind.COMMENT,
-        url=str(row.get("permalink_url") or f"https://www.facebook.com/{post_id}"),
-        in_reply_to=str(parent or post_id),
-        thread_id=post_id,
-        brand_id=ad.campaign.brand_id,
-        business_unit_id=ad.campaign.business_unit_id,
-        account_id=ad.campaign.account_id,
-        media_type="paid",
-        source="ads",
-        raw={
-            "ad_id": ad.pk,
-            "campaign_id": ad.campaign_id,
-            "ad_set_id": ad.ad_set_id,
-            "post_id": post_id,
-            "page_after": page_after,
-            "is_hidden": bool(row.get("is_hidden")),
-        },
-    )
 
 
 def ad_comment_hide(*, workspace, ad: Ad, mention_id: int, by=None, request=None) -> bool:
@@ -273,7 +242,7 @@ def ad_comment_guard_confirm(*, ad_id: int, connector_factory: ConnectorFactory 
         return "confirmed"
     if ad.push_state == PushState.FAILED:
         attempts = int(note.get("attempts") or 0) + 1
-        if attempts >= GUARD_PAUSE_ATTEMPTS:
+        if GUARD_PAUSE_RETRY.exhausted(attempts):
             with transaction.atomic():
                 _guard_pause_note(ad, state="failed", error=ad.error, attempts=attempts, retry_at=None)
                 audit_record(
@@ -285,9 +254,7 @@ def ad_comment_guard_confirm(*, ad_id: int, connector_factory: ConnectorFactory 
                     object_repr=str(ad),
                 )
             return "failed"
-        retry_at = timezone.now() + timedelta(
-            seconds=max(60.0, backoff_delay(attempts, base=60.0, cap=1800.0))
-        )
+        retry_at = timezone.now() + timedelta(seconds=GUARD_PAUSE_RETRY.backoff(attempts))
         with transaction.atomic():
             # Queued again, due later: the tick hands it to a worker then, and the next watch
             # run reads the outcome.

@@ -17,14 +17,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from django.utils import timezone
-
 from ads import selectors
-from ads.comments import PLATFORM
-from cxm.channels.connectors.base import ItemKind
+from ads.comment_mentions import AdComment, ad_comment_mention
 from listening import selectors as listening_selectors
 from listening import services as listening_services
 
@@ -83,58 +79,20 @@ def comments_receive(*, account, payload: Any) -> WebhookResult:
     raws = []
     for value in comments:
         ad = ads_by_post.get(str(value.get("post_id") or ""))
-        author = value.get("from") or {}
         if ad is None:
             result.skipped.append(f"{value.get('comment_id')}: not under one of this account's ads")
             continue
-        if page_id and str(author.get("id")) == page_id:
-            continue  # the Page's own answer, sent from care
         if not value.get("comment_id") or not value.get("message"):
             result.skipped.append(f"{value.get('comment_id')}: no id or text")
             continue
-        raws.append(_raw_mention(ad, value))
+        comment = AdComment.from_webhook(value)
+        if comment.by_page(page_id):
+            continue  # the Page's own answer, sent from care
+        # The pull resumes from the newest comment's page: keep the page the pull had reached, so
+        # a comment that came this way does not send the next pull back to the first page.
+        _, page_after = listening_selectors.ad_comments_resume_cursor(workspace_id=ad.workspace_id, ad_id=ad.pk)
+        raws.append(ad_comment_mention(ad, comment, page_after=page_after, via="webhook"))
     if raws:
         stored = listening_services.mentions_ingest(workspace_id=account.workspace_id, raws=raws)
         result.accepted, result.duplicates = stored.accepted, stored.duplicates
     return result
-
-
-def _raw_mention(ad, value: dict[str, Any]):
-    author = value.get("from") or {}
-    post_id = ad.effective_object_story_id
-    parent = str(value.get("parent_id") or "")
-    created = value.get("created_time")
-    try:
-        created_at = datetime.fromtimestamp(int(created), tz=UTC)
-    except (TypeError, ValueError, OverflowError):
-        created_at = timezone.now()
-    # The pull resumes from the newest comment's page: keep the page the pull had reached, so a
-    # comment that came this way does not send the next pull back to the first page.
-    _, page_after = listening_selectors.ad_comments_resume_cursor(workspace_id=ad.workspace_id, ad_id=ad.pk)
-    return listening_services.RawMention(
-        platform=PLATFORM,
-        external_id=str(value["comment_id"]),
-        text=str(value["message"]),
-        created_at=created_at,
-        author_platform_id=str(author.get("id") or author.get("name") or "unknown"),
-        author_handle=str(author.get("name") or author.get("id") or "unknown"),
-        author_name=str(author.get("name") or ""),
-        kind=ItemKind.COMMENT,
-        url=f"https://www.facebook.com/{value['comment_id']}",
-        in_reply_to=parent if parent and parent != post_id else post_id,
-        thread_id=post_id,
-        brand_id=ad.campaign.brand_id,
-        business_unit_id=ad.campaign.business_unit_id,
-        account_id=ad.campaign.account_id,
-        media_type="paid",
-        source="ads",
-        raw={
-            "ad_id": ad.pk,
-            "campaign_id": ad.campaign_id,
-            "ad_set_id": ad.ad_set_id,
-            "post_id": post_id,
-            "page_after": page_after,
-            "is_hidden": False,
-            "via": "webhook",
-        },
-    )

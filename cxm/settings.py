@@ -271,7 +271,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name for a choice set several fields share.
     "ENUM_NAME_OVERRIDES": {
-        "AlertDeliveryStatusEnum": "listening.models.DeliveryStatus",
+        "AlertDeliveryStatusEnum": "cxm.channels.models.AlertDeliveryStatus",
         "CaseStatusEnum": "care.models.CaseStatus",
         "AccountStatusEnum": "cxm.channels.models.AccountStatus",
         "AdNewStatusEnum": "ads.api.shared.NEW_STATUS_CHOICES",

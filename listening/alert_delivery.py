@@ -7,6 +7,7 @@ secret, and says where a topic's alerts go and what they say.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -161,6 +162,12 @@ def alert_delivery_plan(*, alert: Alert) -> Alert:
         enqueue=lambda: tasks.alert_deliver_run.delay(alert_id=alert.pk, workspace_id=alert.workspace_id),
     )
     return alert
+
+
+def alerts_delivery_overdue(*, due_before: datetime) -> list[tuple[int, int]]:
+    """(alert id, workspace id) of alerts with a channel still pending whose next run was due
+    before `due_before` and that no worker is delivering now."""
+    return TOPIC_ALERTS.overdue(due_before=due_before)
 
 
 def alert_deliver(*, alert_id: int, workspace_id: int, **options: Any) -> DeliveryOutcome:

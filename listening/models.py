@@ -16,6 +16,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cxm.channels.models import DeliveredAlert
 from cxm.encryption import EncryptedJSONField
 from cxm.tenancy.models import WorkspaceOwned
 
@@ -200,19 +201,10 @@ class MentionDaily(models.Model):
         return f"{self.day} {self.mentions}"
 
 
-class DeliveryStatus(models.TextChoices):
-    """Where one delivery channel of an alert stands. PENDING becomes SENT or FAILED (a refusal,
-    or transient errors past the attempt limit), or NONE when the topic stopped using the channel;
-    SENT, FAILED and NONE are final."""
-
-    NONE = "none", _("Not configured")
-    PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-
-
-class Alert(WorkspaceOwned):
+class Alert(DeliveredAlert):
     """A spike: a topic's volume or negative share well above its own baseline on one day."""
+
+    WEBHOOK_ID_PREFIX = "msg_cxm_alert_"
 
     class Kind(models.TextChoices):
         VOLUME = "volume", _("Volume spike")
@@ -223,25 +215,11 @@ class Alert(WorkspaceOwned):
     day = models.DateField()
     observed = models.FloatField()
     baseline = models.FloatField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    # created_at and the delivery by email and webhook: see DeliveredAlert.
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # Delivery by email and webhook, per channel, so a repeated delivery task sends neither twice.
-    email_status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    email_error = models.TextField(blank=True)
-    webhook_status = models.CharField(
-        max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
-    )
-    webhook_delivered_at = models.DateTimeField(null=True, blank=True)
-    webhook_error = models.TextField(blank=True)
-    delivery_attempts = models.PositiveIntegerField(default=0)
-    # Set while a worker is delivering: another run of the task leaves the alert alone until then.
-    delivery_lease_until = models.DateTimeField(null=True, blank=True)
-    # When the next run is due while a channel is pending; beat re-queues it when long overdue.
-    delivery_retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -250,15 +228,6 @@ class Alert(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.topic} ({self.day})"
-
-    @property
-    def delivery_pending(self) -> bool:
-        return DeliveryStatus.PENDING in (self.email_status, self.webhook_status)
-
-    @property
-    def webhook_id(self) -> str:
-        """The Standard Webhooks message id: the same on every attempt, so receivers can dedupe."""
-        return f"msg_cxm_alert_{self.pk}_{int(self.created_at.timestamp())}"
 
     @property
     def explorer_query(self) -> str:

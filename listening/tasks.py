@@ -4,8 +4,7 @@ from django.utils import timezone
 from cxm.celery import broker_countdown
 from cxm.tenancy.models import Workspace
 from listening import services
-from listening.alert_delivery import STALLED_AFTER
-from listening.selectors.spikes import alerts_delivery_overdue
+from listening.alert_delivery import STALLED_AFTER, alerts_delivery_overdue
 
 
 @shared_task(name="listening.topic_backfill")

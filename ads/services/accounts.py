@@ -32,19 +32,16 @@ from ads.models import (
     SyncStatus,
 )
 from ads.services.platform import AD_PLATFORMS, ConnectorFactory, ads_connector
-from cxm.channels.connectors.base import (
-    AuthError,
-    ConnectorError,
-    RateLimited,
-    TransientError,
-    backoff_delay,
-)
+from cxm.channels.connectors.base import ConnectorError
 from cxm.channels.models import AccountStatus, ChannelAccount
+from cxm.channels.retry import AUTH, RATE_LIMITED, RetryPolicy, retry_decision
 
 logger = logging.getLogger(__name__)
 
 SYNC_INTERVAL = timedelta(minutes=15)
 SYNC_LOCK_SECONDS = 900
+# A failing account is read again after 30 s, doubling up to an hour; never given up on.
+SYNC_RETRY = RetryPolicy(base=30.0, cap=3600.0)
 REF_MARK = "[cxm-"
 # While one of our changes waits to go out, the platform's values do not overwrite the intent.
 PENDING = (PushState.QUEUED, PushState.HELD, PushState.FAILED)
@@ -93,25 +90,8 @@ def ad_account_sync(
             ad_sets = list(connector.adsets())
             creatives = {str(row["id"]): row for row in connector.adcreatives()}
             ads = list(connector.ads())
-        except RateLimited as exc:
-            _failed(
-                state, SyncStatus.RATE_LIMITED, str(exc), delay=max(1.0, exc.retry_after), rate_limited=True
-            )
-            result.outcome = "rate_limited"
-            return result
-        except AuthError as exc:
-            _failed(state, SyncStatus.NEEDS_REAUTH, str(exc), delay=None)
-            result.outcome = "needs_reauth"
-            return result
-        except TransientError as exc:
-            _failed(
-                state, SyncStatus.ERROR, str(exc), delay=backoff_delay(state.failure_count, base=30, cap=3600)
-            )
-            result.outcome = "error"
-            return result
         except ConnectorError as exc:
-            _failed(state, SyncStatus.ERROR, str(exc), delay=SYNC_INTERVAL.total_seconds() * 4)
-            result.outcome = "error"
+            result.outcome = _failed(state, exc)
             return result
         with transaction.atomic():
             currency = str(info.get("currency") or state.currency or "").upper()
@@ -140,18 +120,30 @@ def ad_account_sync(
         cache.delete(lock)
 
 
-def _failed(
-    state: AdAccountState, status: str, message: str, *, delay: float | None, rate_limited=False
-) -> None:
+def _failed(state: AdAccountState, error: ConnectorError) -> str:
+    """Record a failed sync and when the next one runs; the sync's outcome."""
+    decision = retry_decision(error, state.failure_count + 1, SYNC_RETRY)
+    rate_limited = decision.reason == RATE_LIMITED
+    delay: float | None
+    if decision.reason == AUTH:
+        # No retry storm: syncing stops until someone re-authorises the account.
+        status, delay, outcome = SyncStatus.NEEDS_REAUTH, None, "needs_reauth"
+    elif rate_limited:
+        status, delay, outcome = SyncStatus.RATE_LIMITED, decision.after, "rate_limited"
+    elif decision.retry:
+        status, delay, outcome = SyncStatus.ERROR, decision.after, "error"
+    else:  # refused: read again on a slow schedule, in case someone fixes it on the platform
+        status, delay, outcome = SyncStatus.ERROR, SYNC_INTERVAL.total_seconds() * 4, "error"
     now = timezone.now()
     AdAccountState.objects.filter(pk=state.pk).update(
         sync_status=status,
-        error_text=message[:2000],
+        error_text=str(error)[:2000],
         failure_count=state.failure_count + 1,
         next_sync_at=now + timedelta(seconds=delay) if delay is not None else None,
         rate_limited_until=now + timedelta(seconds=delay) if rate_limited and delay else None,
         updated_at=now,
     )
+    return outcome
 
 
 def _int(value: Any) -> int | None:

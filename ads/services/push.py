@@ -26,18 +26,14 @@ from django.utils import timezone
 
 from ads.models import Ad, AdCampaign, AdSet, AdStatus, PushState
 from ads.services.platform import ConnectorFactory, ads_connector, permit_scope
-from cxm.channels.connectors.base import (
-    AuthError,
-    NotSupported,
-    PermanentError,
-    RateLimited,
-    TransientError,
-    backoff_delay,
-)
+from cxm.channels.connectors.base import ConnectorError, RateLimited, TransientError
 from cxm.channels.connectors.meta_ads import MetaAdsConnector
+from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
 from publishing.services import publish_permit
 
 MAX_ATTEMPTS = 10
+# Rate limits are waited out however often they come; transient failures give up after MAX_ATTEMPTS.
+PUSH_RETRY = RetryPolicy(base=10.0, cap=300.0, max_attempts=MAX_ATTEMPTS, rate_limits_give_up=False)
 REENQUEUE_AFTER = timedelta(minutes=2)
 CREATIVE_READ_FIELDS = "id,effective_object_story_id"
 
@@ -141,16 +137,16 @@ def _send(obj, plan: Plan, connector: MetaAdsConnector, now: datetime) -> str:
         if plan.update:
             connector.update(obj.external_id, plan.update)
             _confirmed(obj, plan.update)
-    except (RateLimited, TransientError) as exc:
-        if obj.attempts >= MAX_ATTEMPTS and not isinstance(exc, RateLimited):
+    except ConnectorError as exc:
+        decision = retry_decision(exc, obj.attempts, PUSH_RETRY)
+        if decision.reason == EXHAUSTED:
             return _fail(obj, f"Gave up after {obj.attempts} attempts: {exc}")
-        delay = exc.retry_after if isinstance(exc, RateLimited) else backoff_delay(obj.attempts, base=5.0)
-        obj.next_attempt_at = now + timedelta(seconds=max(1.0, delay))
+        if not decision.retry:  # refused, or the account needs re-authorisation
+            return _fail(obj, str(exc))
+        obj.next_attempt_at = now + timedelta(seconds=decision.after)
         obj.error = str(exc)[:2000]
         obj.save()
         return "retry"
-    except (PermanentError, AuthError, NotSupported) as exc:
-        return _fail(obj, str(exc))
     _done(obj, now)
     return "pushed"
 

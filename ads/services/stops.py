@@ -32,11 +32,15 @@ from ads.models import AdCampaign, AdStatus, CampaignStop, StopState
 from ads.services.platform import ConnectorFactory, ads_connector, permit_scope
 from cxm.audit.services import audit_record
 from cxm.celery import broker_countdown
-from cxm.channels.connectors.base import ConnectorError, RateLimited, TransientError, backoff_delay
+from cxm.channels.connectors.base import ConnectorError
 from cxm.channels.connectors.meta_ads import BATCH_LIMIT
+from cxm.channels.retry import RATE_LIMITED, RetryPolicy, retry_decision
 from publishing.services import publish_permit
 
 MAX_TRANSIENT_ATTEMPTS = 12
+# A pause must reach the platform: rate limits are waited out however often they come, and
+# transient failures retried soon (at most two minutes apart) before the stop is shown as failed.
+STOP_RETRY = RetryPolicy(base=4.0, cap=120.0, max_attempts=MAX_TRANSIENT_ATTEMPTS, rate_limits_give_up=False)
 COVERED_RETRY = timedelta(seconds=60)
 READ_FIELDS = "id,status,effective_status,updated_time"
 PARALLEL_TASKS = 4
@@ -227,17 +231,20 @@ def _stopped(stop: CampaignStop, row: dict, now: datetime) -> None:
     )
 
 
-def _stop_failed(stop: CampaignStop, error: ConnectorError, now: datetime, run: StopRun) -> str:
+def _retry_later(stop: CampaignStop, error: ConnectorError, now: datetime) -> str | None:
+    """Record the error and, unless it is given up, when the stop (or restore) goes again; the
+    outcome, or None when given up."""
     stop.error = str(error)[:2000]
-    if isinstance(error, RateLimited):
-        stop.next_attempt_at = now + timedelta(seconds=max(1.0, error.retry_after))
-        outcome = "rate_limited"
-    elif isinstance(error, TransientError) and stop.attempts < MAX_TRANSIENT_ATTEMPTS:
-        stop.next_attempt_at = now + timedelta(
-            seconds=max(1.0, backoff_delay(stop.attempts, base=2.0, cap=120))
-        )
-        outcome = "retry"
-    else:
+    decision = retry_decision(error, stop.attempts, STOP_RETRY)
+    if not decision.retry:
+        return None
+    stop.next_attempt_at = now + timedelta(seconds=decision.after)
+    return "rate_limited" if decision.reason == RATE_LIMITED else "retry"
+
+
+def _stop_failed(stop: CampaignStop, error: ConnectorError, now: datetime, run: StopRun) -> str:
+    outcome = _retry_later(stop, error, now)
+    if outcome is None:
         # Refused for good (deleted on the platform, revoked token...): shown until someone retries.
         stop.state = StopState.FAILED
         outcome = "failed"
@@ -437,16 +444,8 @@ def _restore(stops: list[CampaignStop], connector, now: datetime, run: StopRun) 
 
 
 def _restore_failed(stop: CampaignStop, error: ConnectorError, now: datetime, run: StopRun) -> str:
-    stop.error = str(error)[:2000]
-    if isinstance(error, RateLimited):
-        stop.next_attempt_at = now + timedelta(seconds=max(1.0, error.retry_after))
-        outcome = "rate_limited"
-    elif isinstance(error, TransientError) and stop.attempts < MAX_TRANSIENT_ATTEMPTS:
-        stop.next_attempt_at = now + timedelta(
-            seconds=max(1.0, backoff_delay(stop.attempts, base=2.0, cap=120))
-        )
-        outcome = "retry"
-    else:
+    outcome = _retry_later(stop, error, now)
+    if outcome is None:
         stop.state = StopState.RESTORE_FAILED
         outcome = "failed"
     if stop.state == StopState.RESTORING:

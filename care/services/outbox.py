@@ -40,13 +40,8 @@ from care.models import (
 )
 from care.services import cases
 from care.services.common import actor, case_event, case_lock, member_ids, notify
-from cxm.channels.connectors.base import (
-    ConnectorError,
-    Outgoing,
-    RateLimited,
-    TransientError,
-    backoff_delay,
-)
+from cxm.channels.connectors.base import ConnectorError, Outgoing
+from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
 from cxm.channels.sinks import ReplySent, reply_sent
 from cxm.tenancy.models import Membership
 
@@ -54,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
+REPLY_RETRY = RetryPolicy(base=10.0, cap=1800.0, max_attempts=MAX_ATTEMPTS)
 EARLY_TOLERANCE = timedelta(seconds=5)
 STALE_AFTER = timedelta(minutes=2)
 MAX_TEXT = 20_000
@@ -349,35 +345,26 @@ def message_deliver(
     outgoing = _outgoing(message)
     try:
         published = connector_for(account).reply(outgoing)
-    except (RateLimited, TransientError) as exc:
-        if message.attempts >= MAX_ATTEMPTS:
-            _record(
-                message,
-                now=now,
-                status=DeliveryStatus.FAILED,
-                error=f"Gave up after {message.attempts} attempts: {exc}"[:2000],
-                claimed_until=None,
-            )
+    except ConnectorError as exc:
+        decision = retry_decision(exc, message.attempts, REPLY_RETRY)
+        if not decision.retry:
+            # Permanent, auth, not supported (trying again unchanged would fail the same way), or
+            # transient past the last attempt.
+            error = str(exc)
+            if decision.reason == EXHAUSTED:
+                error = f"Gave up after {message.attempts} attempts: {exc}"
+            _record(message, now=now, status=DeliveryStatus.FAILED, error=error[:2000], claimed_until=None)
             _failed_event(message, str(exc))
             return Delivery("failed", detail=str(exc))
-        delay = backoff_delay(message.attempts - 1, base=10.0, cap=1800.0)
-        if isinstance(exc, RateLimited):
-            delay = max(delay, exc.retry_after)
-        delay = max(delay, 1.0)
         _record(
             message,
             now=now,
             status=DeliveryStatus.QUEUED,
             error=str(exc)[:2000],
-            next_attempt_at=now + timedelta(seconds=delay),
+            next_attempt_at=now + timedelta(seconds=decision.after),
             claimed_until=None,
         )
-        return Delivery("retry", retry_in=delay, detail=str(exc))
-    except ConnectorError as exc:
-        # Permanent, auth, not supported: trying again unchanged would fail the same way.
-        _record(message, now=now, status=DeliveryStatus.FAILED, error=str(exc)[:2000], claimed_until=None)
-        _failed_event(message, str(exc))
-        return Delivery("failed", detail=str(exc))
+        return Delivery("retry", retry_in=decision.after, detail=str(exc))
     except Exception as exc:
         # A bug, not the platform: keep the message queued (the sweep retries it) and let it be seen.
         _record(

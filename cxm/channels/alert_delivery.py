@@ -1,12 +1,9 @@
 """Alerts leave the platform: an email to their recipients and a Standard Webhooks signed POST.
 
 Listening's spike alerts and ads' negative-comment alerts go out the same way; each app keeps its
-alert model and its message, and declares an `AlertDelivery`: where a claimed alert goes now and
-what it says. An alert model delivered here has, per channel, a status (`NONE`,
-`PENDING`, `SENT`, `FAILED`), a sent-at time and an error (`email_status`, `emailed_at`,
-`email_error`; `webhook_status`, `webhook_delivered_at`, `webhook_error`), and
-`delivery_attempts`, `delivery_lease_until`, `delivery_retry_at`, a `delivery_pending` property
-and a `webhook_id` one.
+alert model (a `DeliveredAlert`, which holds the per-channel status, sent-at time and error, the
+attempts, the lease and the next run's time) and its message, and declares an `AlertDelivery`:
+where a claimed alert goes now and what it says.
 
 A delivery run claims the alert with a short lease (so a redelivered or concurrent copy of the
 task leaves it alone), sends each channel that is still pending, and records each result as soon
@@ -16,8 +13,9 @@ the repeat by its `webhook-id`, which is the same on every attempt; an email can
 so its window is kept to the SMTP call itself.
 
 Timeouts, connection errors, 5xx, 408, 425 and 429 answers (and SMTP 4xx) are transient: the
-channel stays pending and the caller retries after `DeliveryOutcome.retry_in` seconds, up to
-`MAX_ATTEMPTS` runs. Any other refusal is permanent and recorded as FAILED with its reason.
+channel stays pending and the caller retries after `DeliveryOutcome.retry_in` seconds (30 s after
+the first run, doubling up to 15 minutes, or longer when a 429 asks so; `cxm.channels.retry`), up
+to `MAX_ATTEMPTS` runs. Any other refusal is permanent and recorded as FAILED with its reason.
 
 A webhook signing secret being replaced keeps signing beside its successor for
 `CXM_WEBHOOK_SECRET_GRACE_HOURS` (`RotatingSecret`), so a receiver can switch secrets without
@@ -37,23 +35,24 @@ from typing import Any
 import httpx
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from cxm.channels import outbound, signing
 from cxm.channels.connectors.base import (
     ConnectorError,
-    RateLimited,
+    PermanentError,
     TransientError,
     http_call,
     http_client,
 )
-
-# The channel statuses, as the apps' delivery status choices store them.
-NONE, PENDING, SENT, FAILED = "none", "pending", "sent", "failed"
+from cxm.channels.models import AlertDeliveryStatus, DeliveredAlert
+from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
 
 MAX_ATTEMPTS = 8
+# No jitter: one alert's runs are few and far apart, and their times are shown as they are.
+RETRY = RetryPolicy(base=30.0, cap=900.0, max_attempts=MAX_ATTEMPTS, jitter=False)
 WEBHOOK_TIMEOUT = 10.0  # seconds
 EMAIL_TIMEOUT = 30.0  # seconds per SMTP operation, unless EMAIL_TIMEOUT is set
 # Longer than an SMTP exchange plus a webhook call take, so a live run is never overtaken.
@@ -68,16 +67,6 @@ _FIELDS = {
 }
 
 
-class _Transient(Exception):
-    def __init__(self, message: str, *, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class _Permanent(Exception):
-    pass
-
-
 @dataclass(frozen=True)
 class DeliveryOutcome:
     alert_id: int
@@ -90,7 +79,7 @@ class AlertDelivery:
     """How one kind of alert goes out: its model, the related rows a run selects with it, and,
     read from the claimed alert when a channel is sent, where it goes and what it says."""
 
-    model: type[models.Model]
+    model: type[DeliveredAlert]
     related: tuple[str, ...]
     recipients: Callable[[Any], list[str]]
     webhook_url: Callable[[Any], str]
@@ -111,11 +100,12 @@ class AlertDelivery:
             },
         }
 
-    def plan(self, alert: models.Model, *, enqueue: Callable[[], Any]) -> None:
+    def plan(self, alert: DeliveredAlert, *, enqueue: Callable[[], Any]) -> None:
         """Mark the channels the alert's owner uses as pending (call when the alert is created),
         and `enqueue` its delivery task once the transaction that raised it commits."""
-        alert.email_status = PENDING if self.recipients(alert) else NONE
-        alert.webhook_status = PENDING if self.webhook_url(alert) else NONE
+        pending, none = AlertDeliveryStatus.PENDING, AlertDeliveryStatus.NONE
+        alert.email_status = pending if self.recipients(alert) else none
+        alert.webhook_status = pending if self.webhook_url(alert) else none
         alert.delivery_retry_at = timezone.now() if alert.delivery_pending else None
         alert.save(update_fields=["email_status", "webhook_status", "delivery_retry_at"])
         if alert.delivery_pending:
@@ -124,7 +114,8 @@ class AlertDelivery:
     def overdue(self, *, due_before: datetime) -> list[tuple[int, int]]:
         """(alert id, workspace id) of alerts, in every workspace, with a channel still pending
         whose next delivery run was due before `due_before` and that no worker is delivering now."""
-        pending = Q(email_status=PENDING) | Q(webhook_status=PENDING)
+        status = AlertDeliveryStatus.PENDING
+        pending = Q(email_status=status) | Q(webhook_status=status)
         idle = Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=timezone.now())
         return list(
             self.model._default_manager.filter(pending, idle, delivery_retry_at__lt=due_before)
@@ -146,15 +137,15 @@ class AlertDelivery:
             return DeliveryOutcome(alert_id=alert_id, attempted=False)
         retry_after: list[float] = []
         try:
-            if alert.email_status == PENDING:
+            if alert.email_status == AlertDeliveryStatus.PENDING:
                 recipients = self.recipients(alert)
                 if not recipients:
-                    _record(alert, email_status=NONE)
+                    _record(alert, email_status=AlertDeliveryStatus.NONE)
                 else:
                     _attempt(alert, "email", lambda: _send_email(*self.email(alert), recipients), retry_after)
-            if alert.webhook_status == PENDING:
+            if alert.webhook_status == AlertDeliveryStatus.PENDING:
                 if not self.webhook_url(alert):
-                    _record(alert, webhook_status=NONE)
+                    _record(alert, webhook_status=AlertDeliveryStatus.NONE)
                 else:
                     _attempt(alert, "webhook", lambda: self._post_webhook(alert, http, clock), retry_after)
         finally:
@@ -180,7 +171,7 @@ class AlertDelivery:
                 return None
             if alert.delivery_lease_until is not None and alert.delivery_lease_until > now:
                 return None
-            if alert.delivery_attempts >= MAX_ATTEMPTS:
+            if RETRY.exhausted(alert.delivery_attempts):
                 _give_up(alert, f"gave up after {alert.delivery_attempts} attempts")
                 return None
             alert.delivery_attempts += 1
@@ -191,13 +182,13 @@ class AlertDelivery:
     def _post_webhook(self, alert: Any, http: httpx.Client | None, clock: Callable[[], float]) -> None:
         secrets = self.webhook_secrets(alert)
         if not secrets:
-            raise _Permanent("no signing secret; unsigned webhooks are not sent")
+            raise PermanentError("no signing secret; unsigned webhooks are not sent")
         url = self.webhook_url(alert)
         try:
             # Again at send time: the name may resolve elsewhere than when it was saved.
             outbound.target_check(url, workspace=alert.workspace)
         except outbound.UnsafeTarget as exc:
-            raise _Permanent(str(exc)) from None
+            raise PermanentError(str(exc)) from None
         body = json.dumps(self.event(alert), ensure_ascii=False, separators=(",", ":")).encode()
         # A fresh timestamp and signature on each attempt; the same webhook-id on all of them.
         try:
@@ -205,64 +196,56 @@ class AlertDelivery:
                 secrets=secrets, msg_id=alert.webhook_id, timestamp=int(clock()), body=body
             )
         except ValueError as exc:
-            raise _Permanent(str(exc)) from None
+            raise PermanentError(str(exc)) from None
         headers["Content-Type"] = "application/json"
         client = http or http_client(base_url="", timeout=WEBHOOK_TIMEOUT)
+        # A 429 or 5xx raises RateLimited or TransientError; 401, 403 and the other 4xx, an
+        # AuthError or PermanentError: the receiver said no.
         try:
             response = http_call(client, "POST", url, content=body, headers=headers)
-        except RateLimited as exc:
-            raise _Transient(str(exc), retry_after=exc.retry_after) from None
-        except TransientError as exc:
-            raise _Transient(str(exc)) from None
-        except ConnectorError as exc:  # 401, 403 and the other 4xx: the receiver said no
-            raise _Permanent(str(exc)) from None
         finally:
             if http is None:
                 client.close()
         if not 200 <= response.status_code < 300:
             # Redirects are not followed: the receiver was configured as given, not wherever it points.
-            raise _Permanent(f"webhook answered {response.status_code}, expected 2xx")
+            raise PermanentError(f"webhook answered {response.status_code}, expected 2xx")
 
 
 # --- recording -----------------------------------------------------------------------------------
 
 
-def _attempt(alert: models.Model, channel: str, send: Callable[[], None], retry_after: list[float]) -> None:
+def _attempt(alert: DeliveredAlert, channel: str, send: Callable[[], None], retry_after: list[float]) -> None:
     status, sent_at, error = _FIELDS[channel]
     try:
         send()
-    except _Permanent as exc:
-        _record(alert, **{status: FAILED, error: str(exc)[:1000]})
-    except _Transient as exc:
-        if alert.delivery_attempts >= MAX_ATTEMPTS:
-            message = f"gave up after {alert.delivery_attempts} attempts: {exc}"
-            _record(alert, **{status: FAILED, error: message[:1000]})
-        else:
+    except ConnectorError as exc:
+        decision = retry_decision(exc, alert.delivery_attempts, RETRY)
+        if decision.retry:
             _record(alert, **{error: str(exc)[:1000]})
-            retry_after.append(max(backoff_seconds(alert.delivery_attempts), exc.retry_after or 0))
+            retry_after.append(decision.after)
+        else:
+            message = str(exc)
+            if decision.reason == EXHAUSTED:
+                message = f"gave up after {alert.delivery_attempts} attempts: {exc}"
+            _record(alert, **{status: AlertDeliveryStatus.FAILED, error: message[:1000]})
     else:
-        _record(alert, **{status: SENT, sent_at: timezone.now(), error: ""})
+        _record(alert, **{status: AlertDeliveryStatus.SENT, sent_at: timezone.now(), error: ""})
 
 
-def _record(alert: models.Model, **fields: Any) -> None:
+def _record(alert: DeliveredAlert, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(alert, name, value)
     type(alert)._default_manager.filter(pk=alert.pk).update(**fields)
 
 
-def _give_up(alert: models.Model, reason: str) -> None:
+def _give_up(alert: DeliveredAlert, reason: str) -> None:
     fields: dict[str, Any] = {}
     for status, _, error in _FIELDS.values():
-        if getattr(alert, status) == PENDING:
+        if getattr(alert, status) == AlertDeliveryStatus.PENDING:
             previous = getattr(alert, error)
-            fields[status] = FAILED
+            fields[status] = AlertDeliveryStatus.FAILED
             fields[error] = (f"{reason}: {previous}" if previous else reason)[:1000]
     _record(alert, delivery_retry_at=None, **fields)
-
-
-def backoff_seconds(attempt: int) -> float:
-    """30 s after the first attempt, doubling to at most 15 minutes (about 45 minutes in all)."""
-    return float(min(900, 30 * 2 ** max(0, attempt - 1)))
 
 
 # --- email --------------------------------------------------------------------------------------
@@ -279,18 +262,18 @@ def _send_email(subject: str, body: str, recipients: list[str]) -> None:
             f"{address} ({code})" for address, (code, _) in exc.recipients.items()
         )
         if all(400 <= code < 500 for code in codes):
-            raise _Transient(message) from None
-        raise _Permanent(message) from None
+            raise TransientError(message) from None
+        raise PermanentError(message) from None
     except smtplib.SMTPResponseException as exc:
         reason = (
             exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
         )
         message = f"mail server answered {exc.smtp_code}: {reason}"
         if 400 <= exc.smtp_code < 500:
-            raise _Transient(message) from None
-        raise _Permanent(message) from None
+            raise TransientError(message) from None
+        raise PermanentError(message) from None
     except OSError as exc:  # connection refused, timeouts, a dropped connection (SMTPException too)
-        raise _Transient(f"mail server unreachable: {exc.__class__.__name__}: {exc}") from None
+        raise TransientError(f"mail server unreachable: {exc.__class__.__name__}: {exc}") from None
 
 
 # --- rotating the signing secret -----------------------------------------------------------------

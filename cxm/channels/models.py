@@ -1,6 +1,9 @@
-"""The brand's accounts on the platforms it listens to, publishes to and answers on."""
+"""The brand's accounts on the platforms it listens to, publishes to and answers on, and the
+delivery record every alert that leaves the platform keeps."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -99,3 +102,54 @@ class WebhookDelivery(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"delivery {self.delivery_id} to account {self.account_id}"
+
+
+class AlertDeliveryStatus(models.TextChoices):
+    """Where one delivery channel of an alert stands. PENDING becomes SENT or FAILED (a refusal,
+    or transient errors past the attempt limit), or NONE when the alert's owner stopped using the
+    channel; SENT, FAILED and NONE are final."""
+
+    NONE = "none", _("Not configured")
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class DeliveredAlert(WorkspaceOwned):
+    """An alert that leaves the platform by email and by webhook (`cxm.channels.alert_delivery`).
+
+    Per channel a status, a sent-at time and the last error, so a repeated delivery task sends
+    neither twice; the attempts so far, a lease and the next run's time. A concrete alert names
+    its `WEBHOOK_ID_PREFIX`, which keeps its webhook ids apart from other kinds of alert.
+    """
+
+    WEBHOOK_ID_PREFIX: ClassVar[str]
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    email_status = models.CharField(
+        max_length=8, choices=AlertDeliveryStatus.choices, default=AlertDeliveryStatus.NONE
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.TextField(blank=True)
+    webhook_status = models.CharField(
+        max_length=8, choices=AlertDeliveryStatus.choices, default=AlertDeliveryStatus.NONE
+    )
+    webhook_delivered_at = models.DateTimeField(null=True, blank=True)
+    webhook_error = models.TextField(blank=True)
+    delivery_attempts = models.PositiveIntegerField(default=0)
+    # Set while a worker is delivering: another run of the task leaves the alert alone until then.
+    delivery_lease_until = models.DateTimeField(null=True, blank=True)
+    # When the next run is due while a channel is pending; a sweep re-queues it when long overdue.
+    delivery_retry_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def delivery_pending(self) -> bool:
+        return AlertDeliveryStatus.PENDING in (self.email_status, self.webhook_status)
+
+    @property
+    def webhook_id(self) -> str:
+        """The Standard Webhooks message id: the same on every attempt, so receivers can dedupe."""
+        return f"{self.WEBHOOK_ID_PREFIX}{self.pk}_{int(self.created_at.timestamp())}"

@@ -1,15 +1,13 @@
-"""Spike alerts: the alerts page, the deliveries still due, and the daily series of a topic
+"""Spike alerts: the alerts page and the daily series of a topic
 that spike detection reads."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from django.db import connection
-from django.db.models import Q
-from django.utils import timezone
 
-from listening.models import Alert, DeliveryStatus
+from listening.models import Alert
 
 
 def alerts(*, workspace, open_only: bool = False):
@@ -17,18 +15,6 @@ def alerts(*, workspace, open_only: bool = False):
     if open_only:
         result = result.filter(acknowledged_at__isnull=True)
     return result
-
-
-def alerts_delivery_overdue(*, due_before: datetime) -> list[tuple[int, int]]:
-    """(alert id, workspace id) of alerts, in every workspace, with a channel still pending whose
-    next delivery run was due before `due_before` and that no worker is delivering now."""
-    pending = Q(email_status=DeliveryStatus.PENDING) | Q(webhook_status=DeliveryStatus.PENDING)
-    idle = Q(delivery_lease_until__isnull=True) | Q(delivery_lease_until__lt=timezone.now())
-    return list(
-        Alert.objects.filter(pending, idle, delivery_retry_at__lt=due_before)
-        .order_by("delivery_retry_at")
-        .values_list("pk", "workspace_id")[:500]
-    )
 
 
 def topic_daily_series(*, workspace_id: int, topic_id: int, since: date) -> list[tuple[date, int, int]]:

@@ -21,23 +21,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cxm.audit.services import audit_record
-from cxm.channels.connectors.base import (
-    AuthError,
-    Media,
-    NotSupported,
-    Outgoing,
-    PermanentError,
-    RateLimited,
-    TransientError,
-    backoff_delay,
-)
+from cxm.channels.connectors.base import ConnectorError, Media, Outgoing
 from cxm.channels.models import AccountStatus, ChannelAccount
+from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
 from cxm.channels.services import account_connector
 from publishing.models import Post, PostStatus, PostTarget, TargetStatus
 from publishing.services.pause import publish_permit
 
 REENQUEUE_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
+PUBLISH_RETRY = RetryPolicy(base=10.0, cap=300.0, max_attempts=MAX_ATTEMPTS)
 BATCH_SIZE = 25
 
 
@@ -164,19 +157,19 @@ def _call(target: PostTarget, connector_factory, now) -> str:
     target.attempts += 1
     try:
         published = connector_factory(target.account).publish(_outgoing(target))
-    except (RateLimited, TransientError) as exc:
-        if target.attempts >= MAX_ATTEMPTS:
+    except ConnectorError as exc:
+        decision = retry_decision(exc, target.attempts, PUBLISH_RETRY)
+        if decision.reason == EXHAUSTED:
             _fail(target, f"Gave up after {target.attempts} attempts: {exc}")
             return "failed"
-        delay = exc.retry_after if isinstance(exc, RateLimited) else backoff_delay(target.attempts, base=5.0)
-        target.next_attempt_at = now + timedelta(seconds=max(1.0, delay))
+        if not decision.retry:  # refused, or the account needs re-authorisation
+            _fail(target, str(exc))
+            return "failed"
+        target.next_attempt_at = now + timedelta(seconds=decision.after)
         target.enqueued_at = None
         target.error = str(exc)
         target.save(update_fields=["attempts", "next_attempt_at", "enqueued_at", "error"])
         return "retry"
-    except (PermanentError, NotSupported, AuthError) as exc:
-        _fail(target, str(exc))
-        return "failed"
     target.status = TargetStatus.PUBLISHED
     target.external_id = published.external_id
     target.url = published.url[:1000]

@@ -22,9 +22,9 @@ from ads import tasks
 from ads.alert_delivery import comment_alert_deliver
 from ads.comments import ad_comment_spike_detect, ad_comments_pull, campaign_comment_guard_set
 from ads.models import Ad, AdCampaign, AdCommentAlert
-from ads.models import AlertDeliveryStatus as Status
 from ads.services import ad_account_sync
 from cxm.audit.models import AuditEntry
+from cxm.channels.models import AlertDeliveryStatus as Status
 from cxm.channels.signing import SignatureError, new_standard_secret, verify_standard
 from cxm.tenancy.models import Role
 from listening.ingest import forget_workspace_context

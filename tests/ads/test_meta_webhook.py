@@ -8,10 +8,13 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import asdict
+from datetime import datetime
 
 import pytest
 
 from ads.comments import ad_comments_pull
+from listening import services as listening_services
 from listening.ingest import forget_workspace_context
 from listening.models import Mention
 from tests.ads.test_comments import BITTORRENT, running_ad  # noqa: F401 (fixture)
@@ -141,6 +144,40 @@ def test_a_webhook_comment_is_a_paid_negative_mention_and_the_pull_does_not_repe
     pulled = ad_comments_pull(ad_id=hooked_ad.pk)
     assert pulled.accepted == 1  # only the one the webhook never delivered
     assert _mentions(hooked_ad).count() == 2
+
+
+@pytest.mark.parametrize("answers_a_comment", [False, True], ids=["on the post", "answering a comment"])
+def test_the_webhook_and_the_pull_make_the_same_mention_of_a_comment(
+    client, hooked_ad, graph, monkeypatch, answers_a_comment
+):
+    post_id = hooked_ad.effective_object_story_id
+    first = graph.add_comment(post_id, "Is this on sale in Bandung?", author="Sari")
+    remote = graph.add_comment(post_id, BITTORRENT, author="Budi")
+    if answers_a_comment:
+        remote["parent"] = {"id": first["id"]}
+    handed: dict[str, list] = {"webhook": [], "pull": []}
+    ingest = listening_services.mentions_ingest
+
+    def recording_ingest(*, workspace_id, raws):
+        for raw in raws:
+            handed[raw.raw["via"]].append(raw)
+        return ingest(workspace_id=workspace_id, raws=raws)
+
+    monkeypatch.setattr(listening_services, "mentions_ingest", recording_ingest)
+    body = json.loads(_payload(hooked_ad, comment_id=remote["id"], author_id=remote["from"]["id"]))
+    value = body["entry"][0]["changes"][0]["value"]
+    value["from"]["name"] = "Budi"
+    value["parent_id"] = first["id"] if answers_a_comment else post_id
+    value["created_time"] = int(datetime.fromisoformat(remote["created_time"]).timestamp())
+    raw = json.dumps(body).encode()
+    assert _post(client, hooked_ad, raw, _sign(raw)).json()["accepted"] == 1
+    assert ad_comments_pull(ad_id=hooked_ad.pk).accepted == 1  # only the first comment is new
+
+    (by_webhook,) = handed["webhook"]
+    (by_pull,) = [m for m in handed["pull"] if m.external_id == remote["id"]]
+    assert by_webhook.in_reply_to == (first["id"] if answers_a_comment else post_id)
+    assert {**asdict(by_webhook), "raw": None} == {**asdict(by_pull), "raw": None}
+    assert {**by_webhook.raw, "via": "pull"} == by_pull.raw
 
 
 def test_comments_elsewhere_and_the_pages_own_answers_are_not_stored(client, hooked_ad):

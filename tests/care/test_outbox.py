@@ -3,6 +3,7 @@ failures retry with backoff, permanent ones fail with the reason and can be retr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -131,7 +132,7 @@ def test_a_worker_that_died_mid_send_is_taken_over_with_the_same_key(case):
 def test_a_transient_error_is_retried_with_backoff_then_sent(case, monkeypatch):
     from care.services import outbox
 
-    monkeypatch.setattr(outbox, "backoff_delay", lambda attempt, **kwargs: 30.0 * 2**attempt)
+    monkeypatch.setattr(outbox, "REPLY_RETRY", replace(outbox.REPLY_RETRY, base=30.0, jitter=False))
     reply = services.case_reply(case=case, text="It ships today.")
     connector = FakeConnector(TransientError("platform error 503"))
     now = timezone.now()

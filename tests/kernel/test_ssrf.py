@@ -12,10 +12,10 @@ from ads.services import feed_create_from_url
 from ads.services import feeds as ads_feeds
 from cxm.audit.models import AuditEntry
 from cxm.channels import outbound
-from cxm.channels.models import ChannelAccount
+from cxm.channels.models import AlertDeliveryStatus, ChannelAccount
 from cxm.tenancy import services as tenancy_services
 from cxm.tenancy.models import Role
-from listening.models import Alert, DeliveryStatus, Topic
+from listening.models import Alert, Topic
 from listening.services import alert_deliver, topic_alert_delivery_set
 from tests.channels.stubs.feed_server import FeedServer
 
@@ -127,12 +127,12 @@ def test_the_address_is_checked_again_when_the_alert_is_sent(settings, workspace
         day="2026-11-20",
         observed=30,
         baseline=3,
-        webhook_status=DeliveryStatus.PENDING,
+        webhook_status=AlertDeliveryStatus.PENDING,
     )
     settings.CXM_WEBHOOK_ALLOW_PRIVATE = False
     alert_deliver(alert_id=alert.pk, workspace_id=workspace_a.pk)
     alert.refresh_from_db()
-    assert alert.webhook_status == DeliveryStatus.FAILED
+    assert alert.webhook_status == AlertDeliveryStatus.FAILED
     assert "internal" in alert.webhook_error
 
 

@@ -18,11 +18,12 @@ from django.core import mail
 from django.db import connection
 from django.http import QueryDict
 
+from cxm.channels.models import AlertDeliveryStatus
 from cxm.channels.signing import SignatureError, new_standard_secret, verify_standard
 from cxm.tenancy.models import Role
 from listening import tasks
 from listening.alert_delivery import alert_delivery_plan
-from listening.models import Alert, DeliveryStatus, Topic
+from listening.models import Alert, Topic
 from listening.selectors import ExplorerFilters
 from listening.services import alert_deliver, alerts_detect, topic_alert_delivery_set
 
@@ -129,8 +130,8 @@ def test_a_raised_alert_is_handed_to_the_delivery_task_when_it_commits(
         assert queued == []  # nothing leaves before the alert is committed
 
     assert raised and queued == [{"alert_id": a.pk, "workspace_id": workspace_a.pk} for a in raised]
-    assert all(a.email_status == DeliveryStatus.PENDING for a in raised)
-    assert all(a.webhook_status == DeliveryStatus.NONE for a in raised)
+    assert all(a.email_status == AlertDeliveryStatus.PENDING for a in raised)
+    assert all(a.webhook_status == AlertDeliveryStatus.NONE for a in raised)
 
 
 @pytest.mark.django_db
@@ -141,8 +142,8 @@ def test_the_email_reaches_every_recipient_with_the_numbers_and_an_explorer_link
 
     alert = _deliver(_alert(topic))
 
-    assert alert.email_status == DeliveryStatus.SENT and alert.emailed_at is not None
-    assert alert.webhook_status == DeliveryStatus.NONE
+    assert alert.email_status == AlertDeliveryStatus.SENT and alert.emailed_at is not None
+    assert alert.webhook_status == AlertDeliveryStatus.NONE
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert sorted(message.to) == ["ana@kopi.example", "boss@kopi.example", "ops@kopi.example"]
@@ -162,8 +163,8 @@ def test_the_webhook_is_signed_so_the_receiver_verifies_it(workspace_a, receiver
 
     alert = _deliver(_alert(topic))
 
-    assert alert.webhook_status == DeliveryStatus.SENT and alert.webhook_delivered_at is not None
-    assert alert.email_status == DeliveryStatus.NONE
+    assert alert.webhook_status == AlertDeliveryStatus.SENT and alert.webhook_delivered_at is not None
+    assert alert.email_status == AlertDeliveryStatus.NONE
     [request] = receiver.requests
     assert request["verified"] and request["id"] == alert.webhook_id
     event = request["body"]
@@ -185,7 +186,7 @@ def test_running_the_task_twice_sends_once(workspace_a, receiver):
 
     assert len(mail.outbox) == 1
     assert len(receiver.requests) == 1
-    assert (alert.email_status, alert.webhook_status) == (DeliveryStatus.SENT, DeliveryStatus.SENT)
+    assert (alert.email_status, alert.webhook_status) == (AlertDeliveryStatus.SENT, AlertDeliveryStatus.SENT)
     assert alert.delivery_attempts == 1
 
 
@@ -209,7 +210,7 @@ def test_a_500_is_retried_with_the_same_webhook_id_then_delivered(workspace_a, r
 
     assert [r["id"] for r in receiver.requests] == [alert.webhook_id, alert.webhook_id]
     assert all(r["verified"] for r in receiver.requests)
-    assert alert.webhook_status == DeliveryStatus.SENT and alert.webhook_error == ""
+    assert alert.webhook_status == AlertDeliveryStatus.SENT and alert.webhook_error == ""
     assert alert.delivery_attempts == 2
     assert len(mail.outbox) == 1  # the email went out on the first run and was not repeated
 
@@ -223,7 +224,7 @@ def test_a_transient_failure_schedules_a_retry_with_backoff(workspace_a, receive
 
     alert.refresh_from_db()
     assert outcome.retry_in == 30
-    assert alert.webhook_status == DeliveryStatus.PENDING and "503" in alert.webhook_error
+    assert alert.webhook_status == AlertDeliveryStatus.PENDING and "503" in alert.webhook_error
     assert alert.delivery_retry_at is not None and alert.delivery_lease_until is None
 
 
@@ -236,8 +237,8 @@ def test_a_400_is_recorded_as_failed_and_never_retried(workspace_a, receiver):
     alert = _deliver(alert)
 
     assert len(receiver.requests) == 1
-    assert alert.webhook_status == DeliveryStatus.FAILED and "400" in alert.webhook_error
-    assert alert.email_status == DeliveryStatus.SENT and len(mail.outbox) == 1
+    assert alert.webhook_status == AlertDeliveryStatus.FAILED and "400" in alert.webhook_error
+    assert alert.email_status == AlertDeliveryStatus.SENT and len(mail.outbox) == 1
 
 
 @pytest.mark.django_db
@@ -248,7 +249,7 @@ def test_a_receiver_that_never_recovers_is_given_up_on(workspace_a, receiver):
     alert = _deliver(alert)
 
     assert len(receiver.requests) == 8
-    assert alert.webhook_status == DeliveryStatus.FAILED
+    assert alert.webhook_status == AlertDeliveryStatus.FAILED
     assert alert.webhook_error.startswith("gave up after 8 attempts")
 
 
@@ -384,7 +385,7 @@ def test_an_unreachable_mail_server_is_retried_later(workspace_a, settings):
 
     alert.refresh_from_db()
     assert outcome.retry_in == 30
-    assert alert.email_status == DeliveryStatus.PENDING and "unreachable" in alert.email_error
+    assert alert.email_status == AlertDeliveryStatus.PENDING and "unreachable" in alert.email_error
 
 
 @pytest.mark.django_db

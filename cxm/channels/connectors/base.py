@@ -2,14 +2,13 @@
 
 A connector is built for one ChannelAccount (`Connector(account=..., credentials=...)`) and
 never touches the database: it fetches, publishes and replies over the platform's own wire
-protocol and returns plain dataclasses. Services decide what to store and when to retry,
-based on the exceptions below.
+protocol and returns plain dataclasses. Services decide what to store, and
+`cxm.channels.retry` when to try again, based on the exceptions below.
 """
 
 from __future__ import annotations
 
 import functools
-import random
 import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -190,11 +189,6 @@ def outbound_check(address: str, config: AccountConfig, *, host: bool = False) -
         check(address, allow_private=config.allow_private_targets)
     except outbound.UnsafeTarget as exc:
         raise PermanentError(str(exc)) from None
-
-
-def backoff_delay(attempt: int, *, base: float = 2.0, cap: float = 300.0) -> float:
-    """Exponential backoff with full jitter (attempt 0 -> up to `base` seconds)."""
-    return random.uniform(0, min(cap, base * (2**attempt)))  # noqa: S311 (jitter, not crypto)
 
 
 def raise_for_http_status(response: httpx.Response, *, retry_after_default: float = 60.0) -> None:

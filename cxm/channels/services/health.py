@@ -12,7 +12,11 @@ from django.utils import timezone
 from cxm.audit.services import audit_record
 from cxm.channels.connectors.base import AuthError, ConnectorError, RateLimited
 from cxm.channels.models import AccountStatus, ChannelAccount
+from cxm.channels.retry import RetryPolicy, retry_decision
 from cxm.channels.services.accounts import account_connector
+
+# Polling never gives up on a platform that fails for a while: it waits longer, up to 30 minutes.
+SYNC_RETRY = RetryPolicy(base=5.0, cap=1800.0)
 
 
 @dataclass
@@ -29,7 +33,8 @@ def account_check(*, account: ChannelAccount, by=None, request=None) -> CheckRes
         record_failure(account, AccountStatus.NEEDS_REAUTH, str(exc), next_sync=None)
         result = CheckResult(False, f"Needs re-authorisation: {exc}")
     except RateLimited as exc:
-        until = timezone.now() + timedelta(seconds=exc.retry_after)
+        wait = retry_decision(exc, account.failure_count + 1, SYNC_RETRY).after
+        until = timezone.now() + timedelta(seconds=wait)
         record_failure(
             account, AccountStatus.RATE_LIMITED, str(exc), next_sync=until, rate_limited_until=until
         )

@@ -18,11 +18,11 @@ from cxm.channels.connectors.base import (
     PermanentError,
     RateLimited,
     TransientError,
-    backoff_delay,
 )
 from cxm.channels.models import AccountStatus, ChannelAccount
+from cxm.channels.retry import retry_decision
 from cxm.channels.services.accounts import account_connector
-from cxm.channels.services.health import record_failure
+from cxm.channels.services.health import SYNC_RETRY, record_failure
 from cxm.channels.sinks import InboundContext, deliver
 
 MAX_PAGES_PER_SYNC = 10
@@ -66,7 +66,8 @@ def account_sync(*, account_id: int, workspace_id: int, connector=None) -> SyncR
                 if not page.more:
                     break
         except RateLimited as exc:
-            until = timezone.now() + timedelta(seconds=max(1.0, exc.retry_after))
+            wait = retry_decision(exc, account.failure_count + 1, SYNC_RETRY).after
+            until = timezone.now() + timedelta(seconds=wait)
             record_failure(
                 account, AccountStatus.RATE_LIMITED, str(exc), next_sync=until, rate_limited_until=until
             )
@@ -77,7 +78,7 @@ def account_sync(*, account_id: int, workspace_id: int, connector=None) -> SyncR
             result.outcome = "needs_reauth"
         except TransientError as exc:
             account.refresh_from_db(fields=["failure_count", "status"])
-            delay = backoff_delay(account.failure_count, base=5.0, cap=1800.0)
+            delay = retry_decision(exc, account.failure_count + 1, SYNC_RETRY).after
             failing = account.failure_count + 1 >= FAILURES_BEFORE_ERROR
             record_failure(
                 account,
