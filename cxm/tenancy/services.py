@@ -86,8 +86,12 @@ def _refuse_last_admin(membership: Membership) -> None:
 def membership_change_role(*, membership: Membership, role: str, by: User | None, request=None) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
+    # The workspace row too: it queues role changes and removals in one workspace, so two admins
+    # demoting each other at once cannot both pass the last-admin check.
     membership = (
-        Membership.objects.select_for_update().select_related("user", "workspace").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self", "workspace"))
+        .select_related("user", "workspace")
+        .get(pk=membership.pk)
     )
     if membership.role == role:
         return membership
@@ -113,8 +117,12 @@ def membership_change_role(*, membership: Membership, role: str, by: User | None
 def membership_remove(*, membership: Membership, by: User | None, request=None) -> None:
     """Remove a member. Every API token of theirs ends too: a token names no workspace, and
     the simplest rule that cannot leave one working where access ended is to end them all."""
+    # The workspace row too: it queues role changes and removals in one workspace, so two admins
+    # demoting each other at once cannot both pass the last-admin check.
     membership = (
-        Membership.objects.select_for_update().select_related("user", "workspace").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self", "workspace"))
+        .select_related("user", "workspace")
+        .get(pk=membership.pk)
     )
     _refuse_last_admin(membership)
     audit_record(
