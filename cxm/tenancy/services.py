@@ -17,6 +17,7 @@ from cxm.api.services import api_tokens_revoke_all
 from cxm.audit.services import audit_record
 from cxm.tenancy.models import Brand, BusinessUnit, Membership, Role, User, Workspace
 from cxm.tenancy.selectors import admin_count, memberships_for_user
+from cxm.transactions import created_once
 
 
 @transaction.atomic
@@ -191,9 +192,11 @@ def _check_business_unit(workspace: Workspace, business_unit: BusinessUnit | Non
 def business_unit_create(
     *, workspace: Workspace, name: str, by: User | None = None, request=None
 ) -> BusinessUnit:
+    taken = {"name": "A business unit with this name already exists."}
     if BusinessUnit.objects.filter(workspace=workspace, name=name).exists():
-        raise ValidationError({"name": "A business unit with this name already exists."})
-    unit = BusinessUnit.objects.create(workspace=workspace, name=name)
+        raise ValidationError(taken)
+    with created_once("business_unit_name_unique", taken):  # the same name saved at the same moment
+        unit = BusinessUnit.objects.create(workspace=workspace, name=name)
     audit_record(
         workspace=workspace,
         actor=by,
@@ -252,11 +255,13 @@ def brand_create(
     request=None,
 ) -> Brand:
     _check_business_unit(workspace, business_unit)
+    taken = {"name": "A brand with this name already exists."}
     if Brand.objects.filter(workspace=workspace, name=name).exists():
-        raise ValidationError({"name": "A brand with this name already exists."})
-    brand = Brand.objects.create(
-        workspace=workspace, name=name, business_unit=business_unit, is_competitor=is_competitor
-    )
+        raise ValidationError(taken)
+    with created_once("brand_name_unique", taken):  # the same name saved at the same moment
+        brand = Brand.objects.create(
+            workspace=workspace, name=name, business_unit=business_unit, is_competitor=is_competitor
+        )
     audit_record(
         workspace=workspace,
         actor=by,
