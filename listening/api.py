@@ -394,6 +394,7 @@ class TopicViewSet(
     queryset = Topic.objects.all()
     read_permission = "listening.view"
     write_permission = "listening.manage"
+    duplicate_actions = ("create",)  # a name taken at the same moment answers 409
 
     def scoped_queryset(self, workspace):
         return topics(workspace=workspace)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cxm.audit.services import audit_record
 from cxm.tenancy.models import Workspace
+from cxm.transactions import created_once
 from listening import tasks
 from listening.alert_delivery import (
     MAX_ALERT_RECIPIENTS,
@@ -74,16 +75,18 @@ def topic_create(
     *, workspace, name: str, query: str, brand=None, by=None, request=None, backfill: bool = True
 ) -> Topic:
     _check_query(query)
+    taken = {"name": "A topic with this name already exists."}
     if Topic.objects.filter(workspace=workspace, name=name).exists():
-        raise ValidationError({"name": "A topic with this name already exists."})
-    topic = Topic.objects.create(
-        workspace=workspace,
-        name=name,
-        query=query,
-        brand=brand,
-        created_by=by,
-        backfill_status=Topic.BackfillStatus.PENDING if backfill else Topic.BackfillStatus.NONE,
-    )
+        raise ValidationError(taken)
+    with created_once("topic_name_unique", taken):  # the same name saved at the same moment
+        topic = Topic.objects.create(
+            workspace=workspace,
+            name=name,
+            query=query,
+            brand=brand,
+            created_by=by,
+            backfill_status=Topic.BackfillStatus.PENDING if backfill else Topic.BackfillStatus.NONE,
+        )
     forget_workspace_context(workspace.pk)
     audit_record(
         workspace=workspace,

@@ -186,4 +186,10 @@ class RaciAssignment(WorkspaceOwned):
                 ),
                 name="transformation_raci_user_or_role",
             ),
+            # Someone must answer for a capability, and only one can.
+            models.UniqueConstraint(
+                fields=["workspace", "capability"],
+                condition=models.Q(letter="A"),
+                name="transformation_raci_one_accountable",
+            ),
         ]

@@ -457,7 +457,7 @@ def ad_set_update(*, ad_set: AdSet, by=None, request=None, **changes: Any) -> Ad
     unknown = set(changes) - AD_SET_EDITABLE
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    ad_set = AdSet.objects.select_for_update().select_related("campaign").get(pk=ad_set.pk)
+    ad_set = AdSet.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=ad_set.pk)
     launched = ad_set.push_state != PushState.DRAFT
     fixed = set(changes) - {"daily_budget", "lifetime_budget"}
     if launched and fixed:

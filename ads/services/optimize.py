@@ -135,7 +135,11 @@ def proposal_create(
 def proposal_apply(*, proposal: OptimizerProposal, by=None, request=None) -> OptimizerProposal:
     """Set each ad set's daily budget as proposed. The changes go to the platform like any budget
     change: lowered budgets go out during a pause, raised ones are held until it ends."""
-    proposal = OptimizerProposal.objects.select_for_update().select_related("campaign").get(pk=proposal.pk)
+    proposal = (
+        OptimizerProposal.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .get(pk=proposal.pk)
+    )
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError({"status": f"This proposal was {proposal.status} already."})
     ad_sets = {s.pk: s for s in AdSet.objects.select_for_update().filter(campaign_id=proposal.campaign_id)}
@@ -172,7 +176,11 @@ def proposal_apply(*, proposal: OptimizerProposal, by=None, request=None) -> Opt
 
 @transaction.atomic
 def proposal_discard(*, proposal: OptimizerProposal, by=None, request=None) -> OptimizerProposal:
-    proposal = OptimizerProposal.objects.select_for_update().select_related("campaign").get(pk=proposal.pk)
+    proposal = (
+        OptimizerProposal.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .get(pk=proposal.pk)
+    )
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError({"status": f"This proposal was {proposal.status} already."})
     proposal.status = ProposalStatus.DISCARDED

@@ -257,7 +257,10 @@ def _stop_failed(stop: CampaignStop, error: ConnectorError, now: datetime, run: 
 @transaction.atomic
 def stop_retry(*, stop: CampaignStop, by=None, request=None) -> CampaignStop:
     """Try a failed stop (or restore) again now."""
-    stop = CampaignStop.objects.select_for_update().select_related("pause").get(pk=stop.pk)
+    # The pause too: whether it is still in force decides, and a resume must not slip in between.
+    stop = (
+        CampaignStop.objects.select_for_update(of=("self", "pause")).select_related("pause").get(pk=stop.pk)
+    )
     if stop.state == StopState.FAILED and stop.pause.is_active():
         stop.state = StopState.PENDING
         _enqueue_stops(stop.pause_id, stop.workspace_id, 1)

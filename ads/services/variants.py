@@ -447,7 +447,7 @@ def variants_to_ads(campaign: AdCampaign) -> int:
     """One draft ad per ready variant of the campaign, under its ad set (or the campaign's first),
     in bulk. Called by the launch inside its transaction."""
     ready = list(
-        Variant.objects.select_for_update()
+        Variant.objects.select_for_update(of=("self",))
         .filter(campaign=campaign, excluded=False, ad__isnull=True, status=VariantStatus.READY)
         .select_related("template")
         .order_by("pk")

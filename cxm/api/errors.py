@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cxm.channels.connectors.base import ConnectorError
-from cxm.transactions import is_transient_conflict
+from cxm.transactions import UniqueConflict, is_transient_conflict
 
 SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -55,6 +55,20 @@ class WriteConflict(exceptions.APIException):
                 "Another request was changing the same records at the same moment; nothing of this one was kept. Send it again."
             )
         )
+
+
+class Duplicate(exceptions.APIException):
+    """A create that lost a race on a unique name: another request saved the same name a moment
+    earlier. Nothing of this request was kept; `fields` says which value is taken."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "duplicate"
+
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__(
+            _("Another request saved the same name at the same moment; nothing of this one was kept.")
+        )
+        self.fields = fields
 
 
 class TooLarge(exceptions.APIException):
@@ -93,6 +107,8 @@ def exception_handler(exc, context):
         exc = _in_use(exc)
     elif is_transient_conflict(exc):
         exc = WriteConflict()
+    elif isinstance(exc, UniqueConflict):
+        exc = Duplicate(exc.message_dict)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -122,6 +138,8 @@ def exception_handler(exc, context):
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         body = {"status": response.status_code, "code": code, "detail": str(detail)}
+        if isinstance(exc, Duplicate):
+            body["fields"] = exc.fields
     headers = _headers(response)
     if isinstance(exc, WriteConflict):
         headers["Retry-After"] = exc.retry_after

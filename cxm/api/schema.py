@@ -33,6 +33,12 @@ ERROR_STATUSES = {
     "429": "Too many requests; retry after `Retry-After` seconds.",
     "503": "The database or Redis is unreachable; retry after `Retry-After` seconds.",
 }
+DUPLICATE = "409"
+DUPLICATE_DESCRIPTION = (
+    "(`duplicate`) another request saved the same name at the same moment; `fields.name` says so and "
+    "nothing of this request was kept (a name already in use before answers 400). Or: "
+    + ERROR_STATUSES["409"]
+)
 PLATFORM_REFUSED = "502"
 PLATFORM_REFUSED_DESCRIPTION = (
     "The connected platform refused the change or could not be reached; nothing was recorded here. "
@@ -50,8 +56,9 @@ def _blank_allowed(schema: dict, also: tuple[str, ...]) -> dict:
 
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, plus 502 on the actions that call a platform while the client
-    waits (a view lists them in `platform_actions`), and, in responses, blank values for the
-    fields a serializer reads from a platform.
+    waits (a view lists them in `platform_actions`), 409 `duplicate` on the creates of a unique
+    name (`duplicate_actions`), and, in responses, blank values for the fields a serializer reads
+    from a platform.
 
     A platform leaves optional values out, so a serializer of synced data names those fields in
     `read_from_platform = {"link": (), "status": ("ARCHIVED",)}`: their response schema also allows
@@ -69,6 +76,16 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         bodies = super()._get_response_bodies(direction)
+        if getattr(self.view, "action", None) in getattr(self.view, "duplicate_actions", ()):
+            bodies.setdefault(
+                DUPLICATE,
+                {
+                    "description": DUPLICATE_DESCRIPTION,
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}
+                    },
+                },
+            )
         if getattr(self.view, "action", None) in getattr(self.view, "platform_actions", ()):
             bodies.setdefault(
                 PLATFORM_REFUSED,

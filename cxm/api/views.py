@@ -16,7 +16,7 @@ from cxm.api.selectors import api_tokens_of
 from cxm.api.services import api_token_issue, api_token_revoke, token_expires_at
 from cxm.audit.services import audit_record
 from cxm.tenancy import two_factor
-from cxm.tenancy.login_throttle import login_failure_record, login_lockout, login_success_clear
+from cxm.tenancy.login_throttle import login_attempt_claim, login_failure_record, login_success_clear
 from cxm.tenancy.permissions import PERMISSIONS
 from cxm.tenancy.selectors import memberships_for_user
 from cxm.tenancy.services import user_default_workspace_set
@@ -45,13 +45,14 @@ class TokenView(APIView):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         username = serializer.validated_data["username"]
-        lockout = login_lockout(username=username, request=request)
+        lockout = login_attempt_claim(username=username, request=request)
         if lockout is not None:
             return _throttled(lockout, request=request, username=username)
         user = authenticate(request, username=username, password=serializer.validated_data["password"])
         if user is not None and user.is_active and two_factor.has_two_factor(user):
             code = serializer.validated_data.get("code") or ""
             if not code:
+                login_success_clear(username=username)  # the password was right, as on the web
                 raise serializers.ValidationError(
                     {"code": ["This account has two-factor authentication: send a code."]}
                 )

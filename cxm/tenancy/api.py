@@ -79,6 +79,7 @@ class BusinessUnitSerializer(serializers.ModelSerializer):
 
 class BusinessUnitViewSet(WorkspaceCrudViewSet):
     serializer_class = BusinessUnitSerializer
+    duplicate_actions = ("create",)  # a name taken at the same moment answers 409
     queryset = BusinessUnit.objects.all()
 
     def scoped_queryset(self, workspace):
@@ -123,6 +124,7 @@ class BrandFilter(filters.FilterSet):
 
 class BrandViewSet(WorkspaceCrudViewSet):
     serializer_class = BrandSerializer
+    duplicate_actions = ("create",)  # a name taken at the same moment answers 409
     queryset = Brand.objects.all()
     filterset_class = BrandFilter
 

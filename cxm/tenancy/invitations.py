@@ -137,7 +137,9 @@ def invitation_revoke(*, invitation: Invitation, by: User | None, request=None) 
 
 def _locked(invitation: Invitation, *, pending: bool = False, usable: bool = False) -> Invitation:
     """The invitation, locked, refused unless still pending (or still usable: a link works once)."""
-    invitation = Invitation.objects.select_for_update().select_related("workspace").get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("workspace").get(pk=invitation.pk)
+    )
     if pending and invitation.status != Invitation.Status.PENDING:
         raise ValidationError({"invitation": _("This invitation was already accepted or revoked.")})
     if usable and not invitation.is_open:

@@ -7,6 +7,11 @@ counters so the limits hold across processes without Redis and roll back with a 
 transaction. A locked attempt is refused before the password is checked, so a guesser learns
 nothing during the lock; a success clears the account's failures (not the address's).
 The web sign-in, the two-factor step and the API token endpoint all go through here.
+
+An attempt is counted as a failure *before* its password is checked (`login_attempt_claim`),
+under a transaction-scoped advisory lock per username and per address that makes the check and
+the count one step; the success that follows clears it. Checking first and counting after the
+(slow) password hash would let every guess sent in parallel pass the check before any was counted.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -88,15 +94,32 @@ def login_lockout(*, username: str, request) -> Lockout | None:
     return longest
 
 
-def login_failure_record(*, username: str, request) -> Lockout | None:
-    """Count one failed attempt; returns the lock it starts, which is audited, or None."""
+def login_attempt_claim(*, username: str, request) -> Lockout | None:
+    """Admit one attempt, counted as a failure until `login_success_clear`, or return the lock in
+    force (and count nothing). Call it before checking the password or the code."""
     username, ip = _normalise(username), client_ip(request)
-    now = timezone.now()
-    LoginFailure.objects.create(username=username, ip_address=ip, at=now)
-    horizon = now - max(window for _, _, window in _limits())
-    LoginFailure.objects.filter(username=username, at__lt=horizon).delete()
-    if ip:
-        LoginFailure.objects.filter(ip_address=ip, at__lt=horizon).delete()
+    keys = sorted({f"account:{username}" if username else "", f"address:{ip}" if ip else ""} - {""})
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # In a fixed order, so two attempts taking both keys never wait on each other in a circle.
+            for key in keys:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"login:{key}"])
+        lockout = login_lockout(username=username, request=request)
+        if lockout is not None:
+            return lockout
+        now = timezone.now()
+        LoginFailure.objects.create(username=username, ip_address=ip, at=now)
+        horizon = now - max(window for _, _, window in _limits())
+        LoginFailure.objects.filter(username=username, at__lt=horizon).delete()
+        if ip:
+            LoginFailure.objects.filter(ip_address=ip, at__lt=horizon).delete()
+    return None
+
+
+def login_failure_record(*, username: str, request) -> Lockout | None:
+    """The claimed attempt failed: it stays counted. Returns the lock it starts, which is
+    audited, or None."""
+    username, ip = _normalise(username), client_ip(request)
     lockout = login_lockout(username=username, request=request)
     if lockout is not None:
         audit_record(

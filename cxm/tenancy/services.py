@@ -17,6 +17,7 @@ from cxm.api.services import api_tokens_revoke_all
 from cxm.audit.services import audit_record
 from cxm.tenancy.models import Brand, BusinessUnit, Membership, Role, User, Workspace
 from cxm.tenancy.selectors import admin_count, memberships_for_user
+from cxm.transactions import created_once
 
 
 @transaction.atomic
@@ -86,8 +87,12 @@ def _refuse_last_admin(membership: Membership) -> None:
 def membership_change_role(*, membership: Membership, role: str, by: User | None, request=None) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
+    # The workspace row too: it queues role changes and removals in one workspace, so two admins
+    # demoting each other at once cannot both pass the last-admin check.
     membership = (
-        Membership.objects.select_for_update().select_related("user", "workspace").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self", "workspace"))
+        .select_related("user", "workspace")
+        .get(pk=membership.pk)
     )
     if membership.role == role:
         return membership
@@ -113,8 +118,12 @@ def membership_change_role(*, membership: Membership, role: str, by: User | None
 def membership_remove(*, membership: Membership, by: User | None, request=None) -> None:
     """Remove a member. Every API token of theirs ends too: a token names no workspace, and
     the simplest rule that cannot leave one working where access ended is to end them all."""
+    # The workspace row too: it queues role changes and removals in one workspace, so two admins
+    # demoting each other at once cannot both pass the last-admin check.
     membership = (
-        Membership.objects.select_for_update().select_related("user", "workspace").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self", "workspace"))
+        .select_related("user", "workspace")
+        .get(pk=membership.pk)
     )
     _refuse_last_admin(membership)
     audit_record(
@@ -183,9 +192,11 @@ def _check_business_unit(workspace: Workspace, business_unit: BusinessUnit | Non
 def business_unit_create(
     *, workspace: Workspace, name: str, by: User | None = None, request=None
 ) -> BusinessUnit:
+    taken = {"name": "A business unit with this name already exists."}
     if BusinessUnit.objects.filter(workspace=workspace, name=name).exists():
-        raise ValidationError({"name": "A business unit with this name already exists."})
-    unit = BusinessUnit.objects.create(workspace=workspace, name=name)
+        raise ValidationError(taken)
+    with created_once("business_unit_name_unique", taken):  # the same name saved at the same moment
+        unit = BusinessUnit.objects.create(workspace=workspace, name=name)
     audit_record(
         workspace=workspace,
         actor=by,
@@ -244,11 +255,13 @@ def brand_create(
     request=None,
 ) -> Brand:
     _check_business_unit(workspace, business_unit)
+    taken = {"name": "A brand with this name already exists."}
     if Brand.objects.filter(workspace=workspace, name=name).exists():
-        raise ValidationError({"name": "A brand with this name already exists."})
-    brand = Brand.objects.create(
-        workspace=workspace, name=name, business_unit=business_unit, is_competitor=is_competitor
-    )
+        raise ValidationError(taken)
+    with created_once("brand_name_unique", taken):  # the same name saved at the same moment
+        brand = Brand.objects.create(
+            workspace=workspace, name=name, business_unit=business_unit, is_competitor=is_competitor
+        )
     audit_record(
         workspace=workspace,
         actor=by,

@@ -28,7 +28,7 @@ from cxm.audit import services as audit_services
 from cxm.tenancy import services as tenancy_services
 from cxm.tenancy import two_factor
 from cxm.tenancy.decorators import workspace_view
-from cxm.tenancy.login_throttle import login_failure_record, login_lockout, login_success_clear
+from cxm.tenancy.login_throttle import login_attempt_claim, login_failure_record, login_success_clear
 
 PENDING_KEY = two_factor.SESSION_PENDING_KEY
 PENDING_SECONDS = two_factor.PENDING_SECONDS
@@ -44,7 +44,9 @@ class SignInForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        lockout = login_lockout(username=username, request=self.request)
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()  # no attempt: the field errors say what is missing
+        lockout = login_attempt_claim(username=username, request=self.request)
         if lockout is not None:
             raise forms.ValidationError(lockout.message, code="throttled")
         try:
@@ -103,7 +105,7 @@ def two_factor_verify(request):
         return redirect("login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        lockout = login_lockout(username=user.get_username(), request=request)
+        lockout = login_attempt_claim(username=user.get_username(), request=request)
         if lockout is not None:
             form.add_error(None, lockout.message)
         elif two_factor.two_factor_verify(user=user, code=form.cleaned_data["code"], request=request):

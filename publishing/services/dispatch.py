@@ -237,7 +237,10 @@ def post_status_refresh(*, post_id: int) -> None:
 def target_retry(*, target: PostTarget, by=None, request=None) -> PostTarget:
     """Try a failed target again now (after fixing the account or the text)."""
     with transaction.atomic():
-        target = PostTarget.objects.select_for_update().select_related("post").get(pk=target.pk)
+        # The post too, whose status this changes.
+        target = (
+            PostTarget.objects.select_for_update(of=("self", "post")).select_related("post").get(pk=target.pk)
+        )
         if target.status != TargetStatus.FAILED:
             return target
         target.status = TargetStatus.SCHEDULED
@@ -271,7 +274,7 @@ def held_targets_decide(
         raise ValidationError({"scheduled_at": "Choose a time in the future."})
     with transaction.atomic():
         targets = list(
-            PostTarget.objects.select_for_update().filter(
+            PostTarget.objects.select_for_update(of=("self",)).filter(
                 workspace=workspace, pk__in=target_ids, status=TargetStatus.HELD
             )
         )

@@ -243,7 +243,7 @@ def _check_time(post: Post) -> None:
 
 
 def _locked(post: Post) -> Post:
-    return Post.objects.select_for_update().select_related("workspace").get(pk=post.pk)
+    return Post.objects.select_for_update(of=("self",)).select_related("workspace").get(pk=post.pk)
 
 
 @transaction.atomic
@@ -422,7 +422,7 @@ def post_cancel(*, post: Post, by=None, request=None) -> Post:
     before = _state(post)
     # Targets being published right now are row-locked by their worker; waiting for them means a
     # target is either published or cancelled, never both.
-    targets = PostTarget.objects.select_for_update().filter(
+    targets = PostTarget.objects.select_for_update(of=("self",)).filter(
         post=post, status__in=[TargetStatus.PENDING, TargetStatus.SCHEDULED, TargetStatus.HELD]
     )
     PostTarget.objects.filter(pk__in=[t.pk for t in targets]).update(status=TargetStatus.CANCELLED)

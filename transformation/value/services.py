@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cxm.audit.services import audit_record
 from cxm.tenancy.models import Membership, Role
+from cxm.transactions import created_once
 from transformation import roi as roi_math
 from transformation.capabilities import BY_KEY as CAPABILITIES_BY_KEY
 from transformation.kpis.registry import BY_KEY as KPIS_BY_KEY
@@ -217,19 +218,21 @@ def raci_assign(
     if errors:
         raise ValidationError(errors)
     existing = RaciAssignment.objects.for_workspace(workspace).filter(capability=capability)
-    if letter == Raci.ACCOUNTABLE and existing.filter(letter=Raci.ACCOUNTABLE).exists():
-        raise ValidationError(
-            {"letter": [_("This capability already has someone accountable; remove them first.")]}
-        )
     if existing.filter(letter=letter, user=user, role=role if user is None else "").exists():
         raise ValidationError({"who": [_("Already assigned.")]})
-    assignment = RaciAssignment.objects.create(
-        workspace=workspace,
-        capability=capability,
-        letter=letter,
-        user=user,
-        role=role if user is None else "",
-    )
+    # The partial unique constraint keeps the one Accountable, also against an assignment made at
+    # the same moment; a check before the insert could not.
+    with created_once(
+        "transformation_raci_one_accountable",
+        {"letter": _("This capability already has someone accountable; remove them first.")},
+    ):
+        assignment = RaciAssignment.objects.create(
+            workspace=workspace,
+            capability=capability,
+            letter=letter,
+            user=user,
+            role=role if user is None else "",
+        )
     audit_record(
         workspace=workspace,
         actor=by,

@@ -136,12 +136,17 @@ def _store_page(account: ChannelAccount, items: list[Item], cursor: dict[str, An
 
 
 def accounts_schedule_due(*, due: list[tuple[int, int]], enqueue) -> int:
-    """Push each due account's next sync time forward, then enqueue its sync, one task per account,
-    so one slow account never holds up the others."""
+    """Claim each due account by pushing its next sync time forward, then enqueue its sync, one
+    task per account, so one slow account never holds up the others. The claim is conditional
+    (still due, in the same UPDATE): of two schedulers that read the same due list, only one
+    moves an account, and only that one enqueues it. Returns how many were claimed."""
     now = timezone.now()
+    claimed = 0
     for account_id, workspace_id in due:
-        ChannelAccount.objects.filter(pk=account_id).update(
+        won = ChannelAccount.objects.filter(pk=account_id, next_sync_at__lte=now).update(
             next_sync_at=now + timedelta(seconds=SYNC_LOCK_SECONDS)
         )
-        enqueue(account_id=account_id, workspace_id=workspace_id)
-    return len(due)
+        if won:
+            claimed += 1
+            enqueue(account_id=account_id, workspace_id=workspace_id)
+    return claimed
