@@ -247,7 +247,7 @@ def _ad_proposal(workspace):
 
 
 def _ad_comment(workspace):
-    from ads.comments import _raw_mention
+    from ads.comment_mentions import AdComment, ad_comment_mention
     from ads.models import Ad
     from listening.models import Mention
     from listening.services import mentions_ingest
@@ -256,7 +256,8 @@ def _ad_comment(workspace):
     Ad.objects.filter(pk=ad.pk).update(effective_object_story_id="900_901")
     ad = Ad.objects.select_related("campaign").get(pk=ad.pk)
     row = {"id": "900_902", "message": f"{MARKER} comment", "from": {"id": "9", "name": f"{MARKER} fan"}}
-    mentions_ingest(workspace_id=workspace.pk, raws=[_raw_mention(ad, row, page_after=None)])
+    mention = ad_comment_mention(ad, AdComment.from_graph(row), page_after=None, via="pull")
+    mentions_ingest(workspace_id=workspace.pk, raws=[mention])
     return Mention.objects.get(workspace_id=workspace.pk, external_id="900_902")
 
 
