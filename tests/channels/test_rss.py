@@ -37,12 +37,6 @@ def server() -> Iterator[FeedServer]:
         yield feed_server
 
 
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5) as client:
-        yield client
-
-
 def connector(server: FeedServer, http: httpx.Client, path: str = "/feed.xml", **options) -> RssConnector:
     config = AccountConfig(platform="rss", handle="feed", options={"feed_url": server.url(path), **options})
     return RssConnector(config, http=http)

@@ -303,12 +303,6 @@ def receiver(settings) -> Iterator[Receiver]:
     server.server_close()
 
 
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5) as client:
-        yield client
-
-
 def webhook(receiver: Receiver, http: httpx.Client, **credentials) -> WebhookConnector:
     config = AccountConfig(
         platform="webhook",

@@ -3,14 +3,8 @@ Webhooks way, to its webhook: once, retried on transient errors, recorded when r
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,7 +12,7 @@ from django.core import mail
 from django.db import connection
 from django.http import QueryDict
 
-from cxm.channels.signing import SignatureError, new_standard_secret, verify_standard
+from cxm.channels.signing import new_standard_secret
 from cxm.tenancy.models import Role
 from listening import tasks
 from listening.alert_delivery import alert_delivery_plan
@@ -28,55 +22,6 @@ from listening.services import alert_deliver, alerts_detect, topic_alert_deliver
 
 TODAY = date(2026, 11, 20)
 SECRET = new_standard_secret()
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver on loopback that checks every signature, answering scripted statuses."""
-
-    url: str = ""
-    secret: str = SECRET
-    statuses: list[int] = field(default_factory=list)
-    requests: list[dict] = field(default_factory=list)
-
-    def handle(self, headers: dict[str, str], body: bytes) -> int:
-        try:
-            msg_id = verify_standard(secrets=[self.secret], headers=headers, body=body, now=time.time())
-            verified = True
-        except SignatureError as exc:
-            msg_id, verified = str(exc), False
-        self.requests.append(
-            {"headers": headers, "body": json.loads(body), "id": msg_id, "verified": verified}
-        )
-        if not verified:
-            return 401
-        return self.statuses.pop(0) if self.statuses else 200
-
-
-@pytest.fixture
-def receiver(settings) -> Iterator[Receiver]:
-    # The receiver listens on loopback, which outbound webhooks refuse unless allowed.
-    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status = state.handle(dict(self.headers.items()), body)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/cxm"
-    yield state
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture(autouse=True)
