@@ -6,12 +6,10 @@ A test module may still define a fixture of the same name when it means somethin
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -21,6 +19,7 @@ from cxm.channels.signing import SignatureError, new_standard_secret, verify_sta
 from cxm.tenancy.models import Role
 from listening.ingest import forget_workspace_context
 from tests.factories import BusinessUnitFactory
+from tests.stub_server import Request, StubServer, serve_stub
 
 
 @pytest.fixture(autouse=True)
@@ -80,49 +79,46 @@ def keys(monkeypatch):
 
 
 @dataclass
-class Receiver:
+class Delivery(Request):
+    """A POST the receiver got, with what its signature check found."""
+
+    verified: bool = False
+    webhook_id: str = ""  # the webhook-id header, or why the signature was refused
+
+    @property
+    def body(self) -> Any:
+        return self.json()
+
+
+class Receiver(StubServer):
     """A webhook receiver on loopback that checks every signature, answering scripted statuses."""
 
-    url: str = ""
-    secret: str = field(default_factory=new_standard_secret)
-    statuses: list[int] = field(default_factory=list)
-    requests: list[dict] = field(default_factory=list)
+    name = "receiver"
+    request_class = Delivery
+    requests: list[Delivery]
 
-    def handle(self, headers: dict[str, str], body: bytes) -> int:
+    def __init__(self) -> None:
+        super().__init__()
+        self.url = f"{self.base_url}/hooks/cxm"
+        self.secret = new_standard_secret()
+        self.statuses: list[int] = []
+        self.route("POST", "/hooks/cxm", self._deliver)
+
+    def _deliver(self, delivery: Delivery) -> tuple[int, bytes]:
         try:
-            msg_id = verify_standard(secrets=[self.secret], headers=headers, body=body, now=time.time())
-            verified = True
+            delivery.webhook_id = verify_standard(
+                secrets=[self.secret], headers=delivery.headers, body=delivery.raw, now=time.time()
+            )
+            delivery.verified = True
         except SignatureError as exc:
-            msg_id, verified = str(exc), False
-        self.requests.append(
-            {"headers": headers, "body": json.loads(body), "id": msg_id, "verified": verified}
-        )
-        if not verified:
-            return 401
-        return self.statuses.pop(0) if self.statuses else 200
+            delivery.webhook_id = str(exc)
+            return 401, b""
+        with self._lock:
+            return (self.statuses.pop(0) if self.statuses else 200), b""
 
 
 @pytest.fixture
 def receiver(settings) -> Iterator[Receiver]:
     # The receiver listens on loopback, which outbound webhooks refuse unless allowed.
     settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status = state.handle(dict(self.headers.items()), body)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/cxm"
-    yield state
-    server.shutdown()
-    server.server_close()
+    yield from serve_stub(Receiver())

@@ -113,9 +113,9 @@ def test_the_webhook_is_signed_so_the_receiver_verifies_it(running_ad, graph, re
 
     assert alert.webhook_status == Status.SENT and alert.webhook_delivered_at is not None
     (request,) = receiver.requests
-    assert request["verified"] and request["id"] == alert.webhook_id
-    assert request["body"]["type"] == "ads.comment_alert"
-    data = request["body"]["data"]
+    assert request.verified and request.webhook_id == alert.webhook_id
+    assert request.body["type"] == "ads.comment_alert"
+    data = request.body["data"]
     assert data["ad"]["id"] == running_ad.pk and data["campaign"]["name"] == "Always on"
     assert (data["negative"], data["baseline"]) == (alert.negative, 1.0)
 
@@ -141,7 +141,7 @@ def test_a_500_is_retried_with_the_same_webhook_id_then_delivered(running_ad, gr
 
     alert = _deliver(_spike(running_ad, graph))  # the eager task retries at once, not after its countdown
 
-    assert [r["id"] for r in receiver.requests] == [alert.webhook_id, alert.webhook_id]
+    assert [r.webhook_id for r in receiver.requests] == [alert.webhook_id, alert.webhook_id]
     assert alert.webhook_status == Status.SENT and alert.delivery_attempts == 2
     assert len(mail.outbox) == 1
 

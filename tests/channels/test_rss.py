@@ -148,7 +148,7 @@ def test_unchanged_feed_answers_304_and_yields_nothing(server, http):
     assert first.cursor["etag"]
     assert second.items == []
     assert second.cursor == first.cursor
-    _path, headers = server.requests[-1]
+    headers = server.requests[-1].headers
     assert headers["If-None-Match"] == first.cursor["etag"]
     assert headers["If-Modified-Since"] == first.cursor["last_modified"]
 

@@ -110,8 +110,8 @@ def test_the_webhook_is_signed_so_the_receiver_verifies_it(workspace_a, receiver
     assert alert.webhook_status == DeliveryStatus.SENT and alert.webhook_delivered_at is not None
     assert alert.email_status == DeliveryStatus.NONE
     [request] = receiver.requests
-    assert request["verified"] and request["id"] == alert.webhook_id
-    event = request["body"]
+    assert request.verified and request.webhook_id == alert.webhook_id
+    event = request.body
     assert event["type"] == "listening.alert"
     data = event["data"]
     assert data["topic"] == {"id": topic.pk, "name": "Piracy", "query": "torrent"}
@@ -152,8 +152,8 @@ def test_a_500_is_retried_with_the_same_webhook_id_then_delivered(workspace_a, r
 
     alert = _deliver(alert)  # the eager task retries at once instead of after its countdown
 
-    assert [r["id"] for r in receiver.requests] == [alert.webhook_id, alert.webhook_id]
-    assert all(r["verified"] for r in receiver.requests)
+    assert [r.webhook_id for r in receiver.requests] == [alert.webhook_id, alert.webhook_id]
+    assert all(r.verified for r in receiver.requests)
     assert alert.webhook_status == DeliveryStatus.SENT and alert.webhook_error == ""
     assert alert.delivery_attempts == 2
     assert len(mail.outbox) == 1  # the email went out on the first run and was not repeated
