@@ -23,6 +23,9 @@ from tests.factories import PASSWORD, MembershipFactory, WorkspaceFactory
 # browser tests between page actions are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Fixtures several apps' tests share (members by role, a business unit, a webhook receiver...).
+pytest_plugins = ["tests.fixtures"]
+
 CHROMIUM = os.environ.get("CXM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

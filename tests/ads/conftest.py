@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
+from ads.models import Ad
 from ads.services import ad_account_sync, ad_create, ad_set_create, campaign_create
 from cxm.channels.connectors.meta_ads import MetaAdsConnector
 from cxm.channels.models import ChannelAccount
 from cxm.channels.services.accounts import account_config
-from cxm.tenancy.models import Role
 from tests.ads.stubs.graph_server import TOKEN, GraphStub
-from tests.factories import BusinessUnitFactory
+from tests.factories import BrandFactory
 
 
 @pytest.fixture
@@ -16,11 +16,6 @@ def graph(settings):
     settings.CXM_WEBHOOK_ALLOW_PRIVATE = True  # the stub listens on 127.0.0.1
     with GraphStub() as stub:
         yield stub
-
-
-@pytest.fixture
-def unit(workspace_a):
-    return BusinessUnitFactory(workspace=workspace_a, name="Beverages")
 
 
 @pytest.fixture
@@ -90,10 +85,31 @@ def build_campaign(synced_account):
 
 
 @pytest.fixture
-def marketer(workspace_a, member):
-    return member(workspace_a, Role.MARKETER)
+def running_ad(ad_account, graph):
+    """An active ad of the brand "Kopi Nusantara", read in from the Graph stub."""
+    campaign = graph.add_campaign("Always on", status="ACTIVE", daily_budget=200000)
+    ad_set = graph.add_adset(campaign, "Jakarta 18-34")
+    creative = graph.add_creative("Kopi creative", message="Kopi, fresh")
+    remote = graph.add_ad(ad_set, creative, "Kopi ad")
+    assert ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).outcome == "ok"
+    ad = Ad.objects.select_related("campaign").get(external_id=remote["id"])
+    ad.campaign.brand = BrandFactory(workspace=ad.workspace, name="Kopi Nusantara")
+    ad.campaign.save(update_fields=["brand"])
+    return ad
 
 
 @pytest.fixture
-def admin(workspace_a, member):
-    return member(workspace_a, Role.ADMIN)
+def campaign(synced_account):
+    """A draft campaign with one ad set for the US, to build variants for."""
+    campaign = campaign_create(
+        workspace=synced_account.workspace, account=synced_account, name="Beer launch", daily_budget=5000
+    )
+    ad_set_create(campaign=campaign, name="US adults", countries=["US"], languages=[])
+    return campaign
+
+
+@pytest.fixture
+def browsing(client, marketer):
+    """The test client signed in as the marketer."""
+    client.force_login(marketer.user)
+    return client

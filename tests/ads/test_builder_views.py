@@ -7,7 +7,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ads.models import Feed, Variant, VariantStatus
-from ads.services import ad_set_create, campaign_create
 from cxm.tenancy.models import Role
 from tests.ads.test_variants import FEED
 
@@ -31,21 +30,6 @@ TEMPLATE = {
     "languages": "en",
     "formats": ["feed_square"],
 }
-
-
-@pytest.fixture
-def campaign(synced_account):
-    campaign = campaign_create(
-        workspace=synced_account.workspace, account=synced_account, name="Beer launch", daily_budget=5000
-    )
-    ad_set_create(campaign=campaign, name="US", countries=["US"])
-    return campaign
-
-
-@pytest.fixture
-def browsing(client, marketer):
-    client.force_login(marketer.user)
-    return client
 
 
 def upload(client, campaign, content=FEED):

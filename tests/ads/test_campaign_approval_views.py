@@ -23,11 +23,6 @@ def campaign(build_campaign, workspace_a, unit, marketer):
     return campaign
 
 
-@pytest.fixture
-def approver(workspace_a, member):
-    return member(workspace_a, Role.APPROVER)
-
-
 def _as(client, membership):
     client.force_login(membership.user)
     return client

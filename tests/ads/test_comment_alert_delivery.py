@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -21,14 +17,11 @@ from django.utils import timezone
 from ads import tasks
 from ads.alert_delivery import comment_alert_deliver
 from ads.comments import ad_comment_spike_detect, ad_comments_pull, campaign_comment_guard_set
-from ads.models import Ad, AdCampaign, AdCommentAlert
-from ads.services import ad_account_sync
+from ads.models import AdCampaign, AdCommentAlert
 from cxm.audit.models import AuditEntry
 from cxm.channels.models import AlertDeliveryStatus as Status
 from cxm.channels.signing import SignatureError, new_standard_secret, verify_standard
 from cxm.tenancy.models import Role
-from listening.ingest import forget_workspace_context
-from tests.factories import BrandFactory
 from tests.kernel.test_tenancy_routes import SAMPLES
 
 pytestmark = pytest.mark.django_db
@@ -44,72 +37,9 @@ NEGATIVE = [
 ]
 
 
-@dataclass
-class Receiver:
-    """A webhook receiver on loopback that checks every signature, answering scripted statuses."""
-
-    url: str = ""
-    secret: str = SECRET
-    statuses: list[int] = field(default_factory=list)
-    requests: list[dict] = field(default_factory=list)
-
-    def handle(self, headers: dict[str, str], body: bytes) -> int:
-        try:
-            msg_id = verify_standard(secrets=[self.secret], headers=headers, body=body, now=time.time())
-            verified = True
-        except SignatureError as exc:
-            msg_id, verified = str(exc), False
-        self.requests.append({"body": json.loads(body), "id": msg_id, "verified": verified})
-        if not verified:
-            return 401
-        return self.statuses.pop(0) if self.statuses else 200
-
-
-@pytest.fixture
-def receiver(settings) -> Iterator[Receiver]:
-    # The receiver listens on loopback, which outbound webhooks refuse unless allowed.
-    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status = state.handle(dict(self.headers.items()), body)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/ads"
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.fixture(autouse=True)
-def _setup(settings):
+def _base_url(settings):
     settings.CXM_BASE_URL = "https://cxm.example.com"
-    forget_workspace_context()
-    yield
-    forget_workspace_context()
-
-
-@pytest.fixture
-def running_ad(ad_account, graph):
-    campaign = graph.add_campaign("Always on", status="ACTIVE", daily_budget=200000)
-    ad_set = graph.add_adset(campaign, "Jakarta 18-34")
-    creative = graph.add_creative("Kopi creative", message="Kopi, fresh")
-    remote = graph.add_ad(ad_set, creative, "Kopi ad")
-    assert ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).outcome == "ok"
-    ad = Ad.objects.select_related("campaign").get(external_id=remote["id"])
-    ad.campaign.brand = BrandFactory(workspace=ad.workspace, name="Kopi Nusantara")
-    ad.campaign.save(update_fields=["brand"])
-    return ad
 
 
 def _route(ad, receiver=None, notify=("ops@kopi.example", "ana@kopi.example")):
@@ -183,9 +113,9 @@ def test_the_webhook_is_signed_so_the_receiver_verifies_it(running_ad, graph, re
 
     assert alert.webhook_status == Status.SENT and alert.webhook_delivered_at is not None
     (request,) = receiver.requests
-    assert request["verified"] and request["id"] == alert.webhook_id
-    assert request["body"]["type"] == "ads.comment_alert"
-    data = request["body"]["data"]
+    assert request.verified and request.webhook_id == alert.webhook_id
+    assert request.body["type"] == "ads.comment_alert"
+    data = request.body["data"]
     assert data["ad"]["id"] == running_ad.pk and data["campaign"]["name"] == "Always on"
     assert (data["negative"], data["baseline"]) == (alert.negative, 1.0)
 
@@ -211,7 +141,7 @@ def test_a_500_is_retried_with_the_same_webhook_id_then_delivered(running_ad, gr
 
     alert = _deliver(_spike(running_ad, graph))  # the eager task retries at once, not after its countdown
 
-    assert [r["id"] for r in receiver.requests] == [alert.webhook_id, alert.webhook_id]
+    assert [r.webhook_id for r in receiver.requests] == [alert.webhook_id, alert.webhook_id]
     assert alert.webhook_status == Status.SENT and alert.delivery_attempts == 2
     assert len(mail.outbox) == 1
 

@@ -15,11 +15,9 @@ from ads.comments import (
     ad_comments_watch,
 )
 from ads.models import Ad, AdCampaign, AdCommentAlert
-from ads.services import ad_account_sync, campaign_push
+from ads.services import campaign_push
 from cxm.audit.models import AuditEntry
 from cxm.tenancy.models import Role
-from listening.ingest import forget_workspace_context
-from tests.factories import BrandFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,26 +29,6 @@ NEGATIVE = [
     "This is a scam, total rip-off",
     "Worst ad ever, terrible and awful",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_listening_context():
-    forget_workspace_context()
-    yield
-    forget_workspace_context()
-
-
-@pytest.fixture
-def running_ad(ad_account, graph):
-    campaign = graph.add_campaign("Always on", status="ACTIVE", daily_budget=200000)
-    ad_set = graph.add_adset(campaign, "Jakarta 18-34")
-    creative = graph.add_creative("Kopi creative", message="Kopi, fresh")
-    remote = graph.add_ad(ad_set, creative, "Kopi ad")
-    assert ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).outcome == "ok"
-    ad = Ad.objects.select_related("campaign").get(external_id=remote["id"])
-    ad.campaign.brand = BrandFactory(workspace=ad.workspace, name="Kopi Nusantara")
-    ad.campaign.save(update_fields=["brand"])
-    return ad
 
 
 def _comment(ad, graph, texts):

@@ -10,8 +10,6 @@ import pytest
 from django.utils import timezone
 
 from ads.comments import ad_comments_pull
-from ads.models import Ad
-from ads.services import ad_account_sync
 from care.models import Case, DeliveryStatus, Message
 from care.services import message_deliver
 from cxm.audit.models import AuditEntry
@@ -19,36 +17,14 @@ from cxm.channels.connectors.base import Outgoing, PermanentError, TransientErro
 from cxm.channels.connectors.meta_ads import MetaAdsConnector
 from cxm.channels.services.accounts import account_config
 from cxm.tenancy.models import Role
-from listening.ingest import forget_workspace_context
 from listening.models import Mention
 from tests.ads.stubs.graph_server import TOKEN, GraphStub
-from tests.factories import BrandFactory
 
 pytestmark = pytest.mark.django_db
 
 COMPLAINT = "Is this a scam? I paid and the kopi never arrived, terrible"
 ANSWER = "Sorry Budi, that is not right. We sent you a message to sort it out today."
 PAGE_TOKEN = "stub-page-token"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_listening_context():
-    forget_workspace_context()
-    yield
-    forget_workspace_context()
-
-
-@pytest.fixture
-def running_ad(ad_account, graph):
-    campaign = graph.add_campaign("Always on", status="ACTIVE", daily_budget=200000)
-    ad_set = graph.add_adset(campaign, "Jakarta 18-34")
-    creative = graph.add_creative("Kopi creative", message="Kopi, fresh")
-    remote = graph.add_ad(ad_set, creative, "Kopi ad")
-    assert ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).outcome == "ok"
-    ad = Ad.objects.select_related("campaign").get(external_id=remote["id"])
-    ad.campaign.brand = BrandFactory(workspace=ad.workspace, name="Kopi Nusantara")
-    ad.campaign.save(update_fields=["brand"])
-    return ad
 
 
 @pytest.fixture

@@ -7,39 +7,14 @@ from datetime import timedelta
 import pytest
 
 from ads.comments import ad_comment_hide, ad_comments_guard, ad_comments_pull, ad_comments_pull_all
-from ads.models import Ad
-from ads.services import ad_account_sync
 from care.models import Message
 from cxm.audit.models import AuditEntry
 from listening import selectors as listening_selectors
-from listening.ingest import forget_workspace_context
 from listening.models import Mention
-from tests.factories import BrandFactory
 
 pytestmark = pytest.mark.django_db
 
 BITTORRENT = "just download it from BitTorrent"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_listening_context():
-    forget_workspace_context()
-    yield
-    forget_workspace_context()
-
-
-@pytest.fixture
-def running_ad(ad_account, graph):
-    campaign = graph.add_campaign("Always on", status="ACTIVE", daily_budget=200000)
-    ad_set = graph.add_adset(campaign, "Jakarta 18-34")
-    creative = graph.add_creative("Kopi creative", message="Kopi, fresh")
-    remote = graph.add_ad(ad_set, creative, "Kopi ad")
-    assert ad_account_sync(account_id=ad_account.pk, workspace_id=ad_account.workspace_id).outcome == "ok"
-    ad = Ad.objects.select_related("campaign").get(external_id=remote["id"])
-    brand = BrandFactory(workspace=ad.workspace, name="Kopi Nusantara")
-    ad.campaign.brand = brand
-    ad.campaign.save(update_fields=["brand"])
-    return ad
 
 
 def _comments_of(ad):

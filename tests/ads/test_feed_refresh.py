@@ -145,7 +145,7 @@ def test_the_beat_task_refreshes_the_feeds_that_are_due(feed, host, workspace_a,
 
     feed.refresh_from_db()
     assert _ids(feed) == ["1", "3"]
-    assert [path for path, _ in host.requests] == ["/beers.csv", "/beers.csv"]
+    assert [request.path for request in host.requests] == ["/beers.csv", "/beers.csv"]
     uploaded.refresh_from_db()
     assert uploaded.refreshed_at is None  # an uploaded CSV has nothing to fetch
 

@@ -15,9 +15,8 @@ import pytest
 
 from ads.comments import ad_comments_pull
 from listening import services as listening_services
-from listening.ingest import forget_workspace_context
 from listening.models import Mention
-from tests.ads.test_comments import BITTORRENT, running_ad  # noqa: F401 (fixture)
+from tests.ads.test_comments import BITTORRENT
 
 pytestmark = pytest.mark.django_db
 
@@ -25,15 +24,8 @@ APP_SECRET = "meta-app-secret"
 VERIFY_TOKEN = "verify-me"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_listening_context():
-    forget_workspace_context()
-    yield
-    forget_workspace_context()
-
-
 @pytest.fixture
-def hooked_ad(running_ad):  # noqa: F811
+def hooked_ad(running_ad):
     account = running_ad.campaign.account
     account.credentials = {
         **account.credentials,
@@ -194,7 +186,7 @@ def test_comments_elsewhere_and_the_pages_own_answers_are_not_stored(client, hoo
     assert not _mentions(hooked_ad).exists()
 
 
-def test_an_account_without_an_app_secret_refuses_every_delivery(client, running_ad):  # noqa: F811
+def test_an_account_without_an_app_secret_refuses_every_delivery(client, running_ad):
     body = _payload(running_ad)
     answer = _post(client, running_ad, body, _sign(body))
     assert answer.status_code == 401 and "app_secret" in answer.json()["detail"]

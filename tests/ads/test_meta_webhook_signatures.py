@@ -16,7 +16,6 @@ import time
 
 import pytest
 
-from tests.ads.test_comments import running_ad  # noqa: F401 (fixture)
 from tests.channels.test_webhook_signatures import CASES
 
 OTHER_SECRET = "a-secret-this-account-does-not-have"
@@ -37,15 +36,11 @@ META_NOT_APPLICABLE = {
 
 
 @pytest.fixture
-def meta_ad(running_ad):  # noqa: F811
-    from listening.ingest import forget_workspace_context
-
-    forget_workspace_context()
+def meta_ad(running_ad):
     account = running_ad.campaign.account
     account.credentials = {**account.credentials, "app_secret": META_SECRET}
     account.save(update_fields=["credentials"])
-    yield running_ad
-    forget_workspace_context()
+    return running_ad
 
 
 def _meta_body(ad, comment_id="9001_1") -> bytes:

@@ -30,12 +30,6 @@ def indonesian_campaign(make_ad_account, graph):
     return campaign_create(workspace=account.workspace, account=account, name="Kopi Jakarta", daily_budget=5)
 
 
-@pytest.fixture
-def browsing(client, marketer):
-    client.force_login(marketer.user)
-    return client
-
-
 def _template(workspace, **fields):
     return template_save(
         workspace=workspace,

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from ads.models import Ad, AdSet, ApprovalState, ComplianceWaiver, Variant, VariantStatus
 from ads.services import (
     campaign_approve,
-    campaign_create,
     campaign_launch,
     campaign_push,
     campaign_submit,
@@ -56,17 +55,6 @@ def template(workspace_a):
         categories=["alcohol"],
         formats=["feed_square"],
     )
-
-
-@pytest.fixture
-def campaign(synced_account):
-    campaign = campaign_create(
-        workspace=synced_account.workspace, account=synced_account, name="Beer launch", daily_budget=5000
-    )
-    from ads.services import ad_set_create
-
-    ad_set_create(campaign=campaign, name="US adults", countries=["US"], languages=[])
-    return campaign
 
 
 def _generate(template, feed, campaign=None):

@@ -14,14 +14,6 @@ from tests.ads.stubs.graph_server import days_ago
 pytestmark = pytest.mark.django_db
 
 BITTORRENT = test_comments.BITTORRENT
-running_ad = test_comments.running_ad  # the fixtures of the comments tests
-_fresh_listening_context = test_comments._fresh_listening_context
-
-
-@pytest.fixture
-def browsing(client, marketer):
-    client.force_login(marketer.user)
-    return client
 
 
 def test_the_campaign_list_shows_spend_and_roas(browsing, running_ad, graph):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from care import services
-from care.models import Presence
+from care.models import Case, Presence
 from cxm.channels.connectors.base import Author, Item, ItemKind
 from cxm.channels.models import ChannelAccount
 from cxm.channels.sinks import InboundContext
@@ -90,3 +90,10 @@ def agent(member):
 
 def later(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def case(workspace_a, account):
+    """The case Ana's direct message opened."""
+    receive(account, dm("m1", author="ana", text="Where is my order?"))
+    return Case.objects.get(workspace=workspace_a)

@@ -13,12 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def case(workspace_a, account):
-    receive(account, dm("m1", author="ana", text="Where is my order?"))
-    return Case.objects.get()
-
-
-@pytest.fixture
 def agent_api(api, member, workspace_a):
     membership = member(workspace_a, Role.AGENT)
     client = api(membership)

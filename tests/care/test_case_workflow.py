@@ -6,16 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from care import services
-from care.models import Case, CaseStatus, Macro
-from tests.care.conftest import dm, receive
+from care.models import CaseStatus, Macro
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def case(workspace_a, account):
-    receive(account, dm("m1", author="ana"))
-    return Case.objects.get()
 
 
 def test_a_closed_case_cannot_be_reopened_by_hand(case):

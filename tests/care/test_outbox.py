@@ -47,12 +47,6 @@ class FakeConnector:
         return self
 
 
-@pytest.fixture
-def case(workspace_a, account):
-    receive(account, dm("m1", author="ana", text="Where is my order?"))
-    return Case.objects.get(workspace=workspace_a)
-
-
 def deliver(message, connector, now=None):
     return services.message_deliver(
         message_id=message.pk, workspace_id=message.workspace_id, connector_for=connector, now=now

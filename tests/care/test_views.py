@@ -31,12 +31,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def case(workspace_a, account):
-    receive(account, dm("m1", author="ana", text="Where is my order?"))
-    return Case.objects.get()
-
-
-@pytest.fixture
 def agent_client(client, agent, workspace_a):
     user = agent(workspace_a)
     client.force_login(user)

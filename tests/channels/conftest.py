@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import httpx
 import pytest
 
 from cxm.channels.sinks import register_sink, registered_sinks, unregister_sink
@@ -36,3 +39,9 @@ def sink():
     unregister_sink("test")
     for name, existing in saved.items():
         register_sink(name, existing)
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=5) as client:
+        yield client

@@ -51,11 +51,6 @@ def _private_targets_refused(settings):
     settings.CXM_WEBHOOK_ALLOW_PRIVATE = False
 
 
-@pytest.fixture
-def admin_api(api, member, workspace_a):
-    return api(member(workspace_a, Role.ADMIN))
-
-
 def _allow_private_targets(workspace):
     Workspace.objects.filter(pk=workspace.pk).update(allow_private_webhook_targets=True)
     workspace.refresh_from_db()

@@ -1,5 +1,4 @@
 import pytest
-from cryptography.fernet import Fernet
 from django.db import connection
 
 from cxm import encryption
@@ -10,19 +9,6 @@ def _raw(account_id):
     with connection.cursor() as cursor:
         cursor.execute("SELECT credentials FROM channels_channelaccount WHERE id = %s", [account_id])
         return cursor.fetchone()[0]
-
-
-@pytest.fixture
-def keys(monkeypatch):
-    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-
-    def use(*active):
-        monkeypatch.setenv("CXM_SECRET_KEYS", ",".join(active))
-        encryption.reset_keyring()
-
-    use(old)
-    yield {"old": old, "new": new, "use": use}
-    encryption.reset_keyring()
 
 
 @pytest.mark.django_db

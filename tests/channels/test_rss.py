@@ -37,12 +37,6 @@ def server() -> Iterator[FeedServer]:
         yield feed_server
 
 
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5) as client:
-        yield client
-
-
 def connector(server: FeedServer, http: httpx.Client, path: str = "/feed.xml", **options) -> RssConnector:
     config = AccountConfig(platform="rss", handle="feed", options={"feed_url": server.url(path), **options})
     return RssConnector(config, http=http)
@@ -154,7 +148,7 @@ def test_unchanged_feed_answers_304_and_yields_nothing(server, http):
     assert first.cursor["etag"]
     assert second.items == []
     assert second.cursor == first.cursor
-    _path, headers = server.requests[-1]
+    headers = server.requests[-1].headers
     assert headers["If-None-Match"] == first.cursor["etag"]
     assert headers["If-Modified-Since"] == first.cursor["last_modified"]
 

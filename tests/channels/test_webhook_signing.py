@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -33,6 +30,7 @@ from cxm.channels.signing import (
     verify_inbound,
     verify_standard,
 )
+from tests.stub_server import StubServer, serve_stub
 
 NOW = 1_717_400_000
 BODY = b'{"text":"Kapan promo Kopi Nusantara berakhir?","author":"sari@demo.invalid"}'
@@ -263,50 +261,31 @@ def test_standard_secret_that_is_not_base64_is_a_configuration_error():
 # --- the webhook connector ----------------------------------------------------------------------
 
 
-@dataclass
-class Receiver:
+class Receiver(StubServer):
     """An HTTP endpoint on loopback that records what it receives and answers as told."""
 
-    url: str = ""
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    status: int = 200
-    answer: bytes = b""
-    answer_headers: dict[str, str] = field(default_factory=dict)
+    name = "receiver"
+    content_type = "application/octet-stream"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.url = f"{self.base_url}/hooks/cxm"
+        self.status = 200
+        self.answer = b""
+        self.answer_headers: dict[str, str] = {}
+        self.route("POST", ".*", lambda request: (self.status, self.answer, self.answer_headers))
+
+    @property
+    def received(self) -> list[tuple[dict[str, str], bytes]]:
+        """(headers in lower case, body) of each request, in arrival order."""
+        return [({k.lower(): v for k, v in r.headers.items()}, r.raw) for r in self.requests]
 
 
 @pytest.fixture
 def receiver(settings) -> Iterator[Receiver]:
     # The receiver listens on loopback, which outbound webhooks refuse unless allowed.
     settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            state.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(state.status)
-            for name, value in state.answer_headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(state.answer)))
-            self.end_headers()
-            self.wfile.write(state.answer)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/cxm"
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5) as client:
-        yield client
+    yield from serve_stub(Receiver())
 
 
 def webhook(receiver: Receiver, http: httpx.Client, **credentials) -> WebhookConnector:

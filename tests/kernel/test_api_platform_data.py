@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from ads.models import Ad
-from cxm.tenancy.models import Role
 from tests.ads.stubs.sparse import sparse_ad_account_sync
 
 pytestmark = pytest.mark.django_db
@@ -18,32 +17,27 @@ def sparse_ad(workspace_a):
     return sparse_ad_account_sync(workspace=workspace_a)
 
 
-@pytest.fixture
-def marketer(api, member, workspace_a):
-    return api(member(workspace_a, Role.ADMIN))
-
-
-def test_an_ad_whose_creative_has_no_link_is_listed_and_shown(marketer, sparse_ad):
-    listed = marketer.get("/api/v1/ads/ads/")
+def test_an_ad_whose_creative_has_no_link_is_listed_and_shown(admin_api, sparse_ad):
+    listed = admin_api.get("/api/v1/ads/ads/")
     assert listed.status_code == 200
     creatives = {row["name"]: row["creative"] for row in listed.json()["results"]}
     assert creatives["Boosted post ad"]["link"] == ""
     assert creatives["Image only ad"]["primary_text"] == ""
-    detail = marketer.get(f"/api/v1/ads/ads/{sparse_ad.pk}/")
+    detail = admin_api.get(f"/api/v1/ads/ads/{sparse_ad.pk}/")
     assert detail.status_code == 200
     assert detail.json()["creative"]["primary_text"] == "Hello"
 
 
-def test_an_ad_whose_creative_has_no_link_can_be_paused_and_activated(marketer, sparse_ad):
-    activated = marketer.post(f"/api/v1/ads/ads/{sparse_ad.pk}/activate/")
+def test_an_ad_whose_creative_has_no_link_can_be_paused_and_activated(admin_api, sparse_ad):
+    activated = admin_api.post(f"/api/v1/ads/ads/{sparse_ad.pk}/activate/")
     assert activated.status_code == 200, activated.content
     assert activated.json()["creative"]["link"] == ""
-    assert marketer.post(f"/api/v1/ads/ads/{sparse_ad.pk}/pause/").status_code == 200
+    assert admin_api.post(f"/api/v1/ads/ads/{sparse_ad.pk}/pause/").status_code == 200
 
 
 @pytest.mark.parametrize("change", [{"name": "Renamed"}, {"creative": {"primary_text": "New words"}}])
-def test_changing_an_ad_read_from_the_platform_is_refused_with_a_reason(marketer, sparse_ad, change):
-    response = marketer.patch(f"/api/v1/ads/ads/{sparse_ad.pk}/", change, format="json")
+def test_changing_an_ad_read_from_the_platform_is_refused_with_a_reason(admin_api, sparse_ad, change):
+    response = admin_api.patch(f"/api/v1/ads/ads/{sparse_ad.pk}/", change, format="json")
     assert response.status_code == 400, response.content
     assert "creative" in " ".join(response.json()["fields"])
     assert Ad.objects.get(pk=sparse_ad.pk).name == "Boosted post ad"
@@ -62,12 +56,12 @@ def test_changing_an_ad_read_from_the_platform_is_refused_with_a_reason(marketer
         "/api/v1/mentions/",
     ],
 )
-def test_every_list_of_synced_data_answers(marketer, sparse_ad, path):
-    response = marketer.get(path)
+def test_every_list_of_synced_data_answers(admin_api, sparse_ad, path):
+    response = admin_api.get(path)
     assert response.status_code == 200, response.content[:300]
 
 
-def test_each_synced_object_answers_on_its_own(marketer, sparse_ad):
+def test_each_synced_object_answers_on_its_own(admin_api, sparse_ad):
     paths = [
         f"/api/v1/ads/campaigns/{sparse_ad.campaign_id}/",
         f"/api/v1/ads/adsets/{sparse_ad.ad_set_id}/",
@@ -75,9 +69,9 @@ def test_each_synced_object_answers_on_its_own(marketer, sparse_ad):
         f"/api/v1/ads/accounts/{sparse_ad.campaign.account_id}/",
     ]
     for path in paths:
-        assert marketer.get(path).status_code == 200, path
+        assert admin_api.get(path).status_code == 200, path
 
 
-def test_a_comment_without_its_author_is_listed(marketer, sparse_ad):
-    comments = marketer.get("/api/v1/ads/comments/").json()["results"]
+def test_a_comment_without_its_author_is_listed(admin_api, sparse_ad):
+    comments = admin_api.get("/api/v1/ads/comments/").json()["results"]
     assert [comment["text"] for comment in comments] == ['=HYPERLINK("http://x")']

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from cxm.tenancy.models import Role
 from tests.factories import PASSWORD
 
 HINT = "the e-mail with the link is printed in the terminal where the platform runs"
 
 
-@pytest.fixture
-def admin_client(client, workspace_a, member, settings):
+@pytest.fixture(autouse=True)
+def _base_url(settings):
     settings.CXM_BASE_URL = "http://testserver"
-    client.force_login(member(workspace_a, Role.ADMIN).user)
-    return client
 
 
 def _invite(client, language="en"):

@@ -11,12 +11,6 @@ from tests.factories import BusinessUnitFactory, case_from_mention
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, workspace_a, member):
-    client.force_login(member(workspace_a, Role.ADMIN).user)
-    return client
-
-
 def _shown(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.content.decode()

@@ -138,19 +138,6 @@ def _raw(model, name, pk):
         return cursor.fetchone()[0]
 
 
-@pytest.fixture
-def keys(monkeypatch):
-    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-
-    def use(*active):
-        monkeypatch.setenv("CXM_SECRET_KEYS", ",".join(active))
-        encryption.reset_keyring()
-
-    use(old)
-    yield {"old": old, "new": new, "use": use}
-    encryption.reset_keyring()
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(("label", "name"), _encrypted_keys())
 def test_the_column_holds_ciphertext_tagged_with_its_key_id(label, name, keys):

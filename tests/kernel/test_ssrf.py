@@ -191,11 +191,6 @@ def test_a_name_that_does_not_resolve_is_refused_when_saved_unless_allowed(setti
     outbound.target_check_on_save("http://localhost:8000/hook")
 
 
-@pytest.fixture
-def admin_api(api, member, workspace_a):
-    return api(member(workspace_a, Role.ADMIN))
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", [*SAVE_REFUSED, NOWHERE])
 def test_the_accounts_api_refuses_a_webhook_target_on_an_internal_address(url, settings, admin_api):

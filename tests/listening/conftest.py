@@ -1,15 +1,4 @@
-import pytest
 from django.db import connection
-
-from listening.ingest import forget_workspace_context
-
-
-@pytest.fixture(autouse=True)
-def fresh_listening_context():
-    """Topics and dictionaries are cached per workspace for a few seconds; tests start clean."""
-    forget_workspace_context()
-    yield
-    forget_workspace_context()
 
 
 def item(n, **overrides):

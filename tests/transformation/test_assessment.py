@@ -34,11 +34,6 @@ def answer(assessment_round, membership, role=None, **levels):
 
 
 @pytest.fixture
-def admin(workspace_a, member):
-    return member(workspace_a, Role.ADMIN)
-
-
-@pytest.fixture
 def opened(workspace_a, admin):
     return assessment.round_create(workspace=workspace_a, name="Q1 2027", by=admin.user)
 

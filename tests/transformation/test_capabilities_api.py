@@ -19,11 +19,6 @@ KPI_FIELDS = {"key", "name", "value", "unit", "level", "window"}
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin(workspace_a, member):
-    return member(workspace_a, Role.ADMIN)
-
-
 def answer_all(assessment_round, membership, **levels):
     assessment.response_submit(
         assessment_round=assessment_round,

@@ -23,12 +23,6 @@ GOOD_SETTINGS = {
 }
 
 
-@pytest.fixture
-def admin_client(client, workspace_a, member):
-    client.force_login(member(workspace_a, Role.ADMIN).user)
-    return client
-
-
 def test_money_settings_are_saved_and_audited(admin_client, workspace_a):
     page = admin_client.get("/transformation/settings/")
     assert page.status_code == 200 and 'id="bands"' in page.content.decode()

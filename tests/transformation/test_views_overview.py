@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 ROLES = [Role.ADMIN, Role.ANALYST, Role.AGENT, Role.MARKETER, Role.APPROVER]
 
 
-@pytest.fixture
-def admin(workspace_a, member):
-    return member(workspace_a, Role.ADMIN)
-
-
 def login(client, membership):
     client.force_login(membership.user)
     return client

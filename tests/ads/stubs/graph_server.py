@@ -30,13 +30,13 @@ import base64
 import json
 import random
 import re
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.stub_server import Drop, Reply, Request, StubServer
 
 TOKEN = "stub-graph-token"
 VERSION = "v21.0"
@@ -94,23 +94,14 @@ class Fault:
         )
 
 
-class _Reply(Exception):
-    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        super().__init__(status)
-        self.status = status
-        self.body = body
-        self.headers = headers or {}
-
-
-class _Drop(Exception):
-    """Close the connection without an answer."""
-
-
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-class GraphStub:
+class GraphStub(StubServer):
+    name = "graph"
+    content_type = "application/json; charset=UTF-8"
+
     def __init__(
         self,
         *,
@@ -120,6 +111,7 @@ class GraphStub:
         page_id: str = "5550001",
         page_token: str | None = None,
     ) -> None:
+        super().__init__()
         self.token = token
         self.page_token = page_token  # None: the system user token acts as the Page too
         self.account_id = account_id
@@ -138,35 +130,9 @@ class GraphStub:
         self._created: dict[str, list[str]] = {}
         self._faults: list[Fault] = []
         self._random = random.Random(8)
-        self._lock = threading.RLock()
-        self._stopping = threading.Event()
         self._next_id = 120_210_000_000_000_000
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        self._server.request_queue_size = 1024
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="graph-stub", daemon=True
-        )
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    # --- lifecycle ---------------------------------------------------------------------------------
-
-    def start(self) -> GraphStub:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> GraphStub:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self.route("*", r"/_(\w+)", self._control)
+        self.route("*", r".*", self._graph)
 
     @property
     def account_path(self) -> str:
@@ -242,7 +208,9 @@ class GraphStub:
         """A link ad's creative; `link=None` or `message=None` leaves that field out, as Meta does
         for creatives that have none (a page-post ad, an image without text)."""
         post = self._store("post", {"id": f"{self.page_id}_{self._new_id()}", "message": message or ""})
-        link_data = {key: value for key, value in {"message": message, "link": link}.items() if value is not None}
+        link_data = {
+            key: value for key, value in {"message": message, "link": link}.items() if value is not None
+        }
         return self._store(
             "adcreative",
             {
@@ -408,12 +376,10 @@ class GraphStub:
 
     # --- the API ---------------------------------------------------------------------------------------
 
-    def _error(
-        self, code: int, message: str = "", *, subcode: int | None = None, status: int = 400
-    ) -> _Reply:
+    def _error(self, code: int, message: str = "", *, subcode: int | None = None, status: int = 400) -> Reply:
         headers: dict[str, str] = {}
         if code == 429:
-            return _Reply(
+            return Reply(
                 429,
                 {
                     "error": {
@@ -425,7 +391,7 @@ class GraphStub:
                 {"Retry-After": str(self.rate_limit_reset)},
             )
         if 500 <= code < 600:
-            return _Reply(
+            return Reply(
                 code,
                 {
                     "error": {
@@ -473,7 +439,7 @@ class GraphStub:
             error["error_subcode"] = subcode
         if code == 190:
             error["message"] = message or "Invalid OAuth access token - Cannot parse access token"
-        return _Reply(status, {"error": error}, headers)
+        return Reply(status, {"error": error}, headers)
 
     def handle(
         self, method: str, path: str, params: dict[str, Any], *, token: str | None, in_batch: bool
@@ -485,8 +451,7 @@ class GraphStub:
         fault = self._take_fault(method, path, in_batch)
         try:
             if fault is not None and fault.kind == "hang":
-                self._stopping.wait(fault.seconds)
-                raise _Drop()
+                self.hang(fault.seconds)
             if fault is not None and fault.kind == "error":
                 call.error_code = fault.code
                 raise self._error(fault.code)
@@ -499,7 +464,7 @@ class GraphStub:
                 raise self._error(200, "(#200) Permissions error", status=403)
             status, body = self._route(method, path, params)
             headers: dict[str, str] = {}
-        except _Reply as reply:
+        except Reply as reply:
             status, body, headers = reply.status, reply.body, reply.headers
             if call.error_code is None and isinstance(body, dict) and isinstance(body.get("error"), dict):
                 call.error_code = body["error"].get("code")
@@ -507,7 +472,7 @@ class GraphStub:
         if isinstance(body, dict) and isinstance(body.get("data"), list):
             call.rows = len(body["data"])
         if fault is not None and fault.kind == "lose":
-            raise _Drop()
+            raise Drop()
         return status, body, headers
 
     def _acts_as_page(self, method: str, path: str) -> bool:
@@ -848,6 +813,58 @@ class GraphStub:
             rows = [{k: v for k, v in r.items() if k in keep} for r in rows]
         return self._page(path, rows, params, select=False)
 
+    # --- over HTTP ---------------------------------------------------------------------------------------
+
+    def _graph(self, request: Request) -> tuple[int, Any, dict[str, str]]:
+        params = _params(request)
+        token = params.pop("access_token", None)
+        auth = request.header("Authorization")
+        if auth.startswith(("Bearer ", "OAuth ")):
+            token = auth.split(" ", 1)[1]
+        if self.delay:
+            time.sleep(self.delay)
+        path = _strip_version(request.path)
+        if request.method == "POST" and path == "" and "batch" in params:
+            # The batch call itself can be throttled as a whole, like any call.
+            call = Call(method=request.method, path="", params={"batch": "..."}, at=time.time())
+            with self._lock:
+                self.calls.append(call)
+            fault = self._take_fault(request.method, "", False)
+            if fault is not None and fault.kind == "error":
+                call.error_code = fault.code
+                reply = self._error(fault.code)
+                call.status = reply.status
+                raise reply
+            status, body, headers = self.batch(params["batch"], token=token)
+            call.status = status
+        else:
+            status, body, headers = self.handle(request.method, path, params, token=token, in_batch=False)
+        if self.answer_delay:
+            time.sleep(self.answer_delay)
+        return status, body, headers
+
+    def _control(self, request: Request, name: str) -> tuple[int, Any]:
+        """The bench drives a stub in another process through these."""
+        params = _params(request)
+        if name == "stats":
+            return 200, self.stats(float(params.get("since") or 0))
+        if name == "seed":
+            count = int(params.get("campaigns") or 0)
+            status = str(params.get("status") or "ACTIVE")
+            ids = [
+                self.add_campaign(f"Seeded campaign {n}", status=status, daily_budget=100_000)["id"]
+                for n in range(count)
+            ]
+            return 200, {"ids": ids}
+        if name == "config":
+            for key in ("delay", "rate_limit_ratio"):
+                if key in params:
+                    setattr(self, key, float(params[key]))
+            if "rate_limit_reset" in params:
+                self.rate_limit_reset = int(params["rate_limit_reset"])
+            return 200, {"ok": True}
+        return 404, {"error": "no such control"}
+
     def batch(self, raw: str, *, token: str | None) -> tuple[int, Any, dict[str, str]]:
         try:
             requests = json.loads(raw)
@@ -876,7 +893,7 @@ class GraphStub:
             op_token = params.pop("access_token", None) or token
             try:
                 status, body, headers = self.handle(method, path, params, token=op_token, in_batch=True)
-            except _Drop:
+            except Drop:
                 answers.append(None)
                 continue
             answers.append(
@@ -887,6 +904,17 @@ class GraphStub:
                 }
             )
         return 200, answers, {}
+
+
+def _params(request: Request) -> dict[str, Any]:
+    """The query and the form or JSON body as one set of parameters, the last value of each."""
+    params: dict[str, Any] = {k: v[-1] for k, v in request.query.items()}
+    if request.raw and request.content_type == "application/json":
+        body = request.json()
+        params.update(dict(body) if isinstance(body, dict) else {})
+    elif request.raw:
+        params.update({k: v[-1] for k, v in request.form().items()})
+    return params
 
 
 def _strip_version(path: str) -> str:
@@ -938,99 +966,6 @@ def _encode_cursor(index: int) -> str:
 def _decode_cursor(cursor: str) -> int:
     padded = cursor + "=" * (-len(cursor) % 4)
     return int(base64.urlsafe_b64decode(padded.encode()).decode())
-
-
-def _handler_for(stub: GraphStub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def _handle(self, method: str) -> None:
-            split = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            params = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
-            content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if raw and content_type == "application/json":
-                body = json.loads(raw)
-                params.update(dict(body) if isinstance(body, dict) else {})
-            elif raw:
-                params.update({k: v[-1] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()})
-            if split.path.startswith("/_"):
-                return self._control(split.path, params)
-            token = params.pop("access_token", None)
-            auth = self.headers.get("Authorization") or ""
-            if auth.startswith(("Bearer ", "OAuth ")):
-                token = auth.split(" ", 1)[1]
-            if stub.delay:
-                time.sleep(stub.delay)
-            path = _strip_version(split.path)
-            try:
-                if method == "POST" and path == "" and "batch" in params:
-                    # The batch call itself can be throttled as a whole, like any call.
-                    call = Call(method=method, path="", params={"batch": "..."}, at=time.time())
-                    with stub._lock:
-                        stub.calls.append(call)
-                    fault = stub._take_fault(method, "", False)
-                    if fault is not None and fault.kind == "error":
-                        call.error_code = fault.code
-                        reply = stub._error(fault.code)
-                        call.status = reply.status
-                        return self._send(reply.status, reply.body, reply.headers)
-                    status, body, headers = stub.batch(params["batch"], token=token)
-                    call.status = status
-                else:
-                    status, body, headers = stub.handle(method, path, params, token=token, in_batch=False)
-            except _Drop:
-                self.close_connection = True
-                return
-            if stub.answer_delay:
-                time.sleep(stub.answer_delay)
-            self._send(status, body, headers)
-
-        def _control(self, path: str, params: dict[str, Any]) -> None:
-            if path == "/_stats":
-                return self._send(200, stub.stats(float(params.get("since") or 0)), {})
-            if path == "/_seed":
-                count = int(params.get("campaigns") or 0)
-                status = str(params.get("status") or "ACTIVE")
-                ids = [
-                    stub.add_campaign(f"Seeded campaign {n}", status=status, daily_budget=100_000)["id"]
-                    for n in range(count)
-                ]
-                return self._send(200, {"ids": ids}, {})
-            if path == "/_config":
-                for key in ("delay", "rate_limit_ratio"):
-                    if key in params:
-                        setattr(stub, key, float(params[key]))
-                if "rate_limit_reset" in params:
-                    stub.rate_limit_reset = int(params["rate_limit_reset"])
-                return self._send(200, {"ok": True}, {})
-            return self._send(404, {"error": "no such control"}, {})
-
-        def _send(self, status: int, body: Any, headers: dict[str, str]) -> None:
-            payload = json.dumps(body).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                self.close_connection = True
-
-    return Handler
 
 
 def today() -> date:

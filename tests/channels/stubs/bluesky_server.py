@@ -24,13 +24,14 @@ import base64
 import hashlib
 import json
 import re
-import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import cached_property
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from tests.stub_server import Answer, Reply, Request, StubServer
 
 HANDLE = "brand.test"
 APP_PASSWORD = "abcd-efgh-ijkl-mnop"
@@ -39,16 +40,21 @@ TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 
 
-@dataclass
-class Recorded:
+class Recorded(Request):
     """One request as the stub saw it."""
 
-    method: str
-    nsid: str
-    params: dict[str, list[str]]
-    body: Any  # parsed JSON, or the raw bytes of a blob upload
-    headers: dict[str, str]
-    status: int = 0
+    @property
+    def nsid(self) -> str:
+        return self.path.removeprefix("/xrpc/")
+
+    @property
+    def params(self) -> dict[str, list[str]]:
+        return self.query
+
+    @cached_property
+    def body(self) -> Any:
+        """The parsed JSON, or the raw bytes of a blob upload."""
+        return self.json() if self.raw and self.content_type == "application/json" else self.raw
 
 
 @dataclass
@@ -78,53 +84,33 @@ class _State:
     revoked: set[str] = field(default_factory=set)  # refresh tokens already rotated
 
 
-class _Reply(Exception):
+class _Reply(Reply):
     def __init__(self, status: int, error: str, message: str = "", *, headers: dict[str, str] | None = None):
-        super().__init__(error)
-        self.status = status
-        self.body = {"error": error, "message": message or error}
-        self.headers = headers or {}
+        super().__init__(status, {"error": error, "message": message or error}, headers)
 
 
-class BlueskyStub:
+class BlueskyStub(StubServer):
+    name = "bluesky"
+    request_class = Recorded
+    requests: list[Recorded]
+
     def __init__(self, *, handle: str = HANDLE, app_password: str = APP_PASSWORD) -> None:
+        super().__init__()
         self.app_password = app_password
-        self.requests: list[Recorded] = []
         # How createRecord answers when the record key is taken: (status, XRPC error name).
         self.duplicate_rkey_reply: tuple[int, str] = (500, "InternalServerError")
         self._state = _State()
         self._faults: list[Fault] = []
-        self._lock = threading.RLock()
         self._counter = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        # A short poll interval: shutdown() waits for it, once per test.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="bluesky-stub",
-            daemon=True,
-        )
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.me = self.add_profile(handle, display_name="Brand")
-
-    # --- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> BlueskyStub:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> BlueskyStub:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self._xrpc("POST", "com.atproto.server.createSession", self._create_session)
+        self._xrpc("POST", "com.atproto.server.refreshSession", self._refresh_session)
+        self._xrpc("GET", "app.bsky.notification.listNotifications", self._list_notifications)
+        self._xrpc("GET", "app.bsky.feed.searchPosts", self._search_posts)
+        self._xrpc("GET", "app.bsky.feed.getPosts", self._get_posts)
+        self._xrpc("GET", "com.atproto.repo.getRecord", self._get_record)
+        self._xrpc("POST", "com.atproto.repo.uploadBlob", self._upload_blob)
+        self._xrpc("POST", "com.atproto.repo.createRecord", self._create_record)
 
     # --- seeding ------------------------------------------------------------------------------------
 
@@ -258,6 +244,186 @@ class BlueskyStub:
                     return fault
         return None
 
+    # --- answering ----------------------------------------------------------------------------------
+
+    def serve(self, request: Request) -> Answer:
+        fault = self._take_fault(request.nsid)
+        if fault is not None and fault.kind == "reply":
+            headers: dict[str, str] = {}
+            if fault.status == 429:
+                headers = {
+                    "ratelimit-limit": "3000",
+                    "ratelimit-remaining": "0",
+                    "ratelimit-reset": str(int(time.time() + fault.reset_in)),
+                    "ratelimit-policy": "3000;w=300",
+                }
+            raise _Reply(fault.status, fault.error, fault.message, headers=headers)
+        try:
+            with self._lock:
+                answer = self.dispatch(request)
+        except _Reply as reply:
+            answer = reply.answer()
+        answer.drop = fault is not None and fault.kind == "lose"
+        return answer
+
+    def unrouted(self, request: Recorded) -> Answer:
+        self._authenticated(request)
+        raise _Reply(501, "MethodNotImplemented", "Method Not Implemented")
+
+    def _xrpc(self, method: str, nsid: str, handler: Callable[..., Any]) -> None:
+        self.route(method, "/xrpc/" + re.escape(nsid), lambda request: (200, handler(request)))
+
+    def _create_session(self, request: Recorded) -> dict[str, Any]:
+        body = request.body if isinstance(request.body, dict) else {}
+        identifier = str(body.get("identifier", "")).lower()
+        me = self.me
+        if identifier not in (me["handle"], me["did"]) or body.get("password") != self.app_password:
+            raise _Reply(401, "AuthenticationRequired", "Invalid identifier or password")
+        return self._issue_session(me["did"])
+
+    def _refresh_session(self, request: Recorded) -> dict[str, Any]:
+        state = self._state
+        token = _bearer(request)
+        if token in state.revoked:
+            raise _Reply(400, "ExpiredToken", "Token has been revoked")
+        if token in state.expired:
+            raise _Reply(400, "ExpiredToken", "Token has expired")
+        did = state.refresh.pop(token, None)
+        if did is None:
+            raise _Reply(401, "InvalidToken", "Token could not be verified")
+        state.revoked.add(token)  # refresh tokens rotate: each one works once
+        return self._issue_session(did)
+
+    def _authenticated(self, request: Recorded) -> str:
+        state = self._state
+        token = _bearer(request)
+        if token in state.expired:
+            raise _Reply(400, "ExpiredToken", "Token has expired")
+        if token in state.refresh:
+            raise _Reply(400, "InvalidToken", "Invalid token type")
+        did = state.access.get(token)
+        if did is None:
+            raise _Reply(401, "InvalidToken", "Token could not be verified")
+        return did
+
+    def _list_notifications(self, request: Recorded) -> dict[str, Any]:
+        self._authenticated(request)
+        params = request.params
+        limit = _limit(params, 50)
+        reasons = params.get("reasons")
+        rows = [n for n in self._state.notifications if not reasons or n["reason"] in reasons]
+        # Newest first; the cursor is a keyset (indexedAt, uri), so new arrivals never shift pages.
+        rows.sort(key=lambda n: (n["indexedAt"], n["uri"]), reverse=True)
+        if cursor := _one(params, "cursor"):
+            at, _, uri = cursor.partition("::")
+            rows = [n for n in rows if (n["indexedAt"], n["uri"]) < (at, uri)]
+        page = rows[:limit]
+        answer: dict[str, Any] = {"notifications": page, "priority": False}
+        if page:
+            answer["cursor"] = f"{page[-1]['indexedAt']}::{page[-1]['uri']}"
+        return answer
+
+    def _search_posts(self, request: Recorded) -> dict[str, Any]:
+        self._authenticated(request)
+        params = request.params
+        q = (_one(params, "q") or "").strip().lower()
+        if not q:
+            raise _Reply(400, "InvalidRequest", 'Error: Params must have the property "q"')
+        limit = _limit(params, 25)
+        since, until = _one(params, "since"), _one(params, "until")
+        rows = [view for view in self._state.posts.values() if q in view["record"]["text"].lower()]
+        if since:
+            rows = [view for view in rows if _sort_at(view) >= _parse(since)]
+        if until:
+            rows = [view for view in rows if _sort_at(view) < _parse(until)]
+        rows.sort(key=lambda view: (_sort_at(view), view["uri"]), reverse=True)
+        try:
+            offset = int(_one(params, "cursor", "0") or 0)
+        except ValueError:
+            raise _Reply(400, "InvalidRequest", "invalid cursor") from None
+        page = rows[offset : offset + limit]
+        answer: dict[str, Any] = {"posts": page, "hitsTotal": len(rows)}
+        if offset + limit < len(rows):
+            answer["cursor"] = str(offset + limit)
+        return answer
+
+    def _get_posts(self, request: Recorded) -> dict[str, Any]:
+        self._authenticated(request)
+        uris = request.params.get("uris", [])
+        if len(uris) > 25:
+            raise _Reply(400, "InvalidRequest", "uris must not have more than 25 elements")
+        # Posts that do not exist (or were deleted) are left out, as the AppView does.
+        return {"posts": [self._state.posts[uri] for uri in uris if uri in self._state.posts]}
+
+    def _get_record(self, request: Recorded) -> dict[str, Any]:
+        self._authenticated(request)
+        state = self._state
+        repo, collection, rkey = (_one(request.params, name) or "" for name in ("repo", "collection", "rkey"))
+        did = next((p["did"] for p in state.profiles.values() if repo in (p["did"], p["handle"])), repo)
+        found = state.records.get((did, collection, rkey))
+        if found is None:
+            raise _Reply(400, "RecordNotFound", f"Could not locate record: at://{did}/{collection}/{rkey}")
+        return found
+
+    def _upload_blob(self, request: Recorded) -> dict[str, Any]:
+        self._authenticated(request)
+        data = request.body if isinstance(request.body, bytes) else b""
+        cid = "bafkrei" + base64.b32encode(hashlib.sha256(data).digest()).decode().lower().rstrip("=")[:52]
+        self._state.blobs[cid] = data
+        mime = request.header("Content-Type", "application/octet-stream")
+        return {"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": len(data)}}
+
+    def _create_record(self, request: Recorded) -> dict[str, Any]:
+        did = self._authenticated(request)
+        state = self._state
+        body = request.body if isinstance(request.body, dict) else {}
+        if body.get("repo") not in (did, state.profiles[did]["handle"]):
+            raise _Reply(401, "AuthenticationRequired", "Not the authenticated account's repo")
+        collection = body.get("collection")
+        record = body.get("record")
+        if collection != POST or not isinstance(record, dict):
+            raise _Reply(400, "InvalidRequest", "Input/record must be an app.bsky.feed.post object")
+        rkey = body.get("rkey")
+        if rkey is None:
+            self._counter += 1
+            rkey = _tid(int(time.time() * 1_000_000), self._counter)
+        if not TID_RE.match(str(rkey)):
+            raise _Reply(400, "InvalidRequest", f"Invalid record key for a TID keyed collection: {rkey}")
+        self._validate_post(record)
+        if (did, collection, rkey) in state.records:
+            status, error = self.duplicate_rkey_reply
+            raise _Reply(status, error, "Record already exists" if status < 500 else "Internal Server Error")
+        view = self._index_post(state.profiles[did], rkey, record, datetime.now(UTC))
+        self._counter += 1
+        commit = {
+            "cid": _cid({"commit": self._counter}),
+            "rev": _tid(int(time.time() * 1e6), self._counter),
+        }
+        return {"uri": view["uri"], "cid": view["cid"], "commit": commit, "validationStatus": "valid"}
+
+    def _validate_post(self, record: dict[str, Any]) -> None:
+        if record.get("$type") != POST or not isinstance(record.get("text"), str):
+            raise _Reply(400, "InvalidRecord", "Record/text must be a string")
+        if len(record["text"].encode()) > 3000:
+            raise _Reply(400, "InvalidRecord", "Record/text must not be longer than 3000 characters")
+        if not record.get("createdAt"):
+            raise _Reply(400, "InvalidRecord", 'Record must have the property "createdAt"')
+        reply = record.get("reply")
+        if reply is not None:
+            for part in ("root", "parent"):
+                ref = reply.get(part) if isinstance(reply, dict) else None
+                if not isinstance(ref, dict) or not ref.get("uri") or not ref.get("cid"):
+                    raise _Reply(400, "InvalidRecord", f"Record/reply/{part} must be a strongRef")
+        embed = record.get("embed")
+        if embed is not None:
+            images = embed.get("images", [])
+            if embed.get("$type") != "app.bsky.embed.images" or not 1 <= len(images) <= 4:
+                raise _Reply(400, "InvalidRecord", "Record/embed/images must have 1 to 4 images")
+            for image in images:
+                link = ((image.get("image") or {}).get("ref") or {}).get("$link")
+                if link not in self._state.blobs:
+                    raise _Reply(400, "BlobNotFound", "Could not find blob")
+
     # --- the server's own bookkeeping ------------------------------------------------------------
 
     def _index_post(
@@ -349,232 +515,8 @@ def _limit(params: dict[str, list[str]], default: int) -> int:
     return limit
 
 
-def _handler_for(stub: BlueskyStub) -> type[BaseHTTPRequestHandler]:
-    state = stub._state
-
-    class Handler(BaseHTTPRequestHandler):
-        disable_nagle_algorithm = True  # headers and body in separate writes must not wait on ACKs
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def _handle(self, method: str) -> None:
-            split = urlsplit(self.path)
-            nsid = split.path.removeprefix("/xrpc/")
-            params = parse_qs(split.query, keep_blank_values=True)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            body: Any = raw
-            if raw and self.headers.get("Content-Type", "").startswith("application/json"):
-                body = json.loads(raw)
-            record = Recorded(method, nsid, params, body, dict(self.headers.items()))
-            with stub._lock:
-                stub.requests.append(record)
-            fault = stub._take_fault(nsid)
-            headers: dict[str, str] = {}
-            try:
-                if fault is not None and fault.kind == "reply":
-                    if fault.status == 429:
-                        headers = {
-                            "ratelimit-limit": "3000",
-                            "ratelimit-remaining": "0",
-                            "ratelimit-reset": str(int(time.time() + fault.reset_in)),
-                            "ratelimit-policy": "3000;w=300",
-                        }
-                    raise _Reply(fault.status, fault.error, fault.message, headers=headers)
-                with stub._lock:
-                    status, answer = self._route(method, nsid, params, body)
-            except _Reply as reply:
-                status, answer, headers = reply.status, reply.body, reply.headers
-            record.status = status
-            if fault is not None and fault.kind == "lose":
-                self.close_connection = True
-                return
-            self._send(status, answer, headers)
-
-        def _send(self, status: int, answer: Any, headers: dict[str, str]) -> None:
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _route(self, method: str, nsid: str, params: dict[str, list[str]], body: Any) -> tuple[int, Any]:
-            if method == "POST" and nsid == "com.atproto.server.createSession":
-                return 200, self._create_session(body)
-            if method == "POST" and nsid == "com.atproto.server.refreshSession":
-                return 200, self._refresh_session()
-            did = self._authenticated()
-            if method == "GET" and nsid == "app.bsky.notification.listNotifications":
-                return 200, self._list_notifications(did, params)
-            if method == "GET" and nsid == "app.bsky.feed.searchPosts":
-                return 200, self._search_posts(params)
-            if method == "GET" and nsid == "app.bsky.feed.getPosts":
-                uris = params.get("uris", [])
-                if len(uris) > 25:
-                    raise _Reply(400, "InvalidRequest", "uris must not have more than 25 elements")
-                # Posts that do not exist (or were deleted) are left out, as the AppView does.
-                return 200, {"posts": [state.posts[uri] for uri in uris if uri in state.posts]}
-            if method == "GET" and nsid == "com.atproto.repo.getRecord":
-                return 200, self._get_record(params)
-            if method == "POST" and nsid == "com.atproto.repo.uploadBlob":
-                return 200, self._upload_blob(body)
-            if method == "POST" and nsid == "com.atproto.repo.createRecord":
-                return 200, self._create_record(did, body)
-            raise _Reply(501, "MethodNotImplemented", "Method Not Implemented")
-
-        def _create_session(self, body: Any) -> dict[str, Any]:
-            identifier = str((body or {}).get("identifier", "")).lower()
-            password = (body or {}).get("password")
-            me = stub.me
-            if identifier not in (me["handle"], me["did"]) or password != stub.app_password:
-                raise _Reply(401, "AuthenticationRequired", "Invalid identifier or password")
-            return stub._issue_session(me["did"])
-
-        def _refresh_session(self) -> dict[str, Any]:
-            token = self._bearer()
-            if token in state.revoked:
-                raise _Reply(400, "ExpiredToken", "Token has been revoked")
-            if token in state.expired:
-                raise _Reply(400, "ExpiredToken", "Token has expired")
-            did = state.refresh.pop(token, None)
-            if did is None:
-                raise _Reply(401, "InvalidToken", "Token could not be verified")
-            state.revoked.add(token)  # refresh tokens rotate: each one works once
-            return stub._issue_session(did)
-
-        def _bearer(self) -> str:
-            header = self.headers.get("Authorization", "")
-            if not header.startswith("Bearer "):
-                raise _Reply(401, "AuthenticationRequired", "Authentication Required")
-            return header.removeprefix("Bearer ")
-
-        def _authenticated(self) -> str:
-            token = self._bearer()
-            if token in state.expired:
-                raise _Reply(400, "ExpiredToken", "Token has expired")
-            if token in state.refresh:
-                raise _Reply(400, "InvalidToken", "Invalid token type")
-            did = state.access.get(token)
-            if did is None:
-                raise _Reply(401, "InvalidToken", "Token could not be verified")
-            return did
-
-        def _list_notifications(self, did: str, params: dict[str, list[str]]) -> dict[str, Any]:
-            limit = _limit(params, 50)
-            reasons = params.get("reasons")
-            rows = [n for n in state.notifications if not reasons or n["reason"] in reasons]
-            # Newest first; the cursor is a keyset (indexedAt, uri), so new arrivals never shift pages.
-            rows.sort(key=lambda n: (n["indexedAt"], n["uri"]), reverse=True)
-            if cursor := _one(params, "cursor"):
-                at, _, uri = cursor.partition("::")
-                rows = [n for n in rows if (n["indexedAt"], n["uri"]) < (at, uri)]
-            page = rows[:limit]
-            answer: dict[str, Any] = {"notifications": page, "priority": False}
-            if page:
-                answer["cursor"] = f"{page[-1]['indexedAt']}::{page[-1]['uri']}"
-            return answer
-
-        def _search_posts(self, params: dict[str, list[str]]) -> dict[str, Any]:
-            q = (_one(params, "q") or "").strip().lower()
-            if not q:
-                raise _Reply(400, "InvalidRequest", 'Error: Params must have the property "q"')
-            limit = _limit(params, 25)
-            since, until = _one(params, "since"), _one(params, "until")
-            rows = [view for view in state.posts.values() if q in view["record"]["text"].lower()]
-            if since:
-                rows = [view for view in rows if _sort_at(view) >= _parse(since)]
-            if until:
-                rows = [view for view in rows if _sort_at(view) < _parse(until)]
-            rows.sort(key=lambda view: (_sort_at(view), view["uri"]), reverse=True)
-            try:
-                offset = int(_one(params, "cursor", "0") or 0)
-            except ValueError:
-                raise _Reply(400, "InvalidRequest", "invalid cursor") from None
-            page = rows[offset : offset + limit]
-            answer: dict[str, Any] = {"posts": page, "hitsTotal": len(rows)}
-            if offset + limit < len(rows):
-                answer["cursor"] = str(offset + limit)
-            return answer
-
-        def _get_record(self, params: dict[str, list[str]]) -> dict[str, Any]:
-            repo, collection, rkey = (_one(params, name) or "" for name in ("repo", "collection", "rkey"))
-            did = next((p["did"] for p in state.profiles.values() if repo in (p["did"], p["handle"])), repo)
-            found = state.records.get((did, collection, rkey))
-            if found is None:
-                raise _Reply(
-                    400, "RecordNotFound", f"Could not locate record: at://{did}/{collection}/{rkey}"
-                )
-            return found
-
-        def _upload_blob(self, body: Any) -> dict[str, Any]:
-            data = body if isinstance(body, bytes) else b""
-            cid = (
-                "bafkrei" + base64.b32encode(hashlib.sha256(data).digest()).decode().lower().rstrip("=")[:52]
-            )
-            state.blobs[cid] = data
-            mime = self.headers.get("Content-Type", "application/octet-stream")
-            return {"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": len(data)}}
-
-        def _create_record(self, did: str, body: Any) -> dict[str, Any]:
-            body = body if isinstance(body, dict) else {}
-            if body.get("repo") not in (did, state.profiles[did]["handle"]):
-                raise _Reply(401, "AuthenticationRequired", "Not the authenticated account's repo")
-            collection = body.get("collection")
-            record = body.get("record")
-            if collection != POST or not isinstance(record, dict):
-                raise _Reply(400, "InvalidRequest", "Input/record must be an app.bsky.feed.post object")
-            rkey = body.get("rkey")
-            if rkey is None:
-                stub._counter += 1
-                rkey = _tid(int(time.time() * 1_000_000), stub._counter)
-            if not TID_RE.match(str(rkey)):
-                raise _Reply(400, "InvalidRequest", f"Invalid record key for a TID keyed collection: {rkey}")
-            _validate_post(record)
-            if (did, collection, rkey) in state.records:
-                status, error = stub.duplicate_rkey_reply
-                raise _Reply(
-                    status, error, "Record already exists" if status < 500 else "Internal Server Error"
-                )
-            view = stub._index_post(state.profiles[did], rkey, record, datetime.now(UTC))
-            stub._counter += 1
-            commit = {
-                "cid": _cid({"commit": stub._counter}),
-                "rev": _tid(int(time.time() * 1e6), stub._counter),
-            }
-            return {"uri": view["uri"], "cid": view["cid"], "commit": commit, "validationStatus": "valid"}
-
-    def _validate_post(record: dict[str, Any]) -> None:
-        if record.get("$type") != POST or not isinstance(record.get("text"), str):
-            raise _Reply(400, "InvalidRecord", "Record/text must be a string")
-        if len(record["text"].encode()) > 3000:
-            raise _Reply(400, "InvalidRecord", "Record/text must not be longer than 3000 characters")
-        if not record.get("createdAt"):
-            raise _Reply(400, "InvalidRecord", 'Record must have the property "createdAt"')
-        reply = record.get("reply")
-        if reply is not None:
-            for part in ("root", "parent"):
-                ref = reply.get(part) if isinstance(reply, dict) else None
-                if not isinstance(ref, dict) or not ref.get("uri") or not ref.get("cid"):
-                    raise _Reply(400, "InvalidRecord", f"Record/reply/{part} must be a strongRef")
-        embed = record.get("embed")
-        if embed is not None:
-            images = embed.get("images", [])
-            if embed.get("$type") != "app.bsky.embed.images" or not 1 <= len(images) <= 4:
-                raise _Reply(400, "InvalidRecord", "Record/embed/images must have 1 to 4 images")
-            for image in images:
-                link = ((image.get("image") or {}).get("ref") or {}).get("$link")
-                if link not in state.blobs:
-                    raise _Reply(400, "BlobNotFound", "Could not find blob")
-
-    return Handler
+def _bearer(request: Request) -> str:
+    header = request.header("Authorization")
+    if not header.startswith("Bearer "):
+        raise _Reply(401, "AuthenticationRequired", "Authentication Required")
+    return header.removeprefix("Bearer ")

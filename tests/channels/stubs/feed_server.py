@@ -4,12 +4,12 @@ ETag / If-None-Match (and If-Modified-Since) answered with 304, and injectable e
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.utils import format_datetime, parsedate_to_datetime
 from xml.sax.saxutils import escape
+
+from tests.stub_server import Answer, Request, StubServer
 
 
 @dataclass(frozen=True)
@@ -37,32 +37,19 @@ class _Failure:
     body: bytes = b""
 
 
-class FeedServer:
+class FeedServer(StubServer):
     """Use as a context manager; `url(path)` is where `set_document(path, ...)` is served."""
 
+    name = "feed"
+
     def __init__(self) -> None:
+        super().__init__()
         self._documents: dict[str, _Document] = {}
         self._failures: list[_Failure] = []
-        self._lock = threading.Lock()
-        self.requests: list[tuple[str, dict[str, str]]] = []  # (path, headers) in arrival order
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        # A short poll interval keeps shutdown (and so each test's teardown) quick.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def __enter__(self) -> FeedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self.route("GET", ".*", self._get)
 
     def url(self, path: str = "/feed.xml") -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return f"{self.base_url}{path}"
 
     def set_document(
         self, path: str, body: str | bytes, *, content_type: str = "application/rss+xml; charset=utf-8"
@@ -77,59 +64,35 @@ class FeedServer:
         with self._lock:
             self._failures.extend(_Failure(status, dict(headers or {})) for _ in range(times))
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
+    def _get(self, request: Request) -> Answer:
+        with self._lock:
+            failure = self._failures.pop(0) if self._failures else None
+            document = self._documents.get(request.target)
+        if failure is not None:
+            return Answer(failure.status, failure.body or b"failure injected", failure.headers)
+        if document is None:
+            return Answer(404, b"no such feed")
+        validators = {
+            "ETag": document.etag,
+            "Last-Modified": format_datetime(document.last_modified, usegmt=True),
+        }
+        if _not_modified(request, document):
+            return Answer(304, b"", validators)
+        return Answer(200, document.body, {"Content-Type": document.content_type, **validators})
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with server._lock:
-                    server.requests.append((self.path, dict(self.headers.items())))
-                    failure = server._failures.pop(0) if server._failures else None
-                    document = server._documents.get(self.path)
-                if failure is not None:
-                    self._answer(failure.status, failure.body or b"failure injected", failure.headers)
-                    return
-                if document is None:
-                    self._answer(404, b"no such feed", {})
-                    return
-                validators = {
-                    "ETag": document.etag,
-                    "Last-Modified": format_datetime(document.last_modified, usegmt=True),
-                }
-                if self._not_modified(document):
-                    self._answer(304, b"", validators)
-                    return
-                self._answer(200, document.body, {"Content-Type": document.content_type, **validators})
 
-            def _not_modified(self, document: _Document) -> bool:
-                # RFC 9110: If-None-Match wins; If-Modified-Since only counts without it.
-                if_none_match = self.headers.get("If-None-Match")
-                if if_none_match is not None:
-                    return document.etag in [tag.strip() for tag in if_none_match.split(",")]
-                since = self.headers.get("If-Modified-Since")
-                if since:
-                    from email.utils import parsedate_to_datetime
-
-                    try:
-                        return document.last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
-                    except (TypeError, ValueError):
-                        return False
-                return False
-
-            def _answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                if status != 304:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if status != 304:
-                    self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-                pass
-
-        return Handler
+def _not_modified(request: Request, document: _Document) -> bool:
+    # RFC 9110: If-None-Match wins; If-Modified-Since only counts without it.
+    if_none_match = request.header("If-None-Match")
+    if if_none_match:
+        return document.etag in [tag.strip() for tag in if_none_match.split(",")]
+    since = request.header("If-Modified-Since")
+    if since:
+        try:
+            return document.last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 def _attr(value: str) -> str:

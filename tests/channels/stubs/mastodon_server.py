@@ -14,32 +14,40 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import default as default_policy
+from functools import cached_property
 from html import unescape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode
+
+from tests.stub_server import Answer, Reply, Request, StubServer
 
 TOKEN = "stub-access-token"
+# Answered without a token, as a Mastodon server does.
+PUBLIC = {("GET", "/api/v1/instance"), ("GET", "/api/v2/instance")}
 
 
-@dataclass
-class Recorded:
-    """One request as the stub saw it."""
+class Recorded(Request):
+    """One request as the stub saw it, with its body read as Rails reads parameters."""
 
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    params: dict[str, Any]  # form, JSON or multipart fields ("media_ids[]" and "media_ids" both lists)
-    files: dict[str, tuple[str, str, bytes]]  # field -> (filename, content type, data)
-    status: int = 0
+    @cached_property
+    def _body(self) -> tuple[dict[str, Any], dict[str, tuple[str, str, bytes]]]:
+        return _parse_body(self.header("Content-Type"), self.raw)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Form, JSON or multipart fields ("media_ids[]" and "media_ids" both lists)."""
+        return self._body[0]
+
+    @property
+    def files(self) -> dict[str, tuple[str, str, bytes]]:
+        """field -> (filename, content type, data)."""
+        return self._body[1]
 
 
 @dataclass
@@ -74,8 +82,13 @@ class _State:
     created: list[str] = field(default_factory=list)
 
 
-class MastodonStub:
+class MastodonStub(StubServer):
+    name = "mastodon"
+    request_class = Recorded
+    requests: list[Recorded]
+
     def __init__(self, *, token: str = TOKEN, domain: str = "127.0.0.1") -> None:
+        super().__init__()
         self.token = token
         self.domain = domain  # the instance's LOCAL_DOMAIN, used in uri/url of local entities
         self.max_characters = 500
@@ -84,41 +97,20 @@ class MastodonStub:
         self.media_processing_polls = 0  # > 0: uploads answer 202 and GET /api/v1/media/:id 206 that often
         self.rate_limit = 300
         self.post_delay = 0.0  # seconds each POST takes, like a busy server (outside the state lock)
-        self.requests: list[Recorded] = []
         self._state = _State()
         self._faults: list[Fault] = []
-        self._lock = threading.RLock()
-        self._stopping = threading.Event()
         self._last_status_id = 0
         self._last_other_id = 1000
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        # A short poll interval lets shutdown() return promptly at the end of each test.
-        serve = {"poll_interval": 0.05}
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs=serve, name="mastodon-stub", daemon=True
-        )
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.me = self.add_account("brand", display_name="Brand")
-
-    # --- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> MastodonStub:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # releases handlers that are "hanging"
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> MastodonStub:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self.route("GET", "/api/v1/instance", lambda request: (200, _instance_v1(self)))
+        self.route("GET", "/api/v2/instance", self._instance_v2)
+        self.route("GET", "/api/v1/accounts/verify_credentials", self._verify_credentials)
+        self.route("GET", "/api/v1/notifications", self._notifications)
+        self.route("GET", "/api/v2/search", self._search)
+        self.route("POST", "/api/v1/statuses", self._create_status)
+        self.route("POST", "/api/v2/media", self._upload)
+        self.route("GET", r"/api/v1/statuses/([^/]+)", self._status)
+        self.route("GET", r"/api/v1/media/([^/]+)", self._media)
 
     # --- seeding ------------------------------------------------------------------------------------
 
@@ -286,6 +278,163 @@ class MastodonStub:
     def requests_to(self, path: str, method: str = "GET") -> list[Recorded]:
         return [r for r in self.requests if r.path == path and r.method == method]
 
+    # --- answering ----------------------------------------------------------------------------------
+
+    def serve(self, request: Request) -> Answer:
+        fault = self._take_fault(request.method, request.path)
+        reset_in = 300.0
+        try:
+            if fault is not None and fault.kind == "hang":
+                self.hang(fault.seconds)
+            if fault is not None and fault.kind == "status":
+                raise _fault_reply(fault)
+            if request.method == "POST" and self.post_delay:
+                time.sleep(self.post_delay)
+            public = (request.method, request.path) in PUBLIC
+            if not public and request.header("Authorization") != f"Bearer {self.token}":
+                raise _Reply(401, {"error": "The access token is invalid"})
+            with self._lock:
+                answer = self.dispatch(request)
+        except _Reply as reply:
+            answer, reset_in = reply.answer(), reply.reset_in
+        answer.drop = fault is not None and fault.kind == "lose"
+        with self._lock:
+            remaining = 0 if answer.status == 429 else max(0, self.rate_limit - len(self.requests))
+        reset = datetime.now(UTC) + timedelta(seconds=reset_in)
+        answer.headers = {
+            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": _iso(reset),
+            **answer.headers,
+        }
+        return answer
+
+    def unrouted(self, request: Request) -> Answer:
+        raise _not_found()
+
+    def _instance_v2(self, request: Recorded) -> tuple[int, Any]:
+        if not self.instance_v2:
+            raise _not_found()
+        return 200, _instance_v2(self)
+
+    def _verify_credentials(self, request: Recorded) -> tuple[int, Any]:
+        return 200, {**self.me, "source": {"privacy": "public", "sensitive": False, "note": ""}}
+
+    def _status(self, request: Recorded, status_id: str) -> tuple[int, Any]:
+        status = self._state.statuses.get(status_id)
+        if status is None:
+            raise _not_found()
+        return 200, status
+
+    def _notifications(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
+        query = request.query
+        rows = list(self._state.notifications.values())
+        if types := query.get("types[]"):
+            rows = [n for n in rows if n["type"] in types]
+        if excluded := query.get("exclude_types[]"):
+            rows = [n for n in rows if n["type"] not in excluded]
+        page = _paginate(rows, query, default_limit=40, max_limit=80)
+        link = _link_header(self.base_url, request.path, query, page)
+        return 200, page, {"Link": link} if link else {}
+
+    def _search(self, request: Recorded) -> tuple[int, Any]:
+        query = request.query
+        q = (query.get("q") or [""])[0].strip().lower()
+        kind = (query.get("type") or [""])[0]
+        statuses: list[dict[str, Any]] = []
+        if q and kind in ("", "statuses"):
+            rows = [
+                s
+                for s in self._state.statuses.values()
+                if s["visibility"] in ("public", "unlisted") and q in _plain(s["content"]).lower()
+            ]
+            statuses = _paginate(rows, query, default_limit=20, max_limit=40)
+        return 200, {"accounts": [], "statuses": statuses, "hashtags": []}
+
+    def _create_status(self, request: Recorded) -> tuple[int, Any]:
+        params = request.params
+        key = request.header("Idempotency-Key")
+        state = self._state
+        if key and (self.me["id"], key) in state.idempotency:
+            # The same key within its retention window returns the original status, unchanged.
+            return 200, state.statuses[state.idempotency[(self.me["id"], key)]]
+        text = str(params.get("status") or "")
+        media_ids = [str(m) for m in (params.get("media_ids[]") or params.get("media_ids") or [])]
+        if not text and not media_ids:
+            raise _unprocessable("Text can't be blank")
+        if len(text) > self.max_characters:
+            raise _unprocessable(f"Text character limit of {self.max_characters} exceeded")
+        if len(media_ids) > self.max_media_attachments:
+            raise _unprocessable("Too many media attachments")
+        for media_id in media_ids:
+            media = state.media.get(media_id)
+            if media is None:
+                raise _unprocessable("Media attachments are invalid")
+            if media.entity["url"] is None:
+                raise _unprocessable(
+                    "Cannot attach files that have not finished processing. Try again in a moment!"
+                )
+        in_reply_to = None
+        if params.get("in_reply_to_id"):
+            in_reply_to = state.statuses.get(str(params["in_reply_to_id"]))
+            if in_reply_to is None:
+                raise _not_found()
+        visibility = str(params.get("visibility") or "public")
+        if visibility not in ("public", "unlisted", "private", "direct"):
+            raise _unprocessable("Visibility is not included in the list")
+        mentioned = []
+        for username, domain in re.findall(r"(?<![\w/])@(\w+)(?:@([\w.-]+\w))?", text):
+            acct = f"{username}@{domain}" if domain and domain != self.domain else username
+            mentioned += [a for a in state.accounts.values() if a["acct"] == acct]
+        status = self.add_status(
+            self.me,
+            "".join(f"<p>{_escape(p)}</p>" for p in text.split("\n\n")) if text else "",
+            visibility=visibility,
+            in_reply_to=in_reply_to,
+            mentions=mentioned,
+            language=params.get("language") or "en",
+            spoiler_text=str(params.get("spoiler_text") or ""),
+            media_ids=media_ids,
+        )
+        state.created.append(status["id"])
+        if key:
+            state.idempotency[(self.me["id"], key)] = status["id"]
+        return 200, status
+
+    def _upload(self, request: Recorded) -> tuple[int, Any]:
+        params, files = request.params, request.files
+        if "file" not in files:
+            raise _unprocessable("File can't be blank")
+        filename, content_type, data = files["file"]
+        media_id = self._next_other_id()
+        kind = content_type.split("/")[0]
+        url = f"https://{self.domain}/system/media_attachments/files/{media_id}/original/{filename}"
+        entity = {
+            "id": media_id,
+            "type": kind if kind in ("image", "video", "audio") else "unknown",
+            "url": url,
+            "preview_url": url,
+            "remote_url": None,
+            "text_url": None,
+            "meta": {"original": {"size": len(data)}},
+            "description": params.get("description") or None,
+            "blurhash": None,
+        }
+        processing = self.media_processing_polls > 0
+        self._state.media[media_id] = _Media(entity=entity, polls_left=self.media_processing_polls)
+        if processing:
+            return 202, {**entity, "url": None}
+        return 200, entity
+
+    def _media(self, request: Recorded, media_id: str) -> tuple[int, Any]:
+        media = self._state.media.get(media_id)
+        if media is None:
+            raise _not_found()
+        if media.polls_left > 0:
+            media.polls_left -= 1
+            return 206, {**media.entity, "url": None}
+        return 200, media.entity
+
     # --- internals ---------------------------------------------------------------------------------------
 
     def _next_status_id(self, created: datetime) -> str:
@@ -319,12 +468,10 @@ def _plain(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", html))
 
 
-class _Reply(Exception):
+class _Reply(Reply):
     def __init__(self, status: int, body: Any, *, reset_in: float = 300.0) -> None:
-        super().__init__(status)
-        self.status = status
-        self.body = body
-        self.reset_in = reset_in
+        super().__init__(status, body)
+        self.reset_in = reset_in  # when X-RateLimit-Reset says the limit is lifted
 
 
 def _not_found() -> _Reply:
@@ -366,228 +513,6 @@ def _link_header(base_url: str, path: str, query: dict[str, list[str]], page: li
     older = urlencode([*kept, ("max_id", page[-1]["id"])])
     newer = urlencode([*kept, ("min_id", page[0]["id"])])
     return f'<{base_url}{path}?{older}>; rel="next", <{base_url}{path}?{newer}>; rel="prev"'
-
-
-def _handler_for(stub: MastodonStub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in two writes; without this each answer waits for a delayed ACK.
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def _handle(self, method: str) -> None:
-            split = urlsplit(self.path)
-            path = split.path
-            query = parse_qs(split.query, keep_blank_values=True)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            params, files = _parse_body(self.headers.get("Content-Type", ""), raw)
-            record = Recorded(
-                method=method,
-                path=path,
-                query=query,
-                headers=dict(self.headers.items()),
-                params=params,
-                files=files,
-            )
-            with stub._lock:
-                stub.requests.append(record)
-            fault = stub._take_fault(method, path)
-            reset_in = 300.0
-            try:
-                if fault is not None and fault.kind == "hang":
-                    stub._stopping.wait(fault.seconds)
-                    self.close_connection = True
-                    return
-                if fault is not None and fault.kind == "status":
-                    raise _fault_reply(fault)
-                if method == "POST" and stub.post_delay:
-                    time.sleep(stub.post_delay)
-                status, body, headers = self._route(method, path, query, params, files)
-            except _Reply as reply:
-                status, body, headers, reset_in = reply.status, reply.body, {}, reply.reset_in
-            record.status = status
-            if fault is not None and fault.kind == "lose":
-                self.close_connection = True
-                return
-            self._send(status, body, headers, reset_in=reset_in)
-
-        def _route(
-            self,
-            method: str,
-            path: str,
-            query: dict[str, list[str]],
-            params: dict[str, Any],
-            files: dict[str, tuple[str, str, bytes]],
-        ) -> tuple[int, Any, dict[str, str]]:
-            if method == "GET" and path == "/api/v1/instance":
-                return 200, _instance_v1(stub), {}
-            if method == "GET" and path == "/api/v2/instance":
-                if not stub.instance_v2:
-                    raise _not_found()
-                return 200, _instance_v2(stub), {}
-            if self.headers.get("Authorization") != f"Bearer {stub.token}":
-                raise _Reply(401, {"error": "The access token is invalid"})
-            with stub._lock:
-                if method == "GET" and path == "/api/v1/accounts/verify_credentials":
-                    return (
-                        200,
-                        {**stub.me, "source": {"privacy": "public", "sensitive": False, "note": ""}},
-                        {},
-                    )
-                if method == "GET" and path == "/api/v1/notifications":
-                    return self._notifications(path, query)
-                if method == "GET" and path == "/api/v2/search":
-                    return self._search(query)
-                if method == "POST" and path == "/api/v1/statuses":
-                    return self._create_status(params)
-                if method == "POST" and path == "/api/v2/media":
-                    return self._upload(params, files)
-                found = re.fullmatch(r"/api/v1/statuses/([^/]+)", path)
-                if method == "GET" and found:
-                    status = stub._state.statuses.get(found.group(1))
-                    if status is None:
-                        raise _not_found()
-                    return 200, status, {}
-                found = re.fullmatch(r"/api/v1/media/([^/]+)", path)
-                if method == "GET" and found:
-                    return self._media(found.group(1))
-            raise _not_found()
-
-        def _notifications(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str]]:
-            rows = list(stub._state.notifications.values())
-            if types := query.get("types[]"):
-                rows = [n for n in rows if n["type"] in types]
-            if excluded := query.get("exclude_types[]"):
-                rows = [n for n in rows if n["type"] not in excluded]
-            page = _paginate(rows, query, default_limit=40, max_limit=80)
-            link = _link_header(stub.base_url, path, query, page)
-            return 200, page, {"Link": link} if link else {}
-
-        def _search(self, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str]]:
-            q = (query.get("q") or [""])[0].strip().lower()
-            kind = (query.get("type") or [""])[0]
-            statuses: list[dict[str, Any]] = []
-            if q and kind in ("", "statuses"):
-                rows = [
-                    s
-                    for s in stub._state.statuses.values()
-                    if s["visibility"] in ("public", "unlisted") and q in _plain(s["content"]).lower()
-                ]
-                statuses = _paginate(rows, query, default_limit=20, max_limit=40)
-            return 200, {"accounts": [], "statuses": statuses, "hashtags": []}, {}
-
-        def _create_status(self, params: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
-            key = self.headers.get("Idempotency-Key")
-            if key and (stub.me["id"], key) in stub._state.idempotency:
-                # The same key within its retention window returns the original status, unchanged.
-                return 200, stub._state.statuses[stub._state.idempotency[(stub.me["id"], key)]], {}
-            text = str(params.get("status") or "")
-            media_ids = [str(m) for m in (params.get("media_ids[]") or params.get("media_ids") or [])]
-            if not text and not media_ids:
-                raise _unprocessable("Text can't be blank")
-            if len(text) > stub.max_characters:
-                raise _unprocessable(f"Text character limit of {stub.max_characters} exceeded")
-            if len(media_ids) > stub.max_media_attachments:
-                raise _unprocessable("Too many media attachments")
-            for media_id in media_ids:
-                media = stub._state.media.get(media_id)
-                if media is None:
-                    raise _unprocessable("Media attachments are invalid")
-                if media.entity["url"] is None:
-                    raise _unprocessable(
-                        "Cannot attach files that have not finished processing. Try again in a moment!"
-                    )
-            in_reply_to = None
-            if params.get("in_reply_to_id"):
-                in_reply_to = stub._state.statuses.get(str(params["in_reply_to_id"]))
-                if in_reply_to is None:
-                    raise _not_found()
-            visibility = str(params.get("visibility") or "public")
-            if visibility not in ("public", "unlisted", "private", "direct"):
-                raise _unprocessable("Visibility is not included in the list")
-            mentioned = []
-            for username, domain in re.findall(r"(?<![\w/])@(\w+)(?:@([\w.-]+\w))?", text):
-                acct = f"{username}@{domain}" if domain and domain != stub.domain else username
-                mentioned += [a for a in stub._state.accounts.values() if a["acct"] == acct]
-            status = stub.add_status(
-                stub.me,
-                "".join(f"<p>{_escape(p)}</p>" for p in text.split("\n\n")) if text else "",
-                visibility=visibility,
-                in_reply_to=in_reply_to,
-                mentions=mentioned,
-                language=params.get("language") or "en",
-                spoiler_text=str(params.get("spoiler_text") or ""),
-                media_ids=media_ids,
-            )
-            stub._state.created.append(status["id"])
-            if key:
-                stub._state.idempotency[(stub.me["id"], key)] = status["id"]
-            return 200, status, {}
-
-        def _upload(
-            self, params: dict[str, Any], files: dict[str, tuple[str, str, bytes]]
-        ) -> tuple[int, Any, dict[str, str]]:
-            if "file" not in files:
-                raise _unprocessable("File can't be blank")
-            filename, content_type, data = files["file"]
-            media_id = stub._next_other_id()
-            kind = content_type.split("/")[0]
-            url = f"https://{stub.domain}/system/media_attachments/files/{media_id}/original/{filename}"
-            entity = {
-                "id": media_id,
-                "type": kind if kind in ("image", "video", "audio") else "unknown",
-                "url": url,
-                "preview_url": url,
-                "remote_url": None,
-                "text_url": None,
-                "meta": {"original": {"size": len(data)}},
-                "description": params.get("description") or None,
-                "blurhash": None,
-            }
-            processing = stub.media_processing_polls > 0
-            stub._state.media[media_id] = _Media(entity=entity, polls_left=stub.media_processing_polls)
-            if processing:
-                return 202, {**entity, "url": None}, {}
-            return 200, entity, {}
-
-        def _media(self, media_id: str) -> tuple[int, Any, dict[str, str]]:
-            media = stub._state.media.get(media_id)
-            if media is None:
-                raise _not_found()
-            if media.polls_left > 0:
-                media.polls_left -= 1
-                return 206, {**media.entity, "url": None}, {}
-            return 200, media.entity, {}
-
-        def _send(self, status: int, body: Any, headers: dict[str, str], *, reset_in: float) -> None:
-            payload = json.dumps(body).encode()
-            with stub._lock:
-                remaining = 0 if status == 429 else max(0, stub.rate_limit - len(stub.requests))
-            reset = datetime.now(UTC) + timedelta(seconds=reset_in)
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.send_header("X-RateLimit-Limit", str(stub.rate_limit))
-                self.send_header("X-RateLimit-Remaining", str(remaining))
-                self.send_header("X-RateLimit-Reset", _iso(reset))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                self.close_connection = True
-
-    return Handler
 
 
 def _fault_reply(fault: Fault) -> _Reply:
