@@ -566,7 +566,7 @@ def main() -> None:
             for format_name, binary in (("text", False), ("binary", True)):
                 seconds, indexes = copy_baseline(rows, binary=binary, target=target)
                 copy_rate = args.copy_sample / seconds
-                ratios = ", ".join(f"{mode} / COPY {rate / copy_rate:.2f}" for mode, rate in rates.items())
+                ratios = ", ".join(f"{mode} / COPY {rate / copy_rate:.3f}" for mode, rate in rates.items())
                 print(
                     f"  {name} ({indexes} indexes), {format_name} format: {copy_rate:,.0f} rows/s; {ratios}"
                 )
