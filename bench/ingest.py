@@ -399,6 +399,28 @@ def _load() -> str:
     return "/".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def care_share(workspace_id: int) -> str:
+    """How much of the batch went on to care: the demo network's mix has replies to the brand
+    and direct messages, which need an answer; the public ones are offered to care's rule in the
+    mention's own transaction (`listening.ingest._open_care_cases`)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE needs_answer), "
+            "count(*) FILTER (WHERE needs_answer AND kind NOT IN ('dm', 'email')) "
+            "FROM listening_mention WHERE workspace_id = %s",
+            [workspace_id],
+        )
+        total, needing, public = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM care_case WHERE workspace_id = %s", [workspace_id])
+        cases = cursor.fetchone()[0]
+    return (
+        f"{needing:,} of the {total:,} stored mentions need an answer; {public:,} of them public, "
+        f"offered to care's rule while ingesting; {cases:,} care cases in the workspace"
+    )
+
+
 def _cpu_delta(results: list[Run], before: str, after: str) -> float | None:
     """A cumulative server counter from the first run's start to the last one's end."""
     first, last = min(results, key=lambda r: r.started), max(results, key=lambda r: r.finished)
@@ -444,6 +466,7 @@ def run_in_process(args, workspace) -> float:
         )
     print(cpu)
     print(f"  load average (1/5/15 min) before: {load_before}, after: {load_after}")
+    print(f"  {care_share(workspace.pk)}")
     return rate
 
 
@@ -516,6 +539,7 @@ def run_http(args, workspace) -> float:
             f"{client_cpu / accepted * 1e6:,.0f} µs in the clients = {total * 1e6:,.0f} µs"
         )
     print(f"  load average (1/5/15 min) before: {load_before}, after: {load_after}")
+    print(f"  {care_share(workspace.pk)}")
     return rate
 
 

@@ -21,8 +21,8 @@ import time
 
 # (label, module file ending, function name)
 STAGES = [
+    ("parsing the JSON bodies (json.loads)", "json/__init__.py", "loads"),
     ("the whole call (mentions_ingest_payload)", "listening/ingest.py", "mentions_ingest_payload"),
-    ("  parsing the JSON body (json.loads)", "json/__init__.py", "loads"),
     ("  validating the payloads (raw_from_payload)", "listening/ingest.py", "raw_from_payload"),
     ("  enrichment, all of it (_enrich)", "listening/ingest.py", "_enrich"),
     ("    language detection (detect_languages)", "listening/enrichment/language.py", "detect_languages"),
@@ -32,7 +32,7 @@ STAGES = [
     ("  claiming the keys, PostgreSQL included (_claim_keys)", "listening/ingest.py", "_claim_keys"),
     ("  the mention COPY, PostgreSQL included (_copy)", "listening/ingest.py", "_copy"),
     ("  daily roll-ups, PostgreSQL included (_roll_up)", "listening/ingest.py", "_roll_up"),
-    ("  care's rule (_open_care_cases)", "listening/ingest.py", "_open_care_cases"),
+    ("  care's rule, cases opened or extended (_open_care_cases)", "listening/ingest.py", "_open_care_cases"),
 ]
 
 
@@ -45,7 +45,7 @@ def main() -> None:
     from bench.common import fresh_workspace, setup_django
 
     setup_django()
-    from bench.ingest import _batches, _body, _payloads
+    from bench.ingest import _batches, _body, _payloads, care_share
     from listening.enrichment import detect_languages, score_many
     from listening.services import mentions_ingest_payload
 
@@ -81,6 +81,7 @@ def main() -> None:
             if function == name and filename.replace(os.sep, "/").endswith(ending)
         )
         print(f"  {label:<60} {seconds / accepted * 1e6:8.1f}")
+    print(care_share(workspace.pk))
     print(
         f"load average (1/5/15 min): {'/'.join(f'{v:.2f}' for v in os.getloadavg())}; {os.cpu_count()} cores"
     )
