@@ -7,7 +7,9 @@ back), as a ratio.
 
 In-process (selector level): `mentions_search(workspace=..., filters=ExplorerFilters.from_params(
 ...), facets=True)` called one query at a time in this process: no HTTP, no authentication, no
-JSON rendering.
+JSON rendering. Then in-process through the API view: the same queries as `GET
+/api/v1/mentions/` through Django's test client in this process (middleware, token check, rate
+limit, view, JSON; no server, no socket), with the database queries per request.
 
 Through HTTP: `GET /api/v1/mentions/?q=...` (what the Explorer asks) on gunicorn started as
 `cxm run` starts it (bench/web.py), with `Authorization: Token ...` from `/api/v1/auth/token/`;
@@ -98,6 +100,38 @@ def run(workspace, params_list, label: str, pages: list | None = None) -> list[f
     return timings
 
 
+def run_api_in_process(workspace, params_list: list[dict]) -> tuple[list[float], float]:
+    """The same queries through the API view in this process, with Django's test client: every
+    middleware, the token check, the rate limit, the view and its JSON, but no server and no
+    socket. (ms per query, database queries per request)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from cxm.api.services import api_token_issue
+    from cxm.tenancy.models import User
+    from cxm.tenancy.services import membership_add
+
+    user = User.objects.create_user(username=f"bench-search-{time.time_ns()}")
+    membership_add(workspace=workspace, user=user, role="analyst", by=None)
+    headers = {
+        "HTTP_AUTHORIZATION": f"Token {api_token_issue(user=user)}",
+        "HTTP_X_WORKSPACE": str(workspace.pk),
+    }
+    client = Client(HTTP_HOST="127.0.0.1")
+    for params in params_list[:10]:
+        client.get("/api/v1/mentions/", params, **headers)
+    timings = []
+    with CaptureQueriesContext(connection) as captured:
+        for params in params_list:
+            started = time.perf_counter()
+            response = client.get("/api/v1/mentions/", params, **headers)
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{params}: {response.status_code} {response.content[:300]!r}")
+    return timings, len(captured.captured_queries) / len(params_list)
+
+
 def _http_client(job) -> tuple[float, float, list[tuple[int, float, list[int]]]]:
     """Send `indexed` queries one at a time; (start, end, [(index, ms, mention ids)])."""
     url, token, workspace_id, indexed, barrier = job
@@ -165,6 +199,7 @@ def main() -> None:
 
     setup_django()
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from cxm.tenancy.models import Workspace
 
@@ -181,15 +216,23 @@ def main() -> None:
     pages: list[list[int]] = []
     if args.mode in ("both", "in-process"):
         run(workspace, mixed[:10], "warm-up")
-        indexed = run(workspace, mixed, "indexed", pages)
+        with CaptureQueriesContext(connection) as captured:
+            indexed = run(workspace, mixed, "indexed", pages)
         print(
             "IN-PROCESS (selector level: mentions_search in this process, one query at a time; "
-            f"no HTTP, no auth, no JSON): p50 {percentile(indexed, 50):.1f} ms, p95 {percentile(indexed, 95):.1f} ms"
+            f"no HTTP, no auth, no JSON): p50 {percentile(indexed, 50):.1f} ms, p95 {percentile(indexed, 95):.1f} ms; "
+            f"{len(captured.captured_queries) / len(mixed):.1f} database queries per search"
         )
         print(f"  load average (1/5/15 min) after them: {_load()}; {os.cpu_count()} cores")
         slowest = sorted(zip(indexed, mixed, strict=True), key=lambda pair: pair[0], reverse=True)
         for milliseconds, params in slowest[: args.show_slowest]:
             print(f"  {milliseconds:7.1f} ms  {params}")
+        api, per_request = run_api_in_process(workspace, mixed)
+        print(
+            "IN-PROCESS THROUGH THE API VIEW (Django's test client: middleware, token auth, rate limit, "
+            f"view, JSON; no server, no socket): p50 {percentile(api, 50):.1f} ms, p95 {percentile(api, 95):.1f} ms; "
+            f"{per_request:.1f} database queries per request"
+        )
     if args.mode in ("both", "http"):
         http_search(args, workspace, mixed, pages)
     if args.mode in ("both", "in-process") and args.no_index_queries:
