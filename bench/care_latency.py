@@ -24,11 +24,10 @@ import logging
 import os
 import random
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
+
+from bench.web import WebServer
 
 SECRET = "bench-latency-secret"  # noqa: S105 (a loopback bench, not a real secret)
 TOKEN = re.compile(r"\[(lat-\d+)\]")
@@ -54,66 +53,6 @@ def main() -> None:
         run(args)
     finally:
         services.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class WebServer:
-    def __init__(self, workers: int):
-        self.port = _free_port()
-        self.workers = workers
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> WebServer:
-        from bench.common import ROOT
-
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "cxm.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-                "--threads",
-                "4",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "CXM_DB_CONN_MAX_AGE": "60"},
-            start_new_session=True,
-        )
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not come up within 60 s")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc) -> None:
-        import signal
-
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def setup(workspace, agents: int):
@@ -204,7 +143,10 @@ def run(args) -> None:
     failures: list[str] = []
     done = threading.Event()
 
-    with WebServer(args.web_workers) as web, Workers(processes=1, concurrency=args.worker_concurrency):
+    with (
+        WebServer(workers=args.web_workers) as web,
+        Workers(processes=1, concurrency=args.worker_concurrency),
+    ):
         url = f"{web.url}/hooks/{account.pk}/"
         warm_up(url, workspace, requests=4 * args.web_workers * 4)
         started = time.monotonic() + 1.0

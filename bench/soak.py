@@ -58,9 +58,9 @@ class Platform:
     """gunicorn, a Celery worker and beat, as `cxm run` starts them."""
 
     def __init__(self, web_workers: int):
-        from bench.care_latency import _free_port
+        from bench.web import free_port
 
-        self.port = _free_port()
+        self.port = free_port()
         self.web_workers = web_workers
         self.processes: dict[str, subprocess.Popen] = {}
 
@@ -68,11 +68,11 @@ class Platform:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _start(self, name: str, *command: str) -> None:
+    def _start(self, name: str, *command: str, env: dict | None = None) -> None:
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", *command],
+            [sys.executable, "-m", *command] if command[0] != sys.executable else list(command),
             cwd=ROOT,
-            env={**os.environ, "CXM_DB_CONN_MAX_AGE": "60"},
+            env={**os.environ, "CXM_DB_CONN_MAX_AGE": "60", **(env or {})},
             start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -82,10 +82,12 @@ class Platform:
         import httpx
         from django.conf import settings
 
+        from cxm.cli import web_command
+
         self._start(
             "web",
-            *("gunicorn", "cxm.wsgi", "--bind", f"127.0.0.1:{self.port}"),
-            *("--workers", str(self.web_workers), "--threads", "4", "--log-level", "warning"),
+            *web_command(bind="127.0.0.1", port=str(self.port)),
+            env={"CXM_WEB_WORKERS": str(self.web_workers)},
         )
         self._start(
             "worker",

@@ -6,8 +6,9 @@ Copies a sample of the workspace's mentions into tables of the mention table's c
 backend, `INSERT ... SELECT` (no client, no parsing): unindexed; with the language-aware search
 vector; with the vector, its GIN index and the primary key (what full-text search needs); and
 with every index of the mention table. Best of three each. Then the plain COPY rates of
-`bench/ingest` (text and binary format) and how much CPU per mention a third of each leaves on
-this machine's cores for the whole pipeline.
+`bench/ingest` (into the UNLOGGED unindexed table and the LOGGED one with the mention table's
+columns and indexes, text and binary format) and how much CPU per mention a third of each leaves
+on this machine's cores for the whole pipeline.
 
 Run it after `bench/search`: the sample tables pass through the server's cache and push the
 mention table's pages out of it.
@@ -29,19 +30,23 @@ def main() -> None:
     from bench.common import setup_django
 
     setup_django()
-    from bench.ingest import copy_baseline, storage_floor
+    from bench.ingest import COPY_TARGETS, copy_baseline, copy_rows, storage_floor
 
     print(f"storage floor, PostgreSQL alone ({args.sample:,} mentions, INSERT ... SELECT, best of 3):")
     for label, seconds in storage_floor(args.workspace, args.sample):
         print(f"  {label}: {seconds * 1e6:,.1f} µs per mention")
     cores = os.cpu_count() or 1
-    for name, binary in (("text", False), ("binary", True)):
-        rate = args.copy_sample / copy_baseline(args.workspace, args.copy_sample, binary=binary)
-        print(
-            f"plain COPY, {name} format: {rate:,.0f} rows/s; a third of it is {rate / 3:,.0f} mentions/s, "
-            f"which leaves {cores / (rate / 3) * 1e6:,.0f} µs of CPU per mention on {cores} cores "
-            "for parsing, enrichment and storage together"
-        )
+    rows = copy_rows(args.workspace, args.copy_sample)
+    print(f"plain COPY, one client stream, {args.copy_sample:,} rows with constant enrichment:")
+    for target, (name, _statements) in COPY_TARGETS.items():
+        for format_name, binary in (("text", False), ("binary", True)):
+            seconds, indexes = copy_baseline(rows, binary=binary, target=target)
+            rate = args.copy_sample / seconds
+            print(
+                f"  {name} ({indexes} indexes), {format_name} format: {rate:,.0f} rows/s; a third of it is {rate / 3:,.0f} "
+                f"mentions/s, which leaves {cores / (rate / 3) * 1e6:,.0f} µs of CPU per mention on {cores} "
+                "cores for parsing, enrichment and storage together"
+            )
 
 
 if __name__ == "__main__":

@@ -139,6 +139,25 @@ class StopRequest:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
+def web_command(*, bind: str, port: str) -> list[str]:
+    """gunicorn as `cxm run` serves the platform (the benchmarks start the same one)."""
+    return _python(
+        "-m",
+        "gunicorn",
+        "cxm.wsgi",
+        "--bind",
+        f"{bind}:{port}",
+        "--workers",
+        str(envint("CXM_WEB_WORKERS", 2)),
+        "--threads",
+        str(envint("CXM_WEB_THREADS", 4)),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     stop = StopRequest()
     stop.install()
@@ -153,24 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Links in e-mails, surveys and alerts point where this launcher actually serves.
         os.environ.setdefault("CXM_BASE_URL", launcher_base_url(bind=bind, port=port))
         subprocess.run(_python("-m", "cxm", "setup"), check=True)
-        group.start(
-            "web",
-            _python(
-                "-m",
-                "gunicorn",
-                "cxm.wsgi",
-                "--bind",
-                f"{bind}:{port}",
-                "--workers",
-                str(envint("CXM_WEB_WORKERS", 2)),
-                "--threads",
-                str(envint("CXM_WEB_THREADS", 4)),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-            ),
-        )
+        group.start("web", web_command(bind=bind, port=port))
         group.start(
             "worker",
             _python(
