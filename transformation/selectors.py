@@ -10,11 +10,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from transformation import bands as banding
+from transformation.band_selectors import band_set_of, bands_edges
 from transformation.capabilities import BY_KEY as CAPABILITY_BY_KEY
 from transformation.capabilities import CAPABILITIES
 from transformation.kpis.registry import BY_KEY, KPIS, KpiResult
 from transformation.measure import capabilities_roll_up, kpis_score
 from transformation.models import BandOverride, KpiSnapshot, TransformationSettings
+from transformation.services import snapshot_take
 
 RESULT_FIELDS = ("value", "n", "excluded", "mean", "business_value", "business_mean", "detail", "status")
 
@@ -28,21 +30,6 @@ def transformation_settings(*, workspace) -> TransformationSettings:
     return TransformationSettings.objects.for_workspace(workspace).first() or TransformationSettings(
         workspace=workspace
     )
-
-
-def band_set_of(*, workspace_id: int) -> str:
-    chosen = (
-        TransformationSettings.objects.filter(workspace_id=workspace_id)
-        .values_list("band_set", flat=True)
-        .first()
-    )
-    return chosen if chosen in banding.BAND_SETS else banding.DEFAULT_BAND_SET
-
-
-def bands_edges(*, workspace_id: int) -> dict[str, list[float]]:
-    """Each KPI's edges: the workspace's band set, with its overrides."""
-    overrides = dict(BandOverride.objects.filter(workspace_id=workspace_id).values_list("kpi", "edges"))
-    return banding.bands_for(band_set_of(workspace_id=workspace_id), overrides)
 
 
 def bands_effective(*, workspace) -> list[dict[str, Any]]:
@@ -88,8 +75,6 @@ def capabilities_live(
     """The eight capabilities in order, each with its KPIs as measured today: from today's
     snapshot when there is one, otherwise (or with `on_demand`) measured now and stored as
     today's snapshot. Scores follow the workspace's bands as they are now."""
-    from transformation.services import snapshot_take
-
     workspace_id = _workspace_id(workspace)
     unit, brand = business_unit_id or 0, brand_id or 0
     today = _today()

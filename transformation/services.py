@@ -15,10 +15,10 @@ from django.utils import timezone
 from cxm.audit.services import audit_record
 from cxm.tenancy.models import Brand, BusinessUnit, Workspace
 from transformation import bands as banding
+from transformation.band_selectors import bands_edges
 from transformation.kpis.registry import BY_KEY, Scope
 from transformation.measure import capabilities_roll_up, kpis_measure, kpis_score
 from transformation.models import BandOverride, KpiSnapshot
-from transformation.selectors import bands_edges
 
 logger = logging.getLogger(__name__)
 

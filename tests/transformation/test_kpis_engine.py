@@ -14,7 +14,7 @@ from django.utils import timezone
 from cxm.audit.models import AuditEntry
 from tests.factories import BrandFactory
 from tests.transformation.kpis_data import mentions
-from transformation import bands, selectors, services, tasks
+from transformation import band_selectors, bands, selectors, services, tasks
 from transformation.capabilities import CAPABILITY_KEYS
 from transformation.kpis.registry import KPIS, KpiResult
 from transformation.measure import capabilities_roll_up, kpis_score
@@ -98,7 +98,7 @@ def test_band_override_is_used_and_audited(workspace_a, member):
         workspace=workspace_a, kpi="enjoy_net_sentiment", edges=[-10, 0, 10, 20, 30, 40], by=admin
     )
 
-    assert selectors.bands_edges(workspace_id=workspace_a.pk)["enjoy_net_sentiment"] == [
+    assert band_selectors.bands_edges(workspace_id=workspace_a.pk)["enjoy_net_sentiment"] == [
         -10,
         0,
         10,
@@ -124,7 +124,7 @@ def test_clearing_an_override_goes_back_to_the_band_set_and_is_audited(workspace
     assert services.band_override_clear(workspace=workspace_a, kpi="relevant_ctr", by=admin) is True
     assert services.band_override_clear(workspace=workspace_a, kpi="relevant_ctr", by=admin) is False
 
-    assert selectors.bands_edges(workspace_id=workspace_a.pk)["relevant_ctr"] == EDGES["relevant_ctr"]
+    assert band_selectors.bands_edges(workspace_id=workspace_a.pk)["relevant_ctr"] == EDGES["relevant_ctr"]
     assert (
         AuditEntry.objects.filter(workspace=workspace_a, action="transformation.band_override_clear").count()
         == 1
@@ -194,7 +194,7 @@ def test_snapshot_scores_against_the_workspace_overrides(workspace_a, member):
 def test_unknown_band_set_falls_back_to_the_default(workspace_a):
     TransformationSettings.objects.create(workspace=workspace_a, band_set="gone-2020")
 
-    assert selectors.bands_edges(workspace_id=workspace_a.pk) == EDGES
+    assert band_selectors.bands_edges(workspace_id=workspace_a.pk) == EDGES
 
 
 @pytest.mark.django_db
