@@ -158,7 +158,7 @@ def copy_baseline(workspace_id: int, count: int, *, binary: bool) -> float:
     text format (the figures recorded before 2026-11-30 19:31) or the binary one the pipeline uses."""
     from django.db import connection
 
-    from listening.ingest import COPY_COLUMNS, COPY_TYPES
+    from listening.ingest.pipeline import COPY_COLUMNS, COPY_TYPES
 
     rows = []
     for n, (item, moment) in enumerate(synthetic_items(0, count)):
@@ -252,7 +252,7 @@ def storage_floor(workspace_id: int, sample: int, repeats: int = 3) -> list[tupl
     """Seconds per row PostgreSQL takes to store `sample` of the workspace's mentions at each level."""
     from django.db import connection
 
-    from listening.ingest import COPY_COLUMNS
+    from listening.ingest.pipeline import COPY_COLUMNS
 
     columns = ", ".join(COPY_COLUMNS)
     figures = []

@@ -27,7 +27,7 @@ from ads.services import ad_account_sync
 from cxm.audit.models import AuditEntry
 from cxm.channels.signing import SignatureError, new_standard_secret, verify_standard
 from cxm.tenancy.models import Role
-from listening.ingest import forget_workspace_context
+from listening.ingest.context import forget_workspace_context
 from tests.factories import BrandFactory
 from tests.kernel.test_tenancy_routes import SAMPLES
 

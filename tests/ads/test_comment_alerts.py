@@ -18,7 +18,7 @@ from ads.models import Ad, AdCampaign, AdCommentAlert
 from ads.services import ad_account_sync, campaign_push
 from cxm.audit.models import AuditEntry
 from cxm.tenancy.models import Role
-from listening.ingest import forget_workspace_context
+from listening.ingest.context import forget_workspace_context
 from tests.factories import BrandFactory
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from cxm.channels.connectors.base import Outgoing, PermanentError, TransientErro
 from cxm.channels.connectors.meta_ads import MetaAdsConnector
 from cxm.channels.services import account_config
 from cxm.tenancy.models import Role
-from listening.ingest import forget_workspace_context
+from listening.ingest.context import forget_workspace_context
 from listening.models import Mention
 from tests.ads.stubs.graph_server import TOKEN, GraphStub
 from tests.factories import BrandFactory

@@ -12,7 +12,7 @@ from ads.services import ad_account_sync
 from care.models import Message
 from cxm.audit.models import AuditEntry
 from listening import selectors as listening_selectors
-from listening.ingest import forget_workspace_context
+from listening.ingest.context import forget_workspace_context
 from listening.models import Mention
 from tests.factories import BrandFactory
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from ads.comments import ad_comments_pull
-from listening.ingest import forget_workspace_context
+from listening.ingest.context import forget_workspace_context
 from listening.models import Mention
 from tests.ads.test_comments import BITTORRENT, running_ad  # noqa: F401 (fixture)
 

@@ -38,7 +38,7 @@ META_NOT_APPLICABLE = {
 
 @pytest.fixture
 def meta_ad(running_ad):  # noqa: F811
-    from listening.ingest import forget_workspace_context
+    from listening.ingest.context import forget_workspace_context
 
     forget_workspace_context()
     account = running_ad.campaign.account

@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-from listening.ingest import forget_workspace_context
+from listening.ingest.context import forget_workspace_context
 
 
 @pytest.fixture(autouse=True)
