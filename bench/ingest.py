@@ -302,7 +302,7 @@ def copy_baseline(rows: list[list], *, binary: bool, target: str = "unlogged") -
     pipeline uses, and how many indexes that table has."""
     from django.db import connection
 
-    from listening.ingest import COPY_COLUMNS, COPY_TYPES
+    from listening.ingest.pipeline import COPY_COLUMNS, COPY_TYPES
 
     with connection.cursor() as wrapper:
         wrapper.execute("DROP TABLE IF EXISTS bench_copy_target")
@@ -362,7 +362,7 @@ def storage_floor(workspace_id: int, sample: int, repeats: int = 3) -> list[tupl
     """Seconds per row PostgreSQL takes to store `sample` of the workspace's mentions at each level."""
     from django.db import connection
 
-    from listening.ingest import COPY_COLUMNS
+    from listening.ingest.pipeline import COPY_COLUMNS
 
     columns = ", ".join(COPY_COLUMNS)
     figures = []

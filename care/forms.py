@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from care import selectors
 from care.models import ACTIVE_STATUSES, CaseStatus, Presence, Priority, RuleEvent
 from care.sla import WEEKDAYS
+from cxm.customers import selectors as customer_selectors
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.models import User
 
@@ -205,8 +206,6 @@ class MergeForm(forms.Form):
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
-        from cxm.customers import selectors as customer_selectors
-
         self.fields["source"].queryset = customer_selectors.customers_search(workspace=workspace)
 
 

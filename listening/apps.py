@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 def _listening_sink(context, items):
-    from listening.ingest import listening_sink
+    from listening.ingest.pipeline import listening_sink
 
     listening_sink(context, items)
 

@@ -28,7 +28,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from cxm.audit.selectors import audit_entries
 from cxm.audit.services import audit_record
+from cxm.tenancy.models import Workspace
 from listening.partitions import current_month, forget_partition, month_bounds, partition_month
 
 PARENT = "listening_mention"
@@ -227,8 +229,6 @@ def archive_files(*, workspace_id: int) -> tuple[list[Path], list[str]]:
     are looked for in the default folder and wherever an archive run recorded writing one for the
     workspace (its audit entries name the file, whatever `--export-dir` was); a recorded file
     that is gone (moved to offline storage, deleted) is out of reach."""
-    from cxm.audit.selectors import audit_entries
-
     found = {path.resolve() for path in default_archive_dir().glob(FILE_GLOB) if path.is_file()}
     missing: set[str] = set()
     entries = audit_entries(workspace=workspace_id).filter(action__in=FILE_RECORDING_ACTIONS)
@@ -314,8 +314,6 @@ def _rows_by_workspace(table: str) -> dict[int, int]:
 def _audit(result: ArchivedMonth, *, by) -> None:
     """One platform entry for the month, and one in each workspace that had mentions in it, so
     workspace admins see in their own log where their data went."""
-    from cxm.tenancy.models import Workspace
-
     action = "listening.mentions_archive" if result.dropped else "listening.mentions_export"
     label = f"mentions of {result.month:%Y-%m}"
     details = {

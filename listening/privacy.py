@@ -33,6 +33,8 @@ from listening.archive import (
     archive_rows,
     holding_tables,
 )
+from listening.ingest.rollups import STOPWORDS
+from listening.query import tokenize_text
 
 PARENT = "listening_mention"
 
@@ -235,10 +237,6 @@ class ListeningHandler:
     def _forget_terms(self, workspace_id: int, theirs: list[dict[str, Any]], subject: Subject) -> None:
         """Take the person's words out of the term roll-up: their count is subtracted, and a
         term left at zero (a word only they used that day) disappears."""
-        # Imported here: the ingest module loads the language model, which startup should not.
-        from listening.ingest import STOPWORDS
-        from listening.query import tokenize_text
-
         counts: Counter = Counter()
         for row in theirs:
             day = row["created_at"].astimezone(UTC).date()

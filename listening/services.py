@@ -24,14 +24,9 @@ from listening.alert_delivery import (
     topic_alert_webhook_secret_rotate,
 )
 from listening.archive import ArchivedMonth, mentions_archive
-from listening.ingest import (
-    IngestResult,
-    RawMention,
-    forget_workspace_context,
-    listening_sink,
-    mentions_ingest,
-    mentions_ingest_payload,
-)
+from listening.ingest.context import forget_workspace_context
+from listening.ingest.pipeline import listening_sink, mentions_ingest, mentions_ingest_payload
+from listening.ingest.raw import IngestResult, RawMention
 from listening.models import Alert, DictionaryEntry, Mention, SavedSearch, Topic
 from listening.query import QuerySyntaxError, matcher, parse, tokenize_text
 from listening.selectors.spikes import topic_daily_series

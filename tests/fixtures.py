@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from cxm import encryption
 from cxm.channels.signing import SignatureError, new_standard_secret, verify_standard
 from cxm.tenancy.models import Role
-from listening.ingest import forget_workspace_context
+from listening.ingest.context import forget_workspace_context
 from tests.factories import BusinessUnitFactory
 from tests.stub_server import Request, StubServer, serve_stub
 

@@ -301,16 +301,6 @@ def ads_restore_after_resume(*, pauses: Iterable) -> int:
     return marked
 
 
-class RunningAdsStopper:
-    """The pause's stopper for ads (see `cxm.stoppers`; registered in ads/apps.py)."""
-
-    def stop(self, *, pause, by=None, request=None) -> int:
-        return ads_stop_for_pause(pause=pause, by=by, request=request)
-
-    def restore(self, *, pauses) -> int:
-        return ads_restore_after_resume(pauses=pauses)
-
-
 def _mark_restoring(condition: Q) -> int:
     now = timezone.now()
     # Stops still waiting to go out when the pause ends have nothing left to do.

@@ -40,7 +40,11 @@ from care.models import (
 )
 from care.services import cases
 from care.services.common import actor, case_event, case_lock, member_ids, notify
-from cxm.channels.connectors.base import ConnectorError, Outgoing
+from cxm.channels import services as channel_services
+from cxm.channels.connectors.base import (
+    ConnectorError,
+    Outgoing,
+)
 from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
 from cxm.channels.sinks import ReplySent, reply_sent
 from cxm.tenancy.models import Membership
@@ -341,7 +345,7 @@ def message_deliver(
         )
         return Delivery("failed", detail="no channel account")
     if connector_for is None:
-        from cxm.channels.services import account_connector as connector_for
+        connector_for = channel_services.account_connector
     outgoing = _outgoing(message)
     try:
         published = connector_for(account).reply(outgoing)

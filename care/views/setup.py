@@ -4,6 +4,7 @@ the rest is for admins. Every write goes through a care service."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -123,8 +124,6 @@ def _case_type_save(request, form, obj):
 
 
 def _json(value) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cxm.channels.models import ChannelAccount
 from cxm.channels.selectors import accounts_due_for_sync
-from cxm.channels.services import accounts_schedule_due
+from cxm.channels.services.sync import accounts_schedule_due
 from tests.concurrency import at_once
 
 

@@ -1,6 +1,7 @@
 """Project-wide gates: deploy checks, lint, the import contracts between apps, the compose file."""
 
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -121,6 +122,24 @@ def test_the_copy_of_the_real_tree_keeps_every_contract(tmp_path):
     """The copy the probes run on is faithful: without a probe it passes, as the real tree does."""
     result = _lint_copy(tmp_path, {})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _drawn_layers() -> list[str]:
+    """The layers docs/architecture.md draws: each line of its ```layers block, up to the
+    description (two spaces or more)."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    assert "```layers\n" in text, "docs/architecture.md lost its ```layers block"
+    block = text.split("```layers\n", 1)[1].split("```", 1)[0]
+    return [re.split(r"\s{2,}", line.strip())[0] for line in block.splitlines() if line.strip()]
+
+
+def test_the_architecture_doc_draws_the_layers_of_the_contract():
+    def normal(layer: str) -> str:
+        return " | ".join(part.strip() for part in layer.split("|"))
+
+    assert [normal(layer) for layer in _drawn_layers()] == [
+        normal(layer) for layer in _layers_contract()["layers"]
+    ]
 
 
 def test_no_migration_is_missing():

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, transaction
 
 from cxm.tenancy.models import Role
-from listening import ingest
+from listening.ingest import rollups
 from listening.models import Mention, Topic
 from tests.listening.conftest import daily_total, item
 
@@ -92,7 +92,7 @@ def test_overlapping_batches_from_several_clients_all_answer_200_and_store_each_
 @pytest.mark.django_db(transaction=True)
 def test_a_deadlock_is_retried_inside_the_service_and_the_batch_stored(api, workspace_a, member, monkeypatch):
     client = api(member(workspace_a, Role.ANALYST))
-    real_roll_up = ingest._roll_up
+    real_roll_up = rollups.roll_up
     calls = []
 
     def roll_up_that_loses_one_deadlock(workspace_id, rows):
@@ -101,7 +101,7 @@ def test_a_deadlock_is_retried_inside_the_service_and_the_batch_stored(api, work
             raise psycopg.errors.DeadlockDetected("deadlock detected")
         real_roll_up(workspace_id, rows)
 
-    monkeypatch.setattr(ingest, "_roll_up", roll_up_that_loses_one_deadlock)
+    monkeypatch.setattr(rollups, "roll_up", roll_up_that_loses_one_deadlock)
     response = client.post("/api/v1/mentions/", {"items": [item(1), item(2)]}, format="json")
     assert response.status_code == 200
     assert response.json() == {"accepted": 2, "duplicates": 0, "errors": []}
@@ -121,7 +121,7 @@ def test_a_conflict_that_outlives_the_retries_is_a_retryable_409_not_an_outage(
         attempts.append(1)
         raise psycopg.errors.SerializationFailure("could not serialize access")
 
-    monkeypatch.setattr(ingest, "_roll_up", roll_up_always_deadlocked)
+    monkeypatch.setattr(rollups, "roll_up", roll_up_always_deadlocked)
     response = client.post("/api/v1/mentions/", {"items": [item(1)]}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "write_conflict"
@@ -174,7 +174,7 @@ def test_two_roll_ups_of_the_same_days_in_opposite_orders_wait_instead_of_deadlo
             for _ in range(rounds):
                 start.wait()
                 with transaction.atomic():
-                    ingest._roll_up(workspace_a.pk, ordered)
+                    rollups.roll_up(workspace_a.pk, ordered)
         except BaseException as exc:  # reported below, with the round's other side
             failures.append(exc)
             start.abort()
