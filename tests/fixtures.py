@@ -1,6 +1,7 @@
 """Fixtures more than one app's tests use, loaded for the whole suite from tests/conftest.py: the
-members of workspace A by role and their clients, its first business unit, a key ring to rotate,
-and a webhook receiver that checks the Standard Webhooks signature of what it is sent.
+listening cache emptied around every test, the members of workspace A by role and their clients,
+its first business unit, a key ring to rotate, and a webhook receiver that checks the Standard
+Webhooks signature of what it is sent.
 
 A test module may still define a fixture of the same name when it means something else there."""
 

@@ -14,15 +14,8 @@ from tests.ads.stubs.graph_server import TOKEN
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_browsing(client, admin, settings):
-    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True  # the Graph stand-in listens on 127.0.0.1
-    client.force_login(admin.user)
-    return client
-
-
-def test_a_meta_ad_account_connected_from_the_form_is_read_with_its_token(admin_browsing, graph, workspace_a):
-    response = admin_browsing.post(
+def test_a_meta_ad_account_connected_from_the_form_is_read_with_its_token(admin_client, graph, workspace_a):
+    response = admin_client.post(
         "/admin/accounts/new/",
         {
             "platform": "meta_ads",
@@ -45,8 +38,8 @@ def test_a_meta_ad_account_connected_from_the_form_is_read_with_its_token(admin_
     assert ad_account_sync(account_id=account.pk, workspace_id=workspace_a.pk).outcome == "ok"
 
 
-def test_check_connection_of_a_form_connected_meta_account_succeeds(admin_browsing, graph, workspace_a):
-    admin_browsing.post(
+def test_check_connection_of_a_form_connected_meta_account_succeeds(admin_client, graph, workspace_a):
+    admin_client.post(
         "/admin/accounts/new/",
         {
             "platform": "meta_ads",
@@ -58,15 +51,15 @@ def test_check_connection_of_a_form_connected_meta_account_succeeds(admin_browsi
     )
     account = ChannelAccount.objects.get(workspace=workspace_a, platform="meta_ads")
 
-    page = admin_browsing.post(f"/admin/accounts/{account.pk}/check/", follow=True)
+    page = admin_client.post(f"/admin/accounts/{account.pk}/check/", follow=True)
 
     assert "Connected as" in page.content.decode()
     account.refresh_from_db()
     assert (account.status, account.error_text) == ("connected", "")
 
 
-def test_a_meta_ad_account_without_a_token_is_refused_on_the_form(admin_browsing, graph, workspace_a):
-    response = admin_browsing.post(
+def test_a_meta_ad_account_without_a_token_is_refused_on_the_form(admin_client, graph, workspace_a):
+    response = admin_client.post(
         "/admin/accounts/new/",
         {"platform": "meta_ads", "handle": graph.account_path, "base_url": graph.base_url},
     )
