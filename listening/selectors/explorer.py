@@ -249,7 +249,7 @@ def _page(workspace_id: int, filters: ExplorerFilters, cursor: str | None, size:
         f"SELECT {SELECT_COLUMNS} FROM listening_mention m WHERE {where} "
         f"ORDER BY {order_column} DESC, m.id DESC LIMIT %s"
     )
-    return _fetch_mentions(sql, [*params, size])
+    return fetch_mentions(sql, [*params, size])
 
 
 def _mentions_by_key(workspace_id: int, keys: list[tuple[int, datetime]]) -> list[dict[str, Any]]:
@@ -261,12 +261,12 @@ def _mentions_by_key(workspace_id: int, keys: list[tuple[int, datetime]]) -> lis
         f"SELECT {SELECT_COLUMNS} FROM listening_mention m WHERE m.workspace_id = %s "
         "AND m.id = ANY(%s) AND m.created_at BETWEEN %s AND %s ORDER BY m.created_at DESC, m.id DESC"
     )
-    return _fetch_mentions(
+    return fetch_mentions(
         sql, [workspace_id, [mention_id for mention_id, _ in keys], min(moments), max(moments)]
     )
 
 
-def _fetch_mentions(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+def fetch_mentions(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     with connection.cursor() as db:
         db.execute(sql, params)
         columns = [col[0] for col in db.description]

@@ -20,8 +20,6 @@ from listening.models import Alert, Mention, Topic
 _NOT_COMPETITOR_ROLLUP = (
     "brand_id NOT IN (SELECT id FROM tenancy_brand WHERE workspace_id = %s AND is_competitor)"
 )
-
-
 _NOT_COMPETITOR = (
     "(m.brand_id IS NULL OR m.brand_id NOT IN "
     "(SELECT id FROM tenancy_brand WHERE workspace_id = %s AND is_competitor))"

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import connection
 
-from listening.selectors.explorer import SELECT_COLUMNS, _fetch_mentions
+from listening.selectors.explorer import SELECT_COLUMNS, fetch_mentions
 
 _AD_COMMENTS = "m.workspace_id = %s AND m.media_type = 'paid' AND m.kind = 'comment' AND (m.raw->>'ad_id')::bigint = ANY(%s)"
 
@@ -72,7 +72,7 @@ def ad_comments(
     if sentiment:
         where += " AND m.sentiment = %s"
         params.append(sentiment)
-    return _fetch_mentions(
+    return fetch_mentions(
         f"SELECT {SELECT_COLUMNS}, coalesce((m.raw->>'hidden')::boolean, false) AS hidden "
         f"FROM listening_mention m WHERE {where} ORDER BY m.created_at DESC, m.id DESC LIMIT %s",
         [*params, limit],

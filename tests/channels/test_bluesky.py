@@ -27,7 +27,8 @@ from cxm.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
-from cxm.channels.connectors.bluesky import BlueskyConnector, grapheme_count, tid_from_key
+from cxm.channels.connectors.bluesky import BlueskyConnector
+from cxm.channels.connectors.bluesky_posts import grapheme_count, tid_from_key
 from tests.channels.stubs.bluesky_server import POST, TID_RE, BlueskyStub
 
 LIST_NOTIFICATIONS = "app.bsky.notification.listNotifications"

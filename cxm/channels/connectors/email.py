@@ -1,5 +1,11 @@
 """Email: IMAP in, SMTP out, conversations threaded by Message-ID / In-Reply-To / References.
 
+Kept in one module (about 650 lines) on purpose: it is one connector for one pair of protocols,
+and everything below the class (decoding IMAP answers, reading a message's headers, author,
+date, body and attachments, dropping quoted history) is this connector's own reading of what
+IMAP hands it; nothing else uses those helpers, so a second module would only turn them into
+public names for a single caller, and a reader following one fetch would switch files for it.
+
 Inbound mail is read with EXAMINE and BODY.PEEK[], so the connector never changes the mailbox
 (no \\Seen flags, no moves): agents who also keep a mail client open see it as they left it.
 The cursor is the mailbox's UIDVALIDITY and the last UID handed out; UIDs only grow within one

@@ -1,6 +1,12 @@
 """Meta Marketing API: an ad account's campaigns, ad sets, creatives and ads, their insights, and
 the comments under the ads' posts, over the Graph API as Meta documents it.
 
+Kept in one module (about 700 lines) on purpose: it is one client of one API. Every method goes
+through the same `_call` (version prefix, tokens, throttling headers, `graph_error` mapping Meta's
+error codes to ours) and most share the idempotency rule below (our reference in each name,
+`find_by_ref` before any create); splitting the endpoints across modules would scatter that one
+contract with Meta, which is easiest to check when it is read in one place.
+
 The account's handle is the ad account id (`act_1001`); `base_url` is the Graph host
 (`https://graph.facebook.com`), to which the API version (`options.api_version`, default
 `v21.0`) is appended unless the address already names one. Credentials: `access_token` (a system

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ads import services
-from ads.models import AdCampaign
+from ads.views.shared import campaign_or_404
 from cxm.tenancy.decorators import workspace_view
-
-
-def _campaign(request, campaign_id: int) -> AdCampaign:
-    return get_object_or_404(AdCampaign.objects.for_workspace(request.workspace), pk=campaign_id)
 
 
 def _say_why(request, error: ValidationError) -> None:
@@ -25,7 +21,7 @@ def _say_why(request, error: ValidationError) -> None:
 @require_POST
 @workspace_view("ads.manage")
 def campaign_submit(request, campaign_id: int):
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_or_404(request, campaign_id)
     try:
         services.campaign_submit(campaign=campaign, by=request.user, request=request)
     except ValidationError as error:
@@ -37,7 +33,7 @@ def campaign_submit(request, campaign_id: int):
 
 def _review(request, campaign_id: int, act, done: str):
     """Approve or reject: PermissionError from the business unit's rule is a 403."""
-    campaign = _campaign(request, campaign_id)
+    campaign = campaign_or_404(request, campaign_id)
     try:
         act(campaign)
     except PermissionError as error:

@@ -1,0 +1,59 @@
+"""The boolean query language of listening topics and the Explorer search box.
+
+    kopi OR "es kopi" -spam lang:id (platform:mastodon OR author:@tokokopi) deliv*
+
+Words, "quoted phrases" and `prefix*` terms; `AND`, `OR`, `NOT` (upper case; lower-case `and`
+is a word), implicit AND between adjacent terms, `-term` for NOT term, parentheses; precedence
+NOT > AND > OR. Fields: lang, platform, author, sentiment, country, kind, media.
+
+A query is parsed once into an immutable AST, which then becomes either a Python predicate
+(`matcher`, used at ingest and by back-fills) or a SQL condition over the mention table's
+`search_vector` (`to_sql`, used by the Explorer). Both see a document as the lexemes that
+PostgreSQL's `simple` configuration produces, in the same order, so they agree: a word matches a
+lexeme exactly, a prefix matches the start of one, a phrase matches consecutive lexemes.
+
+Where they can still differ: the stored vector also holds the text's language-configuration
+lexemes, so SQL may find more (a word equal to a stem, a phrase across the two halves);
+tokenize_text does not reproduce the parser's rarer path and tag forms ("a/./b", "~/x",
+"<script>"); PostgreSQL keeps no positions past 16,383 nor more than 256 per lexeme; and a
+NULL column is never equal in SQL, while the matcher negates it like any other value.
+
+The language's callers import it from here; its parts are:
+
+lexemes   tokenize_text: a text's lexemes as PostgreSQL's `simple` configuration produces them
+syntax    the AST, parse and render
+backends  matcher (Python) and to_sql (SQL), side by side because they must agree
+"""
+
+from listening.query.backends import matcher, to_sql
+from listening.query.lexemes import tokenize_text
+from listening.query.syntax import (
+    And,
+    Field,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    QuerySyntaxError,
+    Term,
+    parse,
+    query_fields,
+    render,
+)
+
+__all__ = [
+    "And",
+    "Field",
+    "Node",
+    "Not",
+    "Or",
+    "Phrase",
+    "QuerySyntaxError",
+    "Term",
+    "matcher",
+    "parse",
+    "query_fields",
+    "render",
+    "to_sql",
+    "tokenize_text",
+]
