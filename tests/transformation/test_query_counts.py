@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from cxm.transformation import assessment
-from cxm.transformation.capabilities import CAPABILITY_KEYS
 from django.utils import timezone
 
 from cxm.tenancy.models import Role
 from tests.factories import BrandFactory, BusinessUnitFactory
 from tests.query_counts import queries_of
 from tests.transformation.snapshots import snapshot_today
+from transformation import assessment
+from transformation.capabilities import CAPABILITY_KEYS
 
 pytestmark = pytest.mark.django_db
 
