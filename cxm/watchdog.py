@@ -1,7 +1,7 @@
 """Nothing `cxm run` started outlives it, even when it is killed with SIGKILL.
 
 Two layers. Each direct child asks the kernel for SIGTERM when the launcher dies
-(`die_with_parent`, Linux's PR_SET_PDEATHSIG). That cannot reach the embedded PostgreSQL, whose
+(`cxm.processes.die_with_parent`, Linux's PR_SET_PDEATHSIG). That cannot reach the embedded PostgreSQL, whose
 postmaster is started through pg_ctl and so is not the launcher's child, nor the grandchildren a
 child leaves behind; so a small watchdog process (`python -m cxm.watchdog`) holds the read end of
 a pipe from the launcher. The launcher writes what it started; when the pipe closes without a
