@@ -36,6 +36,8 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
             self.timer_entry.cancel()
 
     def beat(self):
+        # Deferred for weight: this module loads with the cxm package itself (cxm/__init__.py), in
+        # the launcher and the watchdog too; cxm.health brings Django's request stack (about 1 s).
         from cxm.health import redis_client
 
         redis_client().set(self.key, f"{time.time():.3f} {self.hostname}", ex=120)

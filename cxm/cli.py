@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 
 from cxm.conf import data_dir, envint, launcher_base_url
-from cxm.watchdog import Watchdog, die_with_parent
+from cxm.embedded import EmbeddedUnavailable, prepare_environment
+from cxm.processes import die_with_parent
+from cxm.watchdog import Watchdog
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -35,8 +37,6 @@ def _say(message: str) -> None:
 
 
 def _prepare(folder: Path, watchdog: Watchdog | None = None, *, durable: bool = True):
-    from cxm.embedded import EmbeddedUnavailable, prepare_environment
-
     embedded = not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
     if embedded:
         _say(f"starting embedded services in {folder}")

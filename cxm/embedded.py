@@ -23,10 +23,11 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import redis
 
-from cxm.watchdog import Watchdog, die_with_parent, process_alive
+from cxm.processes import die_with_parent, process_alive
 
 DATABASE_NAME = "cxm"
 # Unix socket paths are limited to about 107 bytes; deep checkouts fall back to a short path.
@@ -123,12 +124,21 @@ class _Restarts:
         return down
 
 
+class Watcher(Protocol):
+    """What the servers tell the launcher's watchdog (cxm.watchdog.Watchdog) to stop if the
+    launcher dies without stopping them."""
+
+    def watch_postgres(self, pgdata: Path) -> None: ...
+
+    def watch_group(self, pgid: int) -> None: ...
+
+
 @dataclass
 class EmbeddedServices:
     data_dir: Path
     database_url: str | None = None
     redis_url: str | None = None
-    watchdog: Watchdog | None = None
+    watchdog: Watcher | None = None
     say: Callable[[str], None] = print
     # False for a cluster whose data may be lost in a machine crash (the suite's): no fsync.
     durable: bool = True
@@ -280,7 +290,7 @@ def prepare_environment(
     data_dir: Path,
     *,
     services: EmbeddedServices | None = None,
-    watchdog: Watchdog | None = None,
+    watchdog: Watcher | None = None,
     say: Callable[[str], None] = print,
     durable: bool = True,
 ) -> EmbeddedServices:

@@ -1,7 +1,7 @@
 """Nothing `cxm run` started outlives it, even when it is killed with SIGKILL.
 
 Two layers. Each direct child asks the kernel for SIGTERM when the launcher dies
-(`die_with_parent`, Linux's PR_SET_PDEATHSIG). That cannot reach the embedded PostgreSQL, whose
+(`cxm.processes.die_with_parent`, Linux's PR_SET_PDEATHSIG). That cannot reach the embedded PostgreSQL, whose
 postmaster is started through pg_ctl and so is not the launcher's child, nor the grandchildren a
 child leaves behind; so a small watchdog process (`python -m cxm.watchdog`) holds the read end of
 a pipe from the launcher. The launcher writes what it started; when the pipe closes without a
@@ -16,7 +16,6 @@ Lines on the pipe:
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -24,19 +23,10 @@ import sys
 import time
 from pathlib import Path
 
-PR_SET_PDEATHSIG = 1
+from cxm.embedded import postgres_release, postmaster_pid
+from cxm.processes import group_alive, process_alive
+
 GRACE_SECONDS = 10
-
-
-def die_with_parent() -> None:
-    """preexec_fn for a child: SIGTERM when the launcher dies (Linux; elsewhere a no-op)."""
-    if not sys.platform.startswith("linux"):
-        return
-    parent = os.getppid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != parent:  # the launcher died before the request was in place
-        os.kill(os.getpid(), signal.SIGTERM)
 
 
 class Watchdog:
@@ -73,36 +63,6 @@ class Watchdog:
                 self.process.wait(timeout=5)
 
 
-def _stat(pid: str) -> list[str] | None:
-    """Fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, session ..."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-
-def group_alive(pgid: int) -> bool:
-    """A member of the process group still runs (a zombie waiting to be reaped does not)."""
-    for entry in os.listdir("/proc"):
-        fields = _stat(entry) if entry.isdigit() else None
-        if fields and fields[2] == str(pgid) and fields[0] != "Z":
-            return True
-    return False
-
-
-def process_alive(pid: int) -> bool:
-    if not Path("/proc/self/stat").exists():  # no procfs (macOS): a zombie counts as alive
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    fields = _stat(str(pid))
-    return fields is not None and fields[0] != "Z"
-
-
 def stop_groups(groups: list[int]) -> None:
     """SIGTERM every group, SIGKILL what is still there after the grace period."""
     for pgid in groups:
@@ -119,8 +79,6 @@ def stop_groups(groups: list[int]) -> None:
 def stop_postgres(pgdata: Path, holder: int) -> None:
     """Drop the dead launcher from pgserver's list of holders; stop the server if no live holder
     is left (another launcher sharing the data folder keeps it)."""
-    from cxm.embedded import postgres_release, postmaster_pid
-
     if not postgres_release(pgdata, holder):
         return
     pid = postmaster_pid(pgdata)

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from cxm.audit.models import AuditEntry, AuditExport
 
@@ -60,10 +62,6 @@ def audit_coverage(
     many have an audit entry of one of `actions` about them: the entry's object is
     (`object_type`, the row's `object_id_field`), and each `match` pair names an entry lookup
     (e.g. "after__merge") that must equal a field of the row. One query."""
-    from django.db.models import CharField, Count, Exists, OuterRef, Q
-    from django.db.models.fields.json import KT
-    from django.db.models.functions import Cast
-
     entries = AuditEntry.objects.filter(
         workspace_id=workspace_id,
         action__in=actions,

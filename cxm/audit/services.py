@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from cxm.audit import tasks
 from cxm.audit.models import AuditEntry, AuditExport
 from cxm.spreadsheet import csv_writer
 
@@ -68,8 +69,6 @@ EXPORT_COLUMNS = [
 
 def audit_export_request(*, workspace, by, request=None) -> AuditExport:
     """Record the export (itself a sensitive action) and hand the work to a worker."""
-    from cxm.audit.tasks import audit_export_run
-
     with transaction.atomic():
         export = AuditExport.objects.create(workspace=workspace, requested_by=by)
         audit_record(
@@ -80,7 +79,7 @@ def audit_export_request(*, workspace, by, request=None) -> AuditExport:
             object_repr=f"audit export {export.pk}",
             request=request,
         )
-        transaction.on_commit(lambda: audit_export_run.delay(export_id=export.pk, workspace_id=workspace.pk))
+        transaction.on_commit(lambda: tasks.audit_export_run.delay(export_id=export.pk, workspace_id=workspace.pk))
     return export
 
 

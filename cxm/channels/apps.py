@@ -5,3 +5,10 @@ class ChannelsConfig(AppConfig):
     name = "cxm.channels"
     label = "channels"
     verbose_name = "Channels and connectors"
+
+    def ready(self) -> None:
+        from cxm.channels.services.demo import demo_accounts_seed
+        from cxm.demo_seeders import register_demo_seeder
+
+        # A fresh demo install seeds the demo-network accounts; tenancy does not import channels.
+        register_demo_seeder("channels", demo_accounts_seed)

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from cxm.audit.selectors import audit_coverage
 from cxm.customers.models import CustomerMerge, CustomerProfile, Identity
 from cxm.customers.timeline import TimelineEntry, timeline_sources
 
@@ -139,8 +140,6 @@ def kpi_unified_profiles(*, workspace_id: int, active: QuerySet) -> dict[str, in
 
 def kpi_merges_audited(*, workspace_id: int, since: datetime, until: datetime) -> dict[str, int]:
     """Customer merges made in [since, until), and how many have their audit entry."""
-    from cxm.audit.selectors import audit_coverage
-
     return audit_coverage(
         workspace_id=workspace_id,
         rows=CustomerMerge.objects.filter(

@@ -13,7 +13,8 @@ from cxm.audit.models import AuditEntry, AuditExport
 from cxm.customers.models import CustomerMerge, CustomerProfile, Identity
 from cxm.privacy.models import PrivacyRequest
 from cxm.privacy.registry import ExportWriter
-from cxm.privacy.subject import ERASED, Subject, names, scrub_json, scrub_text
+from cxm.privacy.selectors import export_path
+from cxm.privacy.subject import ERASED, Subject, identity_digest, names, scrub_json, scrub_text
 
 PROFILE_TYPE = "customers.customerprofile"
 
@@ -102,9 +103,6 @@ class ExportsHandler:
         return None
 
     def erase(self, workspace_id: int, subject: Subject) -> dict[str, int]:
-        from cxm.privacy.selectors import export_path
-        from cxm.privacy.subject import identity_digest
-
         pattern = subject.pattern()
         deleted = 0
         folder = Path(settings.MEDIA_ROOT) / "exports" / str(workspace_id)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxm.audit.services import audit_record
+from cxm.privacy import tasks
 from cxm.privacy.export import ZipExportWriter
 from cxm.privacy.models import PrivacyRequest, WorkspacePrivacySettings
 from cxm.privacy.registry import RetentionCutoffs, privacy_handlers, record_kinds
@@ -33,8 +34,6 @@ def request_create(
 ) -> PrivacyRequest:
     """Record the request with its due date and hand the work to a worker. The audit entry names
     the request, never the identity."""
-    from cxm.privacy.tasks import request_run as request_run_task
-
     identity = (identity or "").strip()
     errors: dict[str, str] = {}
     if kind not in PrivacyRequest.Kind.values:
@@ -70,7 +69,7 @@ def request_create(
         workspace_id, request_id = workspace.pk, privacy_request.pk
         if enqueue:
             transaction.on_commit(
-                lambda: request_run_task.delay(workspace_id=workspace_id, request_id=request_id)
+                lambda: tasks.request_run.delay(workspace_id=workspace_id, request_id=request_id)
             )
     return privacy_request
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxm.encryption import EncryptedJSONField
+from cxm.tenancy.signals import user_access_ended
 
 
 class Role(models.TextChoices):
@@ -36,9 +37,11 @@ class User(AbstractUser):
         password_changed = self._password is not None
         super().save(*args, **kwargs)
         if password_changed or not self.is_active:
-            from cxm.api.services import api_tokens_revoke_all
-
-            api_tokens_revoke_all(user=self, reason="password_changed" if password_changed else "deactivated")
+            user_access_ended.send(
+                sender=type(self),
+                user=self,
+                reason="password_changed" if password_changed else "deactivated",
+            )
 
 
 class Workspace(models.Model):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cxm.api.services import api_tokens_revoke_all
 from cxm.audit.services import audit_record
+from cxm.demo_seeders import demo_seed
 from cxm.tenancy.models import Brand, BusinessUnit, Membership, Role, User, Workspace
 from cxm.tenancy.selectors import admin_count, memberships_for_user
 from cxm.transactions import created_once
@@ -376,7 +377,5 @@ def platform_bootstrap() -> BootstrapResult:
     brand_create(workspace=workspace, name="Teh Segar", business_unit=unit, by=None)
     brand_create(workspace=workspace, name="Rival Coffee", business_unit=None, is_competitor=True, by=None)
     if settings.CXM_DEMO:
-        from cxm.channels.services import demo_accounts_seed
-
-        demo_accounts_seed(workspace=workspace)
+        demo_seed(workspace=workspace)
     return BootstrapResult(created=True, generated_password=generated)

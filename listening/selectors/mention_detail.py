@@ -4,9 +4,12 @@ of a text as the Explorer detects it; a customer's mentions for the customer tim
 from __future__ import annotations
 
 from django.db import connection
+from django.urls import reverse
 from django.utils.translation import gettext
 
+from cxm.customers.timeline import TimelineEntry
 from cxm.web.templatetags.labels import platform_label
+from listening.enrichment import detect_languages
 from listening.models import Mention, Sentiment
 
 
@@ -68,17 +71,11 @@ def author_history(
 def languages_detect(*, texts: list[str]) -> list[str]:
     """The language of each text as the Explorer detects a mention's (the same model, no
     candidates): an ISO 639-1 code, or "" when a text is too short to tell."""
-    from listening.enrichment import detect_languages
-
     return [code or "" for code, _confidence in detect_languages(texts)]
 
 
 def customer_mentions_timeline(workspace_id: int, profile_ids: list[int], before, limit: int):
     """The customer's public mentions, for the unified customer timeline (newest first)."""
-    from django.urls import reverse
-
-    from cxm.customers.timeline import TimelineEntry
-
     mentions = Mention.objects.filter(workspace_id=workspace_id, customer_id__in=profile_ids)
     if before is not None:
         mentions = mentions.filter(created_at__lt=before)
