@@ -13,6 +13,11 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
+try:
+    from _pytest.nodeid import coerce_node_id
+except ImportError:  # pytest < 9 keeps node ids as plain strings
+    coerce_node_id = None
+
 from cxm.api.services import api_token_issue
 from cxm.tenancy.models import Role
 from tests.browser import BrowserProblems, close_watched, watched_context
@@ -184,7 +189,7 @@ class WorkerProcess:
 
 
 # One worker serves every test that asks for `celery_worker_process` in a row (starting one costs
-# seconds); a test that kills it gets a new one. Those tests run last in each process
+# seconds); a test that kills it gets a new one. Those tests run together, in one process
 # (pytest_collection_modifyitems), and the worker stops before any test that does not ask for it,
 # since tests without a worker leave their tasks queued in Redis on purpose.
 _shared_worker: WorkerProcess | None = None
@@ -240,13 +245,37 @@ def _uses_worker(item) -> bool:
 _ALONE = ("tests/kernel/test_launcher", "tests/kernel/test_embedded_restart")
 
 
+def _set_nodeid(item, nodeid: str) -> None:
+    """pytest 9 keeps a node's id structured (`_id`); earlier releases kept the string."""
+    if coerce_node_id is not None and hasattr(item, "_id"):
+        item._id = coerce_node_id(nodeid)
+    else:
+        item._nodeid = nodeid
+
+
+def _group(item) -> str | None:
+    if _uses_worker(item):
+        return "celery-worker"
+    if item.nodeid.startswith(_ALONE):
+        return "platform"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: bool(_uses_worker(item)))
+    # Schemathesis names each operation's test `test_x[GET /path]` but gives all of them the
+    # node id `test_x`; pytest-xdist schedules by node id and would run only one of them.
     for item in items:
-        if _uses_worker(item):
-            item.add_marker(pytest.mark.xdist_group("celery-worker"))
-        elif item.nodeid.startswith(_ALONE):
-            item.add_marker(pytest.mark.xdist_group("platform"))
+        if not item.nodeid.endswith(item.name):
+            _set_nodeid(item, f"{item.nodeid.rpartition('::')[0]}::{item.name}")
+    # The grouped tests come first, so the longest share of work starts at once; under
+    # `--dist loadgroup` each group runs in one process (pytest-xdist reads the `@group` suffix,
+    # which its own marker handling cannot add under pytest 9).
+    items.sort(key=lambda item: _group(item) is None)
+    grouping = bool(getattr(config.option, "loadgroup", False)) or config.getoption("dist", "no") == "loadgroup"
+    for item in items:
+        group = _group(item)
+        if group and grouping and not item.nodeid.endswith(f"@{group}"):
+            _set_nodeid(item, f"{item.nodeid}@{group}")
 
 
 def pytest_sessionstart(session):
