@@ -228,13 +228,20 @@ def celery_worker_process(transactional_db):
         redis_client().flushdb()
         _shared_worker = WorkerProcess().start()
     yield _shared_worker
+    # Stopped here, before transactional_db empties the tables: a task still running would
+    # otherwise write rows after the flush, and the next tests of this process would meet them.
+    if _next_item is None or "celery_worker_process" not in getattr(_next_item, "fixturenames", ()):
+        _stop_shared_worker()
+
+
+_next_item = None
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
+def pytest_runtest_protocol(item, nextitem):
+    global _next_item
+    _next_item = nextitem
     yield
-    if nextitem is None or "celery_worker_process" not in getattr(nextitem, "fixturenames", ()):
-        _stop_shared_worker()
 
 
 def _uses_worker(item) -> bool:
