@@ -302,11 +302,8 @@ def whatsapp_error(
         code = int(details.get("code"))
     except (TypeError, ValueError):
         code = None
-    detail = (
-        str((details.get("error_data") or {}).get("details") or "")
-        if isinstance(details.get("error_data"), dict)
-        else ""
-    )
+    data = details.get("error_data") if isinstance(details.get("error_data"), dict) else {}
+    detail = str(data.get("details") or "")
     message = str(details.get("message") or "")[:300]
     label = f"{message} (code {code})" + (f": {detail[:300]}" if detail else "")
     if code == WINDOW_CLOSED:
