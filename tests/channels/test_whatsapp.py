@@ -209,6 +209,24 @@ def test_an_expired_token_needs_reauthorisation(whatsapp):
         make_connector(whatsapp).reply(answer())
 
 
+@pytest.mark.django_db
+def test_an_expired_token_asks_for_new_credentials_on_check(api, workspace_a, member, whatsapp, settings):
+    settings.CXM_WEBHOOK_ALLOW_PRIVATE = True
+    client = api(member(workspace_a, Role.ADMIN))
+    account_id = client.post(
+        "/api/v1/accounts/",
+        {
+            "platform": "whatsapp",
+            "handle": whatsapp.phone_number_id,
+            "base_url": whatsapp.base_url,
+            "credentials": {"access_token": "expired"},
+        },
+        format="json",
+    ).json()["id"]
+    checked = client.post(f"/api/v1/accounts/{account_id}/check/").json()
+    assert (checked["ok"], checked["status"]) == (False, "needs_reauth")
+
+
 def test_unknown_failures_are_transient_and_undeliverable_is_permanent(whatsapp):
     whatsapp.fail_next("131000")
     with pytest.raises(TransientError, match="131000"):
@@ -415,6 +433,12 @@ def test_a_number_connected_over_the_api_is_read_with_its_token(api, workspace_a
     )
     assert response.status_code == 201, response.json()
     account = ChannelAccount.objects.get(pk=response.json()["id"])
+    checked = client.post(f"/api/v1/accounts/{account.pk}/check/").json()
+    assert checked == {
+        "ok": True,
+        "message": "Connected as Jasper's Market (+1 631-555-5555)",
+        "status": "connected",
+    }
     connector = build_connector(account_config(account))
     assert isinstance(connector, WhatsAppConnector)
     assert connector.check() == "Jasper's Market (+1 631-555-5555)"
