@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from care import tasks
 from care.models import (
@@ -45,6 +46,8 @@ from cxm.channels.connectors.base import (
     ConnectorError,
     Outgoing,
 )
+from cxm.channels.connectors.whatsapp import window_open
+from cxm.channels.models import Platform
 from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
 from cxm.channels.sinks import ReplySent, reply_sent
 from cxm.tenancy.models import Membership
@@ -153,6 +156,8 @@ def case_reply(
     The reply answers the latest message from the customer (threading on email, the DM or the
     mention on social). The first reply stops the first-response clock. `status` moves the case
     on at the same time (e.g. pending_customer or resolved); otherwise a new case becomes open.
+    On WhatsApp free text is refused once the customer's last message is 24 hours old: only an
+    approved template may be sent then.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -181,6 +186,16 @@ def case_reply(
         if answered is None:
             raise ValidationError(
                 {"case": "The customer has not written on this case yet; there is nothing to answer."}
+            )
+        if case.platform == Platform.WHATSAPP and not window_open(answered.occurred_at, now):
+            # WhatsApp refuses free text (error 131047) once the customer's last message is a day old.
+            raise ValidationError(
+                {
+                    "text": gettext(
+                        "The customer last wrote more than 24 hours ago: WhatsApp now accepts only an "
+                        "approved message template. Free text can be sent again once the customer writes."
+                    )
+                }
             )
         private = case.channel_kind in (ChannelKind.DM, ChannelKind.EMAIL)
         message = Message.objects.create(

@@ -20,6 +20,9 @@ class Platform(models.TextChoices):
     WEBHOOK = "webhook", _("Webhook")
     DEMO = "demo", _("Demo network")
     META_ADS = "meta_ads", _("Meta ads (ad account)")
+    FACEBOOK_PAGE = "facebook_page", _("Facebook Page")
+    INSTAGRAM = "instagram", "Instagram"
+    WHATSAPP = "whatsapp", "WhatsApp"
 
 
 # Platforms whose new items are pulled on a schedule (webhooks push theirs).
