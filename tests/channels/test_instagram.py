@@ -393,3 +393,28 @@ def test_metrics_read_likes_and_comments(instagram, graph):
     (metrics,) = instagram.fetch_metrics([media_id])
 
     assert metrics.likes == 7 and metrics.replies == 1
+
+
+def test_a_direct_message_is_answered_through_the_send_api(instagram, graph):
+    outgoing = Outgoing(
+        text="Yes, until Sunday!",
+        idempotency_key="m-1",
+        reply_to="aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlE",
+        thread_id="1234567890123456",
+    )
+
+    sent = instagram.reply(outgoing)
+
+    (message,) = graph.messages
+    assert message["page"] == "me" and message["recipient"] == {"id": "1234567890123456"}
+    assert message["messaging_type"] == "RESPONSE" and message["message"] == {"text": "Yes, until Sunday!"}
+    assert sent.external_id == message["message_id"]
+
+
+def test_a_direct_message_outside_the_window_is_refused_with_the_reason(instagram, graph):
+    graph.window_closed.add("1234567890123456")
+    outgoing = Outgoing(text="Hello again", idempotency_key="m-2", recipient="1234567890123456")
+
+    with pytest.raises(PermanentError, match="within 24 hours of the customer's last message"):
+        instagram.reply(outgoing)
+    assert graph.messages == []

@@ -64,6 +64,7 @@ logger = logging.getLogger(__name__)
 PLATFORM = "instagram"
 CAPTION_LIMIT = 2200  # characters in a caption
 CAROUSEL_LIMIT = 10  # items in a carousel
+MESSAGE_LIMIT = 1000  # "Text message must be less than 1000 characters"
 DEFAULT_PUBLISH_WAIT = 60.0
 DEFAULT_POLL = 3.0
 MEDIA_PAGE = 25  # recent media read for their comments, and to adopt a published one
@@ -150,6 +151,8 @@ class InstagramConnector:
         Meta ads connector does for ad comments).
         """
         comment_id = (outgoing.reply_to or "").strip()
+        if _is_direct_message(outgoing):
+            return self.send_message(outgoing)
         if not comment_id:
             raise PermanentError("an Instagram reply answers one comment; none was named")
         text = outgoing.text.strip()
@@ -163,6 +166,39 @@ class InstagramConnector:
         if not reply_id:
             raise PermanentError(f"Instagram created no reply to {comment_id}: {str(body)[:200]}")
         return Published(external_id=str(reply_id), raw=body)
+
+    def send_message(self, outgoing: Outgoing) -> Published:
+        """Answer a direct message: `POST /{page-id}/messages` (the Page linked to the account,
+        `options.page_id`; `me` with a Page token) with the customer's Instagram-scoped id and
+        `messaging_type` RESPONSE, answering `{"recipient_id", "message_id"}`.
+
+        Instagram takes such an answer only within 24 hours of the customer's last message and
+        refuses it after; that refusal is a PermanentError that says so. The window shown to the
+        agent before sending is the inbox's business, as for Messenger.
+        """
+        recipient = (outgoing.recipient or outgoing.thread_id or "").strip()
+        if not recipient:
+            raise PermanentError("an Instagram direct message needs the customer it goes to")
+        text = outgoing.text.strip()
+        if not text:
+            raise PermanentError("the message is empty")
+        if len(text) > MESSAGE_LIMIT:
+            raise PermanentError(f"an Instagram direct message holds fewer than {MESSAGE_LIMIT} characters")
+        page = str(self.config.options.get("page_id") or "me")
+        payload = {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"text": text}}
+        try:
+            body = self._call("POST", f"{page}/messages", json=payload)
+        except PermanentError as exc:
+            if "outside of allowed window" in str(exc) or "2018278" in str(exc):
+                raise PermanentError(
+                    "Instagram takes an answer only within 24 hours of the customer's last message; "
+                    f"this one is outside that window ({exc})"
+                ) from exc
+            raise
+        message_id = body.get("message_id")
+        if not message_id:
+            raise PermanentError(f"Instagram sent no message to {recipient}: {str(body)[:200]}")
+        return Published(external_id=str(message_id), raw=body)
 
     def comment_hide(self, comment_id: str, *, hidden: bool = True) -> None:
         """Hide (or show again) a comment on the account's media: `POST /{ig-comment-id}` with `hide`."""
@@ -559,6 +595,15 @@ class InstagramConnector:
         if not isinstance(body, dict):
             raise TransientError(f"unexpected answer to {method} /{path}: {response.text[:200]}")
         return body
+
+
+def _is_direct_message(outgoing: Outgoing) -> bool:
+    """Comment ids are numeric; a direct message answers a message id (`mid`, not numeric) or
+    names only its recipient."""
+    reply_to = (outgoing.reply_to or "").strip()
+    if reply_to:
+        return not reply_to.isdigit()
+    return bool(outgoing.recipient.strip())
 
 
 def _is_video(media: Media) -> bool:

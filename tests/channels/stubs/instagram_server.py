@@ -12,7 +12,10 @@ media); `GET /{ig-user-id}/content_publishing_limit` answering
 `GET /{ig-user-id}/media` and `/tags` as `{"data": [...], "paging": {...}}` with the comments
 (and their `replies`) of each media expanded; `POST /{comment-id}/replies` with `message`
 answering `{"id"}`; `POST /{comment-id}` with `hide` and `DELETE /{comment-id}` answering
-`{"success": true}`; `GET /{ig-user-id}?fields=mentioned_comment.comment_id(...){...}`.
+`{"success": true}`; `GET /{ig-user-id}?fields=mentioned_comment.comment_id(...){...}`;
+`POST /{page-id}/messages` (or `/me/messages`) with a JSON `recipient` / `message`, answering
+`{"recipient_id", "message_id"}` as Messenger's Send API reference documents, or outside the
+24-hour window Graph's `(#10) This message is sent outside of allowed window.` (subcode 2018278).
 Errors have Graph's shape `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`:
 190 for a bad token, 100 for an unknown object, 4 for the app's rate limit.
 
@@ -74,6 +77,8 @@ class InstagramStub(StubServer):
         self.tags: list[dict[str, Any]] = []
         self.published: list[str] = []  # media ids, in publishing order
         self.hidden: set[str] = set()
+        self.messages: list[dict[str, Any]] = []
+        self.window_closed: set[str] = set()  # customers whose last message is older than 24 hours
         self.deleted: set[str] = set()
         limit = fixture("instagram_content_publishing_limit.json")["data"][0]
         self.quota_usage = 0
@@ -90,6 +95,7 @@ class InstagramStub(StubServer):
         self.route("GET", rf"{prefix}/(\d+)/tags", self._list_tags)
         self.route("GET", rf"{prefix}/(\d+)/replies", self._list_replies)
         self.route("POST", rf"{prefix}/(\d+)/replies", self._reply)
+        self.route("POST", rf"{prefix}/(\d+|me)/messages", self._send_message)
         self.route("GET", rf"{prefix}/(\d+)", self._node)
         self.route("POST", rf"{prefix}/(\d+)", self._update_comment)
         self.route("DELETE", rf"{prefix}/(\d+)", self._delete_comment)
@@ -326,6 +332,19 @@ class InstagramStub(StubServer):
         comment["hidden"] = hide == "true"
         (self.hidden.add if comment["hidden"] else self.hidden.discard)(comment_id)
         return 200, {"success": True}
+
+    def _send_message(self, request: Request, page: str):
+        body = request.json() or {}
+        recipient = str((body.get("recipient") or {}).get("id") or "")
+        if not recipient or not (body.get("message") or {}).get("text"):
+            raise _graph_error(400, 100, "(#100) The parameter recipient is required")
+        if recipient in self.window_closed and not body.get("tag"):
+            raise _graph_error(
+                400, 10, "(#10) This message is sent outside of allowed window.", subcode=2018278
+            )
+        message_id = f"aWdfZAG1faXRlbToxOklHTWVzc2FnZA{len(self.messages) + 1:08d}"
+        self.messages.append({"page": page, **body, "message_id": message_id})
+        return 200, {"recipient_id": recipient, "message_id": message_id}
 
     def _delete_comment(self, request: Request, comment_id: str):
         comment = self.comments.get(comment_id)
