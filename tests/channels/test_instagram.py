@@ -355,6 +355,17 @@ def test_a_webhook_mention_is_read_back_as_the_comment(instagram, graph):
     assert item.author.handle == "friend" and item.raw["mention"] is True
 
 
+def test_a_webhook_caption_mention_is_read_back_as_the_media(instagram, graph):
+    media_id = graph.add_media("Breakfast with @brand.id", owner="999", username="friend")
+    change = {"field": "mentions", "value": {"media_id": media_id}}
+    payload = {"object": "instagram", "entry": [{"id": USER_ID, "time": 1, "changes": [change]}]}
+
+    (item,) = instagram.webhook_items(payload)
+
+    assert item.external_id == media_id and item.kind == ItemKind.POST
+    assert item.text == "Breakfast with @brand.id" and item.author.handle == "friend"
+
+
 def test_webhook_direct_messages_become_dm_items(instagram):
     payload = fixture("instagram_webhook_messaging.json")
     payload["entry"][0]["id"] = USER_ID

@@ -12,7 +12,8 @@ media); `GET /{ig-user-id}/content_publishing_limit` answering
 `GET /{ig-user-id}/media` and `/tags` as `{"data": [...], "paging": {...}}` with the comments
 (and their `replies`) of each media expanded; `POST /{comment-id}/replies` with `message`
 answering `{"id"}`; `POST /{comment-id}` with `hide` and `DELETE /{comment-id}` answering
-`{"success": true}`; `GET /{ig-user-id}?fields=mentioned_comment.comment_id(...){...}`;
+`{"success": true}`; `GET /{ig-user-id}?fields=mentioned_comment.comment_id(...){...}` and
+`mentioned_media.media_id(...){...}`;
 `POST /{page-id}/messages` (or `/me/messages`) with a JSON `recipient` / `message`, answering
 `{"recipient_id", "message_id"}` as Messenger's Send API reference documents, or outside the
 24-hour window Graph's `(#10) This message is sent outside of allowed window.` (subcode 2018278).
@@ -105,7 +106,9 @@ class InstagramStub(StubServer):
     def new_id(self) -> str:
         return str(next(self._ids))
 
-    def add_media(self, caption: str = "", *, at: datetime | None = None, owner: str | None = None) -> str:
+    def add_media(
+        self, caption: str = "", *, at: datetime | None = None, owner: str | None = None, username: str = ""
+    ) -> str:
         media_id = self.new_id()
         self.media[media_id] = {
             "id": media_id,
@@ -115,6 +118,7 @@ class InstagramStub(StubServer):
             "permalink": f"https://www.instagram.com/p/{media_id[-8:]}/",
             "like_count": 0,
             "owner": owner or self.user_id,
+            "username": username or self.username,
         }
         return media_id
 
@@ -306,6 +310,13 @@ class InstagramStub(StubServer):
                     raise _graph_error(400, 100, "Invalid parameter")
                 row = {key: comment[key] for key in ("id", "text", "timestamp", "username")}
                 return 200, {"mentioned_comment": row, "id": self.user_id}
+            found = re.match(r"mentioned_media\.media_id\((\d+)\)", fields)
+            if found:
+                media = self.media.get(found.group(1))
+                if media is None:
+                    raise _graph_error(400, 100, "Invalid parameter")
+                row = {key: media[key] for key in ("id", "caption", "timestamp", "permalink")}
+                return 200, {"mentioned_media": {**row, "username": media["username"]}, "id": self.user_id}
             return 200, {"id": self.user_id, "username": self.username}
         if node_id in self.containers:
             return 200, self._container_answer(node_id)
