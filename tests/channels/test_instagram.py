@@ -429,3 +429,24 @@ def test_a_direct_message_outside_the_window_is_refused_with_the_reason(instagra
     with pytest.raises(PermanentError, match="within 24 hours of the customer's last message"):
         instagram.reply(outgoing)
     assert graph.messages == []
+
+
+def test_the_stand_in_answers_with_the_documented_shapes(graph):
+    """Each answer the connector relies on has the keys of Meta's documented example."""
+    client = httpx.Client(base_url=f"{graph.base_url}/v21.0", headers={"Authorization": f"Bearer {TOKEN}"})
+    container = client.post(f"/{USER_ID}/media", data={"image_url": "https://cdn.example.com/a.jpg"}).json()
+    client.get(f"/{container['id']}", params={"fields": "status_code"})  # IN_PROGRESS
+    status = client.get(f"/{container['id']}", params={"fields": "status_code"}).json()  # FINISHED
+    published = client.post(f"/{USER_ID}/media_publish", data={"creation_id": container["id"]}).json()
+    limit = client.get(f"/{USER_ID}/content_publishing_limit").json()
+    comment_id = graph.add_comment(published["id"], "I love this!")
+    reply = client.post(f"/{comment_id}/replies", data={"message": "Thanks!"}).json()
+
+    assert set(container) == set(fixture("instagram_media_container.json"))
+    assert set(status) == set(fixture("instagram_container_status.json"))
+    assert set(published) == set(fixture("instagram_mentions_reply.json"))
+    assert set(reply) == set(fixture("instagram_comment_reply.json"))
+    assert set(limit["data"][0]) == set(fixture("instagram_content_publishing_limit.json")["data"][0])
+    documented_row = fixture("instagram_media_comments.json")["data"][0]
+    (row,) = client.get(f"/{comment_id}/replies").json()["data"]
+    assert set(documented_row) <= set(row)
