@@ -14,6 +14,8 @@ PLATFORM_LIMITS: dict[str, tuple[int, str, int]] = {
     "email": (100_000, "characters", 10),
     "webhook": (10_000, "characters", 10),
     "demo": (500, "characters", 4),
+    # A caption; a carousel holds at most 10 items (the post itself needs an image or a video).
+    "instagram": (2200, "characters", 10),
 }
 
 

@@ -124,6 +124,8 @@ class PostTarget(WorkspaceOwned):
     external_id = models.CharField(max_length=255, blank=True)
     url = models.URLField(max_length=1000, blank=True)
     error = models.TextField(blank=True)
+    # What an unfinished attempt left on the platform (an Instagram container), for the next one.
+    platform_state = models.JSONField(default=dict, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     likes = models.PositiveIntegerField(null=True, blank=True)
     reposts = models.PositiveIntegerField(null=True, blank=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -82,6 +83,7 @@ def _outgoing(target: PostTarget) -> Outgoing:
             content_type=item.content_type,
             data=item.file.open("rb").read(),
             description=item.description,
+            url=_public_url(item.file.url),
         )
         for item in post.media.all()
     )
@@ -89,7 +91,15 @@ def _outgoing(target: PostTarget) -> Outgoing:
         text=post.text_for(platform=target.account.platform, language=target.account.language),
         idempotency_key=str(target.idempotency_key),
         media=media,
+        state=dict(target.platform_state or {}),
     )
+
+
+def _public_url(url: str) -> str:
+    """A stored file's address as a platform that fetches media itself (Instagram) reaches it."""
+    if url.startswith(("https://", "http://")):
+        return url
+    return f"{settings.CXM_BASE_URL.rstrip('/')}{url}"
 
 
 def target_publish(
@@ -155,9 +165,12 @@ def _cached_connector(account: ChannelAccount):
 
 def _call(target: PostTarget, connector_factory, now) -> str:
     target.attempts += 1
+    outgoing = _outgoing(target)
     try:
-        published = connector_factory(target.account).publish(_outgoing(target))
+        published = connector_factory(target.account).publish(outgoing)
     except ConnectorError as exc:
+        # Kept whatever comes next: the platform holds what the attempt left there.
+        target.platform_state = outgoing.state
         decision = retry_decision(exc, target.attempts, PUBLISH_RETRY)
         if decision.reason == EXHAUSTED:
             _fail(target, f"Gave up after {target.attempts} attempts: {exc}")
@@ -168,21 +181,24 @@ def _call(target: PostTarget, connector_factory, now) -> str:
         target.next_attempt_at = now + timedelta(seconds=decision.after)
         target.enqueued_at = None
         target.error = str(exc)
-        target.save(update_fields=["attempts", "next_attempt_at", "enqueued_at", "error"])
+        target.save(update_fields=["attempts", "next_attempt_at", "enqueued_at", "error", "platform_state"])
         return "retry"
     target.status = TargetStatus.PUBLISHED
     target.external_id = published.external_id
     target.url = published.url[:1000]
     target.published_at = timezone.now()
     target.error = ""
-    target.save(update_fields=["attempts", "status", "external_id", "url", "published_at", "error"])
+    target.platform_state = outgoing.state
+    target.save(
+        update_fields=["attempts", "status", "external_id", "url", "published_at", "error", "platform_state"]
+    )
     return "published"
 
 
 def _fail(target: PostTarget, reason: str) -> None:
     target.status = TargetStatus.FAILED
     target.error = reason[:2000]
-    target.save(update_fields=["attempts", "status", "error"])
+    target.save(update_fields=["attempts", "status", "error", "platform_state"])
 
 
 def targets_publish(*, workspace_id: int, target_ids: list[int], connector_factory=None) -> dict[str, int]:

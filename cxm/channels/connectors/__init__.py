@@ -15,6 +15,7 @@ REGISTRY: dict[str, str] = {
     "demo": "cxm.channels.connectors.demo.DemoConnector",
     "meta_ads": "cxm.channels.connectors.meta_ads.MetaAdsConnector",
     "whatsapp": "cxm.channels.connectors.whatsapp.WhatsAppConnector",
+    "instagram": "cxm.channels.connectors.instagram.InstagramConnector",
 }
 
 

@@ -75,6 +75,8 @@ class Media:
     content_type: str
     data: bytes
     description: str = ""
+    # Where the platform can fetch the file itself (Instagram takes media only by public URL).
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,10 @@ class Outgoing:
     subject: str = ""  # email
     recipient: str = ""  # email / direct messages: the address or handle to write to
     thread_id: str | None = None
+    # How far earlier attempts of this same intent got on the platform, for a connector whose
+    # publish takes several calls (Instagram: the container it created). The connector writes
+    # into it as it goes; the caller stores it with a failed attempt and hands it back next time.
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
