@@ -189,7 +189,7 @@ class WorkerProcess:
 
 
 # One worker serves every test that asks for `celery_worker_process` in a row (starting one costs
-# seconds); a test that kills it gets a new one. Those tests run together, in one process
+# seconds); a test that kills it gets a new one. Those tests run last in each process
 # (pytest_collection_modifyitems), and the worker stops before any test that does not ask for it,
 # since tests without a worker leave their tasks queued in Redis on purpose.
 _shared_worker: WorkerProcess | None = None
@@ -260,29 +260,21 @@ def _set_nodeid(item, nodeid: str) -> None:
         item._nodeid = nodeid
 
 
-def _group(item) -> str | None:
-    if _uses_worker(item):
-        return "celery-worker"
-    if item.nodeid.startswith(_ALONE):
-        return "platform"
-    return None
-
-
 def pytest_collection_modifyitems(config, items):
     # Schemathesis names each operation's test `test_x[GET /path]` but gives all of them the
     # node id `test_x`; pytest-xdist schedules by node id and would run only one of them.
     for item in items:
         if not item.nodeid.endswith(item.name):
             _set_nodeid(item, f"{item.nodeid.rpartition('::')[0]}::{item.name}")
-    # The grouped tests come first, so the longest share of work starts at once; under
-    # `--dist loadgroup` each group runs in one process (pytest-xdist reads the `@group` suffix,
-    # which its own marker handling cannot add under pytest 9).
-    items.sort(key=lambda item: _group(item) is None)
+    # The platform tests come first, as one group in one process (pytest-xdist reads the `@group`
+    # suffix, which its own marker handling cannot add under pytest 9), so their long share of work
+    # starts at once. Tests with a real Celery worker come last in every process: work a worker
+    # finishes after a test may leave rows behind, and only other worker tests follow them.
+    items.sort(key=lambda item: 0 if item.nodeid.startswith(_ALONE) else 2 if _uses_worker(item) else 1)
     grouping = bool(getattr(config.option, "loadgroup", False)) or config.getoption("dist", "no") == "loadgroup"
     for item in items:
-        group = _group(item)
-        if group and grouping and not item.nodeid.endswith(f"@{group}"):
-            _set_nodeid(item, f"{item.nodeid}@{group}")
+        if grouping and item.nodeid.startswith(_ALONE) and not item.nodeid.endswith("@platform"):
+            _set_nodeid(item, f"{item.nodeid}@platform")
 
 
 def pytest_sessionstart(session):
