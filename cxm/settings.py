@@ -398,7 +398,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CXM_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # httpx logs each request's full URL at INFO, and Meta's token exchange carries the code
+        # and the app secret in its query: only its warnings are logged.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 CXM_DEMO = envbool("CXM_DEMO", True)
