@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 
 from cxm.channels import meta_signature
 from cxm.channels.models import Platform
@@ -95,6 +96,7 @@ class PickForm(forms.Form):
         self.fields["brand"].queryset = tenancy_selectors.brands(workspace=workspace)
 
 
+@require_GET
 @workspace_view("channels.manage")
 def meta_connect_start(request):
     """Send the browser to Facebook's login dialog with a state bound to this session."""
@@ -119,6 +121,7 @@ def _state_matches(request) -> bool:
     return bool(nonce) and isinstance(signed, str) and hmac.compare_digest(signed, nonce)
 
 
+@require_GET
 @workspace_view("channels.manage")
 def meta_connect_callback(request):
     """Facebook sends the browser back here with a code (or an error) and our state."""
