@@ -240,3 +240,36 @@ def test_a_comment_that_arrives_by_webhook_and_by_polling_is_one_mention(client,
     assert result.fetched == 1
     mentions = Mention.objects.filter(workspace_id=workspace_a.pk, external_id=value["comment_id"])
     assert mentions.count() == 1
+
+
+def test_an_instagram_login_delivery_with_the_change_on_the_entry_itself_is_read_too(
+    client, sink, workspace_a
+):
+    # The Business Login for Instagram examples put `field` and `value` on the entry, not in changes[].
+    _account(workspace_a, "instagram", IG_ID)
+    payload = json.loads(fixture_body("webhook_instagram_comment.json"))
+    entry = payload["entry"][0]
+    change = entry.pop("changes")[0]
+    entry.update(field=change["field"], value=change["value"])
+    answer = _post(client, json.dumps(payload).encode())
+    assert answer.status_code == 200
+    assert [item.external_id for item in sink.items] == ["17865799348089039"]
+
+
+def test_an_event_the_connector_cannot_read_does_not_lose_the_others(client, sink, workspace_a, monkeypatch):
+    _account(workspace_a, "facebook_page", PAGE_ID)
+    original = FakePageConnector.webhook_items.__func__
+
+    def picky(cls, value):
+        if "item" in value:
+            raise KeyError("comment_id")
+        return original(cls, value)
+
+    monkeypatch.setattr(FakePageConnector, "webhook_items", classmethod(picky))
+    feed = json.loads(fixture_body("webhook_page_feed_comment.json"))
+    messenger = json.loads(fixture_body("webhook_page_messenger_text.json"))
+    feed["entry"].extend(messenger["entry"])
+    answer = _post(client, json.dumps(feed).encode())
+    assert answer.status_code == 200
+    assert (answer.json()["events"], answer.json()["accepted"], answer.json()["ignored"]) == (2, 1, 1)
+    assert [item.kind for item in sink.items] == ["dm"]

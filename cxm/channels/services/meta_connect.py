@@ -266,7 +266,7 @@ def meta_accounts_connect(
     created = []
     for candidate in chosen:
         options = {**candidate.options, "connected_by_oauth": True}
-        if candidate.platform != Platform.FACEBOOK_PAGE and candidate.platform != Platform.INSTAGRAM:
+        if candidate.platform not in (Platform.FACEBOOK_PAGE, Platform.INSTAGRAM):
             options.update(expiry)  # Page tokens from a long-lived user token do not expire
         created.append(
             account_create(
