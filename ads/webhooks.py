@@ -7,26 +7,26 @@ a comment that came both ways is one mention, de-duplicated on its id.
 
 The subscription handshake (GET `hub.mode=subscribe`, `hub.verify_token`, `hub.challenge`) and the
 payload's `X-Hub-Signature-256` (`sha256=` + HMAC-SHA256 of the raw body with the app secret,
-compared in constant time) follow Meta's Webhooks reference. The account holds both as
-credentials: `webhook_verify_token` and `app_secret`. Meta's payloads carry no timestamp to sign
-and no delivery id: a replayed delivery is harmless because each comment is stored once.
+compared in constant time) follow Meta's Webhooks reference and are checked by
+`cxm.channels.meta_signature`, which the app-level endpoint for Pages, Instagram and WhatsApp
+shares. The account holds both as credentials: `webhook_verify_token` and `app_secret`. Meta's
+payloads carry no timestamp to sign and no delivery id: a replayed delivery is harmless because
+each comment is stored once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
 from ads import selectors
 from ads.comment_mentions import AdComment, ad_comment_mention
+from cxm.channels import meta_signature
 from listening import selectors as listening_selectors
 from listening import services as listening_services
 
-
-class WebhookRefused(Exception):
-    """Signature missing or wrong, or the account has no app secret to check it with."""
+# Signature missing or wrong, or the account has no app secret to check it with.
+WebhookRefused = meta_signature.SignatureRefused
 
 
 @dataclass
@@ -39,21 +39,21 @@ class WebhookResult:
 
 def subscription_challenge(*, account, mode: str, token: str, challenge: str) -> str | None:
     """The challenge to echo when Meta's subscription request carries our verify token."""
-    expected = str((account.credentials or {}).get("webhook_verify_token") or "")
-    if mode != "subscribe" or not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-        return None
-    return challenge
+    return meta_signature.subscription_challenge(
+        expected_token=str((account.credentials or {}).get("webhook_verify_token") or ""),
+        mode=mode,
+        token=token,
+        challenge=challenge,
+    )
 
 
 def signature_check(*, account, body: bytes, header: str) -> None:
-    secret = str((account.credentials or {}).get("app_secret") or "")
-    if not secret:
-        raise WebhookRefused("this ad account has no app_secret to check Meta's signature with")
-    if not header.startswith("sha256="):
-        raise WebhookRefused("X-Hub-Signature-256 is missing")
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(header.removeprefix("sha256=").strip().lower(), expected):
-        raise WebhookRefused("X-Hub-Signature-256 does not match the body")
+    meta_signature.signature_check(
+        secret=str((account.credentials or {}).get("app_secret") or ""),
+        body=body,
+        header=header,
+        when_unset="this ad account has no app_secret to check Meta's signature with",
+    )
 
 
 def comments_receive(*, account, payload: Any) -> WebhookResult:
@@ -90,7 +90,9 @@ def comments_receive(*, account, payload: Any) -> WebhookResult:
             continue  # the Page's own answer, sent from care
         # The pull resumes from the newest comment's page: keep the page the pull had reached, so
         # a comment that came this way does not send the next pull back to the first page.
-        _, page_after = listening_selectors.ad_comments_resume_cursor(workspace_id=ad.workspace_id, ad_id=ad.pk)
+        _, page_after = listening_selectors.ad_comments_resume_cursor(
+            workspace_id=ad.workspace_id, ad_id=ad.pk
+        )
         raws.append(ad_comment_mention(ad, comment, page_after=page_after, via="webhook"))
     if raws:
         stored = listening_services.mentions_ingest(workspace_id=account.workspace_id, raws=raws)

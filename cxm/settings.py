@@ -348,6 +348,18 @@ EMAIL_USE_TLS = envbool("CXM_EMAIL_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("CXM_EMAIL_FROM", "cxm@localhost")
 # Where people reach the site: links in alert emails, surveys and webhooks are built on it.
 CXM_BASE_URL = base_url(debug=DEBUG)
+# The Meta app behind Pages, Instagram and WhatsApp: its one webhook endpoint (/hooks/meta/) checks
+# deliveries with the app secret and answers the subscription handshake for the verify token; the
+# "Connect Facebook & Instagram" flow signs in with the app id. The Graph host and the login
+# dialog are settings so that tests and `make run` can point them at a stand-in.
+CXM_META_APP_ID = os.environ.get("CXM_META_APP_ID", "")
+CXM_META_APP_SECRET = os.environ.get("CXM_META_APP_SECRET", "")
+CXM_META_VERIFY_TOKEN = os.environ.get("CXM_META_VERIFY_TOKEN", "")
+CXM_META_API_VERSION = os.environ.get("CXM_META_API_VERSION", "v21.0")
+CXM_META_GRAPH_URL = os.environ.get("CXM_META_GRAPH_URL", "https://graph.facebook.com").rstrip("/")
+CXM_META_DIALOG_URL = os.environ.get(
+    "CXM_META_DIALOG_URL", f"https://www.facebook.com/{CXM_META_API_VERSION}/dialog/oauth"
+)
 # Production (the Docker image) refuses to store secrets without keys from the environment.
 CXM_REQUIRE_SECRET_KEYS = envbool("CXM_REQUIRE_SECRET_KEYS")
 if CXM_REQUIRE_SECRET_KEYS and not os.environ.get("CXM_SECRET_KEYS", "").strip():
@@ -386,7 +398,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CXM_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # httpx logs each request's full URL at INFO, and Meta's token exchange carries the code
+        # and the app secret in its query: only its warnings are logged.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 CXM_DEMO = envbool("CXM_DEMO", True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from cxm.encryption import EncryptedJSONField
@@ -80,6 +82,16 @@ class ChannelAccount(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} {self.handle}"
+
+    @property
+    def token_days_left(self) -> int | None:
+        """Whole days until the token lapses, when its expiry is known (accounts added through
+        "Connect Facebook & Instagram" keep it in `options.token_expires_at`)."""
+        raw = (self.options or {}).get("token_expires_at")
+        expires_at = parse_datetime(raw) if isinstance(raw, str) else None
+        if expires_at is None:
+            return None
+        return max(0, (expires_at - timezone.now()).days)
 
 
 class WebhookDelivery(WorkspaceOwned):

@@ -62,6 +62,16 @@ def webhook_account(*, account_id: int) -> ChannelAccount | None:
     return ChannelAccount.objects.filter(pk=account_id, platform="webhook").first()
 
 
+def meta_webhook_accounts(*, platform: str, handles: list[str]) -> list[ChannelAccount]:
+    """Every workspace's account for these handles on a Meta platform: one Page, Instagram account
+    or WhatsApp number may be connected in several workspaces, and each gets its own copy."""
+    if not handles:
+        return []
+    return list(
+        ChannelAccount.objects.filter(platform=platform, handle__in=handles).order_by("workspace_id", "pk")
+    )
+
+
 def account_handles(*, workspace_id: int) -> list[str]:
     """The handles of the workspace's own accounts: what makes a mention "owned" media."""
     return list(ChannelAccount.objects.filter(workspace_id=workspace_id).values_list("handle", flat=True))

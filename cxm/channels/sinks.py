@@ -6,7 +6,8 @@ both the items and the new cursor are stored, or neither, so nothing is lost or 
 Two hand-overs between the modules go through here too, each way down the dependency order:
 listening offers the public mentions that may need an answer to the registered mention handlers
 (care opens cases), and care tells the registered reply listeners that it answered an item
-(listening counts it as answered).
+(listening counts it as answered). Delivery statuses of the messages we sent (WhatsApp's sent,
+delivered, read, failed) go to the registered status handlers (care shows them on each message).
 """
 
 from __future__ import annotations
@@ -133,3 +134,44 @@ def mentions_need_answer(*, workspace_id: int, mentions: list[MentionForCare]) -
         return
     for handler in list(_MENTION_HANDLERS.values()):
         handler(workspace_id=workspace_id, mentions=mentions)
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """What the platform says became of a message we sent (WhatsApp's `statuses[]`)."""
+
+    external_id: str  # the platform's id of our message (a `wamid.`)
+    status: str  # "sent", "delivered", "read", "failed"
+    at: datetime | None = None
+    recipient: str = ""  # whom it went to (a WhatsApp id)
+    errors: tuple[dict, ...] = ()  # the platform's error objects, for "failed"
+    raw: dict | None = None
+
+
+StatusHandler = Callable[[InboundContext, Sequence[DeliveryStatus]], None]
+
+_STATUS_HANDLERS: dict[str, StatusHandler] = {}
+
+
+def register_status_handler(name: str, handler: StatusHandler) -> None:
+    """Care registers one: it records each status on the outbound message it names."""
+    _STATUS_HANDLERS[name] = handler
+
+
+def unregister_status_handler(name: str) -> None:
+    _STATUS_HANDLERS.pop(name, None)
+
+
+def registered_status_handlers() -> dict[str, StatusHandler]:
+    return dict(_STATUS_HANDLERS)
+
+
+def delivery_statuses(context: InboundContext, statuses: Sequence[DeliveryStatus]) -> int:
+    """Hand statuses to every registered handler; how many handlers took them (0: none registered,
+    the statuses are dropped, which loses nothing stored: the message itself was sent)."""
+    if not statuses:
+        return 0
+    handlers = list(_STATUS_HANDLERS.values())
+    for handler in handlers:
+        handler(context, statuses)
+    return len(handlers)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cxm.channels import views
+from cxm.channels import meta_views, views
 
 app_name = "channels"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.account_list, name="accounts"),
     path("new/", views.account_add, name="account-add"),
     path("import/", views.account_import, name="account-import"),
+    path("connect/meta/", meta_views.meta_connect_start, name="meta-connect"),
+    path("connect/meta/callback/", meta_views.meta_connect_callback, name="meta-connect-callback"),
+    path("connect/meta/pick/", meta_views.meta_connect_pick, name="meta-connect-pick"),
     path("<int:account_id>/", views.account_detail, name="account-detail"),
     path("<int:account_id>/edit/", views.account_edit, name="account-edit"),
     path("<int:account_id>/<str:verb>/", views.account_action, name="account-action"),

@@ -468,6 +468,11 @@ PUBLIC: dict[str, Public] = {
         "the X-Hub-Signature-256 of the app secret",
         _statuses(401, 403),
     ),
+    "meta-webhook": Public(
+        "Meta's app-level webhook for Pages, Instagram and WhatsApp: GET is the subscription "
+        "handshake (needs CXM_META_VERIFY_TOKEN), POST needs the X-Hub-Signature-256 of CXM_META_APP_SECRET",
+        _statuses(401, 403),
+    ),
     "care:csat": Public(
         "the customer's satisfaction survey; the signed token in the URL is the credential",
         _statuses(200),

@@ -1,0 +1,147 @@
+"""Meta's one webhook endpoint for the app: Facebook Pages, Instagram and WhatsApp deliveries.
+
+A delivery names its product in `object` (`page`, `instagram`, `whatsapp_business_account`) and
+carries `entry[]`, each for one Page (`entry.id` = Page id), one Instagram professional account
+(`entry.id` = its Instagram user id) or one WhatsApp Business Account (`entry.id` = the WABA; the
+phone number is `changes[].value.metadata.phone_number_id`). Each event (a `changes[]` value or a
+`messaging[]` event) is turned into items by the platform's connector class, without an account
+or a token (`webhook_items(value)`; for WhatsApp also `webhook_statuses(value)`), and the items
+go to the sinks once for every workspace that connected that Page, account or number, exactly as
+polled items do: an item that arrives both ways is one item, because sinks key items on platform
+and external id. Deliveries for accounts nobody connected are acknowledged and logged, so Meta
+does not retry them for hours.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cxm.channels import selectors
+from cxm.channels.connectors import REGISTRY, connector_class
+from cxm.channels.connectors.base import ConnectorError, Item
+from cxm.channels.models import AccountStatus, ChannelAccount, Platform
+from cxm.channels.services.sync import inbound_context
+from cxm.channels.sinks import DeliveryStatus, deliver, delivery_statuses
+
+logger = logging.getLogger(__name__)
+
+# Meta's `object` -> the platform of the accounts it is for.
+OBJECT_PLATFORMS = {
+    "page": Platform.FACEBOOK_PAGE,
+    "instagram": Platform.INSTAGRAM,
+    "whatsapp_business_account": Platform.WHATSAPP,
+}
+
+
+@dataclass(frozen=True)
+class MetaEvent:
+    """One change or messaging event and the handle of the account it is addressed to."""
+
+    platform: str
+    handle: str
+    value: dict[str, Any]
+
+
+@dataclass
+class MetaWebhookResult:
+    events: int = 0
+    accepted: int = 0  # items handed to the sinks, counted once per receiving account
+    statuses: int = 0
+    ignored: list[str] = field(default_factory=list)
+
+
+def meta_events(payload: Any) -> list[MetaEvent]:
+    """The events of a delivery, each with the platform and handle that pick its accounts."""
+    if not isinstance(payload, dict):
+        return []
+    platform = OBJECT_PLATFORMS.get(str(payload.get("object") or ""))
+    if platform is None:
+        return []
+    events: list[MetaEvent] = []
+    for entry in payload.get("entry") or []:
+        if not isinstance(entry, dict):
+            continue
+        entry_id = str(entry.get("id") or "")
+        changes = [c for c in entry.get("changes") or [] if isinstance(c, dict)]
+        if "field" in entry and isinstance(entry.get("value"), dict):
+            # Instagram Login deliveries put one change's field and value on the entry itself.
+            changes.append({"field": entry["field"], "value": entry["value"]})
+        for change in changes:
+            value = change.get("value")
+            if not isinstance(value, dict):
+                continue
+            handle = entry_id
+            if platform == Platform.WHATSAPP:
+                handle = str((value.get("metadata") or {}).get("phone_number_id") or "")
+            events.append(MetaEvent(platform, handle, value))
+        for messaging in entry.get("messaging") or []:
+            if isinstance(messaging, dict):
+                events.append(MetaEvent(platform, entry_id, messaging))
+    return events
+
+
+def meta_webhook_receive(*, payload: Any) -> MetaWebhookResult:
+    """Deliver a verified delivery's items (and WhatsApp's delivery statuses) into every workspace
+    that connected the account each event is for."""
+    result = MetaWebhookResult()
+    events = meta_events(payload)
+    result.events = len(events)
+    if not events:
+        result.ignored.append(f"no events for a known object in {str((payload or {}).get('object'))[:40]!r}")
+        return result
+    accounts: dict[tuple[str, str], list[ChannelAccount]] = {}
+    for platform in {event.platform for event in events}:
+        handles = sorted({event.handle for event in events if event.platform == platform} - {""})
+        for account in selectors.meta_webhook_accounts(platform=platform, handles=handles):
+            accounts.setdefault((platform, account.handle), []).append(account)
+    for event in events:
+        receivers = [
+            a for a in accounts.get((event.platform, event.handle), []) if a.status != AccountStatus.PAUSED
+        ]
+        if not receivers:
+            result.ignored.append(f"{event.platform} {event.handle or '(no id)'}: no connected account")
+            continue
+        try:
+            items, statuses = _translate(event)
+        except (ConnectorError, ValueError, KeyError, TypeError):
+            # One event the connector cannot read must not lose the others in the delivery.
+            logger.exception("meta webhook: %s cannot read an event for %s", event.platform, event.handle)
+            result.ignored.append(f"{event.platform} {event.handle}: unreadable event")
+            continue
+        for account in receivers:
+            _deliver_to(account, items, statuses)
+            result.accepted += len(items)
+            result.statuses += len(statuses)
+    for reason in result.ignored:
+        logger.info("meta webhook: ignored %s", reason)
+    return result
+
+
+def _translate(event: MetaEvent) -> tuple[list[Item], list[DeliveryStatus]]:
+    if event.platform not in REGISTRY:
+        raise ValueError(f"no connector for {event.platform}")
+    cls = connector_class(event.platform)
+    items = list(cls.webhook_items(event.value))
+    statuses: list[DeliveryStatus] = []
+    reader = getattr(cls, "webhook_statuses", None)
+    if event.platform == Platform.WHATSAPP and reader is not None:
+        statuses = list(reader(event.value))
+    return items, statuses
+
+
+@transaction.atomic
+def _deliver_to(account: ChannelAccount, items: Sequence[Item], statuses: Sequence[DeliveryStatus]) -> None:
+    context = inbound_context(account, source="webhook")
+    deliver(context, items)
+    delivery_statuses(context, statuses)
+    if items:
+        ChannelAccount.objects.filter(pk=account.pk).update(
+            items_received=F("items_received") + len(items), last_item_at=timezone.now()
+        )
