@@ -14,6 +14,7 @@ PLATFORM_LIMITS: dict[str, tuple[int, str, int]] = {
     "email": (100_000, "characters", 10),
     "webhook": (10_000, "characters", 10),
     "demo": (500, "characters", 4),
+    "facebook_page": (63_206, "characters", 1),
 }
 
 

@@ -14,6 +14,7 @@ REGISTRY: dict[str, str] = {
     "webhook": "cxm.channels.connectors.webhook.WebhookConnector",
     "demo": "cxm.channels.connectors.demo.DemoConnector",
     "meta_ads": "cxm.channels.connectors.meta_ads.MetaAdsConnector",
+    "facebook_page": "cxm.channels.connectors.facebook_page.FacebookPageConnector",
 }
 
 
