@@ -272,8 +272,9 @@ def test_the_send_policy_follows_messengers_windows():
     assert agent.allowed and agent.messaging_type == "MESSAGE_TAG" and agent.tag == "HUMAN_AGENT"
     assert messenger_send_policy(now - timedelta(days=7), now).allowed
     late = messenger_send_policy(now - timedelta(days=7, seconds=1), now)
-    assert not late.allowed and "7 days" in late.reason
-    assert not messenger_send_policy(None, now).allowed
+    assert not late.allowed and "7 days" in late.reason and late.code == "window_closed"
+    never = messenger_send_policy(None, now)
+    assert not never.allowed and never.code == "never_wrote"
 
 
 def test_webhook_messages_become_direct_messages(page):

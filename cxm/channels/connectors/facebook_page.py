@@ -86,12 +86,14 @@ HUMAN_AGENT_WINDOW = timedelta(days=7)
 @dataclass(frozen=True)
 class SendPolicy:
     """How a Messenger answer may go out now: `allowed`, with the Send API's `messaging_type`
-    and `tag`, or refused with `reason`."""
+    and `tag`, or refused with `reason` (and `code`, "never_wrote" or "window_closed", for a
+    screen to put in its own words)."""
 
     allowed: bool
     messaging_type: str = ""
     tag: str = ""
     reason: str = ""
+    code: str = ""
 
 
 def messenger_send_policy(last_inbound_at: datetime | None, now: datetime) -> SendPolicy:
@@ -100,7 +102,9 @@ def messenger_send_policy(last_inbound_at: datetime | None, now: datetime) -> Se
     when the person never wrote, the Page may not write."""
     if last_inbound_at is None:
         return SendPolicy(
-            allowed=False, reason="The person has not written to the Page, so the Page may not write first."
+            allowed=False,
+            reason="The person has not written to the Page, so the Page may not write first.",
+            code="never_wrote",
         )
     elapsed = now - last_inbound_at
     if elapsed <= STANDARD_WINDOW:
@@ -113,6 +117,7 @@ def messenger_send_policy(last_inbound_at: datetime | None, now: datetime) -> Se
             "More than 7 days have passed since the person's last message; Messenger lets the Page "
             "answer only after they write again."
         ),
+        code="window_closed",
     )
 
 
