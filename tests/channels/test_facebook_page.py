@@ -255,6 +255,7 @@ def test_an_app_at_its_hourly_allowance_waits(page):
 def test_the_documented_error_maps_onto_ours():
     documented = fixture("errors")["error"]
     assert isinstance(graph_error(400, documented, {}), AuthError)
+    assert graph_error(400, documented, {}).graph_code == 190
     as_code = lambda code: {"error": {**documented["error"], "code": code}}  # noqa: E731
     assert isinstance(graph_error(400, as_code(100), {}), PermanentError)
     assert isinstance(graph_error(500, as_code(2), {}), TransientError)

@@ -175,7 +175,7 @@ class FacebookPageConnector:
         try:
             body = self._graph.call("DELETE", str(external_id))
         except PermanentError as exc:
-            if "(code 100" in str(exc):  # unknown object: deleted already
+            if getattr(exc, "graph_code", None) == 100:  # unknown object: deleted already
                 logger.info("facebook post %s was already gone: %s", external_id, exc)
                 return
             raise

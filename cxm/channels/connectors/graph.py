@@ -111,7 +111,16 @@ def graph_error(
     *,
     default_retry: float = DEFAULT_RATE_LIMIT_SECONDS,
 ) -> ConnectorError | None:
-    """Map a Graph API answer onto the connector errors (None when it is a success)."""
+    """Map a Graph API answer onto the connector errors (None when it is a success); the error
+    carries Meta's code as `graph_code` (None when Meta named none)."""
+    mapped = _mapped_error(status, body, headers, default_retry=default_retry)
+    if mapped is not None:
+        details = body.get("error") if isinstance(body, dict) else None
+        mapped.graph_code = _int(details.get("code")) if isinstance(details, dict) else None
+    return mapped
+
+
+def _mapped_error(status: int, body: Any, headers: Any, *, default_retry: float) -> ConnectorError | None:
     error = body.get("error") if isinstance(body, dict) else None
     if status < 400 and not error:
         return None
