@@ -16,6 +16,7 @@ PLATFORM_LIMITS: dict[str, tuple[int, str, int]] = {
     "demo": (500, "characters", 4),
     # A caption; a carousel holds at most 10 items (the post itself needs an image or a video).
     "instagram": (2200, "characters", 10),
+    "facebook_page": (63_206, "characters", 1),
 }
 
 

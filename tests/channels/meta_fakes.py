@@ -75,7 +75,10 @@ class FakeInstagramConnector(_Fake):
     platform = "instagram"
 
     @classmethod
-    def webhook_items(cls, value: dict[str, Any]) -> list[Item]:
+    def webhook_items(cls, delivery: dict[str, Any]) -> list[Item]:
+        # Like the real connector, it reads a whole delivery of the `instagram` object.
+        changes = [change for entry in delivery.get("entry") or [] for change in entry.get("changes") or []]
+        value = changes[0]["value"] if changes else {}
         if "text" not in value or "from" not in value:
             return []
         author = value["from"]

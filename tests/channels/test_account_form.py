@@ -31,3 +31,16 @@ def test_the_platform_choices_are_labels_not_stored_codes(client, workspace_a, m
     assert options["demo"] == demo
     assert options["meta_ads"] == ads
     assert options["mastodon"] == "Mastodon"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_a_facebook_page_can_be_connected_from_the_form(client, workspace_a, member, language):
+    client.force_login(member(workspace_a, Role.ADMIN).user)
+    client.cookies["django_language"] = language
+
+    options = _platform_options(
+        client.get("/admin/accounts/new/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    )
+
+    assert options["facebook_page"] == {"en": "Facebook Page", "id": "Halaman Facebook"}[language]

@@ -167,3 +167,17 @@ def test_csv_import_without_a_header_is_refused_clearly(api, workspace_a, member
     response = client.post("/api/v1/accounts/import/", {"csv": "just,some,values\n1,2,3\n"}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "header"
+
+
+@pytest.mark.django_db
+def test_a_facebook_page_is_connected_by_its_page_id_and_page_token(api, workspace_a, member):
+    client = api(member(workspace_a, Role.ADMIN))
+    page = {"platform": "facebook_page", "handle": "5550001", "credentials": {"access_token": "page-tok"}}
+    response = client.post("/api/v1/accounts/", page, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["handle"] == "5550001" and response.json()["platform"] == "facebook_page"
+
+    refused = client.post(
+        "/api/v1/accounts/", {"platform": "facebook_page", "handle": "Kopi Kita"}, format="json"
+    ).json()["fields"]
+    assert "handle" in refused and "credentials" in refused

@@ -20,8 +20,8 @@ from cxm.channels.connectors.base import (
     RateLimited,
     TransientError,
 )
+from cxm.channels.connectors.graph import graph_error
 from cxm.channels.connectors.instagram import InstagramConnector
-from cxm.channels.connectors.meta_ads import graph_error
 from tests.channels.stubs.instagram_server import TOKEN, USER_ID, USERNAME, InstagramStub, fixture
 
 

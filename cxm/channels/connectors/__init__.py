@@ -16,6 +16,7 @@ REGISTRY: dict[str, str] = {
     "meta_ads": "cxm.channels.connectors.meta_ads.MetaAdsConnector",
     "whatsapp": "cxm.channels.connectors.whatsapp.WhatsAppConnector",
     "instagram": "cxm.channels.connectors.instagram.InstagramConnector",
+    "facebook_page": "cxm.channels.connectors.facebook_page.FacebookPageConnector",
 }
 
 

@@ -57,7 +57,7 @@ from cxm.channels.connectors.base import (
     http_client,
     outbound_check,
 )
-from cxm.channels.connectors.meta_ads import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT_SECONDS, graph_error
+from cxm.channels.connectors.graph import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT_SECONDS, graph_error
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """Meta Marketing API: an ad account's campaigns, ad sets, creatives and ads, their insights, and
 the comments under the ads' posts, over the Graph API as Meta documents it.
 
-Kept in one module (about 700 lines) on purpose: it is one client of one API. Every method goes
-through the same `_call` (version prefix, tokens, throttling headers, `graph_error` mapping Meta's
-error codes to ours) and most share the idempotency rule below (our reference in each name,
+Kept in one module on purpose: it is one client of one API. Every method goes through the same
+`_call` (version prefix, tokens, throttling headers, `graph_error` mapping Meta's error codes to
+ours; that plumbing, shared with the Facebook Page connector, lives in `graph.py`) and most share the idempotency rule below (our reference in each name,
 `find_by_ref` before any create); splitting the endpoints across modules would scatter that one
 contract with Meta, which is easiest to check when it is read in one place.
 
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,7 +39,6 @@ import httpx
 
 from cxm.channels.connectors.base import (
     AccountConfig,
-    AuthError,
     ConnectorError,
     FetchPage,
     Limits,
@@ -49,23 +47,19 @@ from cxm.channels.connectors.base import (
     PermanentError,
     PostMetrics,
     Published,
-    RateLimited,
     TransientError,
-    http_client,
-    outbound_check,
+)
+from cxm.channels.connectors.graph import (
+    GraphCaller,
+    graph_error,
+    graph_form,
 )
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_VERSION = "v21.0"
 BATCH_LIMIT = 50  # "Batch requests are limited to 50 requests per batch."
 IDS_LIMIT = 50  # objects per `GET /?ids=` read
 MAX_REPLY_PAGES = 5  # pages of a comment's answers read before answering it
-DEFAULT_RATE_LIMIT_SECONDS = 60.0
-# Throttling: 4 app, 17 user, 32 page, 613 calls per ad account, 80000-80014 business use case.
-RATE_LIMIT_CODES = {4, 17, 32, 613} | set(range(80000, 80015))
-AUTH_CODES = {102, 190, 463, 467}
-TRANSIENT_CODES = {1, 2}
 
 CAMPAIGN_FIELDS = (
     "id,name,objective,status,effective_status,daily_budget,lifetime_budget,"
@@ -133,20 +127,12 @@ class MetaAdsConnector:
 
     def __init__(self, config: AccountConfig, *, http: httpx.Client | None = None) -> None:
         self.config = config
-        self._token = config.credentials.get("access_token", "")
-        self._page_token = config.credentials.get("page_access_token", "") or self._token
-        # Only an address given on the account is checked before each call; Meta's own is public.
-        self._base_typed = bool(config.base_url.strip())
-        base = config.base_url.rstrip("/") or "https://graph.facebook.com"
-        if not re.search(r"/v\d+\.\d+$", base):
-            base = f"{base}/{config.options.get('api_version') or DEFAULT_API_VERSION}"
-        self._base = base
-        self._http = http or http_client(base_url=base, timeout=30.0)
+        token = config.credentials.get("access_token", "")
+        self._page_token = config.credentials.get("page_access_token", "") or token
+        self._graph = GraphCaller(config, http=http, token=token, what="Meta ad account")
         handle = config.handle.strip()
         self.account_path = handle if handle.startswith("act_") else f"act_{handle}"
-        self._rate_default = float(
-            config.options.get("rate_limit_default_seconds") or DEFAULT_RATE_LIMIT_SECONDS
-        )
+        self._rate_default = self._graph.rate_default
 
     # --- the common connector interface -------------------------------------------------------------
 
@@ -278,14 +264,14 @@ class MetaAdsConnector:
         """Create one object on an edge of the ad account; answers its id."""
         if edge not in EDGES:
             raise ValueError(f"unknown ad account edge {edge!r}")
-        body = self._call("POST", f"{self.account_path}/{edge}", data=_form(params))
+        body = self._call("POST", f"{self.account_path}/{edge}", data=graph_form(params))
         object_id = body.get("id")
         if not object_id:
             raise PermanentError(f"Meta created no {edge} object: {str(body)[:200]}")
         return str(object_id)
 
     def update(self, object_id: str, params: dict[str, Any]) -> None:
-        body = self._call("POST", str(object_id), data=_form(params))
+        body = self._call("POST", str(object_id), data=graph_form(params))
         if body.get("success") is not True:
             raise PermanentError(f"Meta did not confirm the update of {object_id}: {str(body)[:200]}")
 
@@ -306,10 +292,10 @@ class MetaAdsConnector:
         for op in ops:
             entry: dict[str, Any] = {"method": op.method.upper(), "relative_url": op.relative_url}
             if op.params and op.method.upper() == "GET":
-                query = str(httpx.QueryParams(_form(op.params)))
+                query = str(httpx.QueryParams(graph_form(op.params)))
                 entry["relative_url"] = f"{op.relative_url}?{query}"
             elif op.params:
-                entry["body"] = str(httpx.QueryParams(_form(op.params)))
+                entry["body"] = str(httpx.QueryParams(graph_form(op.params)))
             payload.append(entry)
         answers = self._call(
             "POST", "", data={"batch": json.dumps(payload), "include_headers": "true"}, expect=list
@@ -533,35 +519,10 @@ class MetaAdsConnector:
 
     # --- HTTP ----------------------------------------------------------------------------------------------
 
-    def _url(self, path: str) -> str:
-        return f"{self._base}/{path}" if path else f"{self._base}/"
-
     def _call(
         self, method: str, path: str, *, expect: type = dict, token: str | None = None, **kwargs: Any
     ) -> Any:
-        token = token or self._token
-        if not token:
-            raise AuthError("no access token for this Meta ad account")
-        headers = {"Authorization": f"Bearer {token}"}
-        url = self._url(path)
-        if self._base_typed:
-            outbound_check(self._base, self.config)
-        try:
-            response = self._http.request(method, url, headers=headers, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"timed out: {method} /{path}") from exc
-        except httpx.TransportError as exc:
-            raise TransientError(f"connection failed: {exc.__class__.__name__}") from exc
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        error = graph_error(response.status_code, body, response.headers, default_retry=self._rate_default)
-        if error is not None:
-            raise error
-        if not isinstance(body, expect):
-            raise TransientError(f"unexpected answer to {method} /{path}: {response.text[:200]}")
-        return body
+        return self._graph.call(method, path, expect=expect, token=token, **kwargs)
 
     def _batch_result(self, answer: Any) -> BatchResult:
         if answer is None:
@@ -579,100 +540,6 @@ class MetaAdsConnector:
         if error is not None:
             return BatchResult(ok=False, body=body, error=error)
         return BatchResult(ok=True, body=body)
-
-
-def graph_error(
-    status: int,
-    body: Any,
-    headers: Any,
-    *,
-    default_retry: float = DEFAULT_RATE_LIMIT_SECONDS,
-) -> ConnectorError | None:
-    """Map a Graph API answer onto the connector errors (None when it is a success)."""
-    error = body.get("error") if isinstance(body, dict) else None
-    if status < 400 and not error:
-        return None
-    details = error if isinstance(error, dict) else {}
-    code = _int(details.get("code"))
-    subcode = _int(details.get("error_subcode"))
-    message = str(details.get("error_user_msg") or details.get("message") or error or "")[:300]
-    label = f"{message} (code {code}" + (f", subcode {subcode})" if subcode else ")") if code else message
-    if status == 429 or code in RATE_LIMIT_CODES:
-        return RateLimited(f"rate limited: {label}", retry_after=_retry_after(headers, default_retry))
-    if code in AUTH_CODES or (not code and status in (401, 403)):
-        return AuthError(f"not authorised: {label or status}")
-    if status >= 500 or code in TRANSIENT_CODES or details.get("is_transient") is True:
-        return TransientError(f"Meta error {status}: {label or 'no detail'}")
-    return PermanentError(f"refused ({status}): {label or 'no detail'}")
-
-
-def _retry_after(headers: Any, default: float) -> float:
-    """Seconds until Meta lets calls through again.
-
-    `X-Business-Use-Case-Usage` carries `estimated_time_to_regain_access` in minutes per business
-    use case; `X-Ad-Account-Usage` carries `reset_time_duration` in seconds; plain HTTP answers may
-    carry Retry-After. The longest wait named wins; without any, `default`.
-    """
-    waits: list[float] = []
-    plain = _float(headers.get("retry-after")) if hasattr(headers, "get") else None
-    if plain is not None:
-        waits.append(max(0.0, plain))
-    buc = _json_header(headers, "x-business-use-case-usage")
-    if isinstance(buc, dict):
-        for entries in buc.values():
-            for entry in entries if isinstance(entries, list) else [entries]:
-                minutes = (
-                    _float(entry.get("estimated_time_to_regain_access")) if isinstance(entry, dict) else None
-                )
-                if minutes:
-                    waits.append(minutes * 60)
-    usage = _json_header(headers, "x-ad-account-usage")
-    if isinstance(usage, dict):
-        seconds = _float(usage.get("reset_time_duration"))
-        if seconds:
-            waits.append(seconds)
-    return max(waits) if waits else default
-
-
-def _json_header(headers: Any, name: str) -> Any:
-    if not hasattr(headers, "get"):
-        return None
-    value = headers.get(name)
-    if not value:
-        return None
-    try:
-        return json.loads(value)
-    except ValueError:
-        return None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _form(params: dict[str, Any]) -> dict[str, str]:
-    """Graph parameters as form fields: objects and lists JSON-encoded, as the API expects."""
-    form: dict[str, str] = {}
-    for key, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, (dict, list)):
-            form[key] = json.dumps(value, separators=(",", ":"))
-        elif isinstance(value, bool):
-            form[key] = "true" if value else "false"
-        else:
-            form[key] = str(value)
-    return form
 
 
 def _put_optional(params: dict[str, Any], **values: Any) -> None:

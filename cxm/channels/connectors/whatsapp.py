@@ -58,7 +58,8 @@ from cxm.channels.connectors.base import (
     http_client,
     outbound_check,
 )
-from cxm.channels.connectors.meta_ads import DEFAULT_API_VERSION, graph_error
+from cxm.channels.connectors.graph import DEFAULT_API_VERSION, graph_error
+from cxm.channels.sinks import DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +140,24 @@ class WhatsAppConnector:
     platform: ClassVar[str] = PLATFORM
 
     page_size: int = 100
+
+    def webhook_items(self, value: dict[str, Any]) -> list[Item]:
+        """The messages of one webhook change's `value` (see the module's `webhook_items`)."""
+        return webhook_items(value)
+
+    def webhook_statuses(self, value: dict[str, Any]) -> list[DeliveryStatus]:
+        """Our messages' delivery statuses in one webhook change's `value`."""
+        return [
+            DeliveryStatus(
+                external_id=status["id"],
+                status=status["status"],
+                at=status["timestamp"],
+                recipient=status["recipient_id"],
+                errors=tuple(status["errors"]),
+                raw=status,
+            )
+            for status in webhook_statuses(value)
+        ]
 
     def __init__(self, config: AccountConfig, *, http: httpx.Client | None = None) -> None:
         self.config = config

@@ -99,6 +99,10 @@ def _validate(platform: str, handle: str, base_url: str, credentials: dict, opti
         errors["credentials"] = "An Instagram account needs an access_token."
     if platform == Platform.INSTAGRAM and not handle.strip().isdigit():
         errors["handle"] = "Give the Instagram user id, e.g. 17841405822304914."
+    if platform == Platform.FACEBOOK_PAGE and not credentials.get("access_token"):
+        errors["credentials"] = "A Facebook Page needs an access_token (a Page access token)."
+    if platform == Platform.FACEBOOK_PAGE and not handle.strip().isdigit():
+        errors["handle"] = "Give the Page id, e.g. 5550001."
     if platform == Platform.RSS and not (options.get("feed_url") or base_url):
         errors["options"] = "RSS needs the feed's address (options.feed_url or base_url)."
     if not isinstance(options, dict):
@@ -128,8 +132,9 @@ def _outbound_targets(platform: str, base_url: str, options: Any) -> list[Outbou
             targets.append(OutboundTarget(field_name, feed_url_of(base_url, options)))
         except ValueError:  # not a URL at all; the check says so
             targets.append(OutboundTarget(field_name, str(options.get("feed_url") or base_url)))
-    # The Meta connector falls back to the Graph API's own address when base_url is empty.
-    if platform in (Platform.MASTODON, Platform.BLUESKY, Platform.META_ADS, Platform.WHATSAPP, Platform.INSTAGRAM) and base_url:
+    # The Meta connectors fall back to the Graph API's own address when base_url is empty.
+    graph_platforms = (Platform.META_ADS, Platform.FACEBOOK_PAGE, Platform.INSTAGRAM, Platform.WHATSAPP)
+    if platform in (Platform.MASTODON, Platform.BLUESKY, *graph_platforms) and base_url:
         targets.append(OutboundTarget("base_url", base_url))
     if platform == Platform.EMAIL:
         for name in ("imap_host", "smtp_host"):

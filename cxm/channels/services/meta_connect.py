@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cxm.channels.connectors.base import ConnectorError, TransientError, http_client
-from cxm.channels.connectors.meta_ads import graph_error
+from cxm.channels.connectors.graph import graph_error
 from cxm.channels.models import ChannelAccount, Platform
 from cxm.channels.services.accounts import account_create
 from cxm.encryption import decrypt_text, encrypt_text

@@ -24,9 +24,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from cxm.channels import selectors
-from cxm.channels.connectors import REGISTRY, connector_class
+from cxm.channels.connectors import REGISTRY
 from cxm.channels.connectors.base import ConnectorError, Item
 from cxm.channels.models import AccountStatus, ChannelAccount, Platform
+from cxm.channels.services.accounts import account_connector
 from cxm.channels.services.sync import inbound_context
 from cxm.channels.sinks import DeliveryStatus, deliver, delivery_statuses
 
@@ -47,6 +48,8 @@ class MetaEvent:
     platform: str
     handle: str
     value: dict[str, Any]
+    field: str = ""  # the change's field ("comments", "messages", ...); "" for a messaging event
+    messaging: bool = False
 
 
 @dataclass
@@ -80,10 +83,10 @@ def meta_events(payload: Any) -> list[MetaEvent]:
             handle = entry_id
             if platform == Platform.WHATSAPP:
                 handle = str((value.get("metadata") or {}).get("phone_number_id") or "")
-            events.append(MetaEvent(platform, handle, value))
+            events.append(MetaEvent(platform, handle, value, field=str(change.get("field") or "")))
         for messaging in entry.get("messaging") or []:
             if isinstance(messaging, dict):
-                events.append(MetaEvent(platform, entry_id, messaging))
+                events.append(MetaEvent(platform, entry_id, messaging, messaging=True))
     return events
 
 
@@ -108,14 +111,14 @@ def meta_webhook_receive(*, payload: Any) -> MetaWebhookResult:
         if not receivers:
             result.ignored.append(f"{event.platform} {event.handle or '(no id)'}: no connected account")
             continue
-        try:
-            items, statuses = _translate(event)
-        except (ConnectorError, ValueError, KeyError, TypeError):
-            # One event the connector cannot read must not lose the others in the delivery.
-            logger.exception("meta webhook: %s cannot read an event for %s", event.platform, event.handle)
-            result.ignored.append(f"{event.platform} {event.handle}: unreadable event")
-            continue
         for account in receivers:
+            try:
+                items, statuses = _translate(event, account)
+            except (ConnectorError, ValueError, KeyError, TypeError):
+                # One event the connector cannot read must not lose the others in the delivery.
+                logger.exception("meta webhook: %s cannot read an event for %s", event.platform, event.handle)
+                result.ignored.append(f"{event.platform} {event.handle}: unreadable event")
+                break
             _deliver_to(account, items, statuses)
             result.accepted += len(items)
             result.statuses += len(statuses)
@@ -124,16 +127,31 @@ def meta_webhook_receive(*, payload: Any) -> MetaWebhookResult:
     return result
 
 
-def _translate(event: MetaEvent) -> tuple[list[Item], list[DeliveryStatus]]:
+def _translate(event: MetaEvent, account: ChannelAccount) -> tuple[list[Item], list[DeliveryStatus]]:
+    """The event read by the receiving account's connector (Instagram reads a mention back over
+    the API with the account's token, so the reading is per account)."""
     if event.platform not in REGISTRY:
         raise ValueError(f"no connector for {event.platform}")
-    cls = connector_class(event.platform)
-    items = list(cls.webhook_items(event.value))
+    connector = account_connector(account)
+    if event.platform == Platform.INSTAGRAM:
+        items = list(connector.webhook_items(_instagram_delivery(event)))
+    else:
+        items = list(connector.webhook_items(event.value))
     statuses: list[DeliveryStatus] = []
-    reader = getattr(cls, "webhook_statuses", None)
-    if event.platform == Platform.WHATSAPP and reader is not None:
-        statuses = list(reader(event.value))
+    if event.platform == Platform.WHATSAPP:
+        statuses = list(connector.webhook_statuses(event.value))
     return items, statuses
+
+
+def _instagram_delivery(event: MetaEvent) -> dict[str, Any]:
+    """The Instagram connector reads whole deliveries (it needs each change's field): one event as
+    a delivery of its own."""
+    entry: dict[str, Any] = {"id": event.handle}
+    if event.messaging:
+        entry["messaging"] = [event.value]
+    else:
+        entry["changes"] = [{"field": event.field, "value": event.value}]
+    return {"object": "instagram", "entry": [entry]}
 
 
 @transaction.atomic
