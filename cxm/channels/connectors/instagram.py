@@ -1,6 +1,11 @@
 """Instagram professional accounts over the Instagram Graph API (Facebook Login flavour, on
 graph.facebook.com), as Meta documents it.
 
+Kept in one module (about 630 lines) on purpose: it is one client of one API, and its three
+parts (the container flow, comments and tags, webhook deliveries) share the same call path, the
+same ids and the same reading of Instagram's comment objects; split apart, each would import the
+others' private readers.
+
 The account's handle is the Instagram user id (`17841405822304914`); `base_url` is the Graph host
 (`https://graph.facebook.com`), to which the API version (`options.api_version`, default as for
 Meta ads) is appended unless the address already names one. Credentials: `access_token` (the
@@ -25,7 +30,7 @@ the post with a `PermanentError`: Meta says how many were published in the rolli
 not when the oldest of them leaves it, so no honest retry time exists, and a scheduled post that
 silently slides by hours is worse than a failed target with the reason, which can be retried.
 
-Errors go through the Graph mapping of the Meta ads connector (`graph_error`): throttling codes
+Errors go through the shared Graph mapping (`cxm.channels.connectors.graph.graph_error`): throttling codes
 become `RateLimited`, 190 and friends `AuthError`.
 """
 
