@@ -12,6 +12,7 @@ from django.core.management import call_command
 from care.models import Case, Message
 from care.services import case_open_from_mention, case_reply, message_deliver
 from cxm.channels.models import ChannelAccount
+from cxm.channels.services.demo import demo_accounts_seed
 from cxm.channels.services.sync import account_sync
 from cxm.customers.models import Identity
 from cxm.tenancy.models import Workspace
@@ -49,6 +50,7 @@ def _sent(message: Message) -> Message:
 
 def test_the_demo_workspace_has_a_whatsapp_and_an_instagram_account_once(demo):
     platform_bootstrap()  # a second start seeds nothing twice
+    assert demo_accounts_seed(workspace=demo) == []
 
     accounts = ChannelAccount.objects.filter(workspace=demo, platform="demo")
     labels = dict(accounts.values_list("handle", "display_name"))
