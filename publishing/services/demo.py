@@ -34,7 +34,12 @@ def demo_seed(*, workspace_slug: str) -> int:
     workspace = Workspace.objects.filter(slug=workspace_slug).first()
     if workspace is None or Post.objects.filter(workspace=workspace).exists():
         return 0
-    accounts = list(ChannelAccount.objects.filter(workspace=workspace, platform=Platform.DEMO))
+    # Not the WhatsApp-like inbox: a business number answers customers, it has no feed to post to.
+    accounts = list(
+        ChannelAccount.objects.filter(workspace=workspace, platform=Platform.DEMO).exclude(
+            options__flavour="whatsapp"
+        )
+    )
     if not accounts:
         return 0
     campaign = campaign_for(workspace=workspace, name="Cold brew launch")

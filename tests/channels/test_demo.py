@@ -277,3 +277,61 @@ def test_demo_limits_check_and_metrics():
     assert connector.limits() == Limits(500, 4)
     assert connector.check() == "demo network"
     assert connector.fetch_metrics(["demo-post-1"]) == connector.fetch_metrics(["demo-post-1"])
+
+
+# --- the WhatsApp- and Instagram-like flavours --------------------------------------------------
+
+
+def test_the_whatsapp_flavour_is_direct_messages_from_phone_numbers_in_indonesian_and_english():
+    items = stream(300, flavour="whatsapp")
+
+    assert {item.kind for item in items} == {ItemKind.DM}
+    assert {item.raw["demo_language"] for item in items} == {"id", "en"}
+    assert all(item.raw["demo"] and item.raw["demo_flavour"] == "whatsapp" for item in items)
+    for item in items:
+        assert item.author.platform_id == item.author.handle
+        assert item.author.handle.startswith("+") and item.author.handle[1:].isdigit()
+        assert item.thread_id == f"demo-7-wa-{item.author.handle[1:]}"
+    indonesian = {item.author.handle for item in items if item.raw["country"] == "ID"}
+    assert indonesian and all(phone.startswith("+62812") for phone in indonesian)
+    # The same person writes from the same number every time: a conversation, not a crowd.
+    by_name: dict[str, set[str]] = {}
+    for item in items:
+        by_name.setdefault(item.author.name, set()).add(item.author.handle)
+    assert all(len(phones) == 1 for phones in by_name.values())
+
+
+def test_the_instagram_flavour_is_comments_under_the_brands_posts_and_mentions():
+    items = stream(300, flavour="instagram", brands=["Kopi Nusantara"])
+
+    kinds = Counter(item.kind for item in items)
+    assert set(kinds) == {ItemKind.COMMENT, ItemKind.POST}
+    assert kinds[ItemKind.COMMENT] > kinds[ItemKind.POST] > 0
+    assert {item.raw["demo_language"] for item in items} == {"id", "en"}
+    for item in items:
+        assert item.author.handle.endswith("@demo.invalid")
+        if item.kind == ItemKind.COMMENT:
+            assert item.in_reply_to and item.in_reply_to.startswith("demo-7-ig-media-")
+            assert item.thread_id == item.in_reply_to
+        else:
+            assert item.in_reply_to is None and "@kopinusantara" in item.text
+
+
+@pytest.mark.parametrize("flavour", ["whatsapp", "instagram"])
+def test_the_flavours_are_deterministic_and_accept_replies_and_posts(flavour):
+    cursor = cursor_minutes_ago(3, seq=10)
+
+    first = demo(flavour=flavour).fetch(cursor)
+    again = demo(NOW + timedelta(seconds=30), flavour=flavour).fetch(cursor)
+
+    assert first.items == again.items[: len(first.items)]
+    connector = demo(flavour=flavour)
+    outgoing = Outgoing(text="Terima kasih!", idempotency_key="k-1", reply_to=first.items[0].external_id)
+    assert connector.reply(outgoing).external_id.startswith("demo-post-")
+    assert connector.publish(Outgoing(text="Promo", idempotency_key="k-2")).raw == {"demo": True}
+    assert flavour in connector.check()
+
+
+def test_an_unknown_flavour_is_refused():
+    with pytest.raises(PermanentError):
+        demo(flavour="myspace")

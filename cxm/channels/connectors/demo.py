@@ -11,7 +11,15 @@ returns the same items with the same ids (`demo-<seed>-<seq>`): redelivery is ha
 Timestamps follow from the cursor: items arrive `rate_per_minute` per minute after `cursor["at"]`.
 
 Options: `brands` (default the three demo brands), `rate_per_minute` (12), `seed` (the account id,
-else 0) and `backfill_minutes` (60: how much history a fresh account starts with).
+else 0), `backfill_minutes` (60: how much history a fresh account starts with) and `flavour`:
+
+- `"network"` (default): posts, comments, direct messages and reviews in twelve languages;
+- `"whatsapp"`: only direct messages to the brand's business number, in Indonesian and English,
+  from customers known by their phone number (E.164, e.g. +62812...), one conversation per number;
+- `"instagram"`: comments under the brand's own posts and posts that @mention the brand, in
+  Indonesian and English.
+
+Every flavour accepts replies and publishing the same way: they succeed with a demo id.
 """
 
 from __future__ import annotations
@@ -39,11 +47,14 @@ from cxm.channels.connectors.base import (
 from cxm.channels.connectors.demo_texts import (
     DM_OPENERS,
     EMOJI,
+    INSTAGRAM_COMMENTS,
     PEOPLE,
     PRODUCTS,
     REPLY_OPENERS,
     REVIEW_NEUTRAL,
     TEXTS,
+    WHATSAPP_TEXTS,
+    DemoPerson,
 )
 
 DEMO_DOMAIN = "demo.invalid"  # RFC 2606: can never resolve, so nobody mistakes these for people
@@ -60,6 +71,13 @@ LANGUAGES = ("id", "en", "ms", "tl", "es", "pt", "fr", "de", "ja", "vi", "th", "
 LANGUAGE_WEIGHTS = (34, 20, 8, 6, 5, 4, 4, 4, 4, 4, 4, 3)
 SENTIMENTS = ("positive", "neutral", "negative")
 SENTIMENT_WEIGHTS = (45, 30, 25)
+
+FLAVOURS = ("network", "whatsapp", "instagram")
+META_LANGUAGES = ("id", "en")  # the WhatsApp- and Instagram-like accounts speak these two
+META_LANGUAGE_WEIGHTS = (65, 35)
+INSTAGRAM_MENTION_SHARE = 0.3  # the rest are comments under the brand's posts
+INSTAGRAM_COMMENTS_PER_POST = 8  # the brand posts again after about this many items
+CALLING_CODES = {"ID": "62", "SG": "65", "MY": "60", "PH": "63", "GB": "44", "US": "1", "AU": "61"}
 
 
 class DemoConnector:
@@ -82,10 +100,13 @@ class DemoConnector:
             raise PermanentError("demo rate_per_minute and backfill_minutes must be numbers") from None
         self.backfill = timedelta(minutes=backfill_minutes)
         self.seed = str(options.get("seed", config.account_id or 0))
+        self.flavour = str(options.get("flavour") or "network")
+        if self.flavour not in FLAVOURS:
+            raise PermanentError(f"demo flavour must be one of {', '.join(FLAVOURS)}")
         self._clock = clock
 
     def check(self) -> str:
-        return "demo network"
+        return "demo network" if self.flavour == "network" else f"demo network ({self.flavour})"
 
     def fetch(self, cursor: dict[str, Any]) -> FetchPage:
         """The items that arrived since `cursor["at"]`, at most PAGE_SIZE of them (`more` if cut)."""
@@ -179,6 +200,10 @@ class DemoConnector:
         return None
 
     def _item(self, seq: int, created_at: datetime) -> Item:
+        if self.flavour == "whatsapp":
+            return self._whatsapp_item(seq, created_at)
+        if self.flavour == "instagram":
+            return self._instagram_item(seq, created_at)
         kind = self._kind(seq)
         parent = self._parent(seq) if kind == ItemKind.COMMENT else None
         # A comment continues its post's conversation: same language, same brand.
@@ -191,7 +216,7 @@ class DemoConnector:
         rng = self._rng(seq, "body")
         people = PEOPLE[language]
         person = rng.choices(people, [1 / (rank + 1) for rank in range(len(people))])[0]
-        product = rng.choice(PRODUCTS.get(brand) or (f"{brand} 1L", f"{brand} Original", f"{brand} Classic"))
+        product = _product(rng, brand)
         if kind == ItemKind.REVIEW and sentiment == "neutral":
             template = rng.choice(REVIEW_NEUTRAL[language])
         else:
@@ -245,6 +270,102 @@ class DemoConnector:
             language_hint=None,
             raw=raw,
         )
+
+    # --- the WhatsApp- and Instagram-like flavours ------------------------------------------------
+
+    def _meta_voice(self, seq: int) -> tuple[str, str, str, DemoPerson, random.Random]:
+        """Language, brand, sentiment, person and the body's Random of item `seq`."""
+        rng = self._rng(seq, "voice")
+        language = rng.choices(META_LANGUAGES, META_LANGUAGE_WEIGHTS)[0]
+        brand = rng.choice(self.brands)
+        body = self._rng(seq, "body")
+        people = PEOPLE[language]
+        person = body.choices(people, [1 / (rank + 1) for rank in range(len(people))])[0]
+        return language, brand, self._mood(seq), person, body
+
+    def _raw(self, language: str, sentiment: str, brand: str, product: str, person: DemoPerson) -> dict:
+        return {
+            "demo": True,
+            "demo_flavour": self.flavour,
+            "demo_language": language,
+            "demo_sentiment": sentiment,
+            "brand": brand,
+            "product": product,
+            "city": person.city_en,
+            "country": person.country,
+        }
+
+    def _whatsapp_item(self, seq: int, created_at: datetime) -> Item:
+        language, brand, sentiment, person, rng = self._meta_voice(seq)
+        product = _product(rng, brand)
+        text = rng.choice(WHATSAPP_TEXTS[language][sentiment]).format(
+            brand=brand, product=product, city=person.city
+        )
+        if rng.random() < 0.5:
+            text = DM_OPENERS[language].format(brand=brand) + text
+        phone = demo_phone(person)
+        return Item(
+            platform=self.platform,
+            external_id=self._external_id(seq),
+            author=Author(platform_id=phone, handle=phone, name=person.name),
+            text=text,
+            created_at=created_at,
+            kind=ItemKind.DM,
+            url=f"https://{DEMO_DOMAIN}/whatsapp/{self.seed}/{seq}",
+            thread_id=f"demo-{self.seed}-wa-{phone.removeprefix('+')}",  # one conversation per number
+            language_hint=None,
+            raw=self._raw(language, sentiment, brand, product, person),
+        )
+
+    def _instagram_item(self, seq: int, created_at: datetime) -> Item:
+        language, brand, sentiment, person, rng = self._meta_voice(seq)
+        product = _product(rng, brand)
+        raw = self._raw(language, sentiment, brand, product, person)
+        if self._rng(seq, "kind").random() < INSTAGRAM_MENTION_SHARE:
+            kind, in_reply_to = ItemKind.POST, None
+            text = rng.choice(TEXTS[language][sentiment]).format(
+                brand=brand, product=product, city=person.city
+            )
+            text += " @" + "".join(brand.lower().split())
+        else:
+            # A comment under the brand's own post; the brand posts again every few items.
+            kind = ItemKind.COMMENT
+            in_reply_to = f"demo-{self.seed}-ig-media-{seq // INSTAGRAM_COMMENTS_PER_POST}"
+            raw["media_id"] = in_reply_to
+            text = rng.choice(INSTAGRAM_COMMENTS[language][sentiment]).format(
+                brand=brand, product=product, city=person.city
+            )
+        return Item(
+            platform=self.platform,
+            external_id=self._external_id(seq),
+            author=Author(
+                platform_id=f"demo:{person.username}",
+                handle=f"@{person.username}@{DEMO_DOMAIN}",
+                name=person.name,
+                url=f"https://{DEMO_DOMAIN}/@{person.username}",
+            ),
+            text=text,
+            created_at=created_at,
+            kind=kind,
+            url=f"https://{DEMO_DOMAIN}/instagram/{self.seed}/{seq}",
+            in_reply_to=in_reply_to,
+            thread_id=in_reply_to,
+            language_hint=None,
+            raw=raw,
+        )
+
+
+def demo_phone(person: DemoPerson) -> str:
+    """A demo person's phone number in E.164, the same on every demo account."""
+    digits = str(int(hashlib.sha256(person.username.encode("utf-8")).hexdigest()[:12], 16)).zfill(8)
+    code = CALLING_CODES.get(person.country, "62")
+    if code == "62":
+        return f"+62812{digits[:8]}"
+    return f"+{code}{digits[:8]}"
+
+
+def _product(rng: random.Random, brand: str) -> str:
+    return rng.choice(PRODUCTS.get(brand) or (f"{brand} 1L", f"{brand} Original", f"{brand} Classic"))
 
 
 def _published(outgoing: Outgoing) -> Published:

@@ -444,3 +444,68 @@ REPLY_OPENERS = {
     "th": ("เห็นด้วยเลย ", "อยากรู้เหมือนกันค่ะ ", "เจอแบบเดียวกันเลย "),
     "ar": ("أتفق تماماً! ", "سؤال جيد، أريد أن أعرف أيضاً. ", "حدث معي نفس الشيء. "),
 }
+
+# The WhatsApp-like demo account: what customers write to the brand's business number.
+WHATSAPP_TEXTS = {
+    "id": {
+        "positive": (
+            "Pesanan {product} saya sudah sampai di {city}, makasih cepat banget! 🙏",
+            "Mau pesan lagi {product} 2 pack, bisa kirim ke {city} minggu ini?",
+            "Terima kasih adminnya ramah, {product} enak sekali.",
+        ),
+        "neutral": (
+            "Apakah {product} ready stok? Saya di {city}.",
+            "Jam buka toko {brand} di {city} sampai jam berapa ya?",
+            "Bisa minta info harga grosir {product}?",
+            "Cara bayar pakai transfer bank bisa? Mau order {product}.",
+        ),
+        "negative": (
+            "Pesanan {product} saya belum datang sudah 5 hari, nomor pesanan 48213. Tolong dicek.",
+            "{product} yang saya terima kemasannya bocor. Minta ganti ya.",
+            "Sudah transfer tapi status pesanan masih belum dibayar, gimana ini?",
+        ),
+    },
+    "en": {
+        "positive": (
+            "My {product} arrived in {city} today, thanks for the quick delivery!",
+            "Can I reorder two packs of {product}? Same address in {city}.",
+            "Thanks for sorting my order so fast, {product} tastes great.",
+        ),
+        "neutral": (
+            "Is {product} in stock? I'm in {city}.",
+            "What time does the {brand} shop in {city} close today?",
+            "Do you ship {product} to {city}, and how long does it take?",
+        ),
+        "negative": (
+            "My {product} order still hasn't arrived after 5 days, order number 48213. Please check.",
+            "The {product} I received was leaking. I'd like a replacement please.",
+            "I was charged twice for my {product} order, please refund one.",
+        ),
+    },
+}
+
+# The Instagram-like demo account: comments under the brand's own posts.
+INSTAGRAM_COMMENTS = {
+    "id": {
+        "positive": (
+            "Enak banget {product} ini 😍",
+            "Wajib coba! Favorit aku di {city}",
+            "Keren kontennya min 🙌",
+        ),
+        "neutral": ("Di {city} udah ada belum min?", "Harganya berapa kak?", "Ini varian baru ya?"),
+        "negative": (
+            "Kok {product} di {city} kosong terus sih min",
+            "Rasanya beda sama yang dulu 😞",
+            "DM aku nggak dibalas-balas min",
+        ),
+    },
+    "en": {
+        "positive": ("Love {product} so much 😍", "Best in {city}, hands down!", "This looks amazing ✨"),
+        "neutral": ("Is this available in {city}?", "How much is it?", "Is this a new flavour?"),
+        "negative": (
+            "{product} has been sold out in {city} for weeks",
+            "Doesn't taste like it used to 😞",
+            "Still waiting for a reply to my DM",
+        ),
+    },
+}

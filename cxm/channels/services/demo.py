@@ -1,4 +1,6 @@
-"""The demo network's accounts, clearly labelled, so a fresh install shows a living stream."""
+"""The demo network's accounts, clearly labelled, so a fresh install shows a living stream: three
+public streams, a WhatsApp-like inbox and an Instagram-like brand profile (the demo connector's
+`flavour` option), none of which needs credentials."""
 
 from __future__ import annotations
 
@@ -32,6 +34,28 @@ DEMO_ACCOUNTS = [
         "language": "en",
         "seed": 3,
     },
+    {
+        # Customers writing to the brand's business number: each message opens or continues a case.
+        "handle": "demo-whatsapp",
+        "display_name": "Demo WhatsApp · Kopi Nusantara",
+        "brand": "Kopi Nusantara",
+        "country": "ID",
+        "language": "id",
+        "seed": 4,
+        "flavour": "whatsapp",
+        "rate_per_minute": 1,
+    },
+    {
+        # Comments under the brand's posts and posts that @mention it: listening mentions.
+        "handle": "demo-instagram",
+        "display_name": "Demo Instagram · Kopi Nusantara",
+        "brand": "Kopi Nusantara",
+        "country": "ID",
+        "language": "id",
+        "seed": 5,
+        "flavour": "instagram",
+        "rate_per_minute": 4,
+    },
 ]
 
 
@@ -55,9 +79,17 @@ def demo_accounts_seed(*, workspace: Workspace) -> list[ChannelAccount]:
             business_unit=brand.business_unit if brand else None,
             country=spec["country"],
             language=spec["language"],
-            options={"seed": spec["seed"], "rate_per_minute": 8},
+            options=_options(spec),
             sync_interval_seconds=10,
             next_sync_at=timezone.now(),
         )
         created.append(account)
     return created
+
+
+def _options(spec: dict) -> dict:
+    options = {"seed": spec["seed"], "rate_per_minute": spec.get("rate_per_minute", 8)}
+    if spec.get("flavour"):
+        # The brand's own inbox and profile: people write to it about it.
+        options.update(flavour=spec["flavour"], brands=[spec["brand"]])
+    return options
