@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import translation
 
 from care import services as care_services
 from care.models import Case, Direction
@@ -287,3 +288,12 @@ def test_a_leader_reads_the_mention_without_buttons(
     client.force_login(member(workspace_a, Role.LEADER).user)
     assert 'value="hide"' not in client.get(f"/listening/mentions/{mention.pk}/").content.decode()
     assert client.post(f"/listening/mentions/{mention.pk}/engage/", {"action": "hide"}).status_code == 403
+
+
+def test_the_panel_speaks_indonesian(agent_client, workspace_a, instagram, ig_account, ig_comment):
+    case = _case(workspace_a, ig_account, ig_comment)
+    message = case.messages.get(direction=Direction.INBOUND)
+    url = f"/care/cases/{case.pk}/messages/{message.pk}/engage/"
+    with translation.override("id"):
+        html = agent_client.post(url, {"action": "like"}, HTTP_ACCEPT_LANGUAGE="id", **HX).content.decode()
+    assert "tidak mengizinkan akun menyukai komentar" in html and "Sembunyikan" in html

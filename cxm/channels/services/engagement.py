@@ -15,6 +15,8 @@ What each platform lets an account do to a comment:
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from cxm.audit.services import audit_record
 from cxm.channels.connectors.base import NotSupported
 from cxm.channels.models import ChannelAccount
@@ -37,8 +39,11 @@ def comment_actions(platform: str) -> frozenset[str]:
 
 def _refuse_unless(account: ChannelAccount, action: str) -> None:
     if action not in comment_actions(account.platform):
-        what = "hide comments" if action == HIDE else "like comments"
-        raise NotSupported(f"{account.get_platform_display()} does not let an account {what}")
+        if action == HIDE:
+            message = _("%(platform)s does not let an account hide comments.")
+        else:
+            message = _("%(platform)s does not let an account like comments.")
+        raise NotSupported(message % {"platform": account.get_platform_display()})
 
 
 def _record(account: ChannelAccount, *, external_id: str, action: str, by, request) -> None:
