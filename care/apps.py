@@ -22,6 +22,12 @@ def _mentions_need_answer(*, workspace_id, mentions):
     return cases_open_from_mentions(workspace_id=workspace_id, mentions=mentions)
 
 
+def _engagement_panels(request, messages):
+    from care.views.engagement import engagement_panels
+
+    return engagement_panels(request, messages)
+
+
 class CareConfig(AppConfig):
     name = "care"
     label = "care"
@@ -31,6 +37,7 @@ class CareConfig(AppConfig):
         from cxm.channels.sinks import register_mention_handler, register_sink
         from cxm.customers.timeline import register_timeline_source
         from cxm.privacy.registry import register_privacy_handler
+        from cxm.web.panels import CASE_MESSAGE, register_panel
 
         # Direct messages and emails (from connectors and webhooks) become cases; the sink picks
         # those kinds out of every batch and leaves the rest to listening.
@@ -41,3 +48,5 @@ class CareConfig(AppConfig):
         register_timeline_source("care", _care_timeline)
         # Data-subject requests and retention find, export, erase and purge cases here.
         register_privacy_handler(CareHandler())
+        # A comment from Facebook Page or Instagram, in its case, can be hidden or liked there.
+        register_panel(CASE_MESSAGE, "care.engagement", _engagement_panels)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.csv", views.explorer_export, name="export"),
     path("saved/", views.saved_search_save, name="save-search"),
     path("mentions/<int:mention_id>/", views.mention_detail, name="mention"),
+    path("mentions/<int:mention_id>/engage/", views.mention_engage, name="mention-engage"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("topics/", views.topic_list, name="topics"),
     path("topics/<int:topic_id>/", views.topic_edit, name="topic-edit"),

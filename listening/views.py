@@ -8,14 +8,18 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cxm.channels import engagement_panel
+from cxm.channels import selectors as channel_selectors
+from cxm.channels.services.engagement import COMMENT_ACTIONS
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
@@ -193,8 +197,54 @@ def mention_detail(request, mention_id: int):
                 workspace=workspace, customer_id=mention.customer_id, exclude=mention.pk
             ),
             "can_work_cases": has_permission(request.membership, "care.work"),
+            "engagement": _engagement(request, mention),
         },
     )
+
+
+def _comment_account(workspace, mention):
+    """The account a Facebook Page or Instagram comment came in through, which can hide or like
+    it there; None for every other mention."""
+    if mention.platform not in COMMENT_ACTIONS or mention.kind != "comment" or not mention.account_id:
+        return None
+    account = channel_selectors.channel_account_get(workspace=workspace, account_id=mention.account_id)
+    return account if account is not None and account.platform == mention.platform else None
+
+
+def _engagement(request, mention):
+    if _comment_account(request.workspace, mention) is None:
+        return ""
+    state = engagement_panel.states(
+        workspace=request.workspace, comments=[(mention.platform, mention.external_id)]
+    ).get((mention.platform, mention.external_id))
+    return engagement_panel.panel(
+        request,
+        key=f"mention-{mention.pk}",
+        platform=mention.platform,
+        action_url=reverse("listening:mention-engage", args=[mention.pk]),
+        state=state,
+        can_act=has_permission(request.membership, "listening.manage"),
+    )
+
+
+@require_POST
+@workspace_view("listening.manage")
+def mention_engage(request, mention_id: int):
+    """Hide, show, like or unlike a Facebook Page or Instagram comment on the platform."""
+    mention = mention_get(workspace=request.workspace, mention_id=mention_id)
+    account = _comment_account(request.workspace, mention) if mention is not None else None
+    if account is None:
+        raise Http404
+    html = engagement_panel.press(
+        request,
+        account=account,
+        external_id=mention.external_id,
+        key=f"mention-{mention.pk}",
+        action_url=reverse("listening:mention-engage", args=[mention.pk]),
+    )
+    if not request.htmx:
+        return redirect(reverse("listening:mention", args=[mention.pk]))
+    return HttpResponse(html)
 
 
 @workspace_view("listening.view")

@@ -22,6 +22,7 @@ from care.models import (
     Case,
     CaseEvent,
     CaseType,
+    ChannelKind,
     CsatResponse,
     Direction,
     Macro,
@@ -297,6 +298,15 @@ def case_messages_page(*, workspace, case_id: int, cursor: str | None = None, si
 
 def case_message_get(*, workspace, case_id: int, message_id: int) -> Message | None:
     return Message.objects.for_workspace(workspace).filter(case_id=case_id, pk=message_id).first()
+
+
+def public_case_ids(*, workspace, case_ids) -> set[int]:
+    """Which of these cases a public mention (a comment, a post) opened, rather than a DM or email."""
+    return set(
+        Case.objects.for_workspace(workspace)
+        .filter(pk__in=set(case_ids), channel_kind=ChannelKind.PUBLIC)
+        .values_list("pk", flat=True)
+    )
 
 
 def case_events(*, workspace, case_id: int) -> QuerySet[CaseEvent]:

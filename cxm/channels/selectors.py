@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from cxm.audit.models import AuditEntry
 from cxm.channels.models import POLLED_PLATFORMS, AccountStatus, ChannelAccount
 
 
@@ -75,3 +78,45 @@ def meta_webhook_accounts(*, platform: str, handles: list[str]) -> list[ChannelA
 def account_handles(*, workspace_id: int) -> list[str]:
     """The handles of the workspace's own accounts: what makes a mention "owned" media."""
     return list(ChannelAccount.objects.filter(workspace_id=workspace_id).values_list("handle", flat=True))
+
+
+# A comment hidden, shown, liked or unliked from here (cxm.channels.services.engagement): the
+# audit actions, one per new state, are the only record of it.
+HIDDEN = "channels.comment_hidden"
+SHOWN = "channels.comment_shown"
+LIKED = "channels.comment_liked"
+UNLIKED = "channels.comment_unliked"
+COMMENT_STATE_OF = {
+    HIDDEN: ("hidden", True),
+    SHOWN: ("hidden", False),
+    LIKED: ("liked", True),
+    UNLIKED: ("liked", False),
+}
+
+
+@dataclass(frozen=True)
+class CommentState:
+    hidden: bool = False
+    liked: bool = False
+
+
+def comment_states(*, workspace, platform: str, external_ids: list[str]) -> dict[str, CommentState]:
+    """The latest hidden/liked state of each comment changed from here, read from the audit
+    trail in one query (comments never changed from here are absent)."""
+    if not external_ids:
+        return {}
+    rows = (
+        AuditEntry.objects.filter(
+            workspace=workspace,
+            action__in=list(COMMENT_STATE_OF),
+            after__platform=platform,
+            after__external_id__in=[str(x) for x in external_ids],
+        )
+        .order_by("created_at", "id")
+        .values_list("action", "after")
+    )
+    found: dict[str, dict[str, bool]] = {}
+    for action, after in rows:
+        field, value = COMMENT_STATE_OF[action]
+        found.setdefault(str(after["external_id"]), {})[field] = value
+    return {key: CommentState(**values) for key, values in found.items()}

@@ -273,6 +273,7 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "webhook-inbound": lambda w: {"account_id": w.webhook_account.pk},
     "listening:mention": lambda w: {"mention_id": w.mention.pk},
     "care:mention-case": lambda w: {"mention_id": w.mention.pk},
+    "listening:mention-engage": lambda w: {"mention_id": w.mention.pk},
     "listening:topic-edit": lambda w: {"topic_id": w.topic.pk},
     "listening:topic-progress": lambda w: {"topic_id": w.topic.pk},
     "publishing:post-move": lambda w: {"post_id": w.post.pk},
@@ -297,6 +298,7 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "care:message-delivery": lambda w: {"case_id": w.case.pk, "message_id": w.message.pk},
     "care:message-retry": lambda w: {"case_id": w.case.pk, "message_id": w.message.pk},
     "ads:case-comment-hide": lambda w: {"case_id": w.case.pk, "message_id": w.message.pk},
+    "care:message-engage": lambda w: {"case_id": w.case.pk, "message_id": w.message.pk},
     "care:customer": lambda w: {"profile_id": w.customer.pk},
     "care:customer-panel": lambda w: {"profile_id": w.customer.pk},
     "care:customer-merge": lambda w: {"profile_id": w.customer.pk},
@@ -358,6 +360,8 @@ CHECKED_INSIDE: dict[tuple[str, str], str] = {
 ALSO_404_IN_WORKSPACE: dict[str, str] = {
     "saved-search-detail": "a saved search is its author's; other members do not see it",
     "ads:case-comment-hide": "the sample is an answer of ours, which has nothing to hide on the platform",
+    "care:message-engage": "the sample is an answer of ours, not a Facebook Page or Instagram comment",
+    "listening:mention-engage": "the sample mention is no Facebook Page or Instagram comment",
 }
 
 # Request bodies for routes that answer 404 to an empty POST (the body names what to act on).
