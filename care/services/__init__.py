@@ -4,6 +4,7 @@ intake    care_sink, messages_receive, cases_open_from_mentions, case_open_from_
 cases     case_create, case_update, case_status_set, case_resolve, checklist, fields, csat
 routing   case_route, cases_route_pending, case_assign
 outbox    case_reply, case_note, message_deliver, message_retry, macro_render, macro_language
+statuses  delivery_statuses_record (the platform's sent / delivered / read / failed of a reply)
 clocks    sla_apply, sla_scan
 rules     rules_fire, rule_validate
 setup     queues, agents and presence, SLA policies, macros, rules, case types (save, delete)
@@ -60,6 +61,7 @@ from care.services.setup import (
     sla_policy_delete,
     sla_policy_save,
 )
+from care.services.statuses import delivery_statuses_record
 
 __all__ = [
     "BULK_ACTIONS",
@@ -93,6 +95,7 @@ __all__ = [
     "csat_link",
     "csat_record",
     "csat_survey_queue",
+    "delivery_statuses_record",
     "macro_delete",
     "macro_language",
     "macro_render",
