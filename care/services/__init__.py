@@ -4,6 +4,7 @@ intake    care_sink, messages_receive, cases_open_from_mentions, case_open_from_
 cases     case_create, case_update, case_status_set, case_resolve, checklist, fields, csat
 routing   case_route, cases_route_pending, case_assign
 outbox    case_reply, case_note, message_deliver, message_retry, macro_render, macro_language
+whatsapp_templates  approved_templates, template_window, case_template_send (outside WhatsApp's 24-hour window)
 statuses  delivery_statuses_record (the platform's sent / delivered / read / failed of a reply)
 clocks    sla_apply, sla_scan
 rules     rules_fire, rule_validate
@@ -62,6 +63,12 @@ from care.services.setup import (
     sla_policy_save,
 )
 from care.services.statuses import delivery_statuses_record
+from care.services.whatsapp_templates import (
+    TemplateChoice,
+    approved_templates,
+    case_template_send,
+    template_window,
+)
 
 __all__ = [
     "BULK_ACTIONS",
@@ -70,9 +77,11 @@ __all__ = [
     "Delivery",
     "Inbound",
     "IntakeResult",
+    "TemplateChoice",
     "agent_presence_set",
     "agent_remove",
     "agent_save",
+    "approved_templates",
     "care_sink",
     "case_assign",
     "case_checklist_set",
@@ -84,6 +93,7 @@ __all__ = [
     "case_resolve",
     "case_route",
     "case_status_set",
+    "case_template_send",
     "case_type_delete",
     "case_type_save",
     "case_update",
@@ -117,4 +127,5 @@ __all__ = [
     "sla_policy_delete",
     "sla_policy_save",
     "sla_scan",
+    "template_window",
 ]

@@ -50,9 +50,7 @@ def post(client, payload: dict):
 
 def sent_reply(workspace, handle: str) -> Message:
     """A reply on a WhatsApp case that the platform accepted as `WAMID`."""
-    account = make_account(
-        workspace, platform="whatsapp", handle=handle, credentials={"access_token": TOKEN}
-    )
+    account = make_account(workspace, platform="whatsapp", handle=handle, credentials={"access_token": TOKEN})
     value = fixture("whatsapp_webhook_text.json")["entry"][0]["changes"][0]["value"]
     receive(account, *webhook_items(value))
     case = Case.objects.get(workspace=workspace, platform="whatsapp")
