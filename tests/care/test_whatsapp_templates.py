@@ -143,3 +143,27 @@ def test_within_the_window_no_template_is_offered(agent_client, wa_case, whatsap
     Case.objects.filter(pk=wa_case.pk).update(last_inbound_at=wa_case.last_message_at + timedelta(days=9999))
     page = agent_client.get(f"/care/cases/{wa_case.pk}/").content.decode()
     assert "data-template=" not in page and template_requests(whatsapp) == 0
+
+
+def test_the_api_refuses_free_text_and_sends_a_template_outside_the_window(
+    api, member, workspace_a, wa_case, whatsapp
+):
+    client = api(member(workspace_a))
+    url = f"/api/v1/cases/{wa_case.pk}/messages/"
+
+    refused = client.post(url, {"kind": "reply", "text": "Still there?"}, format="json")
+    assert refused.status_code == 400
+
+    queued = client.post(
+        url,
+        {"kind": "reply", "template": POSITIONAL, "parameters": {"1": "Ana", "2": "77"}},
+        format="json",
+    )
+    assert queued.status_code == 201, queued.content
+    body = queued.json()
+    assert body["text"] == "Good news Ana! Your order #77 is on its way." and body["status"] == "queued"
+
+    assert deliver(Message.objects.get(pk=body["id"])).outcome == "sent"
+    (sent,) = whatsapp.sent
+    assert sent["template"]["components"][0]["parameters"][1] == {"type": "text", "text": "77"}
+    assert client.get(url).json()["results"][0]["platform_status"] == ""
