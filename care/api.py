@@ -168,6 +168,9 @@ class MessageSerializer(serializers.ModelSerializer):
             "attempts",
             "error",
             "sent_at",
+            "platform_status",
+            "platform_status_at",
+            "platform_error",
         ]
         read_only_fields = fields
 
@@ -191,6 +194,30 @@ class MessageCreateSerializer(serializers.Serializer):
         help_text="Move the case on with the reply.",
     )
     mentions = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    template = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=600,
+        help_text="WhatsApp, once the 24-hour window is closed: reply with this approved template, "
+        'as "name:language" (e.g. "order_delivery_update:en_US").',
+    )
+    parameters = serializers.DictField(
+        child=serializers.CharField(max_length=1024, allow_blank=True),
+        required=False,
+        default=dict,
+        help_text='The template\'s placeholders: {"1": "Ana"} or {"first_name": "Ana"} for the body, '
+        '"header.1" for the header.',
+    )
+
+
+def _template_values(parameters: dict[str, str]) -> dict[str, str]:
+    """The API's {"1": "Ana", "header.1": "..."} as the reply box's field names."""
+    values = {}
+    for key, value in parameters.items():
+        component, _, name = key.rpartition(".")
+        values[f"param-{(component or 'body').lower()}-{name}"] = value
+    return values
 
 
 class RetrySerializer(serializers.Serializer):
@@ -385,6 +412,14 @@ class CaseViewSet(
         if values["kind"] == "note":
             message = services.case_note(
                 case=case, text=values["text"], by=request.user, mentions=values["mentions"]
+            )
+        elif values["template"]:
+            message = services.case_template_send(
+                case=case,
+                template=values["template"],
+                values=_template_values(values["parameters"]),
+                status=values.get("status"),
+                by=request.user,
             )
         else:
             message = services.case_reply(

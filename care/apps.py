@@ -28,13 +28,19 @@ def _engagement_panels(request, messages):
     return engagement_panels(request, messages)
 
 
+def _delivery_statuses(context, statuses):
+    from care.services.statuses import delivery_statuses_record
+
+    delivery_statuses_record(context, statuses)
+
+
 class CareConfig(AppConfig):
     name = "care"
     label = "care"
 
     def ready(self) -> None:
         from care.privacy import CareHandler
-        from cxm.channels.sinks import register_mention_handler, register_sink
+        from cxm.channels.sinks import register_mention_handler, register_sink, register_status_handler
         from cxm.customers.timeline import register_timeline_source
         from cxm.privacy.registry import register_privacy_handler
         from cxm.web.panels import CASE_MESSAGE, register_panel
@@ -45,6 +51,8 @@ class CareConfig(AppConfig):
         # Public mentions listening finds addressed to the brand open a case when care's rule
         # picks them (negative, or a question, naming one of our handles).
         register_mention_handler("care", _mentions_need_answer)
+        # WhatsApp's sent / delivered / read / failed of our replies show on each message.
+        register_status_handler("care", _delivery_statuses)
         register_timeline_source("care", _care_timeline)
         # Data-subject requests and retention find, export, erase and purge cases here.
         register_privacy_handler(CareHandler())

@@ -297,6 +297,16 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class PlatformStatus(models.TextChoices):
+    """What the platform says became of a reply it accepted (WhatsApp's delivery statuses); each
+    only moves forward: sent, then delivered, then read (or failed)."""
+
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
 class Message(WorkspaceOwned):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=8, choices=Direction.choices)
@@ -330,6 +340,10 @@ class Message(WorkspaceOwned):
     claimed_until = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # After sending: the platform's own word on the message (WhatsApp's status webhooks).
+    platform_status = models.CharField(max_length=16, choices=PlatformStatus.choices, blank=True)
+    platform_status_at = models.DateTimeField(null=True, blank=True)
+    platform_error = models.CharField(max_length=1000, blank=True)  # "131047: what it means"
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -348,6 +362,12 @@ class Message(WorkspaceOwned):
         ]
         indexes = [
             models.Index(fields=["workspace", "case", "-occurred_at", "-id"], name="care_message_ws_case"),
+            # A delivery status names our message by the platform's id of it.
+            models.Index(
+                fields=["workspace", "external_id"],
+                name="care_message_ws_sent_id",
+                condition=Q(direction="outbound"),
+            ),
             # The outbox sweep looks across workspaces at the few messages still to send.
             models.Index(
                 fields=["next_attempt_at"],

@@ -4,6 +4,8 @@ intake    care_sink, messages_receive, cases_open_from_mentions, case_open_from_
 cases     case_create, case_update, case_status_set, case_resolve, checklist, fields, csat
 routing   case_route, cases_route_pending, case_assign
 outbox    case_reply, case_note, message_deliver, message_retry, macro_render, macro_language
+whatsapp_templates  approved_templates, template_window, case_template_send (outside WhatsApp's 24-hour window)
+statuses  delivery_statuses_record (the platform's sent / delivered / read / failed of a reply)
 clocks    sla_apply, sla_scan
 rules     rules_fire, rule_validate
 setup     queues, agents and presence, SLA policies, macros, rules, case types (save, delete)
@@ -60,6 +62,13 @@ from care.services.setup import (
     sla_policy_delete,
     sla_policy_save,
 )
+from care.services.statuses import delivery_statuses_record
+from care.services.whatsapp_templates import (
+    TemplateChoice,
+    approved_templates,
+    case_template_send,
+    template_window,
+)
 
 __all__ = [
     "BULK_ACTIONS",
@@ -68,9 +77,11 @@ __all__ = [
     "Delivery",
     "Inbound",
     "IntakeResult",
+    "TemplateChoice",
     "agent_presence_set",
     "agent_remove",
     "agent_save",
+    "approved_templates",
     "care_sink",
     "case_assign",
     "case_checklist_set",
@@ -82,6 +93,7 @@ __all__ = [
     "case_resolve",
     "case_route",
     "case_status_set",
+    "case_template_send",
     "case_type_delete",
     "case_type_save",
     "case_update",
@@ -93,6 +105,7 @@ __all__ = [
     "csat_link",
     "csat_record",
     "csat_survey_queue",
+    "delivery_statuses_record",
     "macro_delete",
     "macro_language",
     "macro_render",
@@ -114,4 +127,5 @@ __all__ = [
     "sla_policy_delete",
     "sla_policy_save",
     "sla_scan",
+    "template_window",
 ]

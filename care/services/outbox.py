@@ -44,6 +44,7 @@ from care.services.common import actor, case_event, case_lock, member_ids, notif
 from cxm.channels import services as channel_services
 from cxm.channels.connectors.base import (
     ConnectorError,
+    NotSupported,
     Outgoing,
 )
 from cxm.channels.connectors.whatsapp import window_open
@@ -150,6 +151,7 @@ def case_reply(
     macro: Macro | None = None,
     status: str | None = None,
     now: datetime | None = None,
+    template: dict | None = None,
 ) -> Message:
     """Queue a reply to the customer on the case's channel; a worker sends it after commit.
 
@@ -157,7 +159,8 @@ def case_reply(
     mention on social). The first reply stops the first-response clock. `status` moves the case
     on at the same time (e.g. pending_customer or resolved); otherwise a new case becomes open.
     On WhatsApp free text is refused once the customer's last message is 24 hours old: only an
-    approved template may be sent then.
+    approved template may be sent then: `template` ({name, language, components}, see
+    `whatsapp_templates.case_template_send`, which fills it) sends one, `text` being what it reads.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -187,7 +190,13 @@ def case_reply(
             raise ValidationError(
                 {"case": "The customer has not written on this case yet; there is nothing to answer."}
             )
-        if case.platform == Platform.WHATSAPP and not window_open(answered.occurred_at, now):
+        if template is not None and case.platform != Platform.WHATSAPP:
+            raise ValidationError({"template": "Templates are sent only on WhatsApp cases."})
+        if (
+            template is None
+            and case.platform == Platform.WHATSAPP
+            and not window_open(answered.occurred_at, now)
+        ):
             # WhatsApp refuses free text (error 131047) once the customer's last message is a day old.
             raise ValidationError(
                 {
@@ -214,7 +223,10 @@ def case_reply(
             reply_to_external_id=answered.external_id,
             recipient=answered.author_handle if private else "",
             next_attempt_at=now,
-            meta={"macro": macro.pk} if macro is not None else {},
+            meta={
+                **({"macro": macro.pk} if macro is not None else {}),
+                **({"template": template} if template is not None else {}),
+            },
         )
         fields = ["last_message_at", "updated_at"]
         case.last_message_at = max(case.last_message_at, now)
@@ -330,6 +342,23 @@ def _outgoing(message: Message) -> Outgoing:
     )
 
 
+def _send(connector, message: Message, outgoing: Outgoing):
+    """A template (WhatsApp outside the 24-hour window) or the free text, with the same key."""
+    template = (message.meta or {}).get("template")
+    if not template:
+        return connector.reply(outgoing)
+    send_template = getattr(connector, "send_template", None)
+    if send_template is None:
+        raise NotSupported("this channel sends no message templates")
+    return send_template(
+        to=outgoing.recipient,
+        name=template["name"],
+        language=template["language"],
+        components=template.get("components") or None,
+        key=outgoing.idempotency_key,
+    )
+
+
 def _record(message: Message, *, now: datetime, **updates) -> None:
     # Only a message still in our hands is updated: sent stays sent whatever a late worker says.
     Message.objects.filter(pk=message.pk).exclude(status=DeliveryStatus.SENT).update(**updates)
@@ -363,7 +392,7 @@ def message_deliver(
         connector_for = channel_services.account_connector
     outgoing = _outgoing(message)
     try:
-        published = connector_for(account).reply(outgoing)
+        published = _send(connector_for(account), message, outgoing)
     except ConnectorError as exc:
         decision = retry_decision(exc, message.attempts, REPLY_RETRY)
         if not decision.retry:

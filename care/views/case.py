@@ -124,6 +124,7 @@ def detail(request, case_id: int):
             "section": "inbox",
             "controls": CaseControlsForm.for_case(case, workspace=request.workspace),
             "reply_form": ReplyForm(workspace=request.workspace) if work else None,
+            **(services.template_window(case) if work else {}),
             "macros": selectors.macros(workspace=request.workspace) if work else [],
             "mentionable": sorted(_usernames(request)) if work else [],
             "assignees": selectors.assignees(workspace=request.workspace) if work else [],
@@ -185,6 +186,15 @@ def reply(request, case_id: int):
             add_service_errors(form, exc)
     if not request.htmx:
         return redirect(reverse("care:case", args=[case.pk]))
+    kind = form.cleaned_data["kind"] if message is not None else "reply"
+    return _reply_answer(request, case, form, message, kind=kind)
+
+
+def _reply_answer(
+    request, case: Case, form: ReplyForm, message, *, kind: str = "reply", template_error: str = ""
+):
+    """The reply box again (with its errors), or, once a reply is queued, the message added to the
+    thread and a fresh box."""
     if message is None:
         return render(
             request,
@@ -192,19 +202,22 @@ def reply(request, case_id: int):
             {
                 "case": case,
                 "reply_form": form,
+                **services.template_window(case),
+                "template_error": template_error,
                 "macros": selectors.macros(workspace=request.workspace),
                 "mentionable": sorted(_usernames(request)),
                 "can_work": True,
             },
         )
-    case = case_or_404(request, case_id)
+    case = case_or_404(request, case.pk)
     return render(
         request,
         "care/_reply_sent.html",
         {
             "case": case,
             "thread": _decorate(request, [message], _usernames(request)),
-            "reply_form": ReplyForm(workspace=request.workspace, initial={"kind": form.cleaned_data["kind"]}),
+            "reply_form": ReplyForm(workspace=request.workspace, initial={"kind": kind}),
+            **services.template_window(case),
             "macros": selectors.macros(workspace=request.workspace),
             "mentionable": sorted(_usernames(request)),
             "controls": CaseControlsForm.for_case(case, workspace=request.workspace),
@@ -213,6 +226,33 @@ def reply(request, case_id: int):
             **_header_context(case),
         },
     )
+
+
+@require_POST
+@workspace_view("care.work")
+def template_send(request, case_id: int):
+    """Send an approved WhatsApp template (the 24-hour window is closed), its placeholders filled."""
+    case = case_or_404(request, case_id)
+    status = request.POST.get("status") or None
+    if status not in (None, "pending_customer", "resolved"):
+        status = None
+    message = None
+    error = ""
+    try:
+        message = services.case_template_send(
+            case=case,
+            template=request.POST.get("template", ""),
+            values={key: value for key, value in request.POST.items() if key.startswith("param-")},
+            status=status,
+            by=request.user,
+        )
+    except ValidationError as exc:
+        error = validation_message(exc)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(reverse("care:case", args=[case.pk]))
+    return _reply_answer(request, case, ReplyForm(workspace=request.workspace), message, template_error=error)
 
 
 @workspace_view("care.work")

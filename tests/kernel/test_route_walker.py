@@ -290,6 +290,7 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "care:case": lambda w: {"case_id": w.case.pk},
     "care:case-messages": lambda w: {"case_id": w.case.pk},
     "care:case-reply": lambda w: {"case_id": w.case.pk},
+    "care:case-template": lambda w: {"case_id": w.case.pk},
     "care:case-macro": lambda w: {"case_id": w.case.pk},
     "care:case-update": lambda w: {"case_id": w.case.pk},
     "care:case-checklist": lambda w: {"case_id": w.case.pk},
