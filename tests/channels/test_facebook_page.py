@@ -276,6 +276,9 @@ def test_the_send_policy_follows_messengers_windows():
     assert not late.allowed and "7 days" in late.reason and late.code == "window_closed"
     never = messenger_send_policy(None, now)
     assert not never.allowed and never.code == "never_wrote"
+    assert messenger_send_policy(now - timedelta(hours=23), now, automated=True).messaging_type == "RESPONSE"
+    robot = messenger_send_policy(now - timedelta(hours=25), now, automated=True)
+    assert not robot.allowed and robot.code == "human_agent_only"
 
 
 def test_webhook_messages_become_direct_messages(page):
@@ -304,6 +307,23 @@ def test_a_messenger_answer_goes_out_as_the_window_allows(page, ago, messaging_t
     assert published.external_id.startswith("m_")
     documented = fixture("messenger")["send_request" if tag is None else "send_request_human_agent"]
     assert set(sent) == set(documented) - {"_source"}
+
+
+def test_a_stored_time_of_the_persons_message_spares_the_conversation_read(page):
+    _connector(page).reply(
+        _out("We are open till 10", recipient="777", last_inbound_at=NOW - timedelta(days=2))
+    )
+
+    (sent,) = page.sent
+    assert sent["tag"] == "HUMAN_AGENT"
+    assert page.writes("GET", f"{PAGE_ID}/conversations") == []
+
+
+def test_an_automated_messenger_answer_past_24_hours_is_refused(page):
+    page.add_inbound("777", NOW - timedelta(hours=30))
+    with pytest.raises(PermanentError, match="not an automated message"):
+        _connector(page).reply(_out("Thanks for writing!", recipient="777", automated=True))
+    assert page.sent == []
 
 
 def test_a_messenger_answer_after_seven_days_is_refused_with_the_reason(page):

@@ -431,6 +431,46 @@ def test_a_direct_message_outside_the_window_is_refused_with_the_reason(instagra
     assert graph.messages == []
 
 
+def test_a_person_answers_past_24_hours_with_the_human_agent_tag(instagram, graph):
+    wrote = datetime.now(UTC) - timedelta(hours=30)
+    graph.customer_wrote("1234567890123456", wrote)
+    outgoing = Outgoing(
+        text="Sorry for the wait", idempotency_key="m-3", recipient="1234567890123456", last_inbound_at=wrote
+    )
+
+    instagram.reply(outgoing)
+
+    (message,) = graph.messages
+    assert (message["messaging_type"], message["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
+
+
+def test_the_stand_in_refuses_an_untagged_answer_past_24_hours(instagram, graph):
+    graph.customer_wrote("1234567890123456", datetime.now(UTC) - timedelta(hours=30))
+    outgoing = Outgoing(text="Sorry for the wait", idempotency_key="m-4", recipient="1234567890123456")
+
+    with pytest.raises(PermanentError, match="HUMAN_AGENT"):
+        instagram.reply(outgoing)  # no stored time: sent as RESPONSE, which Instagram refuses
+    assert graph.messages == []
+
+
+@pytest.mark.parametrize(
+    ("ago", "automated", "reason"),
+    [(timedelta(hours=30), True, "not an automated message"), (timedelta(days=8), False, "7 days")],
+)
+def test_answers_meta_does_not_allow_are_refused_before_sending(instagram, graph, ago, automated, reason):
+    outgoing = Outgoing(
+        text="Hello again",
+        idempotency_key="m-5",
+        recipient="1234567890123456",
+        last_inbound_at=datetime.now(UTC) - ago,
+        automated=automated,
+    )
+
+    with pytest.raises(PermanentError, match=reason):
+        instagram.reply(outgoing)
+    assert graph.requests == []
+
+
 def test_the_stand_in_answers_with_the_documented_shapes(graph):
     """Each answer the connector relies on has the keys of Meta's documented example."""
     client = httpx.Client(base_url=f"{graph.base_url}/v21.0", headers={"Authorization": f"Bearer {TOKEN}"})

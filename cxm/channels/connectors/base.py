@@ -90,6 +90,11 @@ class Outgoing:
     subject: str = ""  # email
     recipient: str = ""  # email / direct messages: the address or handle to write to
     thread_id: str | None = None
+    # Direct messages on platforms that limit when a business may answer (Messenger, Instagram):
+    # when the customer last wrote, as the caller stored it (None: the connector asks the
+    # platform), and whether no person wrote this answer (a rule, a survey), which some windows refuse.
+    last_inbound_at: datetime | None = None
+    automated: bool = False
     # How far earlier attempts of this same intent got on the platform, for a connector whose
     # publish takes several calls (Instagram: the container it created). The connector writes
     # into it as it goes; the caller stores it with a failed attempt and hands it back next time.

@@ -31,14 +31,13 @@ Engagement: `reply` answers a comment (`POST /{comment-id}/comments`), adopting 
 answer of the Page already there (as the ad connector does); `like`, `hide` and `unhide` act on a
 comment. Messenger: `webhook_items` turns the Page webhook's `messaging` events into direct
 messages; `reply` with a recipient sends through the Send API within the rules of
-`messenger_send_policy`.
+`messenger_send_policy` (`meta_messaging`, shared with Instagram).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -59,6 +58,7 @@ from cxm.channels.connectors.base import (
     Published,
 )
 from cxm.channels.connectors.graph import GraphCaller, graph_form
+from cxm.channels.connectors.meta_messaging import messenger_send_policy
 
 logger = logging.getLogger(__name__)
 
@@ -77,48 +77,6 @@ FEED_FIELDS = (
     f".limit({COMMENTS_PER_POST}){{{COMMENT_FIELDS}}}"
 )
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
-
-# Messenger's rules for a Page answering a person (Send API, messaging types and message tags).
-STANDARD_WINDOW = timedelta(hours=24)
-HUMAN_AGENT_WINDOW = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class SendPolicy:
-    """How a Messenger answer may go out now: `allowed`, with the Send API's `messaging_type`
-    and `tag`, or refused with `reason` (and `code`, "never_wrote" or "window_closed", for a
-    screen to put in its own words)."""
-
-    allowed: bool
-    messaging_type: str = ""
-    tag: str = ""
-    reason: str = ""
-    code: str = ""
-
-
-def messenger_send_policy(last_inbound_at: datetime | None, now: datetime) -> SendPolicy:
-    """Within 24 hours of the person's last message a Page answers freely (`RESPONSE`); within
-    7 days only a person of the brand may, with the `HUMAN_AGENT` message tag; after that, or
-    when the person never wrote, the Page may not write."""
-    if last_inbound_at is None:
-        return SendPolicy(
-            allowed=False,
-            reason="The person has not written to the Page, so the Page may not write first.",
-            code="never_wrote",
-        )
-    elapsed = now - last_inbound_at
-    if elapsed <= STANDARD_WINDOW:
-        return SendPolicy(allowed=True, messaging_type="RESPONSE")
-    if elapsed <= HUMAN_AGENT_WINDOW:
-        return SendPolicy(allowed=True, messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
-    return SendPolicy(
-        allowed=False,
-        reason=(
-            "More than 7 days have passed since the person's last message; Messenger lets the Page "
-            "answer only after they write again."
-        ),
-        code="window_closed",
-    )
 
 
 class FacebookPageConnector:
@@ -379,14 +337,17 @@ class FacebookPageConnector:
 
     def send_message(self, outgoing: Outgoing, *, last_inbound_at: datetime | None = None) -> Published:
         """Answer a person on Messenger (`POST /{page-id}/messages`) as `messenger_send_policy`
-        allows, from the time of their last message (read from the conversation when not given)."""
+        allows, from the time of their last message: `last_inbound_at`, else the one the caller
+        stored (`outgoing.last_inbound_at`), else read from their conversation. An automated
+        answer (`outgoing.automated`) never takes the HUMAN_AGENT tag."""
         recipient = outgoing.recipient.strip()
         text = outgoing.text.strip()
         if not text:
             raise PermanentError("the message is empty")
+        last_inbound_at = last_inbound_at or outgoing.last_inbound_at
         if last_inbound_at is None:
             last_inbound_at = self.last_inbound_at(recipient)
-        policy = messenger_send_policy(last_inbound_at, datetime.now(UTC))
+        policy = messenger_send_policy(last_inbound_at, datetime.now(UTC), automated=outgoing.automated)
         if not policy.allowed:
             raise PermanentError(policy.reason)
         data = {

@@ -63,6 +63,7 @@ from cxm.channels.connectors.base import (
     outbound_check,
 )
 from cxm.channels.connectors.graph import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT_SECONDS, graph_error
+from cxm.channels.connectors.meta_messaging import messenger_send_policy
 
 logger = logging.getLogger(__name__)
 
@@ -174,12 +175,15 @@ class InstagramConnector:
 
     def send_message(self, outgoing: Outgoing) -> Published:
         """Answer a direct message: `POST /{page-id}/messages` (the Page linked to the account,
-        `options.page_id`; `me` with a Page token) with the customer's Instagram-scoped id and
-        `messaging_type` RESPONSE, answering `{"recipient_id", "message_id"}`.
+        `options.page_id`; `me` with a Page token) with the customer's Instagram-scoped id,
+        answering `{"recipient_id", "message_id"}`.
 
-        Instagram takes such an answer only within 24 hours of the customer's last message and
-        refuses it after; that refusal is a PermanentError that says so. The window shown to the
-        agent before sending is the inbox's business, as for Messenger.
+        Meta's window applies as on Messenger (`meta_messaging.messenger_send_policy`): within 24
+        hours of the customer's last message as `messaging_type` RESPONSE, then up to 7 days only
+        a person's answer, with the HUMAN_AGENT tag; after that it is refused here with the
+        reason. That needs the time the caller stored (`outgoing.last_inbound_at`); without it
+        the answer goes as RESPONSE and Instagram's own refusal past 24 hours is a PermanentError
+        that says so.
         """
         recipient = (outgoing.recipient or outgoing.thread_id or "").strip()
         if not recipient:
@@ -189,15 +193,25 @@ class InstagramConnector:
             raise PermanentError("the message is empty")
         if len(text) > MESSAGE_LIMIT:
             raise PermanentError(f"an Instagram direct message holds fewer than {MESSAGE_LIMIT} characters")
+        payload: dict[str, Any] = {"recipient": {"id": recipient}, "messaging_type": "RESPONSE"}
+        if outgoing.last_inbound_at is not None:
+            policy = messenger_send_policy(
+                outgoing.last_inbound_at, datetime.now(UTC), automated=outgoing.automated
+            )
+            if not policy.allowed:
+                raise PermanentError(policy.reason)
+            payload["messaging_type"] = policy.messaging_type
+            if policy.tag:
+                payload["tag"] = policy.tag
+        payload["message"] = {"text": text}
         page = str(self.config.options.get("page_id") or "me")
-        payload = {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"text": text}}
         try:
             body = self._call("POST", f"{page}/messages", json=payload)
         except PermanentError as exc:
             if "outside of allowed window" in str(exc) or "2018278" in str(exc):
                 raise PermanentError(
-                    "Instagram takes an answer only within 24 hours of the customer's last message; "
-                    f"this one is outside that window ({exc})"
+                    "Instagram takes an answer only within 24 hours of the customer's last message "
+                    f"(7 days for a person's, with the HUMAN_AGENT tag); this one is outside ({exc})"
                 ) from exc
             raise
         message_id = body.get("message_id")

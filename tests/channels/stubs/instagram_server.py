@@ -16,7 +16,9 @@ answering `{"id"}`; `POST /{comment-id}` with `hide` and `DELETE /{comment-id}` 
 `mentioned_media.media_id(...){...}`;
 `POST /{page-id}/messages` (or `/me/messages`) with a JSON `recipient` / `message`, answering
 `{"recipient_id", "message_id"}` as Messenger's Send API reference documents, or outside the
-24-hour window Graph's `(#10) This message is sent outside of allowed window.` (subcode 2018278).
+window Graph's `(#10) This message is sent outside of allowed window.` (subcode 2018278): more
+than 24 hours after the customer last wrote (`customer_wrote`; `window_closed` names customers
+past 24 hours) without the HUMAN_AGENT tag, or more than 7 days after.
 Errors have Graph's shape `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`:
 190 for a bad token, 100 for an unknown object, 4 for the app's rate limit.
 
@@ -30,7 +32,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -80,6 +82,7 @@ class InstagramStub(StubServer):
         self.hidden: set[str] = set()
         self.messages: list[dict[str, Any]] = []
         self.window_closed: set[str] = set()  # customers whose last message is older than 24 hours
+        self.last_wrote: dict[str, datetime] = {}  # customer -> when they last wrote (`customer_wrote`)
         self.deleted: set[str] = set()
         limit = fixture("instagram_content_publishing_limit.json")["data"][0]
         self.quota_usage = 0
@@ -349,13 +352,29 @@ class InstagramStub(StubServer):
         recipient = str((body.get("recipient") or {}).get("id") or "")
         if not recipient or not (body.get("message") or {}).get("text"):
             raise _graph_error(400, 100, "(#100) The parameter recipient is required")
-        if recipient in self.window_closed and not body.get("tag"):
+        if self._outside_window(recipient, body):
             raise _graph_error(
                 400, 10, "(#10) This message is sent outside of allowed window.", subcode=2018278
             )
         message_id = f"aWdfZAG1faXRlbToxOklHTWVzc2FnZA{len(self.messages) + 1:08d}"
         self.messages.append({"page": page, **body, "message_id": message_id})
         return 200, {"recipient_id": recipient, "message_id": message_id}
+
+    def customer_wrote(self, igsid: str, at: datetime) -> None:
+        """The customer wrote at `at`: the Send API judges answers by it from then on."""
+        self.last_wrote[igsid] = at
+
+    def _outside_window(self, recipient: str, body: dict[str, Any]) -> bool:
+        # Meta's policy: any answer within 24 hours of the customer's last message, then until 7
+        # days only with messaging_type MESSAGE_TAG and tag HUMAN_AGENT.
+        tagged = body.get("messaging_type") == "MESSAGE_TAG" and body.get("tag") == "HUMAN_AGENT"
+        if recipient in self.window_closed:
+            return not body.get("tag")
+        wrote = self.last_wrote.get(recipient)
+        if wrote is None:
+            return False
+        elapsed = datetime.now(UTC) - wrote
+        return elapsed > timedelta(days=7) or (elapsed > timedelta(hours=24) and not tagged)
 
     def _delete_comment(self, request: Request, comment_id: str):
         comment = self.comments.get(comment_id)
