@@ -5,6 +5,7 @@ cases     case_create, case_update, case_status_set, case_resolve, checklist, fi
 routing   case_route, cases_route_pending, case_assign
 outbox    case_reply, case_note, message_deliver, message_retry, macro_render, macro_language
 whatsapp_templates  approved_templates, template_window, case_template_send (outside WhatsApp's 24-hour window)
+reply_windows  reply_window (whether, until when and by whom WhatsApp, Messenger, Instagram may be answered)
 statuses  delivery_statuses_record (the platform's sent / delivered / read / failed of a reply)
 clocks    sla_apply, sla_scan
 rules     rules_fire, rule_validate
@@ -45,6 +46,7 @@ from care.services.outbox import (
     message_retry,
     outbox_stale,
 )
+from care.services.reply_windows import ReplyWindow, reply_window
 from care.services.routing import case_assign, case_route, cases_route_pending, queue_for_case
 from care.services.rules import rule_validate, rules_fire
 from care.services.setup import (
@@ -77,6 +79,7 @@ __all__ = [
     "Delivery",
     "Inbound",
     "IntakeResult",
+    "ReplyWindow",
     "TemplateChoice",
     "agent_presence_set",
     "agent_remove",
@@ -119,6 +122,7 @@ __all__ = [
     "queue_delete",
     "queue_for_case",
     "queue_save",
+    "reply_window",
     "rule_delete",
     "rule_save",
     "rule_validate",

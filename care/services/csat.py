@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care.models import Case, ChannelKind, CsatResponse, DeliveryStatus, Direction, Message
-from care.services import outbox
+from care.services import outbox, reply_windows
 from care.services.common import case_event
 
 logger = logging.getLogger(__name__)
@@ -80,12 +80,19 @@ def csat_survey_queue(case: Case, *, now: datetime | None = None) -> Message | N
     """Queue the survey on a case just resolved (the caller holds its lock); once per case.
 
     Only where the customer wrote to us privately (a direct message or an email) and we can
-    answer on the same channel: a public mention is not the place for a survey.
+    answer on the same channel: a public mention is not the place for a survey. Not where the
+    case's answer window refuses automated messages (the reason is recorded on the case).
     """
     if case.channel_kind not in (ChannelKind.DM, ChannelKind.EMAIL) or case.channel_account_id is None:
         return None
     key = f"csat-{case.pk}"
     if Message.objects.filter(workspace_id=case.workspace_id, idempotency_key=key).exists():
+        return None
+    window = reply_windows.reply_window(case, now=now)
+    refusal = window.refusal(automated=True) if window else ""
+    if refusal:
+        # Past WhatsApp's 24 hours, or in Meta's human-agent days, a survey may not go.
+        case_event(case=case, kind="csat_not_sent", reason=refusal[:500])
         return None
     answered = (
         Message.objects.filter(case=case, direction=Direction.INBOUND)

@@ -27,7 +27,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from care import tasks
 from care.models import (
@@ -39,7 +38,7 @@ from care.models import (
     Macro,
     Message,
 )
-from care.services import cases
+from care.services import cases, reply_windows
 from care.services.common import actor, case_event, case_lock, member_ids, notify
 from cxm.channels import services as channel_services
 from cxm.channels.connectors.base import (
@@ -47,7 +46,6 @@ from cxm.channels.connectors.base import (
     NotSupported,
     Outgoing,
 )
-from cxm.channels.connectors.whatsapp import window_open
 from cxm.channels.models import Platform
 from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
 from cxm.channels.sinks import ReplySent, reply_sent
@@ -158,9 +156,12 @@ def case_reply(
     The reply answers the latest message from the customer (threading on email, the DM or the
     mention on social). The first reply stops the first-response clock. `status` moves the case
     on at the same time (e.g. pending_customer or resolved); otherwise a new case becomes open.
-    On WhatsApp free text is refused once the customer's last message is 24 hours old: only an
-    approved template may be sent then: `template` ({name, language, components}, see
-    `whatsapp_templates.case_template_send`, which fills it) sends one, `text` being what it reads.
+    The case's answer window (`reply_windows`) decides what may go: on WhatsApp free text is
+    refused once the customer's last message is 24 hours old, and only an approved template may
+    be sent then: `template` ({name, language, components}, see
+    `whatsapp_templates.case_template_send`, which fills it) sends one, `text` being what it
+    reads. On Messenger and Instagram only a person may answer (`by`) from 24 hours to 7 days,
+    and nobody after that.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -192,20 +193,12 @@ def case_reply(
             )
         if template is not None and case.platform != Platform.WHATSAPP:
             raise ValidationError({"template": "Templates are sent only on WhatsApp cases."})
-        if (
-            template is None
-            and case.platform == Platform.WHATSAPP
-            and not window_open(answered.occurred_at, now)
-        ):
-            # WhatsApp refuses free text (error 131047) once the customer's last message is a day old.
-            raise ValidationError(
-                {
-                    "text": gettext(
-                        "The customer last wrote more than 24 hours ago: WhatsApp now accepts only an "
-                        "approved message template. Free text can be sent again once the customer writes."
-                    )
-                }
-            )
+        window = reply_windows.reply_window(case, now=now)
+        refusal = window.refusal(automated=actor(by) is None) if window and template is None else ""
+        if refusal:
+            # The platform would refuse it as well (WhatsApp's 131047, Meta's "outside of allowed
+            # window"); saying why now keeps it out of the outbox.
+            raise ValidationError({"text": refusal})
         private = case.channel_kind in (ChannelKind.DM, ChannelKind.EMAIL)
         message = Message.objects.create(
             workspace_id=case.workspace_id,
@@ -339,6 +332,10 @@ def _outgoing(message: Message) -> Outgoing:
         subject=case.subject,
         recipient=message.recipient,
         thread_id=case.thread_id or None,
+        # Read with the claim, so a customer who wrote again meanwhile has reopened the window;
+        # the connector need not ask the platform. No author: a rule or the survey wrote it.
+        last_inbound_at=case.last_inbound_at,
+        automated=message.author_user_id is None,
     )
 
 

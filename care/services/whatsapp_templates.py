@@ -16,14 +16,14 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from care.models import Case
 from care.services.outbox import case_reply
+from care.services.reply_windows import CLOSED, reply_window
 from cxm.channels import services as channel_services
 from cxm.channels.connectors.base import ConnectorError
-from cxm.channels.connectors.whatsapp import Template, window_open
+from cxm.channels.connectors.whatsapp import Template
 from cxm.channels.models import ChannelAccount, Platform
 
 CACHE_SECONDS = 300
@@ -89,7 +89,8 @@ def template_window(
     allowed (or on any other channel)."""
     if case.platform != Platform.WHATSAPP or case.channel_account_id is None:
         return {}
-    if window_open(case.last_inbound_at, now or timezone.now()):
+    window = reply_window(case, now=now)
+    if window is None or window.state != CLOSED:
         return {}
     try:
         templates = approved_templates(case.channel_account, connector_for=connector_for)

@@ -109,6 +109,12 @@ def _header_context(case: Case) -> dict:
     }
 
 
+def _window_context(case: Case) -> dict:
+    """What the reply box says of the case's answer window, with WhatsApp's approved templates
+    once its 24 hours are over."""
+    return {"reply_window": services.reply_window(case), **services.template_window(case)}
+
+
 @workspace_view("care.view")
 def detail(request, case_id: int):
     case = case_or_404(request, case_id)
@@ -124,7 +130,7 @@ def detail(request, case_id: int):
             "section": "inbox",
             "controls": CaseControlsForm.for_case(case, workspace=request.workspace),
             "reply_form": ReplyForm(workspace=request.workspace) if work else None,
-            **(services.template_window(case) if work else {}),
+            **(_window_context(case) if work else {}),
             "macros": selectors.macros(workspace=request.workspace) if work else [],
             "mentionable": sorted(_usernames(request)) if work else [],
             "assignees": selectors.assignees(workspace=request.workspace) if work else [],
@@ -202,7 +208,7 @@ def _reply_answer(
             {
                 "case": case,
                 "reply_form": form,
-                **services.template_window(case),
+                **_window_context(case),
                 "template_error": template_error,
                 "macros": selectors.macros(workspace=request.workspace),
                 "mentionable": sorted(_usernames(request)),
@@ -217,7 +223,7 @@ def _reply_answer(
             "case": case,
             "thread": _decorate(request, [message], _usernames(request)),
             "reply_form": ReplyForm(workspace=request.workspace, initial={"kind": kind}),
-            **services.template_window(case),
+            **_window_context(case),
             "macros": selectors.macros(workspace=request.workspace),
             "mentionable": sorted(_usernames(request)),
             "controls": CaseControlsForm.for_case(case, workspace=request.workspace),
