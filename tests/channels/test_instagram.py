@@ -378,6 +378,18 @@ def test_webhook_direct_messages_become_dm_items(instagram):
     assert item.created_at == datetime.fromtimestamp(1569262485.349, tz=UTC)
 
 
+def test_the_accounts_own_messages_echoed_back_are_not_taken_as_the_customers(instagram):
+    """Meta echoes what the account sends (`is_echo`); the outbox stored it already, and taken as
+    the customer's it would reopen the case and move their answer window."""
+    payload = fixture("instagram_webhook_messaging.json")
+    event = payload["entry"][0]["messaging"][0]
+    payload["entry"][0]["id"] = USER_ID
+    event["sender"]["id"], event["recipient"]["id"] = USER_ID, "1234567890123456"
+    event["message"]["is_echo"] = True
+
+    assert instagram.webhook_items(payload) == []
+
+
 def test_a_bad_token_needs_reauthorisation(graph, clock):
     with pytest.raises(AuthError, match="code 190"):
         _connector(graph, clock, token="expired").check()

@@ -549,9 +549,10 @@ class InstagramConnector:
         if not message.get("mid"):
             return None  # reads, reactions, postbacks...
         sender = str((event.get("sender") or {}).get("id") or "")
-        recipient = str((event.get("recipient") or {}).get("id") or "")
-        echo = bool(message.get("is_echo")) or sender == self.user_id
-        customer = recipient if echo else sender
+        if message.get("is_echo") or not sender or sender == self.user_id:
+            # The account's own message echoed back: what we sent is stored by the outbox already,
+            # and taking it as the customer's would move their answer window (as Messenger's does).
+            return None
         attachments = [
             str((a.get("payload") or {}).get("url") or "") for a in message.get("attachments") or []
         ]
@@ -559,18 +560,14 @@ class InstagramConnector:
         return Item(
             platform=PLATFORM,
             external_id=str(message["mid"]),
-            author=(
-                Author(platform_id=self.user_id, handle=self.user_id, name=self._username or "")
-                if echo
-                else Author(platform_id=sender, handle=sender)
-            ),
+            author=Author(platform_id=sender, handle=sender),
             text=text,
             created_at=_parse_time(event.get("timestamp")) or datetime.now(UTC),
             kind=ItemKind.DM,
             in_reply_to=str((message.get("reply_to") or {}).get("mid") or "") or None,
             # One conversation per customer: the Instagram-scoped id of the person.
-            thread_id=customer or None,
-            raw={**event, "owned": echo},
+            thread_id=sender,
+            raw=event,
         )
 
     def _own_reply_with_text(self, comment_id: str, text: str) -> dict[str, Any] | None:
