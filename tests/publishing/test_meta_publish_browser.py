@@ -20,7 +20,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cxm.channels.services.accounts import account_create
 from cxm.health import redis_client
 from cxm.tenancy.models import Role
 from publishing.models import MediaAttachment, Post, PostStatus, TargetStatus
@@ -45,20 +44,6 @@ def graph(settings):
         yield facebook, instagram
 
 
-def _connect(workspace, unit, platform: str, stub, handle: str, token: str, name: str, **options) -> None:
-    """The stand-in's account, connected through the service as the form and the API do."""
-    account_create(
-        workspace=workspace,
-        platform=platform,
-        handle=handle,
-        display_name=name,
-        base_url=stub.base_url,
-        credentials={"access_token": token},
-        business_unit=unit,
-        options=options,
-    )
-
-
 def _worker_idle() -> bool:
     """Nothing waits in the queue and nothing taken from it is still unacknowledged (tasks are
     acknowledged when they finish)."""
@@ -69,7 +54,7 @@ def _worker_idle() -> bool:
 @pytest.mark.browser
 @pytest.mark.worker
 def test_a_marketer_publishes_one_photo_post_to_a_page_and_instagram_once(
-    live_server, page, session_in_page, celery_worker_process, member, graph
+    live_server, page, session_in_page, celery_worker_process, member, graph, connect_stand_in
 ):
     facebook, instagram = graph
     workspace = WorkspaceFactory(name="Acme", allow_private_webhook_targets=True)
@@ -77,9 +62,11 @@ def test_a_marketer_publishes_one_photo_post_to_a_page_and_instagram_once(
     marketer = member(workspace, Role.MARKETER)
     marketer.user.time_zone = JAKARTA
     marketer.user.save(update_fields=["time_zone"])
-    _connect(workspace, unit, "facebook_page", facebook, PAGE_ID, PAGE_TOKEN, "Kopi Kita")
+    connect_stand_in(workspace, unit, "facebook_page", facebook, PAGE_ID, PAGE_TOKEN, "Kopi Kita")
     # The worker looks at the container Instagram is processing five times a second.
-    _connect(workspace, unit, "instagram", instagram, USER_ID, INSTAGRAM_TOKEN, "brand.id", poll_seconds=0.2)
+    connect_stand_in(
+        workspace, unit, "instagram", instagram, USER_ID, INSTAGRAM_TOKEN, "brand.id", poll_seconds=0.2
+    )
 
     # The marketer writes the post, attaches the photo, ticks both accounts and schedules it.
     session_in_page(marketer)
