@@ -27,8 +27,18 @@ class Platform(models.TextChoices):
     WHATSAPP = "whatsapp", "WhatsApp"
 
 
-# Platforms whose new items are pulled on a schedule (webhooks push theirs).
-POLLED_PLATFORMS = {Platform.MASTODON, Platform.BLUESKY, Platform.RSS, Platform.EMAIL, Platform.DEMO}
+# Platforms whose new items are pulled on a schedule. Pages and Instagram accounts are polled too,
+# beside Meta's webhook: a sync reads their latest posts and comments, which also brings what a
+# lost delivery missed. WhatsApp only pushes (its `fetch` has nothing to read), webhooks push theirs.
+POLLED_PLATFORMS = {
+    Platform.MASTODON,
+    Platform.BLUESKY,
+    Platform.RSS,
+    Platform.EMAIL,
+    Platform.DEMO,
+    Platform.FACEBOOK_PAGE,
+    Platform.INSTAGRAM,
+}
 
 
 class AccountStatus(models.TextChoices):

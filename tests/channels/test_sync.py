@@ -161,6 +161,17 @@ def test_each_due_account_gets_its_own_task_and_is_not_enqueued_twice(db, worksp
     assert accounts_due_for_sync() == []
 
 
+def test_facebook_pages_and_instagram_accounts_are_polled_and_whatsapp_numbers_are_not(db, workspace_a):
+    due = {
+        platform: ChannelAccount.objects.create(
+            workspace=workspace_a, platform=platform, handle="5550001", next_sync_at=timezone.now()
+        ).pk
+        for platform in ("facebook_page", "instagram", "whatsapp", "meta_ads")
+    }
+    polled = {pk for pk, _ in accounts_due_for_sync()}
+    assert polled == {due["facebook_page"], due["instagram"]}
+
+
 def test_a_sync_for_the_wrong_workspace_does_nothing(db, sink, account, workspace_b):
     connector = ScriptedConnector(total=3)
     assert (

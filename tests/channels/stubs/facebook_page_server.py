@@ -135,6 +135,10 @@ class FacebookPageStub(StubServer):
                     return comment
         return None
 
+    def owns(self, object_id: str) -> bool:
+        """Whether a Graph call about `object_id` is this Page's to answer (see MetaOAuthServer)."""
+        return object_id == self.page_id or object_id in self.posts or self.comment(object_id) is not None
+
     def page_posts(self) -> list[dict[str, Any]]:
         return [p for p in self.posts.values() if p["from"]["id"] == self.page_id]
 

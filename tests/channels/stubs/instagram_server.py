@@ -69,8 +69,9 @@ def _iso(moment: datetime) -> str:
 class InstagramStub(StubServer):
     name = "instagram"
 
-    def __init__(self, *, user_id: str = USER_ID, username: str = USERNAME) -> None:
+    def __init__(self, *, user_id: str = USER_ID, username: str = USERNAME, token: str = TOKEN) -> None:
         super().__init__()
+        self.token = token
         self.user_id = user_id
         self.username = username
         self._ids = itertools.count(17_900_000_000_000_001)
@@ -162,6 +163,12 @@ class InstagramStub(StubServer):
         )
         return media_id
 
+    def owns(self, object_id: str) -> bool:
+        """Whether a Graph call about `object_id` is this account's to answer (see MetaOAuthServer)."""
+        return object_id == self.user_id or any(
+            object_id in objects for objects in (self.containers, self.media, self.comments)
+        )
+
     def replies_to(self, comment_id: str) -> list[dict[str, Any]]:
         return [
             c for c in self.comments.values() if c["parent"] == comment_id and c["id"] not in self.deleted
@@ -182,7 +189,7 @@ class InstagramStub(StubServer):
     # --- answering ------------------------------------------------------------------------------------
 
     def serve(self, request: Request):
-        if request.header("Authorization") != f"Bearer {TOKEN}":
+        if request.header("Authorization") != f"Bearer {self.token}":
             raise _graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
         path = request.path.removeprefix(f"/{VERSION}/")
         for fault in list(self._faults):

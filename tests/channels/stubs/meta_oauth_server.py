@@ -1,17 +1,30 @@
-"""A stand-in for the Graph API endpoints "Connect Facebook & Instagram" calls, answering with the
-documented shapes kept in tests/channels/fixtures/meta/oauth_*.json (each names its source):
-the code exchange and the long-lived exchange (`/oauth/access_token`), `/me/accounts`,
-`/me/adaccounts`, `/me/businesses`, `/{business}/owned_whatsapp_business_accounts` and
-`/{waba}/phone_numbers`. A wrong code, client id, secret or redirect_uri is refused as Graph
-refuses it (an OAuthException, code 100); a wrong token as an expired one (code 190)."""
+"""A stand-in for what "Connect Facebook & Instagram" talks to: Facebook's login dialog, and the
+Graph API endpoints it calls, answering with the documented shapes kept in
+tests/channels/fixtures/meta/oauth_*.json (each names its source): the code exchange and the
+long-lived exchange (`/oauth/access_token`), `/me/accounts`, `/me/adaccounts`, `/me/businesses`,
+`/{business}/owned_whatsapp_business_accounts` and `/{waba}/phone_numbers`. A wrong code, client
+id, secret or redirect_uri is refused as Graph refuses it (an OAuthException, code 100); a wrong
+token as an expired one (code 190).
+
+The dialog (`/{version}/dialog/oauth`, where `dialog_url` points) is a page with a "Continue"
+link that sends the browser back to the registered redirect_uri with `code` and the `state` it
+was given, as Facebook's Manual Login Flow documents; an unknown app or an unregistered
+redirect_uri gets an error page and no way back, as on Facebook.
+
+Graph is one host: given `objects` (the Page, Instagram and WhatsApp stand-ins of the accounts it
+lists), a call about any other object is handed to the stand-in that `owns()` it, so accounts
+connected through the flow work against this one address."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from tests.stub_server import Request, StubServer
+from tests.stub_server import Answer, Request, StubServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "meta"
 VERSION = "v21.0"
@@ -26,12 +39,23 @@ def documented(name: str) -> dict[str, Any]:
 class MetaOAuthServer(StubServer):
     name = "meta-oauth"
 
-    def __init__(self, *, app_id: str, app_secret: str, redirect_uri: str, code: str = "the-code") -> None:
+    def __init__(
+        self,
+        *,
+        app_id: str,
+        app_secret: str,
+        redirect_uri: str,
+        code: str = "the-code",
+        objects: Sequence[StubServer] = (),
+    ) -> None:
         super().__init__()
         self.app_id, self.app_secret, self.redirect_uri, self.code = app_id, app_secret, redirect_uri, code
+        self.objects = list(objects)
+        self.dialog_url = f"{self.base_url}/{VERSION}/dialog/oauth"
         self.short_token = documented("oauth_access_token.json")["access_token"]
         self.long = documented("oauth_long_lived_token.json")
         v = f"/{VERSION}"
+        self.route("GET", rf"{v}/dialog/oauth", self.dialog)
         self.route("GET", rf"{v}/oauth/access_token", self.access_token)
         self.route("GET", rf"{v}/me/accounts", self.user_only(lambda r: documented("oauth_me_accounts.json")))
         self.route(
@@ -58,6 +82,35 @@ class MetaOAuthServer(StubServer):
             "error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "A1"}
         }
 
+    def dialog(self, request: Request) -> Answer:
+        q = {k: v[0] for k, v in request.query.items()}
+        if q.get("client_id") != self.app_id or q.get("redirect_uri") != self.redirect_uri:
+            return _page(
+                400,
+                "URL blocked",
+                "This redirect failed because the redirect URI is not whitelisted in the app's "
+                "Client OAuth Settings.",
+            )
+        back = f"{self.redirect_uri}?{urlencode({'code': self.code, 'state': q.get('state', '')})}"
+        asked = ", ".join(q.get("scope", "").split(","))
+        return _page(
+            200,
+            "Log in with Facebook",
+            f"App {escape(self.app_id)} asks for: {escape(asked)}.",
+            f'<a id="continue" href="{escape(back)}">Continue</a>',
+        )
+
+    def unrouted(self, request: Request) -> Answer:
+        object_id = request.path.removeprefix(f"/{VERSION}/").split("/")[0]
+        for stub in self.objects:
+            if stub.owns(object_id):
+                stub.record(request)
+                return stub.serve(request)
+        status, body = self.refusal(
+            100, f"Unsupported get request. Object with ID '{object_id}' does not exist"
+        )
+        return Answer(status, body)
+
     def access_token(self, request: Request):
         q = {k: v[0] for k, v in request.query.items()}
         if q.get("client_id") != self.app_id or q.get("client_secret") != self.app_secret:
@@ -77,3 +130,13 @@ class MetaOAuthServer(StubServer):
             return 200, answer(request, *args)
 
         return handler
+
+
+def _page(status: int, title: str, text: str, action: str = "") -> Answer:
+    # An empty icon, or the browser asks the stand-in for /favicon.ico and reports its refusal.
+    html = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        '<link rel="icon" href="data:,"></head>'
+        f"<body><h1>{title}</h1><p>{text}</p>{action}</body></html>"
+    )
+    return Answer(status, html.encode(), {"Content-Type": "text/html; charset=utf-8"})

@@ -86,6 +86,10 @@ class WhatsAppStub(StubServer):
         """The customer last wrote more than 24 hours ago: free text to them is refused."""
         self.closed_windows.add(wa_id)
 
+    def owns(self, object_id: str) -> bool:
+        """Whether a Graph call about `object_id` is this number's to answer (see MetaOAuthServer)."""
+        return object_id in (self.phone_number_id, self.waba_id)
+
     # --- answering ----------------------------------------------------------------------------------------
 
     def serve(self, request: Request) -> Answer:
