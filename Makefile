@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test fuzz lint migrate messages compose-check clean
+.PHONY: run run-standins test fuzz lint migrate messages compose-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 run: $(STAMP)
 	$(BIN)/cxm run
+
+# The platform beside local stand-ins for Facebook Login and Graph: try "Connect Facebook &
+# Instagram" end to end without a Meta app (see docs/connectors.md).
+run-standins: $(STAMP)
+	$(BIN)/python -m tests.standins
 
 test: $(STAMP)
 	$(BIN)/cxm test

@@ -99,13 +99,15 @@ class StubServer:
     request_class: type[Request] = Request
     # A short poll interval: shutdown() waits for it, once per test.
     poll_interval = 0.02
+    # 0 picks a free port; a stand-in run beside `cxm run` names a fixed one (tests/standins.py).
+    port = 0
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._lock = threading.RLock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._server.request_queue_size = 1024
