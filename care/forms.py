@@ -19,6 +19,7 @@ from care.sla import WEEKDAYS
 from cxm.customers import selectors as customer_selectors
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.models import User
+from cxm.web.templatetags.labels import PLATFORM_LABELS, platform_label
 
 VIEW_CHOICES = [
     ("mine", _("Mine")),
@@ -207,6 +208,61 @@ class MergeForm(forms.Form):
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = customer_selectors.customers_search(workspace=workspace)
+
+
+class IdentityLinkForm(forms.Form):
+    """Link an identity to a customer by hand, or record an email address or phone number the
+    customer told on one of their identities (which then links every profile sharing it)."""
+
+    identity = forms.ChoiceField(label=_("Identity"), required=False)
+    platform = forms.CharField(label=_("Channel"), max_length=32, required=False)
+    platform_id = forms.CharField(
+        label=_("Id on the channel"),
+        max_length=255,
+        required=False,
+        help_text=_("On WhatsApp, the phone number."),
+    )
+    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        help_text=_("With the country code, e.g. +62 812 3456 7890."),
+    )
+
+    # Offered as the channel is typed; any other platform code is taken too (a shop, a CRM...).
+    platform_choices = [
+        (code, PLATFORM_LABELS.get(code, code))
+        for code in ("whatsapp", "instagram", "facebook_page", "email", "mastodon", "bluesky", "x", "tiktok")
+    ]
+
+    def __init__(self, *args, identities, **kwargs):
+        kwargs.setdefault("auto_id", "link-%s")  # the panel shares the case page with other forms
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].widget.attrs["list"] = "link-platforms"
+        self.identities = {str(identity.pk): identity for identity in identities}
+        self.fields["identity"].choices = [
+            ("", _("A new identity")),
+            *[
+                (key, f"{platform_label(identity.platform)} · {identity.handle or identity.platform_id}")
+                for key, identity in self.identities.items()
+            ],
+        ]
+
+    def clean(self):
+        data = super().clean()
+        chosen = self.identities.get(data.get("identity") or "")
+        if chosen is not None:
+            data["platform"], data["platform_id"] = chosen.platform, chosen.platform_id
+            if not (data.get("email") or data.get("phone")):
+                raise forms.ValidationError(_("Give the email address or phone number to record on it."))
+        elif not (data.get("platform") and data.get("platform_id")):
+            raise forms.ValidationError(_("Give the channel and the id the channel knows them by."))
+        return data
+
+    def link_fields(self) -> dict[str, str]:
+        """What identity_link takes."""
+        return {key: self.cleaned_data[key] for key in ("platform", "platform_id", "email", "phone")}
 
 
 class CsatForm(forms.Form):

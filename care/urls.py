@@ -27,6 +27,7 @@ urlpatterns = [
     path("customers/<int:profile_id>/", customers.detail, name="customer"),
     path("customers/<int:profile_id>/panel/", customers.panel, name="customer-panel"),
     path("customers/<int:profile_id>/merge/", customers.merge, name="customer-merge"),
+    path("customers/<int:profile_id>/link/", customers.link, name="customer-link"),
     path("customers/<int:profile_id>/merge/candidates/", customers.merge_candidates, name="merge-candidates"),
     path("customers/merges/<int:merge_id>/undo/", customers.merge_undo, name="merge-undo"),
     path("reports/", reports.index, name="reports"),

@@ -36,8 +36,7 @@ from care.services.routing import queue_for_case
 from cxm.channels.connectors.base import Item, ItemKind
 from cxm.channels.models import ChannelAccount
 from cxm.channels.sinks import InboundContext
-from cxm.customers.models import Identity
-from cxm.customers.services import AuthorKey, customers_autolink, identities_resolve
+from cxm.customers.services import AuthorKey, identities_resolve
 from listening.selectors import languages_detect
 
 CARE_KINDS = {ItemKind.DM: ChannelKind.DM, ItemKind.EMAIL: ChannelKind.EMAIL}
@@ -176,15 +175,11 @@ def messages_receive(
     batch = _Batch(workspace_id=workspace_id)
     with transaction.atomic():
         resolved = identities_resolve(workspace_id=workspace_id, authors=[item.author for item in inbound])
-        profile_of: dict[tuple[str, str], int] = {}
-        for item in inbound:
-            identity = resolved[(item.author.platform, item.author.platform_id)]
-            profile_of[item.key] = identity.profile_id
-            if item.platform == "email" and customers_autolink(
-                workspace_id=workspace_id, profile_id=identity.profile_id
-            ):
-                # Linked to an older profile with the same address: the identity moved there.
-                profile_of[item.key] = Identity.objects.get(pk=identity.identity_id).profile_id
+        # A new sender whose address or number a known customer holds is resolved to that
+        # customer's profile (identities_resolve links them), so the message joins their cases.
+        profile_of = {
+            item.key: resolved[(item.author.platform, item.author.platform_id)].profile_id for item in inbound
+        }
         conversations: dict[tuple[int, int, str], list[Inbound]] = {}
         for item in inbound:
             key = (profile_of[item.key], item.account_id or 0, item.channel_kind)

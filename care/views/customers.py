@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from care import selectors
-from care.forms import MergeForm
+from care.forms import IdentityLinkForm, MergeForm
 from care.views.common import can_work, safe_next, workspace_context
 from cxm.customers import selectors as customer_selectors
 from cxm.customers import services as customer_services
@@ -30,7 +30,14 @@ def _profile_or_404(request, profile_id: int):
     return profile
 
 
-def _panel_context(request, profile, *, case_id: int | None = None, error: str = "") -> dict:
+def _panel_context(
+    request,
+    profile,
+    *,
+    case_id: int | None = None,
+    error: str = "",
+    link_form: IdentityLinkForm | None = None,
+) -> dict:
     workspace = request.workspace
     merged_into = None
     if profile.merged_into_id is not None:
@@ -39,10 +46,12 @@ def _panel_context(request, profile, *, case_id: int | None = None, error: str =
         while profile.merged_into_id is not None:
             profile = _profile_or_404(request, profile.merged_into_id)
     family = customer_selectors.customer_profile_ids(workspace_id=workspace.pk, profile_id=profile.pk)
+    identities = list(customer_selectors.customer_identities(workspace=workspace, profile_id=profile.pk))
     return {
         "profile": profile,
         "merged_from": merged_into,
-        "identities": customer_selectors.customer_identities(workspace=workspace, profile_id=profile.pk),
+        "identities": identities,
+        "link_form": link_form or IdentityLinkForm(identities=identities),
         "timeline": customer_selectors.customer_timeline(
             workspace=workspace, profile_id=profile.pk, limit=TIMELINE_SIZE
         ),
@@ -123,8 +132,12 @@ def merge_candidates(request, profile_id: int):
     )
 
 
+def _form_message(form) -> str:
+    return " ".join(message for messages in form.errors.values() for message in messages)
+
+
 def _after_change(request, profile, *, error: str = "", done: str):
-    """The customer panel after a merge or its undo, saying it happened (or why not)."""
+    """The customer panel after a merge, its undo or a link, saying it happened (or why not)."""
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -153,7 +166,7 @@ def merge(request, profile_id: int):
         except ValidationError as exc:
             error = validation_message(exc)
     else:
-        error = " ".join(message for messages in form.errors.values() for message in messages)
+        error = _form_message(form)
     return _after_change(
         request, _profile_or_404(request, profile_id), error=error, done=_("Profiles merged.")
     )
@@ -173,3 +186,34 @@ def merge_undo(request, merge_id: int):
     return _after_change(
         request, _profile_or_404(request, merge.target_id), error=error, done=_("Merge undone.")
     )
+
+
+@require_POST
+@workspace_view("care.work")
+def link(request, profile_id: int):
+    """Link an identity by hand, or record an email address or phone number on one; profiles that
+    share it are merged automatically (undoable like any merge)."""
+    profile = _profile_or_404(request, profile_id)
+    identities = customer_selectors.customer_identities(workspace=request.workspace, profile_id=profile.pk)
+    form = IdentityLinkForm(request.POST, identities=identities)
+    if form.is_valid():
+        try:
+            customer_services.identity_link(
+                workspace=request.workspace,
+                profile=profile,
+                by=request.user,
+                request=request,
+                **form.link_fields(),
+            )
+        except ValidationError as exc:
+            refused = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, errors in refused.items():
+                form.add_error(field if field in form.fields else None, errors)
+    if not form.errors:
+        return _after_change(request, _profile_or_404(request, profile_id), done=_("Identity linked."))
+    if not request.htmx:
+        error = _form_message(form)
+        return _after_change(request, profile, error=error, done="")
+    # The form comes back with what was typed and its errors in place.
+    context = _panel_context(request, profile, case_id=_case_id(request), link_form=form)
+    return render(request, "care/_customer_panel.html", context)

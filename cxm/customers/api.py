@@ -17,7 +17,17 @@ from cxm.customers.models import CustomerMerge, CustomerProfile, Identity
 class IdentitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Identity
-        fields = ["id", "platform", "platform_id", "handle", "name", "email", "verified", "created_at"]
+        fields = [
+            "id",
+            "platform",
+            "platform_id",
+            "handle",
+            "name",
+            "email",
+            "phone",
+            "verified",
+            "created_at",
+        ]
 
 
 class MergeSerializer(serializers.ModelSerializer):
@@ -61,6 +71,13 @@ class LinkRequestSerializer(serializers.Serializer):
     handle = serializers.CharField(max_length=255, required=False, default="")
     name = serializers.CharField(max_length=255, required=False, default="")
     email = serializers.CharField(max_length=254, required=False, default="")
+    phone = serializers.CharField(
+        max_length=40,
+        required=False,
+        default="",
+        help_text="With its country code, e.g. `+62 812-3456-7890`; stored as E.164 (`+6281234567890`). "
+        "A number starting with 0 is refused: the country cannot be guessed.",
+    )
     verified = serializers.BooleanField(required=False, default=False)
 
 
@@ -77,7 +94,8 @@ class TimelineEntrySerializer(serializers.Serializer):
 class CustomerViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, WorkspaceScopedViewSet
 ):
-    """Customer profiles of the workspace. `?q=` searches names, handles, emails and platform ids."""
+    """Customer profiles of the workspace. `?q=` searches names, handles, emails, phone numbers and
+    platform ids."""
 
     queryset = CustomerProfile.objects.all()
     read_permission = "care.view"

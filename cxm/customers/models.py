@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from cxm.tenancy.models import WorkspaceOwned
 
@@ -40,9 +41,11 @@ class Identity(WorkspaceOwned):
     platform_id = models.CharField(max_length=255)
     handle = models.CharField(max_length=255, blank=True)
     name = models.CharField(max_length=255, blank=True)
-    # Exact evidence for linking profiles automatically: a lower-cased email address, and whether
-    # the handle was verified (by the platform or by a person). db_default keeps raw inserts valid.
+    # Exact evidence for linking profiles automatically: a lower-cased email address, a phone number
+    # in E.164 ("+6281234567890"), and whether the handle was verified (by the platform or by a
+    # person). See cxm.customers.evidence. db_default keeps raw inserts valid.
     email = models.CharField(max_length=254, blank=True, default="", db_default="")
+    phone = models.CharField(max_length=16, blank=True, default="", db_default="")
     verified = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -54,6 +57,7 @@ class Identity(WorkspaceOwned):
             models.Index(fields=["workspace", "profile"], name="identity_ws_profile"),
             models.Index(fields=["workspace", "handle"], name="identity_ws_handle"),
             models.Index(fields=["workspace", "email"], name="identity_ws_email", condition=~Q(email="")),
+            models.Index(fields=["workspace", "phone"], name="identity_ws_phone", condition=~Q(phone="")),
         ]
         verbose_name_plural = "identities"
 
@@ -84,3 +88,16 @@ class CustomerMerge(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"merge of customer {self.source_id} into {self.target_id}"
+
+    @property
+    def reason_label(self) -> str:
+        """The reason in the reader's language (stored in English, as the API gives it)."""
+        return MERGE_REASON_LABELS.get(self.reason, self.reason)
+
+
+MERGE_REASON_LABELS = {
+    "by hand": _("by hand"),
+    "same email address": _("same email address"),
+    "same phone number": _("same phone number"),
+    "same verified handle": _("same verified handle"),
+}

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cxm.audit.selectors import audit_coverage
+from cxm.customers.evidence import PHONE_SEPARATORS
 from cxm.customers.models import CustomerMerge, CustomerProfile, Identity
 from cxm.customers.timeline import TimelineEntry, timeline_sources
 
@@ -26,7 +27,8 @@ def customer_identities(*, workspace, profile_id: int) -> QuerySet[Identity]:
 
 
 def customers_search(*, workspace, q: str = "", include_merged: bool = False) -> QuerySet[CustomerProfile]:
-    """Profiles by name, handle, email or platform id (contains, case-insensitive).
+    """Profiles by name, handle, email, phone number or platform id (contains, case-insensitive;
+    a number matches however it is spaced, "0812-3456" finding "+6281234567890").
 
     Merged profiles are left out unless asked for: their identities live on the surviving one.
     """
@@ -35,12 +37,17 @@ def customers_search(*, workspace, q: str = "", include_merged: bool = False) ->
         profiles = profiles.filter(merged_into__isnull=True)
     q = q.strip()
     if q:
-        matching = Identity.objects.filter(workspace=workspace, profile=OuterRef("pk")).filter(
+        matches = (
             Q(handle__icontains=q)
             | Q(email__icontains=q)
             | Q(platform_id__icontains=q)
             | Q(name__icontains=q)
         )
+        # Bare digits, without "+" or a national 0, so "0812 3456" finds "+62812345...".
+        digits = PHONE_SEPARATORS.sub("", q).lstrip("+").lstrip("0")
+        if digits.isdigit():
+            matches |= Q(phone__contains=digits)
+        matching = Identity.objects.filter(workspace=workspace, profile=OuterRef("pk")).filter(matches)
         profiles = profiles.filter(Q(display_name__icontains=q) | Exists(matching))
     return profiles.order_by("-id")
 

@@ -16,12 +16,12 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cxm.audit.services import audit_record
+from cxm.customers.evidence import WHATSAPP_PLATFORM, evidence_email, evidence_phone, phone_e164
 from cxm.customers.models import CustomerMerge, CustomerProfile, Identity
 from cxm.tenancy.models import Workspace
-
-EMAIL_PLATFORM = "email"
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,11 @@ def identities_resolve(
 ) -> dict[tuple[str, str], ResolvedIdentity]:
     """Find or create the identity and profile of each author, in a few set-based statements.
 
+    A new identity that proves an email address or a phone number (an email sender, a WhatsApp
+    number) joins the profile already holding that evidence, as an undoable merge
+    (`customers_autolink`): the answer then names the profile it joined. Authors seen before, and
+    new ones without evidence, cost no query for this.
+
     Safe under concurrency: when two batches meet the same new author, the unique constraint
     picks one identity and the loser's spare profile is removed.
     """
@@ -55,44 +60,90 @@ def identities_resolve(
     # Sorted: two batches creating the same authors then wait on each other's keys in one order
     # instead of each holding one the other needs.
     missing = sorted(key for key in unique if key not in found)
-    if missing:
-        with transaction.atomic():
-            profiles = CustomerProfile.objects.bulk_create(
-                [
-                    CustomerProfile(
-                        workspace_id=workspace_id, display_name=unique[key].name or unique[key].handle
-                    )
-                    for key in missing
-                ]
-            )
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    """
-                    INSERT INTO customers_identity
-                        (workspace_id, profile_id, platform, platform_id, handle, name, email, verified,
-                         created_at)
-                    SELECT %s, p, pl, pid, h, n, e, false, now()
-                    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
-                        AS t(p, pl, pid, h, n, e)
-                    ON CONFLICT (workspace_id, platform, platform_id) DO NOTHING
-                    RETURNING profile_id
-                    """,
-                    [
-                        workspace_id,
-                        [profile.pk for profile in profiles],
-                        [key[0] for key in missing],
-                        [key[1] for key in missing],
-                        [unique[key].handle[:255] for key in missing],
-                        [unique[key].name[:255] for key in missing],
-                        [evidence_email(key[0], key[1]) for key in missing],
-                    ],
+    if not missing:
+        return found
+    with transaction.atomic():
+        profiles = CustomerProfile.objects.bulk_create(
+            [
+                CustomerProfile(
+                    workspace_id=workspace_id, display_name=unique[key].name or unique[key].handle
                 )
-                used = {row[0] for row in cursor.fetchall()}
-            spare = [profile.pk for profile in profiles if profile.pk not in used]
-            if spare:
-                CustomerProfile.objects.filter(pk__in=spare).delete()
-        found.update(_existing(workspace_id, missing))
+                for key in missing
+            ]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO customers_identity
+                    (workspace_id, profile_id, platform, platform_id, handle, name, email, phone,
+                     verified, created_at)
+                SELECT %s, p, pl, pid, h, n, e, ph, false, now()
+                FROM unnest(
+                    %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]
+                ) AS t(p, pl, pid, h, n, e, ph)
+                ON CONFLICT (workspace_id, platform, platform_id) DO NOTHING
+                RETURNING profile_id, platform, platform_id, email, phone
+                """,
+                [
+                    workspace_id,
+                    [profile.pk for profile in profiles],
+                    [key[0] for key in missing],
+                    [key[1] for key in missing],
+                    [unique[key].handle[:255] for key in missing],
+                    [unique[key].name[:255] for key in missing],
+                    [evidence_email(key[0], key[1]) for key in missing],
+                    [evidence_phone(key[0], key[1]) for key in missing],
+                ],
+            )
+            created = [
+                _Created((platform, pid), prof, email, phone)
+                for prof, platform, pid, email, phone in cursor.fetchall()
+            ]
+        used = {row.profile_id for row in created}
+        spare = [profile.pk for profile in profiles if profile.pk not in used]
+        if spare:
+            CustomerProfile.objects.filter(pk__in=spare).delete()
+    found.update(_existing(workspace_id, missing))
+    joined = _autolink_created(workspace_id, created)
+    if joined:
+        found.update(_existing(workspace_id, joined))
     return found
+
+
+@dataclass(frozen=True)
+class _Created:
+    key: tuple[str, str]
+    profile_id: int
+    email: str
+    phone: str
+
+
+def _autolink_created(workspace_id: int, created: list[_Created]) -> list[tuple[str, str]]:
+    """Link the new identities whose email or phone another profile already holds; the keys of
+    those that joined another profile. One query finds them all; nothing runs without evidence."""
+    evident = [row for row in created if row.email or row.phone]
+    if not evident:
+        return []
+    emails = {row.email for row in evident if row.email}
+    phones = {row.phone for row in evident if row.phone}
+    holders: dict[tuple[str, str], set[int]] = {}
+    for profile_id, email, phone in Identity.objects.filter(
+        Q(email__in=emails) | Q(phone__in=phones),
+        workspace_id=workspace_id,
+        profile__merged_into__isnull=True,
+    ).values_list("profile_id", "email", "phone"):
+        if email:
+            holders.setdefault(("email", email), set()).add(profile_id)
+        if phone:
+            holders.setdefault(("phone", phone), set()).add(profile_id)
+    joined = []
+    for row in evident:
+        others = holders.get(("email", row.email), set()) | holders.get(("phone", row.phone), set())
+        if others - {row.profile_id} and customers_autolink(
+            workspace_id=workspace_id, profile_id=row.profile_id
+        ):
+            joined.append(row.key)
+    return joined
 
 
 def _existing(workspace_id: int, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ResolvedIdentity]:
@@ -109,14 +160,6 @@ def _existing(workspace_id: int, keys: list[tuple[str, str]]) -> dict[tuple[str,
         return {
             (platform, pid): ResolvedIdentity(iid, prof) for platform, pid, iid, prof in cursor.fetchall()
         }
-
-
-def evidence_email(platform: str, value: str) -> str:
-    """The address an identity proves, lower-cased: only an email identity's own address counts."""
-    if platform != EMAIL_PLATFORM:
-        return ""
-    address = parseaddr(value)[1].strip().lower()
-    return address if "@" in address else ""
 
 
 def _state(profile: CustomerProfile) -> dict:
@@ -247,6 +290,7 @@ def identity_link(
     handle: str = "",
     name: str = "",
     email: str = "",
+    phone: str = "",
     verified: bool = False,
     by=None,
     request=None,
@@ -254,19 +298,26 @@ def identity_link(
 ) -> Identity:
     """Attach an identity to a profile by hand: create it, or move it from the profile it was on.
 
-    With exact evidence (an email address, a verified handle) the profiles that share it are
-    then linked automatically (`customers_autolink`), each as an undoable merge.
+    `email` and `phone` record what the person told (a phone is read as E.164, see
+    cxm.customers.evidence.phone_e164). With exact evidence (an email address, a phone number, a
+    verified handle) the profiles that share it are then linked automatically
+    (`customers_autolink`), each as an undoable merge.
     """
     platform, platform_id = platform.strip(), platform_id.strip()
     if not platform or not platform_id:
-        raise ValidationError({"platform_id": "Give the platform and the id the platform knows them by."})
+        raise ValidationError({"platform_id": _("Give the platform and the id the platform knows them by.")})
     if profile.workspace_id != workspace.pk:
-        raise ValidationError({"profile": "No such customer in this workspace."})
+        raise ValidationError({"profile": _("No such customer in this workspace.")})
     if profile.merged_into_id is not None:
-        raise ValidationError({"profile": "This customer is merged into another one; link to that one."})
+        raise ValidationError({"profile": _("This customer is merged into another one; link to that one.")})
+    if platform == WHATSAPP_PLATFORM:
+        # WhatsApp knows a person by their number: spelled as ingest spells it, so the next
+        # message finds this identity instead of making another.
+        platform_id = _phone_field("platform_id", platform_id)
     email = (parseaddr(email)[1].strip().lower() if email else "") or evidence_email(platform, platform_id)
     if email and "@" not in email:
-        raise ValidationError({"email": "Not an email address."})
+        raise ValidationError({"email": _("Not an email address.")})
+    phone = _phone_field("phone", phone) if phone.strip() else evidence_phone(platform, platform_id)
     identity = (
         Identity.objects.select_for_update()
         .filter(workspace=workspace, platform=platform, platform_id=platform_id)
@@ -282,14 +333,21 @@ def identity_link(
             handle=handle[:255],
             name=name[:255],
             email=email,
+            phone=phone,
             verified=verified,
         )
     else:
-        before = {"profile": identity.profile_id, "email": identity.email, "verified": identity.verified}
+        before = {
+            "profile": identity.profile_id,
+            "email": identity.email,
+            "phone": identity.phone,
+            "verified": identity.verified,
+        }
         identity.profile = profile
         identity.handle = handle[:255] or identity.handle
         identity.name = name[:255] or identity.name
         identity.email = email or identity.email
+        identity.phone = phone or identity.phone
         identity.verified = verified or identity.verified
         identity.save()
     audit_record(
@@ -302,6 +360,8 @@ def identity_link(
             "identity": identity.pk,
             "platform": platform,
             "handle": identity.handle,
+            "email": identity.email,
+            "phone": identity.phone,
             "verified": identity.verified,
         },
         request=request,
@@ -311,10 +371,21 @@ def identity_link(
     return identity
 
 
+def _phone_field(field: str, value: str) -> str:
+    try:
+        return phone_e164(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+
+
+# Strongest first: a profile sharing several kinds of evidence is merged for the first one.
+_REASONS = ("same email address", "same phone number", "same verified handle")
+
+
 def customers_autolink(*, workspace_id: int, profile_id: int, by=None) -> list[CustomerMerge]:
     """Merge into one the profiles that share exact evidence with this one: the same email
-    address, or the same handle verified on both sides. The oldest profile survives; each merge is
-    recorded (and undoable) like one made by hand. Returns the merges made."""
+    address, the same phone number, or the same handle verified on both sides. The oldest profile
+    survives; each merge is recorded (and undoable) like one made by hand. Returns the merges made."""
     merges: list[CustomerMerge] = []
     with transaction.atomic():
         profile = CustomerProfile.objects.filter(workspace_id=workspace_id, pk=profile_id).first()
@@ -322,14 +393,22 @@ def customers_autolink(*, workspace_id: int, profile_id: int, by=None) -> list[C
             return merges
         while profile.merged_into_id is not None:
             profile = CustomerProfile.objects.get(pk=profile.merged_into_id)
-        mine = Identity.objects.filter(workspace_id=workspace_id, profile=profile)
-        emails = {value for value in mine.values_list("email", flat=True) if value}
-        handles = {
-            value.lower() for value in mine.filter(verified=True).values_list("handle", flat=True) if value
-        }
-        if not emails and not handles:
+        emails: set[str] = set()
+        phones: set[str] = set()
+        handles: set[str] = set()
+        for email, phone, handle, verified in Identity.objects.filter(
+            workspace_id=workspace_id, profile=profile
+        ).values_list("email", "phone", "handle", "verified"):
+            emails.add(email)
+            phones.add(phone)
+            if verified:
+                handles.add(handle.lower())
+        emails.discard("")
+        phones.discard("")
+        handles.discard("")
+        if not emails and not phones and not handles:
             return merges
-        evidence = Q(email__in=emails) if emails else Q(pk__in=[])
+        evidence = Q(email__in=emails) | Q(phone__in=phones)
         if handles:
             evidence |= Q(verified=True) & Q(handle_lower__in=handles)
         others = (
@@ -339,11 +418,14 @@ def customers_autolink(*, workspace_id: int, profile_id: int, by=None) -> list[C
             .exclude(profile=profile)
         )
         reasons: dict[int, str] = {}
-        for other_id, email in others.values_list("profile_id", "email"):
+        for other_id, email, phone in others.values_list("profile_id", "email", "phone"):
             if email and email in emails:
-                reasons[other_id] = "same email address"
+                reason = _REASONS[0]
+            elif phone and phone in phones:
+                reason = _REASONS[1]
             else:
-                reasons.setdefault(other_id, "same verified handle")
+                reason = _REASONS[2]
+            reasons[other_id] = min(reason, reasons.get(other_id, reason), key=_REASONS.index)
         if not reasons:
             return merges
         survivor_id = min([profile.pk, *reasons])

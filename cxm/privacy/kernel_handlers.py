@@ -172,6 +172,7 @@ class CustomersHandler:
                     "handle": identity.handle,
                     "name": identity.name,
                     "email": identity.email,
+                    "phone": identity.phone,
                     "verified": identity.verified,
                     "created_at": identity.created_at.isoformat(),
                 },

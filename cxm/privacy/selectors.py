@@ -66,6 +66,12 @@ def subject_resolve(*, workspace_id: int, identity: str) -> Subject:
     profile_ids = set(identities.values_list("profile_id", flat=True))
     if _looks_like_phone(typed):
         digits = phone_digits(typed)
+        # A number an agent recorded on any identity (an Instagram account, a CRM record).
+        profile_ids |= set(
+            Identity.objects.filter(workspace_id=workspace_id, phone="+" + digits).values_list(
+                "profile_id", flat=True
+            )
+        )
         for profile_id, platform_id in Identity.objects.filter(
             workspace_id=workspace_id, platform__in=PHONE_PLATFORMS
         ).values_list("profile_id", "platform_id"):
@@ -91,7 +97,7 @@ def subject_resolve(*, workspace_id: int, identity: str) -> Subject:
     subject.profile_ids = sorted(family)
     handles, emails, phones, names = set(), set(), set(), set()
     for row in Identity.objects.filter(workspace_id=workspace_id, profile_id__in=family).values(
-        "pk", "platform", "platform_id", "handle", "name", "email"
+        "pk", "platform", "platform_id", "handle", "name", "email", "phone"
     ):
         subject.identity_ids.append(row["pk"])
         subject.accounts.append([row["platform"], row["platform_id"], row["handle"]])
@@ -101,6 +107,8 @@ def subject_resolve(*, workspace_id: int, identity: str) -> Subject:
             emails.add(row["email"].lower())
         if row["name"]:
             names.add(row["name"])
+        if row["phone"]:
+            phones.add(row["phone"])
         if row["platform"] in PHONE_PLATFORMS or _looks_like_phone(row["platform_id"]):
             phones.add(row["platform_id"])
         elif _looks_like_email(row["platform_id"]):

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cxm.customers.models import CustomerProfile, Identity
-from cxm.customers.services import AuthorKey, identities_resolve
+from cxm.customers.models import Identity
 from cxm.tenancy.models import Role
+from tests.customers.conftest import profile
 
 pytestmark = pytest.mark.django_db
-
-
-def profile(workspace, platform, platform_id, name=""):
-    resolved = identities_resolve(
-        workspace_id=workspace.pk, authors=[AuthorKey(platform, platform_id, platform_id, name)]
-    )
-    return CustomerProfile.objects.get(pk=resolved[(platform, platform_id)].profile_id)
 
 
 @pytest.fixture
@@ -84,3 +77,37 @@ def test_another_workspaces_customer_answers_404_and_cannot_be_merged_in(agent, 
     response = agent.post(f"/api/v1/customers/{mine.pk}/merge/", {"source": foreign.pk}, format="json")
     assert response.status_code == 400 and "source" in response.json()["fields"]
     assert Identity.objects.get(platform_id="9").profile_id == foreign.pk
+
+
+def test_link_records_a_phone_number_and_links_the_whatsapp_customer(agent, workspace_a):
+    on_whatsapp = profile(workspace_a, "whatsapp", "+6281234567890", "Ayu")
+    on_instagram = profile(workspace_a, "instagram", "17841400000000001", "ayu.id")
+    response = agent.post(
+        f"/api/v1/customers/{on_instagram.pk}/link/",
+        {"platform": "instagram", "platform_id": "17841400000000001", "phone": "+62 812-3456-7890"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["phone"] == "+6281234567890"
+    body = agent.get(f"/api/v1/customers/{on_whatsapp.pk}/").json()
+    assert {row["platform"]: row["phone"] for row in body["identities"]} == {
+        "whatsapp": "+6281234567890",
+        "instagram": "+6281234567890",
+    }
+    assert [merge["reason"] for merge in body["merges"]] == ["same phone number"]
+    assert agent.post(f"/api/v1/customers/{on_whatsapp.pk}/undo-merge/", {}, format="json").status_code == 200
+    assert Identity.objects.get(platform="instagram").profile_id == on_instagram.pk
+
+
+def test_a_phone_number_without_its_country_code_answers_400(agent, workspace_a):
+    ana = profile(workspace_a, "instagram", "17841400000000001")
+    response = agent.post(
+        f"/api/v1/customers/{ana.pk}/link/",
+        {"platform": "instagram", "platform_id": "17841400000000001", "phone": "0812-3456-7890"},
+        format="json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["status"], body["code"]) == (400, "invalid")
+    assert "leading 0" in body["fields"]["phone"][0]
+    assert Identity.objects.get(platform="instagram").phone == ""

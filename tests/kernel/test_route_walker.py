@@ -303,6 +303,7 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "care:customer": lambda w: {"profile_id": w.customer.pk},
     "care:customer-panel": lambda w: {"profile_id": w.customer.pk},
     "care:customer-merge": lambda w: {"profile_id": w.customer.pk},
+    "care:customer-link": lambda w: {"profile_id": w.customer.pk},
     "care:merge-candidates": lambda w: {"profile_id": w.customer.pk},
     "care:merge-undo": lambda w: {"merge_id": w.merge.pk},
     "care:settings-new": lambda w: {"kind": "queues"},
