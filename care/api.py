@@ -9,7 +9,13 @@ from datetime import timedelta
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -59,8 +65,19 @@ class CustomerBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "display_name"]
 
 
+class ReplyWindowSerializer(serializers.Serializer):
+    """When the platform lets the case be answered: `open` (any answer until `closes_at`),
+    `human_agent_only` (only a person's answer until `closes_at`) or `closed` (`reason` says why)."""
+
+    platform = serializers.CharField()
+    state = serializers.ChoiceField(choices=["open", "human_agent_only", "closed"])
+    closes_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+
+
 class CaseSerializer(serializers.ModelSerializer):
     customer = CustomerBriefSerializer(read_only=True)
+    reply_window = serializers.SerializerMethodField()
     assignee_name = serializers.SerializerMethodField()
     sla_breached = serializers.SerializerMethodField()
     missing_for_resolution = serializers.SerializerMethodField()
@@ -88,6 +105,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "checklist_done",
             "fields",
             "missing_for_resolution",
+            "reply_window",
             "sentiment",
             "first_response_due_at",
             "resolution_due_at",
@@ -109,6 +127,13 @@ class CaseSerializer(serializers.ModelSerializer):
 
     def get_missing_for_resolution(self, case) -> dict:
         return case.missing_for_resolution()
+
+    @extend_schema_field(ReplyWindowSerializer(allow_null=True))
+    def get_reply_window(self, case) -> dict | None:
+        window = services.reply_window(case)
+        if window is None:
+            return None
+        return ReplyWindowSerializer(window).data
 
 
 class CaseCreateSerializer(serializers.Serializer):

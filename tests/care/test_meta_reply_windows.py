@@ -186,6 +186,23 @@ def test_after_seven_days_the_api_answers_400_with_the_reason(messenger_case, ap
     assert "more than 7 days ago" in body["fields"]["text"][0]
 
 
+@pytest.mark.parametrize(
+    ("ago", "state"),
+    [(timedelta(hours=2), "open"), (timedelta(days=3), "human_agent_only"), (timedelta(days=8), "closed")],
+)
+def test_the_api_tells_an_integration_the_window_before_it_tries(
+    messenger_case, api, member, workspace_a, ago, state
+):
+    case = messenger_case(ago)
+    window = services.reply_window(case)
+
+    shown = api(member(workspace_a, Role.AGENT)).get(f"/api/v1/cases/{case.pk}/").json()["reply_window"]
+
+    assert shown["platform"] == "facebook_page" and shown["state"] == state
+    assert shown["reason"] == window.reason
+    assert (shown["closes_at"] is None) == (state == "closed")
+
+
 @pytest.fixture
 def waiting_rule(workspace_a):
     """A rule that answers with a macro whenever a case's status changes."""
