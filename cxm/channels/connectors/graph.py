@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -44,6 +45,10 @@ AUTH_CODES = {102, 190, 463, 467}
 TRANSIENT_CODES = {1, 2}
 
 
+# (HTTP status, decoded body or None, headers, *, default_retry) -> the error, or None for a success.
+ErrorMapping = Callable[..., ConnectorError | None]
+
+
 def graph_base(config: AccountConfig) -> str:
     """The versioned Graph address of an account: its base_url (or Meta's) and the version."""
     base = config.base_url.rstrip("/") or GRAPH_HOST
@@ -54,7 +59,11 @@ def graph_base(config: AccountConfig) -> str:
 
 class GraphCaller:
     """One account's calls to Graph: `call(method, path, ...)` answers the decoded JSON body or
-    raises the mapped connector error."""
+    raises the mapped connector error.
+
+    `errors` maps an answer onto the connector errors (None for a success): `graph_error` by
+    default; a product with codes of its own (WhatsApp's Cloud API) passes its own mapping, which
+    falls back on `graph_error` for the rest."""
 
     def __init__(
         self,
@@ -63,11 +72,13 @@ class GraphCaller:
         http: httpx.Client | None = None,
         token: str = "",
         what: str = "Meta account",
+        errors: ErrorMapping | None = None,
     ) -> None:
         self.config = config
         self.base = graph_base(config)
         self.token = token
         self._what = what
+        self._errors = errors or graph_error
         self._base_typed = bool(config.base_url.strip())
         self.http = http or http_client(base_url=self.base, timeout=30.0)
         self.rate_default = float(
@@ -96,7 +107,7 @@ class GraphCaller:
             body = response.json()
         except ValueError:
             body = None
-        error = graph_error(response.status_code, body, response.headers, default_retry=self.rate_default)
+        error = self._errors(response.status_code, body, response.headers, default_retry=self.rate_default)
         if error is not None:
             raise error
         if not isinstance(body, expect):

@@ -30,8 +30,8 @@ the post with a `PermanentError`: Meta says how many were published in the rolli
 not when the oldest of them leaves it, so no honest retry time exists, and a scheduled post that
 silently slides by hours is worse than a failed target with the reason, which can be retried.
 
-Errors go through the shared Graph mapping (`cxm.channels.connectors.graph.graph_error`): throttling codes
-become `RateLimited`, 190 and friends `AuthError`.
+Every call goes through the shared `GraphCaller` (`cxm.channels.connectors.graph`): throttling
+codes become `RateLimited`, 190 and friends `AuthError`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ import httpx
 
 from cxm.channels.connectors.base import (
     AccountConfig,
-    AuthError,
     Author,
     FetchPage,
     Item,
@@ -59,10 +58,8 @@ from cxm.channels.connectors.base import (
     PostMetrics,
     Published,
     TransientError,
-    http_client,
-    outbound_check,
 )
-from cxm.channels.connectors.graph import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT_SECONDS, graph_error
+from cxm.channels.connectors.graph import GraphCaller
 
 logger = logging.getLogger(__name__)
 
@@ -95,17 +92,11 @@ class InstagramConnector:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
-        self._token = config.credentials.get("access_token", "")
-        # Only an address given on the account is checked before each call; Meta's own is public.
-        self._base_typed = bool(config.base_url.strip())
-        base = config.base_url.rstrip("/") or "https://graph.facebook.com"
-        if not re.search(r"/v\d+\.\d+$", base):
-            base = f"{base}/{config.options.get('api_version') or DEFAULT_API_VERSION}"
-        self._base = base
-        self._http = http or http_client(base_url=base, timeout=30.0)
+        self._graph = GraphCaller(
+            config, http=http, token=config.credentials.get("access_token", ""), what="Instagram account"
+        )
         self.user_id = config.handle.strip()
         options = config.options or {}
-        self._rate_default = float(options.get("rate_limit_default_seconds") or DEFAULT_RATE_LIMIT_SECONDS)
         self._wait = float(options.get("publish_wait_seconds") or DEFAULT_PUBLISH_WAIT)
         self._poll = float(options.get("poll_seconds") or DEFAULT_POLL)
         self._sleep = sleep
@@ -115,7 +106,7 @@ class InstagramConnector:
     # --- the common connector interface -------------------------------------------------------------
 
     def check(self) -> str:
-        info = self._call("GET", self.user_id, params={"fields": "id,username"})
+        info = self._graph.call("GET", self.user_id, params={"fields": "id,username"})
         self._username = str(info.get("username") or "")
         return self._username or str(info.get("id") or self.user_id)
 
@@ -141,7 +132,7 @@ class InstagramConnector:
             self._check_publishing_limit()
             container_id = self._create_container(outgoing, caption)
         self._wait_until_finished(container_id)
-        body = self._call("POST", f"{self.user_id}/media_publish", data={"creation_id": container_id})
+        body = self._graph.call("POST", f"{self.user_id}/media_publish", data={"creation_id": container_id})
         media_id = str(body.get("id") or "")
         if not media_id:
             raise TransientError(f"Instagram published no media for {container_id}: {str(body)[:200]}")
@@ -166,7 +157,7 @@ class InstagramConnector:
         existing = self._own_reply_with_text(comment_id, text)
         if existing is not None:
             return Published(external_id=str(existing["id"]), raw=existing)
-        body = self._call("POST", f"{comment_id}/replies", data={"message": text})
+        body = self._graph.call("POST", f"{comment_id}/replies", data={"message": text})
         reply_id = body.get("id")
         if not reply_id:
             raise PermanentError(f"Instagram created no reply to {comment_id}: {str(body)[:200]}")
@@ -192,7 +183,7 @@ class InstagramConnector:
         page = str(self.config.options.get("page_id") or "me")
         payload = {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"text": text}}
         try:
-            body = self._call("POST", f"{page}/messages", json=payload)
+            body = self._graph.call("POST", f"{page}/messages", json=payload)
         except PermanentError as exc:
             if "outside of allowed window" in str(exc) or "2018278" in str(exc):
                 raise PermanentError(
@@ -207,13 +198,13 @@ class InstagramConnector:
 
     def comment_hide(self, comment_id: str, *, hidden: bool = True) -> None:
         """Hide (or show again) a comment on the account's media: `POST /{ig-comment-id}` with `hide`."""
-        body = self._call("POST", str(comment_id), data={"hide": "true" if hidden else "false"})
+        body = self._graph.call("POST", str(comment_id), data={"hide": "true" if hidden else "false"})
         if body.get("success") is not True:
             raise PermanentError(f"Instagram did not confirm hiding {comment_id}: {str(body)[:200]}")
 
     def comment_delete(self, comment_id: str) -> None:
         """Delete a comment (our own reply): `DELETE /{ig-comment-id}`."""
-        body = self._call("DELETE", str(comment_id))
+        body = self._graph.call("DELETE", str(comment_id))
         if body.get("success") is not True:
             raise PermanentError(f"Instagram did not confirm deleting {comment_id}: {str(body)[:200]}")
 
@@ -224,7 +215,7 @@ class InstagramConnector:
         tags_after = _parse_time(cursor.get("tags_after"))
         items: list[Item] = []
         newest_comment = comments_after
-        body = self._call(
+        body = self._graph.call(
             "GET", f"{self.user_id}/media", params={"fields": MEDIA_FIELDS, "limit": MEDIA_PAGE}
         )
         for media in body.get("data") or []:
@@ -238,7 +229,9 @@ class InstagramConnector:
                     items.append(item)
                     newest_comment = max(filter(None, [newest_comment, item.created_at]))
         newest_tag = tags_after
-        tags = self._call("GET", f"{self.user_id}/tags", params={"fields": TAG_FIELDS, "limit": MEDIA_PAGE})
+        tags = self._graph.call(
+            "GET", f"{self.user_id}/tags", params={"fields": TAG_FIELDS, "limit": MEDIA_PAGE}
+        )
         for media in tags.get("data") or []:
             item = self._tag_item(media)
             if tags_after and item.created_at <= tags_after:
@@ -256,7 +249,7 @@ class InstagramConnector:
     def fetch_metrics(self, external_ids: list[str]) -> list[PostMetrics]:
         metrics = []
         for media_id in external_ids:
-            body = self._call("GET", str(media_id), params={"fields": "id,like_count,comments_count"})
+            body = self._graph.call("GET", str(media_id), params={"fields": "id,like_count,comments_count"})
             metrics.append(
                 PostMetrics(
                     external_id=str(media_id),
@@ -299,7 +292,7 @@ class InstagramConnector:
 
     def publishing_usage(self) -> tuple[int, int, int]:
         """(published in the window, allowed in the window, window in seconds)."""
-        body = self._call(
+        body = self._graph.call(
             "GET", f"{self.user_id}/content_publishing_limit", params={"fields": "quota_usage,config"}
         )
         rows = body.get("data") or [{}]
@@ -361,14 +354,14 @@ class InstagramConnector:
         return container_id
 
     def _new_container(self, params: dict[str, str]) -> str:
-        body = self._call("POST", f"{self.user_id}/media", data=params)
+        body = self._graph.call("POST", f"{self.user_id}/media", data=params)
         container_id = body.get("id")
         if not container_id:
             raise PermanentError(f"Instagram created no container: {str(body)[:200]}")
         return str(container_id)
 
     def _container_status(self, container_id: str) -> dict[str, Any]:
-        body = self._call("GET", container_id, params={"fields": "status_code,status"})
+        body = self._graph.call("GET", container_id, params={"fields": "status_code,status"})
         return {"status_code": str(body.get("status_code") or ""), "status": str(body.get("status") or "")}
 
     def _wait_until_finished(self, container_id: str) -> None:
@@ -392,7 +385,7 @@ class InstagramConnector:
     def _adopt_published(self, caption: str) -> Published:
         """An earlier attempt's `media_publish` went through but its answer was lost: the media
         is the newest of the account's with this caption."""
-        body = self._call(
+        body = self._graph.call(
             "GET",
             f"{self.user_id}/media",
             params={"fields": "id,caption,timestamp,permalink", "limit": MEDIA_PAGE},
@@ -406,7 +399,7 @@ class InstagramConnector:
 
     def _permalink(self, media_id: str) -> str:
         try:
-            body = self._call("GET", media_id, params={"fields": "id,permalink"})
+            body = self._graph.call("GET", media_id, params={"fields": "id,permalink"})
         except TransientError:
             return ""  # published; the address is a nicety that must not make us publish again
         return str(body.get("permalink") or "")
@@ -495,7 +488,7 @@ class InstagramConnector:
         comment_id = str(value.get("comment_id") or "")
         media_id = str(value.get("media_id") or "")
         if comment_id:
-            body = self._call(
+            body = self._graph.call(
                 "GET",
                 self.user_id,
                 params={
@@ -517,7 +510,7 @@ class InstagramConnector:
                 raw={**row, "media_id": media_id, "mention": True},
             )
         if media_id:
-            body = self._call(
+            body = self._graph.call(
                 "GET",
                 self.user_id,
                 params={
@@ -565,7 +558,7 @@ class InstagramConnector:
             params: dict[str, Any] = {"fields": REPLY_FIELDS}
             if after:
                 params["after"] = after
-            body = self._call("GET", f"{comment_id}/replies", params=params)
+            body = self._graph.call("GET", f"{comment_id}/replies", params=params)
             for row in body.get("data") or []:
                 if self._is_own(row) and str(row.get("text") or "").strip() == text:
                     return row
@@ -574,32 +567,6 @@ class InstagramConnector:
             if not (paging.get("next") and after):
                 return None
         return None
-
-    # --- HTTP ----------------------------------------------------------------------------------------------
-
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        if not self._token:
-            raise AuthError("no access token for this Instagram account")
-        if self._base_typed:
-            outbound_check(self._base, self.config)
-        url = f"{self._base}/{path}"
-        headers = {"Authorization": f"Bearer {self._token}"}
-        try:
-            response = self._http.request(method, url, headers=headers, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"timed out: {method} /{path}") from exc
-        except httpx.TransportError as exc:
-            raise TransientError(f"connection failed: {exc.__class__.__name__}") from exc
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        error = graph_error(response.status_code, body, response.headers, default_retry=self._rate_default)
-        if error is not None:
-            raise error
-        if not isinstance(body, dict):
-            raise TransientError(f"unexpected answer to {method} /{path}: {response.text[:200]}")
-        return body
 
 
 def _is_direct_message(outgoing: Outgoing) -> bool:
