@@ -27,8 +27,19 @@ class Platform(models.TextChoices):
     WHATSAPP = "whatsapp", "WhatsApp"
 
 
-# Platforms whose new items are pulled on a schedule (webhooks push theirs).
-POLLED_PLATFORMS = {Platform.MASTODON, Platform.BLUESKY, Platform.RSS, Platform.EMAIL, Platform.DEMO}
+# Platforms whose new items are pulled on a schedule. A Facebook Page and an Instagram account are
+# polled beside Meta's webhook, which drops deliveries now and then; WhatsApp is not, since the
+# Cloud API cannot list a number's messages (the webhook is all there is); the generic webhook
+# platform only receives.
+POLLED_PLATFORMS = {
+    Platform.MASTODON,
+    Platform.BLUESKY,
+    Platform.RSS,
+    Platform.EMAIL,
+    Platform.DEMO,
+    Platform.FACEBOOK_PAGE,
+    Platform.INSTAGRAM,
+}
 
 
 class AccountStatus(models.TextChoices):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from cxm.channels.connectors.base import (
     AccountConfig,
     AuthError,
     ConnectorError,
+    Item,
     PermanentError,
     RateLimited,
     TransientError,
@@ -223,3 +225,41 @@ def graph_form(params: dict[str, Any]) -> dict[str, str]:
         else:
             form[key] = str(value)
     return form
+
+
+def graph_time(value: Any) -> datetime | None:
+    """An aware datetime from Graph's times (`2019-05-17T16:24:04+0000`), webhook times (epoch
+    seconds, or milliseconds in Messenger events) and the ISO times our cursors keep."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
+        number = float(value)
+        return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=UTC)
+    text = str(value)
+    if re.search(r"[+-]\d{4}$", text):
+        text = f"{text[:-2]}:{text[-2:]}"
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def newer_than(items: list[Item], position: dict[str, Any] | None) -> tuple[list[Item], dict[str, Any]]:
+    """The items after a cursor position (`{"at": newest time delivered, "ids": the ids delivered
+    at that time}`), and the position after them: an item of the same second as the last one
+    delivered is handed over once, neither lost nor repeated."""
+    at = graph_time((position or {}).get("at"))
+    seen = set((position or {}).get("ids") or [])
+    fresh = [
+        item
+        for item in items
+        if at is None or item.created_at > at or (item.created_at == at and item.external_id not in seen)
+    ]
+    newest = max((item.created_at for item in items), default=at)
+    if newest is None:
+        return fresh, {}
+    ids = {item.external_id for item in items if item.created_at == newest}
+    if newest == at:
+        ids |= seen
+    return fresh, {"at": newest.isoformat(), "ids": sorted(ids)}

@@ -1,16 +1,18 @@
 """Instagram professional accounts over the Instagram Graph API (Facebook Login flavour, on
 graph.facebook.com), as Meta documents it.
 
-Kept in one module (about 630 lines) on purpose: it is one client of one API, and its three
+Kept in one module (about 620 lines) on purpose: it is one client of one API, and its three
 parts (the container flow, comments and tags, webhook deliveries) share the same call path, the
 same ids and the same reading of Instagram's comment objects; split apart, each would import the
-others' private readers.
+others' private readers. What Instagram Messaging shares with Messenger (reading conversations
+back) lives in `messenger_platform`.
 
 The account's handle is the Instagram user id (`17841405822304914`); `base_url` is the Graph host
 (`https://graph.facebook.com`), to which the API version (`options.api_version`, default as for
 Meta ads) is appended unless the address already names one. Credentials: `access_token` (the
 Page token, or a user token, with instagram_basic, instagram_content_publish,
-instagram_manage_comments and pages_read_engagement). Options: `api_version`,
+instagram_manage_comments, instagram_manage_messages and pages_read_engagement). Options:
+`page_id` (the linked Page, which direct messages go through; `me` with a Page token), `api_version`,
 `rate_limit_default_seconds`, `publish_wait_seconds` (how long one attempt waits for Instagram to
 process a container, default 60), `poll_seconds` (between two looks at it, default 3).
 
@@ -30,6 +32,13 @@ the post with a `PermanentError`: Meta says how many were published in the rolli
 not when the oldest of them leaves it, so no honest retry time exists, and a scheduled post that
 silently slides by hours is worse than a failed target with the reason, which can be retried.
 
+Listening (`fetch`) reads the comments (with their replies) on the latest media, the media that
+tag the account, and the customers' direct messages in the latest conversations
+(`messenger_platform.conversation_messages`, platform `instagram`); the webhook
+(`webhook_items`) gives each of them with the same id and thread, so the two meet on one item.
+The cursor: `comments_after` and `tags_after` (the newest time delivered) and `messages` (a
+position of `graph.newer_than`).
+
 Every call goes through the shared `GraphCaller` (`cxm.channels.connectors.graph`): throttling
 codes become `RateLimited`, 190 and friends `AuthError`.
 """
@@ -37,7 +46,6 @@ codes become `RateLimited`, 190 and friends `AuthError`.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -59,7 +67,8 @@ from cxm.channels.connectors.base import (
     Published,
     TransientError,
 )
-from cxm.channels.connectors.graph import GraphCaller
+from cxm.channels.connectors.graph import GraphCaller, graph_time, newer_than
+from cxm.channels.connectors.messenger_platform import conversation_messages
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +189,7 @@ class InstagramConnector:
             raise PermanentError("the message is empty")
         if len(text) > MESSAGE_LIMIT:
             raise PermanentError(f"an Instagram direct message holds fewer than {MESSAGE_LIMIT} characters")
-        page = str(self.config.options.get("page_id") or "me")
+        page = self._page()
         payload = {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"text": text}}
         try:
             body = self._graph.call("POST", f"{page}/messages", json=payload)
@@ -209,10 +218,11 @@ class InstagramConnector:
             raise PermanentError(f"Instagram did not confirm deleting {comment_id}: {str(body)[:200]}")
 
     def fetch(self, cursor: dict[str, Any]) -> FetchPage:
-        """Comments (and their replies) on the account's recent media, and media that tag the
-        account, newer than the cursor; our own replies come back as the account's items."""
-        comments_after = _parse_time(cursor.get("comments_after"))
-        tags_after = _parse_time(cursor.get("tags_after"))
+        """Comments (and their replies) on the account's recent media, media that tag the
+        account, and customers' direct messages in the latest conversations, newer than the
+        cursor; our own replies come back as the account's items."""
+        comments_after = graph_time(cursor.get("comments_after"))
+        tags_after = graph_time(cursor.get("tags_after"))
         items: list[Item] = []
         newest_comment = comments_after
         body = self._graph.call(
@@ -238,7 +248,16 @@ class InstagramConnector:
                 continue
             items.append(item)
             newest_tag = max(filter(None, [newest_tag, item.created_at]))
+        messages = [
+            item
+            for row in conversation_messages(self._graph, page=self._page(), platform="instagram")
+            if (item := self._conversation_item(row)) is not None
+        ]
+        fresh_messages, messages_position = newer_than(messages, cursor.get("messages"))
+        items += fresh_messages
         new_cursor = dict(cursor)
+        if messages_position:
+            new_cursor["messages"] = messages_position
         if newest_comment:
             new_cursor["comments_after"] = newest_comment.isoformat()
         if newest_tag:
@@ -438,7 +457,7 @@ class InstagramConnector:
             external_id=str(row["id"]),
             author=self._author(row),
             text=str(row.get("text") or ""),
-            created_at=_parse_time(row.get("timestamp")) or datetime.now(UTC),
+            created_at=graph_time(row.get("timestamp")) or datetime.now(UTC),
             kind=ItemKind.COMMENT,
             url=str(media.get("permalink") or ""),
             in_reply_to=str(parent["id"]) if parent else media_id or None,
@@ -458,7 +477,7 @@ class InstagramConnector:
                 url=f"https://www.instagram.com/{username}/" if username else "",
             ),
             text=str(media.get("caption") or ""),
-            created_at=_parse_time(media.get("timestamp")) or datetime.now(UTC),
+            created_at=graph_time(media.get("timestamp")) or datetime.now(UTC),
             kind=ItemKind.POST,
             url=str(media.get("permalink") or ""),
             thread_id=str(media["id"]),
@@ -469,7 +488,7 @@ class InstagramConnector:
         media_id = str((value.get("media") or {}).get("id") or "")
         parent_id = str(value.get("parent_id") or "")
         # The notification carries no creation time; Meta sends it as the comment is made.
-        created = _parse_time(sent) or datetime.now(UTC)
+        created = graph_time(sent) or datetime.now(UTC)
         return Item(
             platform=PLATFORM,
             external_id=str(value["id"]),
@@ -503,7 +522,7 @@ class InstagramConnector:
                 external_id=str(row.get("id") or comment_id),
                 author=self._author(row),
                 text=str(row.get("text") or ""),
-                created_at=_parse_time(row.get("timestamp")) or datetime.now(UTC),
+                created_at=graph_time(row.get("timestamp")) or datetime.now(UTC),
                 kind=ItemKind.COMMENT,
                 in_reply_to=media_id or None,
                 thread_id=media_id or None,
@@ -544,13 +563,38 @@ class InstagramConnector:
                 else Author(platform_id=sender, handle=sender)
             ),
             text=text,
-            created_at=_parse_time(event.get("timestamp")) or datetime.now(UTC),
+            created_at=graph_time(event.get("timestamp")) or datetime.now(UTC),
             kind=ItemKind.DM,
             in_reply_to=str((message.get("reply_to") or {}).get("mid") or "") or None,
             # One conversation per customer: the Instagram-scoped id of the person.
             thread_id=customer or None,
             raw={**event, "owned": echo},
         )
+
+    def _conversation_item(self, message: dict[str, Any]) -> Item | None:
+        """A customer's direct message read back from their conversation, with the id (the
+        `mid`), author and thread (their Instagram-scoped id) its webhook event gives; the
+        account's own messages are left out."""
+        sender = message.get("from") or {}
+        customer = str(sender.get("id") or "")
+        if not customer or customer == self.user_id:
+            return None
+        return Item(
+            platform=PLATFORM,
+            external_id=str(message["id"]),
+            author=Author(platform_id=customer, handle=customer, name=str(sender.get("username") or "")),
+            # No text: an attachment, a story reply or a share, which this read does not name.
+            text=str(message.get("message") or "") or "[attachment]",
+            created_at=graph_time(message.get("created_time")) or datetime.now(UTC),
+            kind=ItemKind.DM,
+            thread_id=customer,
+            raw={**message, "owned": False},
+        )
+
+    def _page(self) -> str:
+        """The Page linked to the account, which Instagram Messaging goes through (`me` with a
+        Page token)."""
+        return str(self.config.options.get("page_id") or "me")
 
     def _own_reply_with_text(self, comment_id: str, text: str) -> dict[str, Any] | None:
         after = None
@@ -580,20 +624,3 @@ def _is_direct_message(outgoing: Outgoing) -> bool:
 
 def _is_video(media: Media) -> bool:
     return media.content_type.lower().startswith("video/")
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """Graph's `2017-08-31T18:10:30+0000`, an ISO string we stored, or epoch seconds/milliseconds."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
-        number = float(value)
-        return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=UTC)
-    text = str(value)
-    if re.search(r"[+-]\d{4}$", text):
-        text = f"{text[:-2]}:{text[-2:]}"
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -4,8 +4,10 @@ A delivery names its product in `object` (`page`, `instagram`, `whatsapp_busines
 carries `entry[]`, each for one Page (`entry.id` = Page id), one Instagram professional account
 (`entry.id` = its Instagram user id) or one WhatsApp Business Account (`entry.id` = the WABA; the
 phone number is `changes[].value.metadata.phone_number_id`). Each event (a `changes[]` value or a
-`messaging[]` event) is turned into items by the platform's connector class, without an account
-or a token (`webhook_items(value)`; for WhatsApp also `webhook_statuses(value)`), and the items
+`messaging[]` event) is turned into items by the receiving account's connector: a Page or an
+Instagram account reads it as a delivery of its own (`webhook_items(delivery)`, which needs the
+change's field), WhatsApp reads the change's value (`webhook_items(value)`, and
+`webhook_statuses(value)` for the statuses of our own messages). The items
 go to the sinks once for every workspace that connected that Page, account or number, exactly as
 polled items do: an item that arrives both ways is one item, because sinks key items on platform
 and external id. Deliveries for accounts nobody connected are acknowledged and logged, so Meta
@@ -39,6 +41,7 @@ OBJECT_PLATFORMS = {
     "instagram": Platform.INSTAGRAM,
     "whatsapp_business_account": Platform.WHATSAPP,
 }
+PLATFORM_OBJECTS = {platform: name for name, platform in OBJECT_PLATFORMS.items()}
 
 
 @dataclass(frozen=True)
@@ -129,29 +132,25 @@ def meta_webhook_receive(*, payload: Any) -> MetaWebhookResult:
 
 def _translate(event: MetaEvent, account: ChannelAccount) -> tuple[list[Item], list[DeliveryStatus]]:
     """The event read by the receiving account's connector (Instagram reads a mention back over
-    the API with the account's token, so the reading is per account)."""
+    the API with the account's token, so the reading is per account). WhatsApp's connector reads
+    one change's `value`; the Page's and Instagram's read a delivery, since what a change is
+    depends on its field (`feed`, `comments`, `mentions`...)."""
     if event.platform not in REGISTRY:
         raise ValueError(f"no connector for {event.platform}")
     connector = account_connector(account)
-    if event.platform == Platform.INSTAGRAM:
-        items = list(connector.webhook_items(_instagram_delivery(event)))
-    else:
-        items = list(connector.webhook_items(event.value))
-    statuses: list[DeliveryStatus] = []
     if event.platform == Platform.WHATSAPP:
-        statuses = list(connector.webhook_statuses(event.value))
-    return items, statuses
+        return list(connector.webhook_items(event.value)), list(connector.webhook_statuses(event.value))
+    return list(connector.webhook_items(_one_event_delivery(event))), []
 
 
-def _instagram_delivery(event: MetaEvent) -> dict[str, Any]:
-    """The Instagram connector reads whole deliveries (it needs each change's field): one event as
-    a delivery of its own."""
+def _one_event_delivery(event: MetaEvent) -> dict[str, Any]:
+    """One event as a delivery of its own, in the envelope Meta sent it in."""
     entry: dict[str, Any] = {"id": event.handle}
     if event.messaging:
         entry["messaging"] = [event.value]
     else:
         entry["changes"] = [{"field": event.field, "value": event.value}]
-    return {"object": "instagram", "entry": [entry]}
+    return {"object": PLATFORM_OBJECTS[event.platform], "entry": [entry]}
 
 
 @transaction.atomic

@@ -15,12 +15,15 @@ answering `{"id"}`; `POST /{comment-id}` with `hide` and `DELETE /{comment-id}` 
 `{"success": true}`; `GET /{ig-user-id}?fields=mentioned_comment.comment_id(...){...}` and
 `mentioned_media.media_id(...){...}`;
 `POST /{page-id}/messages` (or `/me/messages`) with a JSON `recipient` / `message`, answering
-`{"recipient_id", "message_id"}` as Messenger's Send API reference documents, or outside the
-24-hour window Graph's `(#10) This message is sent outside of allowed window.` (subcode 2018278).
+`{"recipient_id", "message_id"}` as Messenger's Send API reference documents (the answer joins the
+customer's conversation), or outside the 24-hour window Graph's `(#10) This message is sent
+outside of allowed window.` (subcode 2018278); `GET /{page-id}/conversations?platform=instagram`
+with each conversation's messages nested (`messages.limit(N){id,message,from,to,created_time}`),
+as the Conversations API documents them (`messenger_conversations.json`).
 Errors have Graph's shape `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`:
 190 for a bad token, 100 for an unknown object, 4 for the app's rate limit.
 
-Tests seed it (`add_media`, `add_comment`, `add_tag`; `quota_usage`; `container_steps`, the
+Tests seed it (`add_media`, `add_comment`, `add_tag`, `add_direct_message`; `quota_usage`; `container_steps`, the
 statuses a new container goes through, one per look), inject faults (`fail_next(path, code=...)`,
 `hang_next(path)`, `lose_answer_next(path)`), and read back what reached it (`requests`, `containers`, `published`).
 """
@@ -35,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from tests.channels.stubs.conversations import Conversations
 from tests.stub_server import Answer, Drop, Reply, Request, StubServer
 
 TOKEN = "stub-instagram-token"
@@ -79,6 +83,7 @@ class InstagramStub(StubServer):
         self.published: list[str] = []  # media ids, in publishing order
         self.hidden: set[str] = set()
         self.messages: list[dict[str, Any]] = []
+        self.conversations = Conversations()  # each customer's (Instagram-scoped id) conversation
         self.window_closed: set[str] = set()  # customers whose last message is older than 24 hours
         self.deleted: set[str] = set()
         limit = fixture("instagram_content_publishing_limit.json")["data"][0]
@@ -97,6 +102,7 @@ class InstagramStub(StubServer):
         self.route("GET", rf"{prefix}/(\d+)/replies", self._list_replies)
         self.route("POST", rf"{prefix}/(\d+)/replies", self._reply)
         self.route("POST", rf"{prefix}/(\d+|me)/messages", self._send_message)
+        self.route("GET", rf"{prefix}/(\d+|me)/conversations", self._conversations)
         self.route("GET", rf"{prefix}/(\d+)", self._node)
         self.route("POST", rf"{prefix}/(\d+)", self._update_comment)
         self.route("DELETE", rf"{prefix}/(\d+)", self._delete_comment)
@@ -107,9 +113,15 @@ class InstagramStub(StubServer):
         return str(next(self._ids))
 
     def add_media(
-        self, caption: str = "", *, at: datetime | None = None, owner: str | None = None, username: str = ""
+        self,
+        caption: str = "",
+        *,
+        at: datetime | None = None,
+        owner: str | None = None,
+        username: str = "",
+        media_id: str = "",
     ) -> str:
-        media_id = self.new_id()
+        media_id = media_id or self.new_id()
         self.media[media_id] = {
             "id": media_id,
             "caption": caption,
@@ -131,8 +143,9 @@ class InstagramStub(StubServer):
         user_id: str = "5511223344",
         at: datetime | None = None,
         parent: str | None = None,
+        comment_id: str = "",
     ) -> str:
-        comment_id = self.new_id()
+        comment_id = comment_id or self.new_id()
         self.comments[comment_id] = {
             "id": comment_id,
             "text": text,
@@ -158,6 +171,26 @@ class InstagramStub(StubServer):
             }
         )
         return media_id
+
+    def add_direct_message(
+        self,
+        customer: str,
+        text: str,
+        *,
+        username: str = "customer.one",
+        at: datetime | None = None,
+        mid: str = "",
+        from_account: bool = False,
+    ) -> str:
+        """A message in the customer's conversation with the account: theirs, or the account's."""
+        return self.conversations.add(
+            {"username": username, "id": customer},
+            {"username": self.username, "id": self.user_id},
+            mid=mid or f"aWdfZAG1faXRlbToxOklHTWVzc2FnZA{self.new_id()}",
+            text=text,
+            created_time=_iso(at or datetime.now(UTC)),
+            ours=from_account,
+        )
 
     def replies_to(self, comment_id: str) -> list[dict[str, Any]]:
         return [
@@ -353,9 +386,21 @@ class InstagramStub(StubServer):
             raise _graph_error(
                 400, 10, "(#10) This message is sent outside of allowed window.", subcode=2018278
             )
-        message_id = f"aWdfZAG1faXRlbToxOklHTWVzc2FnZA{len(self.messages) + 1:08d}"
+        message_id = self.add_direct_message(
+            recipient,
+            body["message"]["text"],
+            mid=f"aWdfZAG1faXRlbToxOklHTWVzc2FnZA{len(self.messages) + 1:08d}",
+            from_account=True,
+        )
         self.messages.append({"page": page, **body, "message_id": message_id})
         return 200, {"recipient_id": recipient, "message_id": message_id}
+
+    def _conversations(self, request: Request, page: str):
+        query = {key: values[-1] for key, values in request.query.items()}
+        if query.get("platform") != "instagram":
+            raise _graph_error(400, 100, "(#100) The parameter platform is required")
+        rows = self.conversations.listing(fields=query.get("fields", ""), limit=int(query.get("limit") or 25))
+        return 200, {"data": rows, "paging": {"cursors": {"before": "QVFIU", "after": "QVFIU"}}}
 
     def _delete_comment(self, request: Request, comment_id: str):
         comment = self.comments.get(comment_id)
