@@ -3,6 +3,7 @@ delivery record every alert that leaves the platform keeps."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from django.db import models
@@ -93,6 +94,11 @@ class ChannelAccount(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} {self.handle}"
+
+    def throttled_until(self, now: datetime) -> datetime | None:
+        """When the platform lets the account's calls through again, if that is still ahead."""
+        until = self.rate_limited_until
+        return until if until is not None and until > now else None
 
     @property
     def token_days_left(self) -> int | None:

@@ -77,6 +77,7 @@ RATE_LIMIT_CODES = {
     131048,  # Spam rate limit hit: restrictions on how many messages this number may send
     131056,  # (Business Account, Consumer Account) pair rate limit hit: too many to this customer
 }
+PAIR_RATE_LIMIT = 131056
 AUTH_CODES = {
     0,  # AuthException: the access token expired, was invalidated or the user blocked the app
     10,  # Permission denied: not granted or revoked
@@ -323,7 +324,8 @@ def whatsapp_error(
         # Graph's own reading of the throttling headers (Retry-After, X-Business-Use-Case-Usage).
         throttled = graph_error(429, body, headers, default_retry=default_retry)
         wait = throttled.retry_after if isinstance(throttled, RateLimited) else default_retry
-        return RateLimited(f"rate limited: {label}", retry_after=wait)
+        # The pair limit holds back messages to this one customer; the number serves the others.
+        return RateLimited(f"rate limited: {label}", retry_after=wait, account_wide=code != PAIR_RATE_LIMIT)
     if code in AUTH_CODES:
         return AuthError(f"not authorised: {label}")
     if code in TRANSIENT_CODES:

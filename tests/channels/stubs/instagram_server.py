@@ -56,12 +56,17 @@ def fixture(name: str) -> dict[str, Any]:
 
 
 def _graph_error(
-    status: int, code: int, message: str, kind: str = "OAuthException", subcode: int | None = None
+    status: int,
+    code: int,
+    message: str,
+    kind: str = "OAuthException",
+    subcode: int | None = None,
+    headers: dict[str, str] | None = None,
 ):
     error: dict[str, Any] = {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEfGhIjK"}
     if subcode:
         error["error_subcode"] = subcode
-    return Reply(status, {"error": error})
+    return Reply(status, {"error": error}, headers)
 
 
 def _iso(moment: datetime) -> str:
@@ -92,7 +97,7 @@ class InstagramStub(StubServer):
         self.quota_duration = int(limit["config"]["quota_duration"])
         self.container_steps: list[str] = ["IN_PROGRESS", "FINISHED"]
         self.error_reason = "2207026"  # the error subcode `status` carries when status_code is ERROR
-        self._faults: list[tuple[re.Pattern[str], str, int]] = []
+        self._faults: list[tuple[re.Pattern[str], str, int, dict[str, str]]] = []
         prefix = rf"/{VERSION}"
         self.route("GET", rf"{prefix}/(\d+)/content_publishing_limit", self._limit)
         self.route("POST", rf"{prefix}/(\d+)/media", self._create_container)
@@ -197,17 +202,20 @@ class InstagramStub(StubServer):
             c for c in self.comments.values() if c["parent"] == comment_id and c["id"] not in self.deleted
         ]
 
-    def fail_next(self, path: str, *, code: int, method: str = "*") -> None:
-        """The next request whose path (after the version) matches `path` gets Graph error `code`."""
-        self._faults.append((re.compile(path), method, code))
+    def fail_next(
+        self, path: str, *, code: int, method: str = "*", headers: dict[str, str] | None = None
+    ) -> None:
+        """The next request whose path (after the version) matches `path` gets Graph error `code`
+        (with `headers`, e.g. X-Business-Use-Case-Usage naming when a throttle ends)."""
+        self._faults.append((re.compile(path), method, code, dict(headers or {})))
 
     def hang_next(self, path: str, *, method: str = "*") -> None:
         """The next request matching `path` gets no answer (the client times out)."""
-        self._faults.append((re.compile(path), method, 0))
+        self._faults.append((re.compile(path), method, 0, {}))
 
     def lose_answer_next(self, path: str, *, method: str = "*") -> None:
         """The next request matching `path` is acted on, then its connection closed unanswered."""
-        self._faults.append((re.compile(path), method, -1))
+        self._faults.append((re.compile(path), method, -1, {}))
 
     # --- answering ------------------------------------------------------------------------------------
 
@@ -216,7 +224,7 @@ class InstagramStub(StubServer):
             raise _graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
         path = request.path.removeprefix(f"/{VERSION}/")
         for fault in list(self._faults):
-            pattern, method, code = fault
+            pattern, method, code, headers = fault
             if pattern.fullmatch(path) and method in ("*", request.method):
                 self._faults.remove(fault)
                 if code == -1:
@@ -226,7 +234,7 @@ class InstagramStub(StubServer):
                     self.hang(5)
                     raise Drop()
                 if code in (4, 17, 32, 613):
-                    raise _graph_error(400, code, "Application request limit reached")
+                    raise _graph_error(400, code, "Application request limit reached", headers=headers)
                 raise _graph_error(400 if code < 500 else 500, code, f"Injected Graph error {code}")
         return self.dispatch(request)
 
