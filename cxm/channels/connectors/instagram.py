@@ -1,7 +1,7 @@
 """Instagram professional accounts over the Instagram Graph API (Facebook Login flavour, on
 graph.facebook.com), as Meta documents it.
 
-Kept in one module (about 620 lines) on purpose: it is one client of one API, and its three
+Kept in one module (about 630 lines) on purpose: it is one client of one API, and its three
 parts (the container flow, comments and tags, webhook deliveries) share the same call path, the
 same ids and the same reading of Instagram's comment objects; split apart, each would import the
 others' private readers. What Instagram Messaging shares with Messenger (reading conversations
