@@ -316,7 +316,7 @@ class FacebookPageConnector:
                 return None
         return None
 
-    # --- Messenger ------------------------------------------------------------------------------------
+    # --- the Page webhook and Messenger ---------------------------------------------------------------
 
     def webhook_items(self, delivery: dict[str, Any]) -> list[Item]:
         """The items in a Page webhook delivery (`{"object": "page", "entry": [...]}`, or one
