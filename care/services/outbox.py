@@ -12,6 +12,11 @@ transaction commits. Delivery goes in steps that are each safe to repeat:
 A redelivered task finds the message sent (or claimed under a live lease) and does nothing. A
 worker that dies between 1 and 3 leaves a lease that expires; the next attempt reuses the same
 key, so the platform still sees one reply.
+
+A platform's rate limit queues the reply again for the time it names, however often it comes,
+and marks the channel account as throttled until then (`account_throttle`, unless the limit is
+for one recipient only): the account shows it, and its other replies wait without calling; the
+next reply that goes out clears it.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from cxm.channels.connectors.base import (
     ConnectorError,
     NotSupported,
     Outgoing,
+    RateLimited,
 )
 from cxm.channels.models import Platform
 from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
@@ -55,7 +61,8 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
-REPLY_RETRY = RetryPolicy(base=10.0, cap=1800.0, max_attempts=MAX_ATTEMPTS)
+# A platform's rate limit delays a reply however often it comes; only other failures use up attempts.
+REPLY_RETRY = RetryPolicy(base=10.0, cap=1800.0, max_attempts=MAX_ATTEMPTS, rate_limits_give_up=False)
 EARLY_TOLERANCE = timedelta(seconds=5)
 STALE_AFTER = timedelta(minutes=2)
 MAX_TEXT = 20_000
@@ -316,6 +323,14 @@ def _claim(message_id: int, workspace_id: int, now: datetime) -> Message | Deliv
             return Delivery(
                 "skipped", retry_in=(message.next_attempt_at - now).total_seconds(), detail="not due"
             )
+        account = message.case.channel_account
+        until = account.throttled_until(now) if account is not None else None
+        if until is not None:
+            # The platform throttles the account: wait for it without calling or spending an attempt.
+            Message.objects.filter(pk=message.pk).update(
+                status=DeliveryStatus.QUEUED, next_attempt_at=until, claimed_until=None
+            )
+            return Delivery("retry", retry_in=(until - now).total_seconds(), detail="account rate limited")
         message.status = DeliveryStatus.SENDING
         message.attempts += 1
         message.claimed_until = now + LEASE
@@ -392,6 +407,10 @@ def message_deliver(
         published = _send(connector_for(account), message, outgoing)
     except ConnectorError as exc:
         decision = retry_decision(exc, message.attempts, REPLY_RETRY)
+        if isinstance(exc, RateLimited) and exc.account_wide:
+            channel_services.account_throttle(
+                account_id=account.pk, until=now + timedelta(seconds=exc.retry_after), reason=str(exc)
+            )
         if not decision.retry:
             # Permanent, auth, not supported (trying again unchanged would fail the same way), or
             # transient past the last attempt.
@@ -421,6 +440,7 @@ def message_deliver(
             claimed_until=None,
         )
         raise
+    channel_services.account_throttle_lift(account=account)
     _record(
         message,
         now=now,

@@ -69,6 +69,7 @@ def meta_webhook(request):
             "events": result.events,
             "accepted": result.accepted,
             "statuses": result.statuses,
+            "deferred": result.deferred,
             "ignored": len(result.ignored),
         }
     )

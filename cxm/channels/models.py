@@ -3,6 +3,7 @@ delivery record every alert that leaves the platform keeps."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from django.db import models
@@ -27,9 +28,10 @@ class Platform(models.TextChoices):
     WHATSAPP = "whatsapp", "WhatsApp"
 
 
-# Platforms whose new items are pulled on a schedule. Pages and Instagram accounts are polled too,
-# beside Meta's webhook: a sync reads their latest posts and comments, which also brings what a
-# lost delivery missed. WhatsApp only pushes (its `fetch` has nothing to read), webhooks push theirs.
+# Platforms whose new items are pulled on a schedule. A Facebook Page and an Instagram account are
+# polled beside Meta's webhook, which drops deliveries now and then; WhatsApp is not, since the
+# Cloud API cannot list a number's messages (the webhook is all there is); the generic webhook
+# platform only receives.
 POLLED_PLATFORMS = {
     Platform.MASTODON,
     Platform.BLUESKY,
@@ -92,6 +94,11 @@ class ChannelAccount(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} {self.handle}"
+
+    def throttled_until(self, now: datetime) -> datetime | None:
+        """When the platform lets the account's calls through again, if that is still ahead."""
+        until = self.rate_limited_until
+        return until if until is not None and until > now else None
 
     @property
     def token_days_left(self) -> int | None:

@@ -9,6 +9,10 @@
    with the target's fixed idempotency key, and records the answer, all in one transaction.
    A worker killed mid-call rolls the claim back; the next attempt carries the same key, which
    the platform (or the connector's look-up before a retry) recognises, so the post exists once.
+3. A platform's rate limit delays the target, however often it comes, and marks the account as
+   throttled until the time the platform named (`account_throttle`): the account shows it, and
+   its other due targets wait until then without calling; the next publish that goes through
+   clears it.
 """
 
 from __future__ import annotations
@@ -22,16 +26,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cxm.audit.services import audit_record
-from cxm.channels.connectors.base import ConnectorError, Media, Outgoing
+from cxm.channels.connectors.base import ConnectorError, Media, Outgoing, RateLimited
 from cxm.channels.models import AccountStatus, ChannelAccount
 from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
-from cxm.channels.services import account_connector
+from cxm.channels.services import account_connector, account_throttle, account_throttle_lift
 from publishing.models import Post, PostStatus, PostTarget, TargetStatus
 from publishing.services.pause import publish_permit
 
 REENQUEUE_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
-PUBLISH_RETRY = RetryPolicy(base=10.0, cap=300.0, max_attempts=MAX_ATTEMPTS)
+# A platform's rate limit delays a post however often it comes; only other failures use up attempts.
+PUBLISH_RETRY = RetryPolicy(base=10.0, cap=300.0, max_attempts=MAX_ATTEMPTS, rate_limits_give_up=False)
 BATCH_SIZE = 25
 
 
@@ -141,6 +146,10 @@ def target_publish(
             elif account.status == AccountStatus.NEEDS_REAUTH:
                 _fail(target, "The account needs re-authorisation; reconnect it and publish again.")
                 outcome = "failed"
+            elif (until := account.throttled_until(now)) is not None:
+                # The platform throttles the account: wait for it without calling or spending an attempt.
+                _retry_at(target, until)
+                outcome = "retry"
             else:
                 outcome = _call(target, connector_factory or _cached_connector, now)
     if refresh_post:
@@ -172,17 +181,20 @@ def _call(target: PostTarget, connector_factory, now) -> str:
         # Kept whatever comes next: the platform holds what the attempt left there.
         target.platform_state = outgoing.state
         decision = retry_decision(exc, target.attempts, PUBLISH_RETRY)
+        if isinstance(exc, RateLimited) and exc.account_wide:
+            account_throttle(
+                account_id=target.account_id, until=now + timedelta(seconds=exc.retry_after), reason=str(exc)
+            )
         if decision.reason == EXHAUSTED:
             _fail(target, f"Gave up after {target.attempts} attempts: {exc}")
             return "failed"
         if not decision.retry:  # refused, or the account needs re-authorisation
             _fail(target, str(exc))
             return "failed"
-        target.next_attempt_at = now + timedelta(seconds=decision.after)
-        target.enqueued_at = None
         target.error = str(exc)
-        target.save(update_fields=["attempts", "next_attempt_at", "enqueued_at", "error", "platform_state"])
+        _retry_at(target, now + timedelta(seconds=decision.after))
         return "retry"
+    account_throttle_lift(account=target.account)
     target.status = TargetStatus.PUBLISHED
     target.external_id = published.external_id
     target.url = published.url[:1000]
@@ -193,6 +205,12 @@ def _call(target: PostTarget, connector_factory, now) -> str:
         update_fields=["attempts", "status", "external_id", "url", "published_at", "error", "platform_state"]
     )
     return "published"
+
+
+def _retry_at(target: PostTarget, when) -> None:
+    target.next_attempt_at = when
+    target.enqueued_at = None
+    target.save(update_fields=["attempts", "next_attempt_at", "enqueued_at", "error", "platform_state"])
 
 
 def _fail(target: PostTarget, reason: str) -> None:

@@ -37,23 +37,32 @@ class FakePageConnector(_Fake):
     platform = "facebook_page"
 
     @classmethod
-    def webhook_items(cls, value: dict[str, Any]) -> list[Item]:
-        if isinstance(value.get("message"), dict):
-            sender = str(value["sender"]["id"])
-            return [
-                Item(
-                    platform=cls.platform,
-                    external_id=value["message"]["mid"],
-                    author=Author(platform_id=sender, handle=sender),
-                    text=value["message"].get("text", ""),
-                    created_at=_at(value.get("timestamp")),
-                    kind=ItemKind.DM,
-                    thread_id=sender,
+    def webhook_items(cls, delivery: dict[str, Any]) -> list[Item]:
+        # Like the real connector, it reads a whole delivery of the `page` object.
+        items = []
+        for entry in delivery.get("entry") or []:
+            for change in entry.get("changes") or []:
+                value = change.get("value") or {}
+                if (
+                    change.get("field") == "feed"
+                    and value.get("item") == "comment"
+                    and value.get("verb") == "add"
+                ):
+                    items.append(page_comment(value))
+            for event in entry.get("messaging") or []:
+                sender = str(event["sender"]["id"])
+                items.append(
+                    Item(
+                        platform=cls.platform,
+                        external_id=event["message"]["mid"],
+                        author=Author(platform_id=sender, handle=sender),
+                        text=event["message"].get("text", ""),
+                        created_at=_at(event.get("timestamp")),
+                        kind=ItemKind.DM,
+                        thread_id=sender,
+                    )
                 )
-            ]
-        if value.get("item") == "comment" and value.get("verb") == "add":
-            return [page_comment(value)]
-        return []
+        return items
 
 
 def page_comment(value: dict[str, Any]) -> Item:

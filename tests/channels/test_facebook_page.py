@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -331,3 +332,146 @@ def test_a_messenger_answer_after_seven_days_is_refused_with_the_reason(page):
     with pytest.raises(PermanentError, match="7 days"):
         _connector(page).reply(_out("Hello again", recipient="777"))
     assert page.sent == []
+
+
+# --- the Page webhook's feed changes are the items fetch reads ---------------------------------------
+
+FEED_FIXTURES = Path(__file__).parent / "fixtures" / "meta"
+
+
+def _documented_delivery(name: str) -> dict:
+    delivery = json.loads((FEED_FIXTURES / name).read_text())
+    delivery.pop("_source")
+    return delivery
+
+
+def _feed_value(delivery: dict) -> dict:
+    return delivery["entry"][0]["changes"][0]["value"]
+
+
+def _as(item) -> tuple:
+    """What makes two arrivals of an item the same one, wherever they came from."""
+    return (item.external_id, item.kind, item.thread_id, item.in_reply_to, item.author.platform_id, item.text)
+
+
+def test_a_feed_comment_from_the_webhook_is_the_comment_fetch_reads(page):
+    delivery = _documented_delivery("webhook_page_feed_comment.json")
+    value = _feed_value(delivery)
+    page.add_from_feed(value)
+
+    (hooked,) = _connector(page).webhook_items(delivery)
+    polled = {item.external_id: item for item in _connector(page).fetch({}).items}
+
+    assert _as(hooked) == _as(polled[value["comment_id"]])
+    assert hooked.in_reply_to == value["post_id"] and hooked.thread_id == value["post_id"]
+    assert hooked.created_at == datetime.fromtimestamp(value["created_time"], UTC)
+    assert hooked.author.name == "Budi Santoso" and "media_type" not in hooked.raw
+
+
+def test_a_reply_from_the_webhook_answers_the_comment_as_the_polled_reply_does(page):
+    delivery = _documented_delivery("webhook_page_feed_comment.json")
+    value = _feed_value(delivery)
+    post = page.add_post("Toko baru!", at=NOW - timedelta(hours=2), post_id=value["post_id"])
+    question = page.add_comment(post, "Jam berapa buka?", at=NOW - timedelta(hours=1), author=OTHER)
+    value["parent_id"] = question  # Meta names the comment answered as the parent
+    page.add_from_feed(value)
+
+    (hooked,) = _connector(page).webhook_items(delivery)
+    polled = {item.external_id: item for item in _connector(page).fetch({}).items}
+    assert _as(hooked) == _as(polled[value["comment_id"]]) and hooked.in_reply_to == question
+
+
+def test_a_visitor_post_from_the_webhook_is_the_post_fetch_reads(page):
+    delivery = _documented_delivery("webhook_page_feed_post.json")
+    value = _feed_value(delivery)
+    page.add_from_feed(value)
+
+    (hooked,) = _connector(page).webhook_items(delivery)
+    (polled,) = _connector(page).fetch({}).items
+    assert _as(hooked) == _as(polled)
+    assert hooked.kind == ItemKind.POST and hooked.external_id == value["post_id"]
+    status = json.loads(json.dumps(delivery))
+    _feed_value(status)["item"] = "status"  # a text post of a person is a "status"
+    assert [item.external_id for item in _connector(page).webhook_items(status)] == [value["post_id"]]
+
+
+def test_the_pages_own_comment_by_webhook_is_owned_media(page):
+    delivery = _documented_delivery("webhook_page_feed_comment.json")
+    _feed_value(delivery)["from"] = {"id": PAGE_ID, "name": "Kopi Kita"}
+    (item,) = _connector(page).webhook_items(delivery)
+    assert item.author.handle == PAGE_ID and item.raw["media_type"] == "owned"
+
+
+@pytest.mark.parametrize(
+    ("item", "verb"),
+    [("comment", "edited"), ("comment", "remove"), ("comment", "hide"), ("reaction", "add"), ("like", "add")],
+)
+def test_edits_removals_hides_and_reactions_make_no_items(page, item, verb):
+    # Listening keeps the text it stored first and has no tombstone: these change nothing there.
+    delivery = _documented_delivery("webhook_page_feed_comment.json")
+    _feed_value(delivery).update(item=item, verb=verb)
+    assert _connector(page).webhook_items(delivery) == []
+
+
+def test_a_delivery_with_a_feed_change_and_a_message_gives_both(page):
+    delivery = _documented_delivery("webhook_page_feed_comment.json")
+    delivery["entry"] += _documented_delivery("webhook_page_messenger_text.json")["entry"]
+    items = _connector(page).webhook_items(delivery)
+    assert [item.kind for item in items] == [ItemKind.COMMENT, ItemKind.DM]
+
+
+# --- Messenger conversations read back ----------------------------------------------------------------
+
+
+def test_messenger_messages_are_read_back_as_the_webhook_gives_them(page):
+    delivery = _documented_delivery("webhook_page_messenger_text.json")
+    event = delivery["entry"][0]["messaging"][0]
+    psid, mid = event["sender"]["id"], event["message"]["mid"]
+    page.add_message(
+        psid, "hello, world!", at=datetime.fromtimestamp(event["timestamp"] / 1000, UTC), mid=mid
+    )
+
+    (hooked,) = _connector(page).webhook_items(delivery)
+    (polled,) = _connector(page).fetch({}).items
+    assert _as(hooked) == _as(polled)
+    assert polled.kind == ItemKind.DM and polled.thread_id == f"messenger:{psid}"
+    (read,) = [r for r in page.requests if r.path.endswith(f"{PAGE_ID}/conversations")]
+    assert read.query["platform"] == ["messenger"]
+    assert read.query["fields"] == ["messages.limit(20){id,message,from,to,created_time},updated_time"]
+
+
+def test_the_pages_own_answers_in_a_conversation_are_not_items(page):
+    page.add_inbound("777", NOW - timedelta(minutes=5))
+    _connector(page).reply(_out("We are open till 10", recipient="777"))
+    items = _connector(page).fetch({}).items
+    assert [(item.author.platform_id, item.text) for item in items] == [("777", "Hello?")]
+
+
+def test_the_messenger_cursor_hands_each_message_over_once(page):
+    connector = _connector(page)
+    page.add_message("777", "Halo", at=NOW - timedelta(minutes=2))
+    first = connector.fetch({})
+    assert [item.text for item in first.items] == ["Halo"]
+    assert connector.fetch(first.cursor).items == []
+    page.add_message("777", "Masih buka?", at=NOW)
+    page.add_message("888", "Same second, other person", at=NOW)
+    later = connector.fetch(json.loads(json.dumps(first.cursor)))
+    assert sorted(item.text for item in later.items) == ["Masih buka?", "Same second, other person"]
+    assert connector.fetch(later.cursor).items == []
+
+
+def test_the_stand_in_answers_conversations_in_the_documented_shape(page):
+    documented = json.loads((FEED_FIXTURES / "messenger_conversations.json").read_text())
+    page.add_message("777", "Halo", at=NOW)
+    body = _connector(page)._graph.call(
+        "GET",
+        f"{PAGE_ID}/conversations",
+        params={
+            "platform": "messenger",
+            "fields": "messages.limit(20){id,message,from,to,created_time},updated_time",
+        },
+    )
+    (conversation,) = body["data"]
+    assert set(conversation) <= set(documented["conversations"]["data"][0]) | {"messages"}
+    (message,) = conversation["messages"]["data"]
+    assert set(message) <= set(documented["message"]) and set(message["to"]) == {"data"}

@@ -502,3 +502,72 @@ def test_the_stand_in_answers_with_the_documented_shapes(graph):
     documented_row = fixture("instagram_media_comments.json")["data"][0]
     (row,) = client.get(f"/{comment_id}/replies").json()["data"]
     assert set(documented_row) <= set(row)
+
+
+# --- direct messages read back from the conversations --------------------------------------------------
+
+
+def _as(item) -> tuple:
+    """What makes two arrivals of an item the same one, wherever they came from."""
+    return (item.external_id, item.kind, item.thread_id, item.author.platform_id, item.text)
+
+
+def test_direct_messages_are_read_back_as_the_webhook_gives_them(instagram, graph):
+    payload = fixture("instagram_webhook_messaging.json")
+    payload["entry"][0]["id"] = USER_ID
+    event = payload["entry"][0]["messaging"][0]
+    event["recipient"]["id"] = USER_ID
+    graph.add_direct_message(
+        event["sender"]["id"],
+        event["message"]["text"],
+        at=datetime.fromtimestamp(event["timestamp"] / 1000, tz=UTC),
+        mid=event["message"]["mid"],
+    )
+
+    (hooked,) = instagram.webhook_items(payload)
+    (polled,) = instagram.fetch({}).items
+    assert _as(hooked) == _as(polled) and polled.kind == ItemKind.DM
+    (read,) = _calls(graph, "GET", "/me/conversations")
+    assert read.query["platform"] == ["instagram"]
+    assert read.query["fields"] == ["messages.limit(20){id,message,from,to,created_time},updated_time"]
+
+
+def test_conversations_are_read_through_the_linked_page(graph, clock):
+    connector = _connector(graph, clock, page_id="1122334455")
+    graph.add_direct_message("5511223344", "Masih ada stok?")
+    assert [item.text for item in connector.fetch({}).items] == ["Masih ada stok?"]
+    assert _calls(graph, "GET", "/1122334455/conversations")
+
+
+def test_the_accounts_own_answers_are_not_read_back_as_customers(instagram, graph):
+    graph.add_direct_message("5511223344", "Masih ada stok?")
+    instagram.reply(Outgoing(text="Ada, kak!", idempotency_key="k-dm", recipient="5511223344"))
+    (item,) = instagram.fetch({}).items
+    assert (item.author.platform_id, item.text) == ("5511223344", "Masih ada stok?")
+
+
+def test_the_message_cursor_hands_each_message_over_once(instagram, graph):
+    now = datetime.now(UTC).replace(microsecond=0)
+    graph.add_direct_message("5511223344", "Halo", at=now - timedelta(minutes=1))
+    first = instagram.fetch({})
+    assert [item.text for item in first.items] == ["Halo"]
+    assert instagram.fetch(first.cursor).items == []
+    graph.add_direct_message("5511223344", "Masih buka?", at=now)
+    graph.add_direct_message("6622334455", "Same second, someone else", at=now)
+    later = instagram.fetch(first.cursor)
+    assert sorted(item.text for item in later.items) == ["Masih buka?", "Same second, someone else"]
+    assert instagram.fetch(later.cursor).items == []
+
+
+def test_the_stand_in_answers_conversations_in_the_documented_shape(instagram, graph):
+    documented = fixture("messenger_conversations.json")
+    graph.add_direct_message("5511223344", "Halo")
+    fields = "messages.limit(20){id,message,from,to,created_time},updated_time"
+    body = instagram._graph.call(
+        "GET", "me/conversations", params={"platform": "instagram", "fields": fields}
+    )
+    (conversation,) = body["data"]
+    assert set(conversation) <= set(documented["conversations"]["data"][0]) | {"messages"}
+    (message,) = conversation["messages"]["data"]
+    assert set(message) == set(documented["message"])
+    assert set(message["from"]) == set(documented["message"]["from"])

@@ -260,10 +260,10 @@ def test_an_event_the_connector_cannot_read_does_not_lose_the_others(client, sin
     _account(workspace_a, "facebook_page", PAGE_ID)
     original = FakePageConnector.webhook_items.__func__
 
-    def picky(cls, value):
-        if "item" in value:
+    def picky(cls, delivery):
+        if any(entry.get("changes") for entry in delivery["entry"]):
             raise KeyError("comment_id")
-        return original(cls, value)
+        return original(cls, delivery)
 
     monkeypatch.setattr(FakePageConnector, "webhook_items", classmethod(picky))
     feed = json.loads(fixture_body("webhook_page_feed_comment.json"))

@@ -153,9 +153,14 @@ class AuthError(ConnectorError):
 
 
 class RateLimited(ConnectorError):
-    def __init__(self, message: str, *, retry_after: float):
+    """The platform asks to wait `retry_after` seconds. `account_wide`: the whole account is
+    throttled (its other calls would be refused too); False when only this call's target is
+    (WhatsApp's limit on messages to one customer)."""
+
+    def __init__(self, message: str, *, retry_after: float, account_wide: bool = True):
         super().__init__(message)
         self.retry_after = retry_after
+        self.account_wide = account_wide
 
 
 class TransientError(ConnectorError):

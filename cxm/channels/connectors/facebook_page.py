@@ -16,16 +16,23 @@ publish whose answer was lost is not repeated (the same text published twice wit
 on purpose is published once). `delete(post_id)` removes a published post.
 
 Listening (`fetch`): one read of the Page's latest posts with their comments and replies
-(`filter=stream` lists replies too, each with its `parent`), and one of the public posts that
-tag the Page (`/{page-id}/tagged`). The cursor keeps, per source, the newest `created_time`
-delivered and the ids delivered at that second:
+(`filter=stream` lists replies too, each with its `parent`), one of the public posts that tag the
+Page (`/{page-id}/tagged`), and one of the latest Messenger conversations (`meta_messaging`):
+the people's messages, as direct messages. The cursor keeps, per source, the newest
+`created_time` delivered and the ids delivered at that second (`graph.newer_than`):
 
-    {"comments": {"at": "<ISO time>", "ids": [...]}, "tagged": {"at": ..., "ids": [...]}}
+    {"comments": {"at": "<ISO time>", "ids": [...]}, "tagged": {...}, "messenger": {...}}
 
 The Page's own posts and answers come as items too, with `raw["media_type"] = "owned"` and the
 Page id as the author's handle, which is what listening takes for owned media; a comment
 answers (`in_reply_to`) its parent comment or the post, and belongs to the post's thread.
-Comments on posts older than the latest `FEED_POSTS` are reached by the webhook (not here).
+Comments on posts older than the latest `FEED_POSTS` are reached by the webhook only.
+
+The Page webhook (`webhook_items`, handed one delivery per event by the app-level endpoint):
+`feed` changes that add a comment or a post on the Page become the same items, with the same
+ids, threads and parents, as `fetch` reads; `messaging` events become direct messages with the
+same id (the `mid`) and thread (`messenger:<PSID>`) as the conversation read. Webhooks and
+polling therefore meet on one item each, and either covers what Meta dropped of the other.
 
 Engagement: `reply` answers a comment (`POST /{comment-id}/comments`), adopting an identical
 answer of the Page already there (as the ad connector does); `like`, `hide` and `unhide` act on a
@@ -57,8 +64,8 @@ from cxm.channels.connectors.base import (
     PostMetrics,
     Published,
 )
-from cxm.channels.connectors.graph import GraphCaller, graph_form
-from cxm.channels.connectors.meta_messaging import messenger_send_policy
+from cxm.channels.connectors.graph import GraphCaller, graph_form, graph_time, newer_than
+from cxm.channels.connectors.meta_messaging import conversation_messages, messenger_send_policy
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +83,8 @@ FEED_FIELDS = (
     f"{POST_FIELDS},comments.filter(stream).order(reverse_chronological)"
     f".limit({COMMENTS_PER_POST}){{{COMMENT_FIELDS}}}"
 )
+# The `feed` items that are a post on the Page ("status": a text post of a person).
+FEED_POST_ITEMS = {"post", "status", "photo"}
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
 
@@ -175,7 +184,7 @@ class FacebookPageConnector:
         )
         since = datetime.now(UTC) - ADOPT_WITHIN
         for post in body.get("data") or []:
-            created = parse_time(post.get("created_time"))
+            created = graph_time(post.get("created_time"))
             if created is not None and created >= since and str(post.get("message") or "").strip() == text:
                 return post
         return None
@@ -206,12 +215,16 @@ class FacebookPageConnector:
         )
         for post in tagged.get("data") or []:
             found.append(self._item(post, kind=ItemKind.POST, thread_id=str(post["id"]), source="tagged"))
+        for message in conversation_messages(self._graph, page=self.page_id, platform="messenger"):
+            item = self._conversation_item(message)
+            if item is not None:
+                found.append(item)
 
         next_cursor: dict[str, Any] = {}
         items: list[Item] = []
-        for source in ("comments", "tagged"):
+        for source in ("comments", "tagged", "messenger"):
             mine = [item for item in found if item.raw.get("_source") == source]
-            fresh, next_cursor[source] = _newer_than(mine, cursor.get(source))
+            fresh, next_cursor[source] = newer_than(mine, cursor.get(source))
             items += fresh
         # Oldest first, so a post is stored before the comments under it.
         items.sort(key=lambda item: item.created_at)
@@ -237,7 +250,7 @@ class FacebookPageConnector:
             external_id=str(node["id"]),
             author=Author(platform_id=author_id, handle=author_id, name=str(author.get("name") or "")),
             text=str(node.get("message") or ""),
-            created_at=parse_time(node.get("created_time")) or datetime.now(UTC),
+            created_at=graph_time(node.get("created_time")) or datetime.now(UTC),
             kind=kind,
             url=str(node.get("permalink_url") or ""),
             in_reply_to=in_reply_to,
@@ -304,36 +317,83 @@ class FacebookPageConnector:
                 return None
         return None
 
-    # --- Messenger ------------------------------------------------------------------------------------
+    # --- the Page webhook and Messenger ---------------------------------------------------------------
 
-    def webhook_items(self, value: dict[str, Any]) -> list[Item]:
-        """The direct messages in a Page webhook delivery (`{"object": "page", "entry": [...]}`,
-        or one entry): each `messaging` event with a `message` from a person. The Page's own
-        messages (`is_echo`), delivery and read receipts are left out."""
-        entries = value.get("entry") if "entry" in value else [value]
+    def webhook_items(self, delivery: dict[str, Any]) -> list[Item]:
+        """The items in a Page webhook delivery (`{"object": "page", "entry": [...]}`, or one
+        entry): `feed` changes that add a comment or a post (`_feed_item`), and `messaging` events
+        with a message from a person (`_messenger_item`)."""
+        entries = delivery.get("entry") if "entry" in delivery else [delivery]
         items: list[Item] = []
         for entry in entries or []:
+            for change in entry.get("changes") or []:
+                if change.get("field") == "feed" and isinstance(change.get("value"), dict):
+                    items.append(self._feed_item(change["value"]))
             for event in entry.get("messaging") or []:
-                message = event.get("message") or {}
-                sender = str((event.get("sender") or {}).get("id") or "")
-                if not message.get("mid") or message.get("is_echo") or not sender or sender == self.page_id:
-                    continue
-                attachments = [a.get("type", "") for a in message.get("attachments") or []]
-                text = str(message.get("text") or "") or " ".join(f"[{kind}]" for kind in attachments if kind)
-                items.append(
-                    Item(
-                        platform=self.platform,
-                        external_id=str(message["mid"]),
-                        author=Author(platform_id=sender, handle=sender),
-                        text=text,
-                        created_at=datetime.fromtimestamp(int(event.get("timestamp") or 0) / 1000, UTC),
-                        kind=ItemKind.DM,
-                        in_reply_to=str((message.get("reply_to") or {}).get("mid") or "") or None,
-                        thread_id=f"messenger:{sender}",
-                        raw=event,
-                    )
-                )
-        return items
+                items.append(self._messenger_item(event))
+        return [item for item in items if item is not None]
+
+    def _feed_item(self, value: dict[str, Any]) -> Item | None:
+        """A comment (`item: comment`) or a post on the Page (`post`, `status`, `photo`) that a
+        `feed` change adds, with the id, thread and parent the same object has when `fetch` reads
+        it, so that one arriving both ways is one item. Edits, removals, hides, reactions and
+        likes are left out: listening keeps the text it stored first and has no tombstone."""
+        author = value.get("from") or {}
+        if value.get("verb") != "add" or not author.get("id"):
+            return None
+        post_id = str(value.get("post_id") or "")
+        if value.get("item") == "comment" and value.get("comment_id") and post_id:
+            return self._item(
+                {**value, "id": str(value["comment_id"])},
+                kind=ItemKind.COMMENT,
+                thread_id=post_id,
+                in_reply_to=str(value.get("parent_id") or post_id),
+                source="webhook",
+            )
+        if value.get("item") in FEED_POST_ITEMS and post_id:
+            return self._item(
+                {**value, "id": post_id}, kind=ItemKind.POST, thread_id=post_id, source="webhook"
+            )
+        return None
+
+    def _messenger_item(self, event: dict[str, Any]) -> Item | None:
+        """A person's message; the Page's own (`is_echo`), delivery and read receipts are left out."""
+        message = event.get("message") or {}
+        sender = str((event.get("sender") or {}).get("id") or "")
+        if not message.get("mid") or message.get("is_echo") or not sender or sender == self.page_id:
+            return None
+        attachments = [a.get("type", "") for a in message.get("attachments") or []]
+        text = str(message.get("text") or "") or " ".join(f"[{kind}]" for kind in attachments if kind)
+        return Item(
+            platform=self.platform,
+            external_id=str(message["mid"]),
+            author=Author(platform_id=sender, handle=sender),
+            text=text,
+            created_at=datetime.fromtimestamp(int(event.get("timestamp") or 0) / 1000, UTC),
+            kind=ItemKind.DM,
+            in_reply_to=str((message.get("reply_to") or {}).get("mid") or "") or None,
+            thread_id=f"messenger:{sender}",
+            raw=event,
+        )
+
+    def _conversation_item(self, message: dict[str, Any]) -> Item | None:
+        """A person's message read back from their conversation: the same id (the `mid`), author
+        and thread as its webhook event gives; the Page's own answers are left out."""
+        sender = message.get("from") or {}
+        psid = str(sender.get("id") or "")
+        if not psid or psid == self.page_id:
+            return None
+        return Item(
+            platform=self.platform,
+            external_id=str(message["id"]),
+            author=Author(platform_id=psid, handle=psid, name=str(sender.get("name") or "")),
+            # No text: an attachment, a sticker or a share, which this read does not name.
+            text=str(message.get("message") or "") or "[attachment]",
+            created_at=graph_time(message.get("created_time")) or datetime.now(UTC),
+            kind=ItemKind.DM,
+            thread_id=f"messenger:{psid}",
+            raw={**message, "_source": "messenger"},
+        )
 
     def send_message(self, outgoing: Outgoing, *, last_inbound_at: datetime | None = None) -> Published:
         """Answer a person on Messenger (`POST /{page-id}/messages`) as `messenger_send_policy`
@@ -379,42 +439,12 @@ class FacebookPageConnector:
             for message in (conversation.get("messages") or {}).get("data") or []:
                 if str((message.get("from") or {}).get("id") or "") != psid:
                     continue
-                at = parse_time(message.get("created_time"))
+                at = graph_time(message.get("created_time"))
                 if at is not None and (newest is None or at > newest):
                     newest = at
         return newest
 
 
-def _newer_than(items: list[Item], position: dict[str, Any] | None) -> tuple[list[Item], dict[str, Any]]:
-    """The items after `position` ({"at": newest time delivered, "ids": ids delivered at it}),
-    and the position after them."""
-    at = parse_time((position or {}).get("at"))
-    seen = set((position or {}).get("ids") or [])
-    fresh = [
-        item
-        for item in items
-        if at is None or item.created_at > at or (item.created_at == at and item.external_id not in seen)
-    ]
-    newest = max((item.created_at for item in items), default=at)
-    if newest is None:
-        return fresh, {}
-    ids = {item.external_id for item in items if item.created_at == newest}
-    if newest == at:
-        ids |= seen
-    return fresh, {"at": newest.isoformat(), "ids": sorted(ids)}
-
-
 def first_link(text: str) -> str:
     found = _URL.search(text)
     return found.group(0).rstrip(".,;:!?)") if found else ""
-
-
-def parse_time(value: Any) -> datetime | None:
-    """Graph's times (`2019-05-17T16:24:04+0000`) and our cursor's ISO times, aware."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

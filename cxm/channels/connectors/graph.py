@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -25,6 +27,7 @@ from cxm.channels.connectors.base import (
     AccountConfig,
     AuthError,
     ConnectorError,
+    Item,
     PermanentError,
     RateLimited,
     TransientError,
@@ -44,6 +47,10 @@ AUTH_CODES = {102, 190, 463, 467}
 TRANSIENT_CODES = {1, 2}
 
 
+# (HTTP status, decoded body or None, headers, *, default_retry) -> the error, or None for a success.
+ErrorMapping = Callable[..., ConnectorError | None]
+
+
 def graph_base(config: AccountConfig) -> str:
     """The versioned Graph address of an account: its base_url (or Meta's) and the version."""
     base = config.base_url.rstrip("/") or GRAPH_HOST
@@ -54,7 +61,11 @@ def graph_base(config: AccountConfig) -> str:
 
 class GraphCaller:
     """One account's calls to Graph: `call(method, path, ...)` answers the decoded JSON body or
-    raises the mapped connector error."""
+    raises the mapped connector error.
+
+    `errors` maps an answer onto the connector errors (None for a success): `graph_error` by
+    default; a product with codes of its own (WhatsApp's Cloud API) passes its own mapping, which
+    falls back on `graph_error` for the rest."""
 
     def __init__(
         self,
@@ -63,11 +74,13 @@ class GraphCaller:
         http: httpx.Client | None = None,
         token: str = "",
         what: str = "Meta account",
+        errors: ErrorMapping | None = None,
     ) -> None:
         self.config = config
         self.base = graph_base(config)
         self.token = token
         self._what = what
+        self._errors = errors or graph_error
         self._base_typed = bool(config.base_url.strip())
         self.http = http or http_client(base_url=self.base, timeout=30.0)
         self.rate_default = float(
@@ -96,7 +109,7 @@ class GraphCaller:
             body = response.json()
         except ValueError:
             body = None
-        error = graph_error(response.status_code, body, response.headers, default_retry=self.rate_default)
+        error = self._errors(response.status_code, body, response.headers, default_retry=self.rate_default)
         if error is not None:
             raise error
         if not isinstance(body, expect):
@@ -212,3 +225,41 @@ def graph_form(params: dict[str, Any]) -> dict[str, str]:
         else:
             form[key] = str(value)
     return form
+
+
+def graph_time(value: Any) -> datetime | None:
+    """An aware datetime from Graph's times (`2019-05-17T16:24:04+0000`), webhook times (epoch
+    seconds, or milliseconds in Messenger events) and the ISO times our cursors keep."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
+        number = float(value)
+        return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=UTC)
+    text = str(value)
+    if re.search(r"[+-]\d{4}$", text):
+        text = f"{text[:-2]}:{text[-2:]}"
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def newer_than(items: list[Item], position: dict[str, Any] | None) -> tuple[list[Item], dict[str, Any]]:
+    """The items after a cursor position (`{"at": newest time delivered, "ids": the ids delivered
+    at that time}`), and the position after them: an item of the same second as the last one
+    delivered is handed over once, neither lost nor repeated."""
+    at = graph_time((position or {}).get("at"))
+    seen = set((position or {}).get("ids") or [])
+    fresh = [
+        item
+        for item in items
+        if at is None or item.created_at > at or (item.created_at == at and item.external_id not in seen)
+    ]
+    newest = max((item.created_at for item in items), default=at)
+    if newest is None:
+        return fresh, {}
+    ids = {item.external_id for item in items if item.created_at == newest}
+    if newest == at:
+        ids |= seen
+    return fresh, {"at": newest.isoformat(), "ids": sorted(ids)}

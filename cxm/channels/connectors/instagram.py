@@ -4,13 +4,15 @@ graph.facebook.com), as Meta documents it.
 Kept in one module (about 630 lines) on purpose: it is one client of one API, and its three
 parts (the container flow, comments and tags, webhook deliveries) share the same call path, the
 same ids and the same reading of Instagram's comment objects; split apart, each would import the
-others' private readers.
+others' private readers. What Instagram Messaging shares with Messenger (the rules for answering,
+reading conversations back) lives in `meta_messaging`.
 
 The account's handle is the Instagram user id (`17841405822304914`); `base_url` is the Graph host
 (`https://graph.facebook.com`), to which the API version (`options.api_version`, default as for
 Meta ads) is appended unless the address already names one. Credentials: `access_token` (the
 Page token, or a user token, with instagram_basic, instagram_content_publish,
-instagram_manage_comments and pages_read_engagement). Options: `api_version`,
+instagram_manage_comments, instagram_manage_messages and pages_read_engagement). Options:
+`page_id` (the linked Page, which direct messages go through; `me` with a Page token), `api_version`,
 `rate_limit_default_seconds`, `publish_wait_seconds` (how long one attempt waits for Instagram to
 process a container, default 60), `poll_seconds` (between two looks at it, default 3).
 
@@ -30,14 +32,20 @@ the post with a `PermanentError`: Meta says how many were published in the rolli
 not when the oldest of them leaves it, so no honest retry time exists, and a scheduled post that
 silently slides by hours is worse than a failed target with the reason, which can be retried.
 
-Errors go through the shared Graph mapping (`cxm.channels.connectors.graph.graph_error`): throttling codes
-become `RateLimited`, 190 and friends `AuthError`.
+Listening (`fetch`) reads the comments (with their replies) on the latest media, the media that
+tag the account, and the customers' direct messages in the latest conversations
+(`meta_messaging.conversation_messages`, platform `instagram`); the webhook
+(`webhook_items`) gives each of them with the same id and thread, so the two meet on one item.
+The cursor: `comments_after` and `tags_after` (the newest time delivered) and `messages` (a
+position of `graph.newer_than`).
+
+Every call goes through the shared `GraphCaller` (`cxm.channels.connectors.graph`): throttling
+codes become `RateLimited`, 190 and friends `AuthError`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -47,7 +55,6 @@ import httpx
 
 from cxm.channels.connectors.base import (
     AccountConfig,
-    AuthError,
     Author,
     FetchPage,
     Item,
@@ -59,11 +66,9 @@ from cxm.channels.connectors.base import (
     PostMetrics,
     Published,
     TransientError,
-    http_client,
-    outbound_check,
 )
-from cxm.channels.connectors.graph import DEFAULT_API_VERSION, DEFAULT_RATE_LIMIT_SECONDS, graph_error
-from cxm.channels.connectors.meta_messaging import messenger_send_policy
+from cxm.channels.connectors.graph import GraphCaller, graph_time, newer_than
+from cxm.channels.connectors.meta_messaging import conversation_messages, messenger_send_policy
 
 logger = logging.getLogger(__name__)
 
@@ -96,17 +101,11 @@ class InstagramConnector:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
-        self._token = config.credentials.get("access_token", "")
-        # Only an address given on the account is checked before each call; Meta's own is public.
-        self._base_typed = bool(config.base_url.strip())
-        base = config.base_url.rstrip("/") or "https://graph.facebook.com"
-        if not re.search(r"/v\d+\.\d+$", base):
-            base = f"{base}/{config.options.get('api_version') or DEFAULT_API_VERSION}"
-        self._base = base
-        self._http = http or http_client(base_url=base, timeout=30.0)
+        self._graph = GraphCaller(
+            config, http=http, token=config.credentials.get("access_token", ""), what="Instagram account"
+        )
         self.user_id = config.handle.strip()
         options = config.options or {}
-        self._rate_default = float(options.get("rate_limit_default_seconds") or DEFAULT_RATE_LIMIT_SECONDS)
         self._wait = float(options.get("publish_wait_seconds") or DEFAULT_PUBLISH_WAIT)
         self._poll = float(options.get("poll_seconds") or DEFAULT_POLL)
         self._sleep = sleep
@@ -116,7 +115,7 @@ class InstagramConnector:
     # --- the common connector interface -------------------------------------------------------------
 
     def check(self) -> str:
-        info = self._call("GET", self.user_id, params={"fields": "id,username"})
+        info = self._graph.call("GET", self.user_id, params={"fields": "id,username"})
         self._username = str(info.get("username") or "")
         return self._username or str(info.get("id") or self.user_id)
 
@@ -142,7 +141,7 @@ class InstagramConnector:
             self._check_publishing_limit()
             container_id = self._create_container(outgoing, caption)
         self._wait_until_finished(container_id)
-        body = self._call("POST", f"{self.user_id}/media_publish", data={"creation_id": container_id})
+        body = self._graph.call("POST", f"{self.user_id}/media_publish", data={"creation_id": container_id})
         media_id = str(body.get("id") or "")
         if not media_id:
             raise TransientError(f"Instagram published no media for {container_id}: {str(body)[:200]}")
@@ -167,7 +166,7 @@ class InstagramConnector:
         existing = self._own_reply_with_text(comment_id, text)
         if existing is not None:
             return Published(external_id=str(existing["id"]), raw=existing)
-        body = self._call("POST", f"{comment_id}/replies", data={"message": text})
+        body = self._graph.call("POST", f"{comment_id}/replies", data={"message": text})
         reply_id = body.get("id")
         if not reply_id:
             raise PermanentError(f"Instagram created no reply to {comment_id}: {str(body)[:200]}")
@@ -204,9 +203,9 @@ class InstagramConnector:
             if policy.tag:
                 payload["tag"] = policy.tag
         payload["message"] = {"text": text}
-        page = str(self.config.options.get("page_id") or "me")
+        page = self._page()
         try:
-            body = self._call("POST", f"{page}/messages", json=payload)
+            body = self._graph.call("POST", f"{page}/messages", json=payload)
         except PermanentError as exc:
             if "outside of allowed window" in str(exc) or "2018278" in str(exc):
                 raise PermanentError(
@@ -221,24 +220,25 @@ class InstagramConnector:
 
     def comment_hide(self, comment_id: str, *, hidden: bool = True) -> None:
         """Hide (or show again) a comment on the account's media: `POST /{ig-comment-id}` with `hide`."""
-        body = self._call("POST", str(comment_id), data={"hide": "true" if hidden else "false"})
+        body = self._graph.call("POST", str(comment_id), data={"hide": "true" if hidden else "false"})
         if body.get("success") is not True:
             raise PermanentError(f"Instagram did not confirm hiding {comment_id}: {str(body)[:200]}")
 
     def comment_delete(self, comment_id: str) -> None:
         """Delete a comment (our own reply): `DELETE /{ig-comment-id}`."""
-        body = self._call("DELETE", str(comment_id))
+        body = self._graph.call("DELETE", str(comment_id))
         if body.get("success") is not True:
             raise PermanentError(f"Instagram did not confirm deleting {comment_id}: {str(body)[:200]}")
 
     def fetch(self, cursor: dict[str, Any]) -> FetchPage:
-        """Comments (and their replies) on the account's recent media, and media that tag the
-        account, newer than the cursor; our own replies come back as the account's items."""
-        comments_after = _parse_time(cursor.get("comments_after"))
-        tags_after = _parse_time(cursor.get("tags_after"))
+        """Comments (and their replies) on the account's recent media, media that tag the
+        account, and customers' direct messages in the latest conversations, newer than the
+        cursor; our own replies come back as the account's items."""
+        comments_after = graph_time(cursor.get("comments_after"))
+        tags_after = graph_time(cursor.get("tags_after"))
         items: list[Item] = []
         newest_comment = comments_after
-        body = self._call(
+        body = self._graph.call(
             "GET", f"{self.user_id}/media", params={"fields": MEDIA_FIELDS, "limit": MEDIA_PAGE}
         )
         for media in body.get("data") or []:
@@ -252,14 +252,25 @@ class InstagramConnector:
                     items.append(item)
                     newest_comment = max(filter(None, [newest_comment, item.created_at]))
         newest_tag = tags_after
-        tags = self._call("GET", f"{self.user_id}/tags", params={"fields": TAG_FIELDS, "limit": MEDIA_PAGE})
+        tags = self._graph.call(
+            "GET", f"{self.user_id}/tags", params={"fields": TAG_FIELDS, "limit": MEDIA_PAGE}
+        )
         for media in tags.get("data") or []:
             item = self._tag_item(media)
             if tags_after and item.created_at <= tags_after:
                 continue
             items.append(item)
             newest_tag = max(filter(None, [newest_tag, item.created_at]))
+        messages = [
+            item
+            for row in conversation_messages(self._graph, page=self._page(), platform="instagram")
+            if (item := self._conversation_item(row)) is not None
+        ]
+        fresh_messages, messages_position = newer_than(messages, cursor.get("messages"))
+        items += fresh_messages
         new_cursor = dict(cursor)
+        if messages_position:
+            new_cursor["messages"] = messages_position
         if newest_comment:
             new_cursor["comments_after"] = newest_comment.isoformat()
         if newest_tag:
@@ -270,7 +281,7 @@ class InstagramConnector:
     def fetch_metrics(self, external_ids: list[str]) -> list[PostMetrics]:
         metrics = []
         for media_id in external_ids:
-            body = self._call("GET", str(media_id), params={"fields": "id,like_count,comments_count"})
+            body = self._graph.call("GET", str(media_id), params={"fields": "id,like_count,comments_count"})
             metrics.append(
                 PostMetrics(
                     external_id=str(media_id),
@@ -313,7 +324,7 @@ class InstagramConnector:
 
     def publishing_usage(self) -> tuple[int, int, int]:
         """(published in the window, allowed in the window, window in seconds)."""
-        body = self._call(
+        body = self._graph.call(
             "GET", f"{self.user_id}/content_publishing_limit", params={"fields": "quota_usage,config"}
         )
         rows = body.get("data") or [{}]
@@ -375,14 +386,14 @@ class InstagramConnector:
         return container_id
 
     def _new_container(self, params: dict[str, str]) -> str:
-        body = self._call("POST", f"{self.user_id}/media", data=params)
+        body = self._graph.call("POST", f"{self.user_id}/media", data=params)
         container_id = body.get("id")
         if not container_id:
             raise PermanentError(f"Instagram created no container: {str(body)[:200]}")
         return str(container_id)
 
     def _container_status(self, container_id: str) -> dict[str, Any]:
-        body = self._call("GET", container_id, params={"fields": "status_code,status"})
+        body = self._graph.call("GET", container_id, params={"fields": "status_code,status"})
         return {"status_code": str(body.get("status_code") or ""), "status": str(body.get("status") or "")}
 
     def _wait_until_finished(self, container_id: str) -> None:
@@ -406,7 +417,7 @@ class InstagramConnector:
     def _adopt_published(self, caption: str) -> Published:
         """An earlier attempt's `media_publish` went through but its answer was lost: the media
         is the newest of the account's with this caption."""
-        body = self._call(
+        body = self._graph.call(
             "GET",
             f"{self.user_id}/media",
             params={"fields": "id,caption,timestamp,permalink", "limit": MEDIA_PAGE},
@@ -420,7 +431,7 @@ class InstagramConnector:
 
     def _permalink(self, media_id: str) -> str:
         try:
-            body = self._call("GET", media_id, params={"fields": "id,permalink"})
+            body = self._graph.call("GET", media_id, params={"fields": "id,permalink"})
         except TransientError:
             return ""  # published; the address is a nicety that must not make us publish again
         return str(body.get("permalink") or "")
@@ -459,7 +470,7 @@ class InstagramConnector:
             external_id=str(row["id"]),
             author=self._author(row),
             text=str(row.get("text") or ""),
-            created_at=_parse_time(row.get("timestamp")) or datetime.now(UTC),
+            created_at=graph_time(row.get("timestamp")) or datetime.now(UTC),
             kind=ItemKind.COMMENT,
             url=str(media.get("permalink") or ""),
             in_reply_to=str(parent["id"]) if parent else media_id or None,
@@ -479,7 +490,7 @@ class InstagramConnector:
                 url=f"https://www.instagram.com/{username}/" if username else "",
             ),
             text=str(media.get("caption") or ""),
-            created_at=_parse_time(media.get("timestamp")) or datetime.now(UTC),
+            created_at=graph_time(media.get("timestamp")) or datetime.now(UTC),
             kind=ItemKind.POST,
             url=str(media.get("permalink") or ""),
             thread_id=str(media["id"]),
@@ -490,7 +501,7 @@ class InstagramConnector:
         media_id = str((value.get("media") or {}).get("id") or "")
         parent_id = str(value.get("parent_id") or "")
         # The notification carries no creation time; Meta sends it as the comment is made.
-        created = _parse_time(sent) or datetime.now(UTC)
+        created = graph_time(sent) or datetime.now(UTC)
         return Item(
             platform=PLATFORM,
             external_id=str(value["id"]),
@@ -509,7 +520,7 @@ class InstagramConnector:
         comment_id = str(value.get("comment_id") or "")
         media_id = str(value.get("media_id") or "")
         if comment_id:
-            body = self._call(
+            body = self._graph.call(
                 "GET",
                 self.user_id,
                 params={
@@ -524,14 +535,14 @@ class InstagramConnector:
                 external_id=str(row.get("id") or comment_id),
                 author=self._author(row),
                 text=str(row.get("text") or ""),
-                created_at=_parse_time(row.get("timestamp")) or datetime.now(UTC),
+                created_at=graph_time(row.get("timestamp")) or datetime.now(UTC),
                 kind=ItemKind.COMMENT,
                 in_reply_to=media_id or None,
                 thread_id=media_id or None,
                 raw={**row, "media_id": media_id, "mention": True},
             )
         if media_id:
-            body = self._call(
+            body = self._graph.call(
                 "GET",
                 self.user_id,
                 params={
@@ -562,7 +573,7 @@ class InstagramConnector:
             external_id=str(message["mid"]),
             author=Author(platform_id=sender, handle=sender),
             text=text,
-            created_at=_parse_time(event.get("timestamp")) or datetime.now(UTC),
+            created_at=graph_time(event.get("timestamp")) or datetime.now(UTC),
             kind=ItemKind.DM,
             in_reply_to=str((message.get("reply_to") or {}).get("mid") or "") or None,
             # One conversation per customer: the Instagram-scoped id of the person.
@@ -570,13 +581,38 @@ class InstagramConnector:
             raw=event,
         )
 
+    def _conversation_item(self, message: dict[str, Any]) -> Item | None:
+        """A customer's direct message read back from their conversation, with the id (the
+        `mid`), author and thread (their Instagram-scoped id) its webhook event gives; the
+        account's own messages are left out."""
+        sender = message.get("from") or {}
+        customer = str(sender.get("id") or "")
+        if not customer or customer == self.user_id:
+            return None
+        return Item(
+            platform=PLATFORM,
+            external_id=str(message["id"]),
+            author=Author(platform_id=customer, handle=customer, name=str(sender.get("username") or "")),
+            # No text: an attachment, a story reply or a share, which this read does not name.
+            text=str(message.get("message") or "") or "[attachment]",
+            created_at=graph_time(message.get("created_time")) or datetime.now(UTC),
+            kind=ItemKind.DM,
+            thread_id=customer,
+            raw={**message, "owned": False},
+        )
+
+    def _page(self) -> str:
+        """The Page linked to the account, which Instagram Messaging goes through (`me` with a
+        Page token)."""
+        return str(self.config.options.get("page_id") or "me")
+
     def _own_reply_with_text(self, comment_id: str, text: str) -> dict[str, Any] | None:
         after = None
         for _ in range(MAX_REPLY_PAGES):
             params: dict[str, Any] = {"fields": REPLY_FIELDS}
             if after:
                 params["after"] = after
-            body = self._call("GET", f"{comment_id}/replies", params=params)
+            body = self._graph.call("GET", f"{comment_id}/replies", params=params)
             for row in body.get("data") or []:
                 if self._is_own(row) and str(row.get("text") or "").strip() == text:
                     return row
@@ -585,32 +621,6 @@ class InstagramConnector:
             if not (paging.get("next") and after):
                 return None
         return None
-
-    # --- HTTP ----------------------------------------------------------------------------------------------
-
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        if not self._token:
-            raise AuthError("no access token for this Instagram account")
-        if self._base_typed:
-            outbound_check(self._base, self.config)
-        url = f"{self._base}/{path}"
-        headers = {"Authorization": f"Bearer {self._token}"}
-        try:
-            response = self._http.request(method, url, headers=headers, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"timed out: {method} /{path}") from exc
-        except httpx.TransportError as exc:
-            raise TransientError(f"connection failed: {exc.__class__.__name__}") from exc
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        error = graph_error(response.status_code, body, response.headers, default_retry=self._rate_default)
-        if error is not None:
-            raise error
-        if not isinstance(body, dict):
-            raise TransientError(f"unexpected answer to {method} /{path}: {response.text[:200]}")
-        return body
 
 
 def _is_direct_message(outgoing: Outgoing) -> bool:
@@ -624,20 +634,3 @@ def _is_direct_message(outgoing: Outgoing) -> bool:
 
 def _is_video(media: Media) -> bool:
     return media.content_type.lower().startswith("video/")
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """Graph's `2017-08-31T18:10:30+0000`, an ISO string we stored, or epoch seconds/milliseconds."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
-        number = float(value)
-        return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=UTC)
-    text = str(value)
-    if re.search(r"[+-]\d{4}$", text):
-        text = f"{text[:-2]}:{text[-2:]}"
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

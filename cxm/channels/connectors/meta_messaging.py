@@ -14,15 +14,29 @@ businesses to manually respond to user messages within a 7-day period", on Messe
 Messaging), /docs/messenger-platform/send-messages/message-tags, and the Instagram Messaging
 overview (/docs/instagram-messaging/overview: "if more time is needed to allow a human agent to
 respond, you can add a tag to your response").
+
+Reading back is the reconciliation for the webhook: Meta drops some deliveries, so each poll asks
+the Conversations API (`GET /{page-id}/conversations?platform=messenger|instagram`) for the
+latest `CONVERSATIONS` conversations with their newest `MESSAGES_PER_CONVERSATION` messages
+(`id`, `message`, `from`, `to`, `created_time`). A message's id there is the `mid` its webhook
+event carried, so a message that comes both ways is one item. Meta gives the details of only the
+20 most recent messages of a conversation, and leaves out conversations in the Requests folder
+idle for 30 days.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+
+from cxm.channels.connectors.graph import GraphCaller
 
 STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
+CONVERSATIONS = 25  # the latest conversations read per poll
+MESSAGES_PER_CONVERSATION = 20  # "you can only get details about the 20 most recent messages"
+MESSAGE_FIELDS = "id,message,from,to,created_time"
 
 
 @dataclass(frozen=True)
@@ -71,3 +85,24 @@ def messenger_send_policy(
         ),
         code="window_closed",
     )
+
+
+def conversation_messages(graph: GraphCaller, *, page: str, platform: str) -> list[dict[str, Any]]:
+    """The newest messages of the Page's latest conversations on `platform` ("messenger" or
+    "instagram"), as Graph lists them: `{"id", "message", "from", "to", "created_time"}`, the
+    Page's (or the Instagram account's) own among them."""
+    body = graph.call(
+        "GET",
+        f"{page}/conversations",
+        params={
+            "platform": platform,
+            "fields": f"messages.limit({MESSAGES_PER_CONVERSATION}){{{MESSAGE_FIELDS}}},updated_time",
+            "limit": CONVERSATIONS,
+        },
+    )
+    return [
+        message
+        for conversation in body.get("data") or []
+        for message in (conversation.get("messages") or {}).get("data") or []
+        if isinstance(message, dict) and message.get("id")
+    ]

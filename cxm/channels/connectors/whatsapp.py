@@ -55,16 +55,13 @@ from cxm.channels.connectors.base import (
     Published,
     RateLimited,
     TransientError,
-    http_client,
-    outbound_check,
 )
-from cxm.channels.connectors.graph import DEFAULT_API_VERSION, graph_error
+from cxm.channels.connectors.graph import DEFAULT_RATE_LIMIT_SECONDS, GraphCaller, graph_error
 from cxm.channels.sinks import DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
 PLATFORM = "whatsapp"
-DEFAULT_RATE_LIMIT_SECONDS = 60.0
 # "The maximum length of a text message body is 4096 characters."
 MAX_TEXT = 4096
 # The customer-service window: free text is allowed within 24 hours of the customer's last message.
@@ -80,6 +77,7 @@ RATE_LIMIT_CODES = {
     131048,  # Spam rate limit hit: restrictions on how many messages this number may send
     131056,  # (Business Account, Consumer Account) pair rate limit hit: too many to this customer
 }
+PAIR_RATE_LIMIT = 131056
 AUTH_CODES = {
     0,  # AuthException: the access token expired, was invalidated or the user blocked the app
     10,  # Permission denied: not granted or revoked
@@ -161,18 +159,28 @@ class WhatsAppConnector:
 
     def __init__(self, config: AccountConfig, *, http: httpx.Client | None = None) -> None:
         self.config = config
-        self._token = config.credentials.get("access_token", "")
-        self._base_typed = bool(config.base_url.strip())
-        base = config.base_url.rstrip("/") or "https://graph.facebook.com"
-        if not re.search(r"/v\d+\.\d+$", base):
-            base = f"{base}/{config.options.get('api_version') or DEFAULT_API_VERSION}"
-        self._base = base
-        self._http = http or http_client(base_url=base, timeout=30.0)
+        self._graph = GraphCaller(
+            config,
+            http=http,
+            token=config.credentials.get("access_token", ""),
+            what="WhatsApp number",
+            errors=whatsapp_error,
+        )
         self.phone_number_id = config.handle.strip()
         self.waba_id = str(config.options.get("waba_id") or "").strip()
-        self._rate_default = float(
-            config.options.get("rate_limit_default_seconds") or DEFAULT_RATE_LIMIT_SECONDS
-        )
+
+    # The versioned Graph address and the HTTP client, as the contract tests read and swap them.
+    @property
+    def _base(self) -> str:
+        return self._graph.base
+
+    @property
+    def _http(self) -> httpx.Client:
+        return self._graph.http
+
+    @_http.setter
+    def _http(self, client: httpx.Client) -> None:
+        self._graph.http = client
 
     # --- the common connector interface -------------------------------------------------------------
 
@@ -280,29 +288,11 @@ class WhatsAppConnector:
         return Published(external_id=str(message_id), raw=body)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        if not self._token:
-            raise AuthError("no access token for this WhatsApp number")
-        if not self.phone_number_id:
+        # Every call of a number names it; without one nothing can be asked (a token is checked
+        # first by the caller, so a missing token still reads as needing credentials).
+        if self._graph.token and not self.phone_number_id:
             raise PermanentError("the WhatsApp account names no phone number id")
-        if self._base_typed:
-            outbound_check(self._base, self.config)
-        headers = {"Authorization": f"Bearer {self._token}"}
-        try:
-            response = self._http.request(method, f"{self._base}/{path}", headers=headers, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"timed out: {method} /{path}") from exc
-        except httpx.TransportError as exc:
-            raise TransientError(f"connection failed: {exc.__class__.__name__}") from exc
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        error = whatsapp_error(response.status_code, body, response.headers, default_retry=self._rate_default)
-        if error is not None:
-            raise error
-        if not isinstance(body, dict):
-            raise TransientError(f"unexpected answer to {method} /{path}: {response.text[:200]}")
-        return body
+        return self._graph.call(method, path, **kwargs)
 
 
 def whatsapp_error(
@@ -334,7 +324,8 @@ def whatsapp_error(
         # Graph's own reading of the throttling headers (Retry-After, X-Business-Use-Case-Usage).
         throttled = graph_error(429, body, headers, default_retry=default_retry)
         wait = throttled.retry_after if isinstance(throttled, RateLimited) else default_retry
-        return RateLimited(f"rate limited: {label}", retry_after=wait)
+        # The pair limit holds back messages to this one customer; the number serves the others.
+        return RateLimited(f"rate limited: {label}", retry_after=wait, account_wide=code != PAIR_RATE_LIMIT)
     if code in AUTH_CODES:
         return AuthError(f"not authorised: {label}")
     if code in TRANSIENT_CODES:

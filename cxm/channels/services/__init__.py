@@ -2,7 +2,7 @@
 (`cxm.channels.services`); the channels app's own modules import the submodules:
 
 accounts  connect, edit, pause, resume, remove; the connector an account builds
-health    try the credentials now; record what a failed call said
+health    try the credentials now; record what a failed call said; the platform throttling it
 sync      read an account in, page by page; schedule the due ones
 imports   accounts from CSV
 webhooks  inbound webhook deliveries
@@ -11,5 +11,11 @@ demo      the demo network's accounts
 
 from cxm.channels.services.accounts import account_connector
 from cxm.channels.services.demo import demo_accounts_seed
+from cxm.channels.services.health import account_throttle, account_throttle_lift
 
-__all__ = ["account_connector", "demo_accounts_seed"]
+__all__ = [
+    "account_connector",
+    "account_throttle",
+    "account_throttle_lift",
+    "demo_accounts_seed",
+]

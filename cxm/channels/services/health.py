@@ -1,5 +1,7 @@
-"""An account's health: trying its credentials now, and recording what a failed call said
-(status, error, when to try again)."""
+"""An account's health: trying its credentials now, recording what a failed call said (status,
+error, when to try again), and the platform throttling the account: whoever was refused with a
+rate limit (a sync, a publish, a reply, a webhook's read-back) records it on the account, which
+shows it and waits, and the next call that goes through clears it."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from cxm.audit.services import audit_record
@@ -76,3 +80,26 @@ def record_failure(
     if count_failure:
         updates["failure_count"] = account.failure_count + 1
     ChannelAccount.objects.filter(pk=account.pk).update(**updates)
+
+
+def account_throttle(*, account_id: int, until: datetime, reason: str) -> None:
+    """The platform throttles the account until `until` (or later, if it already said so): it
+    shows as rate limited and polls, publishes and replies wait until then. A paused account, or
+    one that needs re-authorisation, keeps its status."""
+    ChannelAccount.objects.filter(pk=account_id).exclude(
+        status__in=[AccountStatus.PAUSED, AccountStatus.NEEDS_REAUTH]
+    ).update(
+        status=AccountStatus.RATE_LIMITED,
+        error_text=reason[:2000],
+        rate_limited_until=Greatest(Coalesce(F("rate_limited_until"), Value(until)), Value(until)),
+        next_sync_at=Greatest(Coalesce(F("next_sync_at"), Value(until)), Value(until)),
+    )
+
+
+def account_throttle_lift(*, account: ChannelAccount) -> None:
+    """A call of the account went through: if it showed as rate limited, it is connected again."""
+    if account.status != AccountStatus.RATE_LIMITED:
+        return
+    ChannelAccount.objects.filter(pk=account.pk, status=AccountStatus.RATE_LIMITED).update(
+        status=AccountStatus.CONNECTED, error_text="", rate_limited_until=None, failure_count=0
+    )

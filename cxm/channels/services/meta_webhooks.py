@@ -4,30 +4,37 @@ A delivery names its product in `object` (`page`, `instagram`, `whatsapp_busines
 carries `entry[]`, each for one Page (`entry.id` = Page id), one Instagram professional account
 (`entry.id` = its Instagram user id) or one WhatsApp Business Account (`entry.id` = the WABA; the
 phone number is `changes[].value.metadata.phone_number_id`). Each event (a `changes[]` value or a
-`messaging[]` event) is turned into items by the platform's connector class, without an account
-or a token (`webhook_items(value)`; for WhatsApp also `webhook_statuses(value)`), and the items
+`messaging[]` event) is turned into items by the receiving account's connector: a Page or an
+Instagram account reads it as a delivery of its own (`webhook_items(delivery)`, which needs the
+change's field), WhatsApp reads the change's value (`webhook_items(value)`, and
+`webhook_statuses(value)` for the statuses of our own messages). The items
 go to the sinks once for every workspace that connected that Page, account or number, exactly as
 polled items do: an item that arrives both ways is one item, because sinks key items on platform
 and external id. Deliveries for accounts nobody connected are acknowledged and logged, so Meta
-does not retry them for hours.
+does not retry them for hours. An event whose reading back the platform throttles (an Instagram
+mention names only ids) marks the account as throttled and is read again by a task once the
+throttle has passed (`meta_event_read`): Meta does not send a notification twice.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cxm.channels import selectors
+from cxm.celery import broker_countdown
+from cxm.channels import selectors, tasks
 from cxm.channels.connectors import REGISTRY
-from cxm.channels.connectors.base import ConnectorError, Item
+from cxm.channels.connectors.base import ConnectorError, Item, RateLimited
 from cxm.channels.models import AccountStatus, ChannelAccount, Platform
 from cxm.channels.services.accounts import account_connector
+from cxm.channels.services.health import account_throttle
 from cxm.channels.services.sync import inbound_context
 from cxm.channels.sinks import DeliveryStatus, deliver, delivery_statuses
 
@@ -39,6 +46,7 @@ OBJECT_PLATFORMS = {
     "instagram": Platform.INSTAGRAM,
     "whatsapp_business_account": Platform.WHATSAPP,
 }
+PLATFORM_OBJECTS = {platform: name for name, platform in OBJECT_PLATFORMS.items()}
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class MetaWebhookResult:
     events: int = 0
     accepted: int = 0  # items handed to the sinks, counted once per receiving account
     statuses: int = 0
+    deferred: int = 0  # events the platform throttled reading back, to be read again later
     ignored: list[str] = field(default_factory=list)
 
 
@@ -114,6 +123,11 @@ def meta_webhook_receive(*, payload: Any) -> MetaWebhookResult:
         for account in receivers:
             try:
                 items, statuses = _translate(event, account)
+            except RateLimited as exc:
+                # Meta does not send a notification twice: read it again once the throttle passed.
+                _read_later(event, account, exc)
+                result.deferred += 1
+                continue
             except (ConnectorError, ValueError, KeyError, TypeError):
                 # One event the connector cannot read must not lose the others in the delivery.
                 logger.exception("meta webhook: %s cannot read an event for %s", event.platform, event.handle)
@@ -127,31 +141,70 @@ def meta_webhook_receive(*, payload: Any) -> MetaWebhookResult:
     return result
 
 
+def meta_event_read(*, account_id: int, workspace_id: int, event: dict[str, Any]) -> str:
+    """Read one event again for one account, after the platform throttled reading it back (an
+    Instagram mention names only ids), and deliver its items. Safe to run twice: the sinks store
+    each item once."""
+    account = ChannelAccount.objects.filter(pk=account_id, workspace_id=workspace_id).first()
+    if account is None or account.status == AccountStatus.PAUSED:
+        return "skipped"
+    meta_event = MetaEvent(**event)
+    now = timezone.now()
+    if (until := account.throttled_until(now)) is not None:
+        _schedule_read(meta_event, account, seconds=(until - now).total_seconds())
+        return "waiting"
+    try:
+        items, statuses = _translate(meta_event, account)
+    except RateLimited as exc:
+        _read_later(meta_event, account, exc)
+        return "rate_limited"
+    except (ConnectorError, ValueError, KeyError, TypeError):
+        logger.exception(
+            "meta webhook: %s cannot read an event for %s", meta_event.platform, meta_event.handle
+        )
+        return "unreadable"
+    _deliver_to(account, items, statuses)
+    return "delivered"
+
+
+def _read_later(event: MetaEvent, account: ChannelAccount, exc: RateLimited) -> None:
+    """The platform throttles the account: it shows so, and the event is read once it lets go."""
+    logger.warning("meta webhook: reading %s %s is rate limited: %s", event.platform, event.handle, exc)
+    if exc.account_wide:
+        account_throttle(
+            account_id=account.pk, until=timezone.now() + timedelta(seconds=exc.retry_after), reason=str(exc)
+        )
+    _schedule_read(event, account, seconds=exc.retry_after)
+
+
+def _schedule_read(event: MetaEvent, account: ChannelAccount, *, seconds: float) -> None:
+    kwargs = {"account_id": account.pk, "workspace_id": account.workspace_id, "event": asdict(event)}
+    transaction.on_commit(
+        lambda: tasks.meta_event_read.apply_async(kwargs=kwargs, countdown=broker_countdown(seconds))
+    )
+
+
 def _translate(event: MetaEvent, account: ChannelAccount) -> tuple[list[Item], list[DeliveryStatus]]:
     """The event read by the receiving account's connector (Instagram reads a mention back over
-    the API with the account's token, so the reading is per account)."""
+    the API with the account's token, so the reading is per account). WhatsApp's connector reads
+    one change's `value`; the Page's and Instagram's read a delivery, since what a change is
+    depends on its field (`feed`, `comments`, `mentions`...)."""
     if event.platform not in REGISTRY:
         raise ValueError(f"no connector for {event.platform}")
     connector = account_connector(account)
-    if event.platform == Platform.INSTAGRAM:
-        items = list(connector.webhook_items(_instagram_delivery(event)))
-    else:
-        items = list(connector.webhook_items(event.value))
-    statuses: list[DeliveryStatus] = []
     if event.platform == Platform.WHATSAPP:
-        statuses = list(connector.webhook_statuses(event.value))
-    return items, statuses
+        return list(connector.webhook_items(event.value)), list(connector.webhook_statuses(event.value))
+    return list(connector.webhook_items(_one_event_delivery(event))), []
 
 
-def _instagram_delivery(event: MetaEvent) -> dict[str, Any]:
-    """The Instagram connector reads whole deliveries (it needs each change's field): one event as
-    a delivery of its own."""
+def _one_event_delivery(event: MetaEvent) -> dict[str, Any]:
+    """One event as a delivery of its own, in the envelope Meta sent it in."""
     entry: dict[str, Any] = {"id": event.handle}
     if event.messaging:
         entry["messaging"] = [event.value]
     else:
         entry["changes"] = [{"field": event.field, "value": event.value}]
-    return {"object": "instagram", "entry": [entry]}
+    return {"object": PLATFORM_OBJECTS[event.platform], "entry": [entry]}
 
 
 @transaction.atomic

@@ -10,7 +10,10 @@ comments and replies nested (`comments{...}`, replies carrying `parent`), `/{pag
 and `/{page-id}/tagged` as `{"data": [...], "paging": {...}}`; `POST /{comment-id}/comments`
 (`message`) answering `{"id"}`; `POST /{comment-id}/likes` and `POST /{comment-id}` with
 `is_hidden` answering `{"success": true}`; `POST /{page-id}/messages` answering
-`{"recipient_id", "message_id"}`; `GET /{page-id}/conversations?user_id=`. Errors have Meta's
+`{"recipient_id", "message_id"}` (the answer joins the conversation); `GET /{page-id}/conversations`
+with `platform=messenger`, optionally `user_id`, and the messages nested by field expansion
+(`messages.limit(N){id,message,from,to,created_time}`), in the shapes of the Conversations API
+(`messenger_conversations.json`). Errors have Meta's
 shape `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`: 190 for a bad
 token, 100 for an unknown object; `fail_next(code=32)` throttles with X-App-Usage and
 X-Business-Use-Case-Usage headers; `lose_next(path)` acts on a request and drops its answer.
@@ -20,13 +23,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import default as email_policy
 from itertools import count
 from pathlib import Path
 from typing import Any
 
+from tests.channels.stubs.conversations import Conversations
 from tests.stub_server import Answer, Reply, Request, StubServer
 
 TOKEN = "stub-page-token"
@@ -65,7 +69,7 @@ class FacebookPageStub(StubServer):
         self.hidden: dict[str, bool] = {}
         self.likes: list[str] = []
         self.sent: list[dict[str, Any]] = []  # Send API requests
-        self.inbound: dict[str, list[datetime]] = {}  # psid -> times they wrote
+        self.conversations = Conversations()  # each person's (psid) conversation with the Page
         self._faults: list[tuple[str, Any]] = []
         self._ids = count(1_116_689_038_356_556)
         self.route("*", rf"/{VERSION}/(.*)", self._graph)
@@ -75,8 +79,10 @@ class FacebookPageStub(StubServer):
     def next_id(self) -> str:
         return str(next(self._ids))
 
-    def add_post(self, message: str, *, at: datetime, author: tuple[str, str] | None = None) -> str:
-        post_id = f"{self.page_id}_{self.next_id()}"
+    def add_post(
+        self, message: str, *, at: datetime, author: tuple[str, str] | None = None, post_id: str = ""
+    ) -> str:
+        post_id = post_id or f"{self.page_id}_{self.next_id()}"
         who = author or (self.page_id, self.page_name)
         self.posts[post_id] = {
             "id": post_id,
@@ -89,9 +95,16 @@ class FacebookPageStub(StubServer):
         return post_id
 
     def add_comment(
-        self, post_id: str, message: str, *, at: datetime, author: tuple[str, str], parent: str | None = None
+        self,
+        post_id: str,
+        message: str,
+        *,
+        at: datetime,
+        author: tuple[str, str],
+        parent: str | None = None,
+        comment_id: str = "",
     ) -> str:
-        comment_id = f"{post_id.split('_')[-1]}_{self.next_id()}"
+        comment_id = comment_id or f"{post_id.split('_')[-1]}_{self.next_id()}"
         comment = {
             "id": comment_id,
             "message": message,
@@ -120,7 +133,52 @@ class FacebookPageStub(StubServer):
         return post_id
 
     def add_inbound(self, psid: str, at: datetime) -> None:
-        self.inbound.setdefault(psid, []).append(at)
+        self.add_message(psid, "Hello?", at=at)
+
+    def add_message(
+        self,
+        psid: str,
+        text: str,
+        *,
+        at: datetime,
+        mid: str = "",
+        name: str = "Ana Putri",
+        from_page: bool = False,
+    ) -> str:
+        """A message in the person's conversation with the Page: theirs, or the Page's answer."""
+        return self.conversations.add(
+            {"name": name, "id": psid},
+            {"name": self.page_name, "id": self.page_id},
+            mid=mid or f"m_{self.next_id()}",
+            text=text,
+            created_time=graph_time(at),
+            ours=from_page,
+        )
+
+    def add_from_feed(self, value: dict[str, Any]) -> str:
+        """The post or comment a documented `feed` webhook change names, with its ids, author,
+        text and time, as the Page would list it (a comment's post is made when missing)."""
+        at = datetime.fromtimestamp(value["created_time"], UTC)
+        author = (value["from"]["id"], value["from"]["name"])
+        if value["post_id"] not in self.posts:
+            post_at = at if value["item"] != "comment" else at - timedelta(hours=1)
+            self.add_post(
+                value.get("message", "") if value["item"] != "comment" else "A post of the Page",
+                at=post_at,
+                author=author if value["item"] != "comment" else None,
+                post_id=value["post_id"],
+            )
+        if value["item"] != "comment":
+            return value["post_id"]
+        parent = value.get("parent_id")
+        return self.add_comment(
+            value["post_id"],
+            value["message"],
+            at=at,
+            author=author,
+            parent=parent if parent and parent != value["post_id"] else None,
+            comment_id=value["comment_id"],
+        )
 
     def fail_next(self, code: int, *, path: str = "", status: int = 400, headers=None) -> None:
         self._faults.append(("fail", (code, path, status, headers or {})))
@@ -213,16 +271,11 @@ class FacebookPageStub(StubServer):
         if method == "POST" and path == f"{page}/messages":
             recipient = json.loads(params["recipient"].replace("'", '"'))["id"]
             self.sent.append({**params, "recipient": recipient})
-            return 200, {"recipient_id": recipient, "message_id": f"m_{self.next_id()}"}
+            text = json.loads(params["message"]).get("text", "")
+            mid = self.add_message(recipient, text, at=datetime.now(UTC), from_page=True)
+            return 200, {"recipient_id": recipient, "message_id": mid}
         if method == "GET" and path == f"{page}/conversations":
-            psid = params.get("user_id", "")
-            messages = [
-                {"created_time": graph_time(at), "from": {"id": psid}, "id": f"m_{i}"}
-                for i, at in enumerate(sorted(self.inbound.get(psid, []), reverse=True))
-            ]
-            return 200, self._edge(
-                [{"id": f"t_{psid}", "messages": self._edge(messages)}] if messages else []
-            )
+            return 200, self._conversations(params)
         found = re.fullmatch(r"([\w]+)/(comments|likes)", path)
         if found:
             target, edge = found.groups()
@@ -271,6 +324,17 @@ class FacebookPageStub(StubServer):
             100,
             f"Unsupported {method} request. Object with ID '{path}' does not exist",
             "GraphMethodException",
+        )
+
+    def _conversations(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("platform") != "messenger":
+            raise _error(400, 100, "(#100) The parameter platform is required", "OAuthException")
+        return self._edge(
+            self.conversations.listing(
+                fields=params.get("fields", ""),
+                limit=int(params.get("limit") or 25),
+                person=params.get("user_id"),
+            )
         )
 
     def _post_view(self, post: dict[str, Any], *, nested: bool) -> dict[str, Any]:

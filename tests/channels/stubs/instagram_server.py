@@ -15,14 +15,17 @@ answering `{"id"}`; `POST /{comment-id}` with `hide` and `DELETE /{comment-id}` 
 `{"success": true}`; `GET /{ig-user-id}?fields=mentioned_comment.comment_id(...){...}` and
 `mentioned_media.media_id(...){...}`;
 `POST /{page-id}/messages` (or `/me/messages`) with a JSON `recipient` / `message`, answering
-`{"recipient_id", "message_id"}` as Messenger's Send API reference documents, or outside the
-window Graph's `(#10) This message is sent outside of allowed window.` (subcode 2018278): more
-than 24 hours after the customer last wrote (`customer_wrote`; `window_closed` names customers
-past 24 hours) without the HUMAN_AGENT tag, or more than 7 days after.
+`{"recipient_id", "message_id"}` as Messenger's Send API reference documents (the answer joins the
+customer's conversation), or outside the window Graph's `(#10) This message is sent outside of
+allowed window.` (subcode 2018278): more than 24 hours after the customer last wrote
+(`customer_wrote`; `window_closed` names customers past 24 hours) without the HUMAN_AGENT tag, or
+more than 7 days after; `GET /{page-id}/conversations?platform=instagram` with each
+conversation's messages nested (`messages.limit(N){id,message,from,to,created_time}`), as the
+Conversations API documents them (`messenger_conversations.json`).
 Errors have Graph's shape `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`:
 190 for a bad token, 100 for an unknown object, 4 for the app's rate limit.
 
-Tests seed it (`add_media`, `add_comment`, `add_tag`; `quota_usage`; `container_steps`, the
+Tests seed it (`add_media`, `add_comment`, `add_tag`, `add_direct_message`; `quota_usage`; `container_steps`, the
 statuses a new container goes through, one per look), inject faults (`fail_next(path, code=...)`,
 `hang_next(path)`, `lose_answer_next(path)`), and read back what reached it (`requests`, `containers`, `published`).
 """
@@ -37,6 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from tests.channels.stubs.conversations import Conversations
 from tests.stub_server import Answer, Drop, Reply, Request, StubServer
 
 TOKEN = "stub-instagram-token"
@@ -54,12 +58,17 @@ def fixture(name: str) -> dict[str, Any]:
 
 
 def _graph_error(
-    status: int, code: int, message: str, kind: str = "OAuthException", subcode: int | None = None
+    status: int,
+    code: int,
+    message: str,
+    kind: str = "OAuthException",
+    subcode: int | None = None,
+    headers: dict[str, str] | None = None,
 ):
     error: dict[str, Any] = {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEfGhIjK"}
     if subcode:
         error["error_subcode"] = subcode
-    return Reply(status, {"error": error})
+    return Reply(status, {"error": error}, headers)
 
 
 def _iso(moment: datetime) -> str:
@@ -82,6 +91,7 @@ class InstagramStub(StubServer):
         self.published: list[str] = []  # media ids, in publishing order
         self.hidden: set[str] = set()
         self.messages: list[dict[str, Any]] = []
+        self.conversations = Conversations()  # each customer's (Instagram-scoped id) conversation
         self.window_closed: set[str] = set()  # customers whose last message is older than 24 hours
         self.last_wrote: dict[str, datetime] = {}  # customer -> when they last wrote (`customer_wrote`)
         self.deleted: set[str] = set()
@@ -91,7 +101,7 @@ class InstagramStub(StubServer):
         self.quota_duration = int(limit["config"]["quota_duration"])
         self.container_steps: list[str] = ["IN_PROGRESS", "FINISHED"]
         self.error_reason = "2207026"  # the error subcode `status` carries when status_code is ERROR
-        self._faults: list[tuple[re.Pattern[str], str, int]] = []
+        self._faults: list[tuple[re.Pattern[str], str, int, dict[str, str]]] = []
         prefix = rf"/{VERSION}"
         self.route("GET", rf"{prefix}/(\d+)/content_publishing_limit", self._limit)
         self.route("POST", rf"{prefix}/(\d+)/media", self._create_container)
@@ -101,6 +111,7 @@ class InstagramStub(StubServer):
         self.route("GET", rf"{prefix}/(\d+)/replies", self._list_replies)
         self.route("POST", rf"{prefix}/(\d+)/replies", self._reply)
         self.route("POST", rf"{prefix}/(\d+|me)/messages", self._send_message)
+        self.route("GET", rf"{prefix}/(\d+|me)/conversations", self._conversations)
         self.route("GET", rf"{prefix}/(\d+)", self._node)
         self.route("POST", rf"{prefix}/(\d+)", self._update_comment)
         self.route("DELETE", rf"{prefix}/(\d+)", self._delete_comment)
@@ -111,9 +122,15 @@ class InstagramStub(StubServer):
         return str(next(self._ids))
 
     def add_media(
-        self, caption: str = "", *, at: datetime | None = None, owner: str | None = None, username: str = ""
+        self,
+        caption: str = "",
+        *,
+        at: datetime | None = None,
+        owner: str | None = None,
+        username: str = "",
+        media_id: str = "",
     ) -> str:
-        media_id = self.new_id()
+        media_id = media_id or self.new_id()
         self.media[media_id] = {
             "id": media_id,
             "caption": caption,
@@ -135,8 +152,9 @@ class InstagramStub(StubServer):
         user_id: str = "5511223344",
         at: datetime | None = None,
         parent: str | None = None,
+        comment_id: str = "",
     ) -> str:
-        comment_id = self.new_id()
+        comment_id = comment_id or self.new_id()
         self.comments[comment_id] = {
             "id": comment_id,
             "text": text,
@@ -163,10 +181,34 @@ class InstagramStub(StubServer):
         )
         return media_id
 
+    def claims(self, request: Request) -> bool:
+        """Instagram's conversations, which Graph is asked for through the linked Page."""
+        return request.path.endswith("/conversations") and request.query.get("platform") == ["instagram"]
+
     def owns(self, object_id: str) -> bool:
         """Whether a Graph call about `object_id` is this account's to answer (see MetaOAuthServer)."""
         return object_id == self.user_id or any(
             object_id in objects for objects in (self.containers, self.media, self.comments)
+        )
+
+    def add_direct_message(
+        self,
+        customer: str,
+        text: str,
+        *,
+        username: str = "customer.one",
+        at: datetime | None = None,
+        mid: str = "",
+        from_account: bool = False,
+    ) -> str:
+        """A message in the customer's conversation with the account: theirs, or the account's."""
+        return self.conversations.add(
+            {"username": username, "id": customer},
+            {"username": self.username, "id": self.user_id},
+            mid=mid or f"aWdfZAG1faXRlbToxOklHTWVzc2FnZA{self.new_id()}",
+            text=text,
+            created_time=_iso(at or datetime.now(UTC)),
+            ours=from_account,
         )
 
     def replies_to(self, comment_id: str) -> list[dict[str, Any]]:
@@ -174,17 +216,20 @@ class InstagramStub(StubServer):
             c for c in self.comments.values() if c["parent"] == comment_id and c["id"] not in self.deleted
         ]
 
-    def fail_next(self, path: str, *, code: int, method: str = "*") -> None:
-        """The next request whose path (after the version) matches `path` gets Graph error `code`."""
-        self._faults.append((re.compile(path), method, code))
+    def fail_next(
+        self, path: str, *, code: int, method: str = "*", headers: dict[str, str] | None = None
+    ) -> None:
+        """The next request whose path (after the version) matches `path` gets Graph error `code`
+        (with `headers`, e.g. X-Business-Use-Case-Usage naming when a throttle ends)."""
+        self._faults.append((re.compile(path), method, code, dict(headers or {})))
 
     def hang_next(self, path: str, *, method: str = "*") -> None:
         """The next request matching `path` gets no answer (the client times out)."""
-        self._faults.append((re.compile(path), method, 0))
+        self._faults.append((re.compile(path), method, 0, {}))
 
     def lose_answer_next(self, path: str, *, method: str = "*") -> None:
         """The next request matching `path` is acted on, then its connection closed unanswered."""
-        self._faults.append((re.compile(path), method, -1))
+        self._faults.append((re.compile(path), method, -1, {}))
 
     # --- answering ------------------------------------------------------------------------------------
 
@@ -193,7 +238,7 @@ class InstagramStub(StubServer):
             raise _graph_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
         path = request.path.removeprefix(f"/{VERSION}/")
         for fault in list(self._faults):
-            pattern, method, code = fault
+            pattern, method, code, headers = fault
             if pattern.fullmatch(path) and method in ("*", request.method):
                 self._faults.remove(fault)
                 if code == -1:
@@ -203,7 +248,7 @@ class InstagramStub(StubServer):
                     self.hang(5)
                     raise Drop()
                 if code in (4, 17, 32, 613):
-                    raise _graph_error(400, code, "Application request limit reached")
+                    raise _graph_error(400, code, "Application request limit reached", headers=headers)
                 raise _graph_error(400 if code < 500 else 500, code, f"Injected Graph error {code}")
         return self.dispatch(request)
 
@@ -363,7 +408,12 @@ class InstagramStub(StubServer):
             raise _graph_error(
                 400, 10, "(#10) This message is sent outside of allowed window.", subcode=2018278
             )
-        message_id = f"aWdfZAG1faXRlbToxOklHTWVzc2FnZA{len(self.messages) + 1:08d}"
+        message_id = self.add_direct_message(
+            recipient,
+            body["message"]["text"],
+            mid=f"aWdfZAG1faXRlbToxOklHTWVzc2FnZA{len(self.messages) + 1:08d}",
+            from_account=True,
+        )
         self.messages.append({"page": page, **body, "message_id": message_id})
         return 200, {"recipient_id": recipient, "message_id": message_id}
 
@@ -382,6 +432,13 @@ class InstagramStub(StubServer):
             return False
         elapsed = datetime.now(UTC) - wrote
         return elapsed > timedelta(days=7) or (elapsed > timedelta(hours=24) and not tagged)
+
+    def _conversations(self, request: Request, page: str):
+        query = {key: values[-1] for key, values in request.query.items()}
+        if query.get("platform") != "instagram":
+            raise _graph_error(400, 100, "(#100) The parameter platform is required")
+        rows = self.conversations.listing(fields=query.get("fields", ""), limit=int(query.get("limit") or 25))
+        return 200, {"data": rows, "paging": {"cursors": {"before": "QVFIU", "after": "QVFIU"}}}
 
     def _delete_comment(self, request: Request, comment_id: str):
         comment = self.comments.get(comment_id)

@@ -102,10 +102,12 @@ class MetaOAuthServer(StubServer):
 
     def unrouted(self, request: Request) -> Answer:
         object_id = request.path.removeprefix(f"/{VERSION}/").split("/")[0]
-        for stub in self.objects:
-            if stub.owns(object_id):
-                stub.record(request)
-                return stub.serve(request)
+        # A call a stand-in claims by its shape first (Instagram's conversations are asked of its
+        # Page, whose own stand-in knows only Messenger's), then the one owning the object.
+        claimed = [stub for stub in self.objects if getattr(stub, "claims", lambda r: False)(request)]
+        for stub in claimed + [stub for stub in self.objects if stub.owns(object_id)]:
+            stub.record(request)
+            return stub.serve(request)
         status, body = self.refusal(
             100, f"Unsupported get request. Object with ID '{object_id}' does not exist"
         )
