@@ -25,10 +25,19 @@ class Platform(models.TextChoices):
     FACEBOOK_PAGE = "facebook_page", _("Facebook Page")
     INSTAGRAM = "instagram", "Instagram"
     WHATSAPP = "whatsapp", "WhatsApp"
+    TELEGRAM = "telegram", "Telegram"
 
 
-# Platforms whose new items are pulled on a schedule (webhooks push theirs).
-POLLED_PLATFORMS = {Platform.MASTODON, Platform.BLUESKY, Platform.RSS, Platform.EMAIL, Platform.DEMO}
+# Platforms whose new items are pulled on a schedule (webhooks push theirs). A Telegram bot is
+# polled only where no webhook can reach us; with one, its fetch answers nothing at once.
+POLLED_PLATFORMS = {
+    Platform.MASTODON,
+    Platform.BLUESKY,
+    Platform.RSS,
+    Platform.EMAIL,
+    Platform.DEMO,
+    Platform.TELEGRAM,
+}
 
 
 class AccountStatus(models.TextChoices):
