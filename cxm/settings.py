@@ -400,8 +400,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("CXM_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        # httpx logs each request's full URL at INFO, and Meta's token exchange carries the code
-        # and the app secret in its query: only its warnings are logged.
+        # httpx logs each request's full URL at INFO, Meta's token exchange carries the code and
+        # the app secret in its query, and every Telegram Bot API path the bot token: only its
+        # warnings are logged.
         "httpx": {"level": "WARNING"},
     },
 }

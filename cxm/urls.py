@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from cxm import health
 from cxm.channels import meta_views as channel_meta_views
+from cxm.channels import telegram_views
 from cxm.channels import views as channel_views
 from cxm.web import security as web_security
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("admin/accounts/", include("cxm.channels.urls")),
     path("admin/privacy/", include("cxm.privacy.urls")),
     path("hooks/meta/", channel_meta_views.meta_webhook, name="meta-webhook"),
+    path("hooks/telegram/<int:account_id>/", telegram_views.telegram_webhook, name="telegram-webhook"),
     path("hooks/<int:account_id>/", channel_views.webhook_inbound, name="webhook-inbound"),
     path("listening/", include("listening.urls")),
     path("publishing/", include("publishing.urls")),

@@ -26,12 +26,14 @@ class Platform(models.TextChoices):
     FACEBOOK_PAGE = "facebook_page", _("Facebook Page")
     INSTAGRAM = "instagram", "Instagram"
     WHATSAPP = "whatsapp", "WhatsApp"
+    TELEGRAM = "telegram", "Telegram"
 
 
 # Platforms whose new items are pulled on a schedule. A Facebook Page and an Instagram account are
 # polled beside Meta's webhook, which drops deliveries now and then; WhatsApp is not, since the
 # Cloud API cannot list a number's messages (the webhook is all there is); the generic webhook
-# platform only receives.
+# platform only receives. A Telegram bot is polled only where no webhook can reach us; with one,
+# its fetch answers nothing at once.
 POLLED_PLATFORMS = {
     Platform.MASTODON,
     Platform.BLUESKY,
@@ -40,6 +42,7 @@ POLLED_PLATFORMS = {
     Platform.DEMO,
     Platform.FACEBOOK_PAGE,
     Platform.INSTAGRAM,
+    Platform.TELEGRAM,
 }
 
 

@@ -65,6 +65,16 @@ def webhook_account(*, account_id: int) -> ChannelAccount | None:
     return ChannelAccount.objects.filter(pk=account_id, platform="webhook").first()
 
 
+def telegram_account(*, account_id: int) -> ChannelAccount | None:
+    """The Telegram bot whose webhook URL names this id; its secret token is checked next."""
+    return ChannelAccount.objects.filter(pk=account_id, platform="telegram").first()
+
+
+def telegram_bots() -> QuerySet[ChannelAccount]:
+    """Every workspace's Telegram bots, for routing their updates again."""
+    return ChannelAccount.objects.filter(platform="telegram").order_by("pk")
+
+
 def meta_webhook_accounts(*, platform: str, handles: list[str]) -> list[ChannelAccount]:
     """Every workspace's account for these handles on a Meta platform: one Page, Instagram account
     or WhatsApp number may be connected in several workspaces, and each gets its own copy."""

@@ -34,10 +34,10 @@ def demo_seed(*, workspace_slug: str) -> int:
     workspace = Workspace.objects.filter(slug=workspace_slug).first()
     if workspace is None or Post.objects.filter(workspace=workspace).exists():
         return 0
-    # Not the WhatsApp-like inbox: a business number answers customers, it has no feed to post to.
+    # Not the WhatsApp- or Telegram-like inboxes: they answer customers, they have no feed to post to.
     accounts = list(
         ChannelAccount.objects.filter(workspace=workspace, platform=Platform.DEMO).exclude(
-            options__flavour="whatsapp"
+            options__flavour__in=["whatsapp", "telegram"]
         )
     )
     if not accounts:

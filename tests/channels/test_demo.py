@@ -317,7 +317,26 @@ def test_the_instagram_flavour_is_comments_under_the_brands_posts_and_mentions()
             assert item.in_reply_to is None and "@kopinusantara" in item.text
 
 
-@pytest.mark.parametrize("flavour", ["whatsapp", "instagram"])
+def test_the_telegram_flavour_is_private_chats_with_the_bot_one_per_person():
+    items = stream(300, flavour="telegram")
+
+    assert {item.kind for item in items} == {ItemKind.DM}
+    assert {item.raw["demo_language"] for item in items} == {"id", "en"}
+    assert all(item.raw["demo"] and item.raw["demo_flavour"] == "telegram" for item in items)
+    for item in items:
+        user_id = item.author.platform_id.removeprefix("demo-tg:")
+        assert user_id.isdigit() and item.author.handle.startswith("@")
+        assert item.thread_id == f"demo-7-tg-{user_id}"
+    photos = [item for item in items if item.text.endswith("\n[photo]")]
+    assert 0 < len(photos) < len(items) / 2
+    # The same person writes from the same account every time: a conversation, not a crowd.
+    by_name: dict[str, set[str]] = {}
+    for item in items:
+        by_name.setdefault(item.author.name, set()).add(item.author.platform_id)
+    assert all(len(ids) == 1 for ids in by_name.values())
+
+
+@pytest.mark.parametrize("flavour", ["whatsapp", "instagram", "telegram"])
 def test_the_flavours_are_deterministic_and_accept_replies_and_posts(flavour):
     cursor = cursor_minutes_ago(3, seq=10)
 

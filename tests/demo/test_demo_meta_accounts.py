@@ -1,6 +1,6 @@
-"""The demo's WhatsApp-like inbox and Instagram-like profile: seeded once with the Demo workspace,
-customers with phone numbers open cases, comments and @mentions become mentions, and replies on
-both go out like any other demo reply."""
+"""The demo's WhatsApp-like inbox, Instagram-like profile and Telegram-like bot: seeded once with the
+Demo workspace, customers with phone numbers or Telegram accounts open cases, comments and
+@mentions become mentions, and replies on all three go out like any other demo reply."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _sent(message: Message) -> Message:
     return message
 
 
-def test_the_demo_workspace_has_a_whatsapp_and_an_instagram_account_once(demo):
+def test_the_demo_workspace_has_a_whatsapp_an_instagram_and_a_telegram_account_once(demo):
     platform_bootstrap()  # a second start seeds nothing twice
     assert demo_accounts_seed(workspace=demo) == []
 
@@ -56,9 +56,11 @@ def test_the_demo_workspace_has_a_whatsapp_and_an_instagram_account_once(demo):
     labels = dict(accounts.values_list("handle", "display_name"))
     assert labels["demo-whatsapp"].startswith("Demo WhatsApp")
     assert labels["demo-instagram"].startswith("Demo Instagram")
-    assert accounts.count() == 5
+    assert labels["demo-telegram"].startswith("Demo Telegram")
+    assert accounts.count() == 6
     assert _account(demo, "demo-whatsapp").options["flavour"] == "whatsapp"
     assert _account(demo, "demo-instagram").options["flavour"] == "instagram"
+    assert _account(demo, "demo-telegram").options["flavour"] == "telegram"
 
 
 def test_the_whatsapp_account_opens_cases_for_customers_known_by_phone_and_replies_go_out(demo):
@@ -106,5 +108,22 @@ def test_the_instagram_account_brings_comments_and_mentions_and_replies_go_out(d
         },
     )
     reply = case_reply(case=case, text="Thanks for your comment!")
+
+    assert _sent(reply).status == "sent"
+
+
+def test_the_telegram_account_opens_cases_for_people_writing_to_the_bot_and_replies_go_out(demo):
+    account = _account(demo, "demo-telegram")
+
+    _sync(account)
+
+    cases = Case.objects.filter(workspace=demo, channel_account=account)
+    assert cases.exists()
+    assert set(cases.values_list("channel_kind", flat=True)) == {"dm"}
+    identities = Identity.objects.filter(workspace=demo, profile_id__in=cases.values_list("customer_id"))
+    assert identities.exists()
+    assert all(handle.startswith("@") for handle in identities.values_list("handle", flat=True))
+
+    reply = case_reply(case=cases.first(), text="Terima kasih, kami cek pesanannya ya.")
 
     assert _sent(reply).status == "sent"

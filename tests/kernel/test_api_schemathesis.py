@@ -85,8 +85,15 @@ STATE_DEPENDENT_REASONS = re.compile(
             r"^The server's address is required",
             r"^Give the full address, starting with https://\.$",
             r"^(Mastodon|Bluesky|Email|A Meta ad account|RSS|A Facebook Page|An Instagram account"
-            r"|A WhatsApp number) needs ",
+            r"|A WhatsApp number|A Telegram bot) needs ",
             r"^Give the (ad account id|Page id|Instagram user id|WhatsApp phone number id)",
+            r"^The bot_token is not in the form @BotFather gives",
+            # A Telegram bot is connected by asking Telegram about its token: what Telegram answers
+            # (or that it cannot be reached) is its state, not the request's shape.
+            r"^Telegram did not accept the bot_token",
+            r"^Telegram could not check the bot_token now",
+            r"^This bot_token belongs to ",
+            r"^Telegram refused to send this bot's updates ",
             # The document says `format: uri`; a web address must also have a host name with a
             # top-level domain and an http(s) scheme, as Django's URLValidator checks.
             r"^Enter a valid URL\.$",

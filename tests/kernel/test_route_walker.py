@@ -80,6 +80,17 @@ class World:
         )
 
     @cached_property
+    def telegram_account(self):
+        return ChannelAccount.objects.create(
+            workspace=self.workspace,
+            platform="telegram",
+            handle=f"{MARKER}_bot",
+            display_name=f"{MARKER} bot",
+            credentials={"bot_token": "1:not-a-real-token", "webhook_secret": f"{MARKER}-secret"},
+            options={"delivery": "webhook"},
+        )
+
+    @cached_property
     def mention(self):
         return SAMPLES["mention"](self.workspace)
 
@@ -271,6 +282,7 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "channels:account-edit": lambda w: {"account_id": w.account.pk},
     "channels:account-action": lambda w: {"account_id": w.account.pk, "verb": "check"},
     "webhook-inbound": lambda w: {"account_id": w.webhook_account.pk},
+    "telegram-webhook": lambda w: {"account_id": w.telegram_account.pk},
     "listening:mention": lambda w: {"mention_id": w.mention.pk},
     "care:mention-case": lambda w: {"mention_id": w.mention.pk},
     "listening:mention-engage": lambda w: {"mention_id": w.mention.pk},
@@ -478,6 +490,11 @@ PUBLIC: dict[str, Public] = {
         "Meta's app-level webhook for Pages, Instagram and WhatsApp: GET is the subscription "
         "handshake (needs CXM_META_VERIFY_TOKEN), POST needs the X-Hub-Signature-256 of CXM_META_APP_SECRET",
         _statuses(401, 403),
+    ),
+    "telegram-webhook": Public(
+        "Telegram delivers a bot's updates; the secret token set with the webhook, sent in "
+        "X-Telegram-Bot-Api-Secret-Token, not a session, is the credential",
+        _statuses(401),
     ),
     "care:csat": Public(
         "the customer's satisfaction survey; the signed token in the URL is the credential",

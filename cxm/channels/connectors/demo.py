@@ -17,7 +17,10 @@ else 0), `backfill_minutes` (60: how much history a fresh account starts with) a
 - `"whatsapp"`: only direct messages to the brand's business number, in Indonesian and English,
   from customers known by their phone number (E.164, e.g. +62812...), one conversation per number;
 - `"instagram"`: comments under the brand's own posts and posts that @mention the brand, in
-  Indonesian and English.
+  Indonesian and English;
+- `"telegram"`: only private chats with the brand's bot, in Indonesian and English, from people
+  known by their Telegram user id and @username, one conversation per chat, some with a photo
+  (`[photo]` after the caption, as the Telegram connector writes it).
 
 Every flavour accepts replies and publishing the same way: they succeed with a demo id.
 """
@@ -72,11 +75,12 @@ LANGUAGE_WEIGHTS = (34, 20, 8, 6, 5, 4, 4, 4, 4, 4, 4, 3)
 SENTIMENTS = ("positive", "neutral", "negative")
 SENTIMENT_WEIGHTS = (45, 30, 25)
 
-FLAVOURS = ("network", "whatsapp", "instagram")
-META_LANGUAGES = ("id", "en")  # the WhatsApp- and Instagram-like accounts speak these two
+FLAVOURS = ("network", "whatsapp", "instagram", "telegram")
+META_LANGUAGES = ("id", "en")  # the WhatsApp-, Instagram- and Telegram-like accounts speak these two
 META_LANGUAGE_WEIGHTS = (65, 35)
 INSTAGRAM_MENTION_SHARE = 0.3  # the rest are comments under the brand's posts
 INSTAGRAM_COMMENTS_PER_POST = 8  # the brand posts again after about this many items
+TELEGRAM_PHOTO_SHARE = 0.15  # customers who send a photo with their message
 CALLING_CODES = {"ID": "62", "SG": "65", "MY": "60", "PH": "63", "GB": "44", "US": "1", "AU": "61"}
 
 
@@ -204,6 +208,8 @@ class DemoConnector:
             return self._whatsapp_item(seq, created_at)
         if self.flavour == "instagram":
             return self._instagram_item(seq, created_at)
+        if self.flavour == "telegram":
+            return self._telegram_item(seq, created_at)
         kind = self._kind(seq)
         parent = self._parent(seq) if kind == ItemKind.COMMENT else None
         # A comment continues its post's conversation: same language, same brand.
@@ -295,7 +301,9 @@ class DemoConnector:
             "country": person.country,
         }
 
-    def _whatsapp_item(self, seq: int, created_at: datetime) -> Item:
+    def _customer_message(self, seq: int) -> tuple[str, DemoPerson, dict, random.Random]:
+        """What a customer writes to the brand's inbox (a business number, a bot): the text, who
+        wrote it, the item's raw labels and the Random to draw anything further from."""
         language, brand, sentiment, person, rng = self._meta_voice(seq)
         product = _product(rng, brand)
         text = rng.choice(WHATSAPP_TEXTS[language][sentiment]).format(
@@ -303,6 +311,10 @@ class DemoConnector:
         )
         if rng.random() < 0.5:
             text = DM_OPENERS[language].format(brand=brand) + text
+        return text, person, self._raw(language, sentiment, brand, product, person), rng
+
+    def _whatsapp_item(self, seq: int, created_at: datetime) -> Item:
+        text, person, raw, _ = self._customer_message(seq)
         phone = demo_phone(person)
         return Item(
             platform=self.platform,
@@ -314,7 +326,7 @@ class DemoConnector:
             url=f"https://{DEMO_DOMAIN}/whatsapp/{self.seed}/{seq}",
             thread_id=f"demo-{self.seed}-wa-{phone.removeprefix('+')}",  # one conversation per number
             language_hint=None,
-            raw=self._raw(language, sentiment, brand, product, person),
+            raw=raw,
         )
 
     def _instagram_item(self, seq: int, created_at: datetime) -> Item:
@@ -353,6 +365,30 @@ class DemoConnector:
             language_hint=None,
             raw=raw,
         )
+
+    def _telegram_item(self, seq: int, created_at: datetime) -> Item:
+        # Customers write to a bot about their orders as they do to a business number.
+        text, person, raw, rng = self._customer_message(seq)
+        if rng.random() < TELEGRAM_PHOTO_SHARE:
+            text += "\n[photo]"
+        user_id = demo_telegram_id(person)
+        return Item(
+            platform=self.platform,
+            external_id=self._external_id(seq),
+            author=Author(platform_id=f"demo-tg:{user_id}", handle=f"@{person.username}", name=person.name),
+            text=text,
+            created_at=created_at,
+            kind=ItemKind.DM,
+            url=f"https://{DEMO_DOMAIN}/telegram/{self.seed}/{seq}",
+            thread_id=f"demo-{self.seed}-tg-{user_id}",  # a private chat's id is the person's id
+            language_hint=None,
+            raw=raw,
+        )
+
+
+def demo_telegram_id(person: DemoPerson) -> str:
+    """A demo person's Telegram user id, the same on every demo account."""
+    return str(int(hashlib.sha256(f"telegram:{person.username}".encode()).hexdigest()[:10], 16))
 
 
 def demo_phone(person: DemoPerson) -> str:

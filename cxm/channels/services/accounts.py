@@ -17,7 +17,14 @@ from cxm.channels import outbound
 from cxm.channels.connectors import REGISTRY, build_connector
 from cxm.channels.connectors.base import AccountConfig
 from cxm.channels.connectors.rss import feed_url_of
+from cxm.channels.connectors.telegram import TOKEN_FORM
 from cxm.channels.models import AccountStatus, ChannelAccount, Platform
+from cxm.channels.services.telegram_connect import (
+    TELEGRAM_OWN_OPTIONS,
+    telegram_bot_identify,
+    telegram_bot_reconnect,
+    telegram_updates_route,
+)
 from cxm.tenancy.models import Brand, BusinessUnit, Workspace
 
 EDITABLE_FIELDS = {
@@ -103,6 +110,10 @@ def _validate(platform: str, handle: str, base_url: str, credentials: dict, opti
         errors["credentials"] = "A Facebook Page needs an access_token (a Page access token)."
     if platform == Platform.FACEBOOK_PAGE and not handle.strip().isdigit():
         errors["handle"] = "Give the Page id, e.g. 5550001."
+    if platform == Platform.TELEGRAM and not credentials.get("bot_token"):
+        errors["credentials"] = "A Telegram bot needs a bot_token (from @BotFather)."
+    elif platform == Platform.TELEGRAM and not TOKEN_FORM.match(str(credentials["bot_token"]).strip()):
+        errors["credentials"] = "The bot_token is not in the form @BotFather gives (<digits>:<letters>)."
     if platform == Platform.RSS and not (options.get("feed_url") or base_url):
         errors["options"] = "RSS needs the feed's address (options.feed_url or base_url)."
     if not isinstance(options, dict):
@@ -134,7 +145,7 @@ def _outbound_targets(platform: str, base_url: str, options: Any) -> list[Outbou
             targets.append(OutboundTarget(field_name, str(options.get("feed_url") or base_url)))
     # The Meta connectors fall back to the Graph API's own address when base_url is empty.
     graph_platforms = (Platform.META_ADS, Platform.FACEBOOK_PAGE, Platform.INSTAGRAM, Platform.WHATSAPP)
-    if platform in (Platform.MASTODON, Platform.BLUESKY, *graph_platforms) and base_url:
+    if platform in (Platform.MASTODON, Platform.BLUESKY, Platform.TELEGRAM, *graph_platforms) and base_url:
         targets.append(OutboundTarget("base_url", base_url))
     if platform == Platform.EMAIL:
         for name in ("imap_host", "smtp_host"):
@@ -182,6 +193,13 @@ def account_create(
     if platform == Platform.WEBHOOK and not credentials.get("webhook_secrets"):
         # Inbound webhooks need a shared secret from the start; the admin copies it once.
         credentials["webhook_secrets"] = [secrets.token_urlsafe(32)]
+    if platform == Platform.TELEGRAM:
+        # The bot names itself: its handle is the username Telegram answers for the token.
+        draft = ChannelAccount(workspace=workspace, platform=platform, handle=handle, base_url=base_url)
+        draft.credentials, draft.options = credentials, options
+        bot = telegram_bot_identify(connector=account_connector(draft), typed_handle=handle)
+        handle, display_name = bot.handle, display_name or bot.name
+        options["bot_id"] = bot.bot_id
     if ChannelAccount.objects.filter(workspace=workspace, platform=platform, handle=handle).exists():
         raise ValidationError({"handle": "This account is already connected."})
     account = ChannelAccount.objects.create(
@@ -199,6 +217,8 @@ def account_create(
         next_sync_at=timezone.now(),
         **({"sync_interval_seconds": sync_interval_seconds} if sync_interval_seconds else {}),
     )
+    if platform == Platform.TELEGRAM:
+        telegram_updates_route(account=account, connector=account_connector(account))
     audit_record(
         workspace=workspace,
         actor=by,
@@ -220,6 +240,7 @@ def account_update(
     account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
     before = _state(account)
     targets_before = _outbound_targets(account.platform, account.base_url, account.options)
+    kept_options = {k: v for k, v in (account.options or {}).items() if k in TELEGRAM_OWN_OPTIONS}
     if "brand" in changes or "business_unit" in changes:
         unit, brand = _default_structure(
             account.workspace,
@@ -242,6 +263,12 @@ def account_update(
     targets = _outbound_targets(account.platform, account.base_url, account.options)
     # An unchanged address is left to the check before each call, so other edits still save.
     _outbound_targets_check(account.workspace, [t for t in targets if t not in targets_before])
+    if account.platform == Platform.TELEGRAM:
+        account.options = {**(account.options or {}), **kept_options}
+        renamed = account.handle != before["handle"]
+        if renamed or "bot_token" in (credentials or {}) or account.base_url != before["base_url"]:
+            typed = account.handle if renamed else ""
+            telegram_bot_reconnect(account=account, connector_for=account_connector, typed_handle=typed)
     account.save()
     after = _state(account)
     if credentials:
