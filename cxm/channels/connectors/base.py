@@ -18,6 +18,7 @@ import certifi
 import httpx
 
 from cxm.channels import outbound
+from cxm.channels.topics import TopicSearch
 
 
 class ItemKind:
@@ -137,6 +138,9 @@ class AccountConfig:
     account_id: int | None = None
     # The workspace's admin allowed private network targets (see cxm.channels.outbound).
     allow_private_targets: bool = False
+    # The workspace's listening topics, for a connector that searches per topic
+    # (`searches_topics = True` on its class); empty for every other one.
+    topics: tuple[TopicSearch, ...] = ()
 
 
 class ConnectorError(Exception):
