@@ -25,10 +25,18 @@ class Platform(models.TextChoices):
     FACEBOOK_PAGE = "facebook_page", _("Facebook Page")
     INSTAGRAM = "instagram", "Instagram"
     WHATSAPP = "whatsapp", "WhatsApp"
+    YOUTUBE = "youtube", "YouTube"
 
 
 # Platforms whose new items are pulled on a schedule (webhooks push theirs).
-POLLED_PLATFORMS = {Platform.MASTODON, Platform.BLUESKY, Platform.RSS, Platform.EMAIL, Platform.DEMO}
+POLLED_PLATFORMS = {
+    Platform.MASTODON,
+    Platform.BLUESKY,
+    Platform.RSS,
+    Platform.EMAIL,
+    Platform.DEMO,
+    Platform.YOUTUBE,
+}
 
 
 class AccountStatus(models.TextChoices):

@@ -253,7 +253,7 @@ class FacebookPageConnector:
         items: list[Item] = []
         for source in ("comments", "tagged"):
             mine = [item for item in found if item.raw.get("_source") == source]
-            fresh, next_cursor[source] = _newer_than(mine, cursor.get(source))
+            fresh, next_cursor[source] = items_newer_than(mine, cursor.get(source))
             items += fresh
         # Oldest first, so a post is stored before the comments under it.
         items.sort(key=lambda item: item.created_at)
@@ -424,7 +424,7 @@ class FacebookPageConnector:
         return newest
 
 
-def _newer_than(items: list[Item], position: dict[str, Any] | None) -> tuple[list[Item], dict[str, Any]]:
+def items_newer_than(items: list[Item], position: dict[str, Any] | None) -> tuple[list[Item], dict[str, Any]]:
     """The items after `position` ({"at": newest time delivered, "ids": ids delivered at it}),
     and the position after them."""
     at = parse_time((position or {}).get("at"))
