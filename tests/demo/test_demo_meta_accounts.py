@@ -1,6 +1,6 @@
-"""The demo's WhatsApp-like inbox and Instagram-like profile: seeded once with the Demo workspace,
-customers with phone numbers open cases, comments and @mentions become mentions, and replies on
-both go out like any other demo reply."""
+"""The demo's WhatsApp-like inbox, Instagram-like profile and YouTube-like channel: seeded once with
+the Demo workspace, customers with phone numbers open cases, comments, @mentions and videos become
+mentions, and replies on each go out like any other demo reply."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def test_the_demo_workspace_has_a_whatsapp_and_an_instagram_account_once(demo):
     labels = dict(accounts.values_list("handle", "display_name"))
     assert labels["demo-whatsapp"].startswith("Demo WhatsApp")
     assert labels["demo-instagram"].startswith("Demo Instagram")
-    assert accounts.count() == 5
+    assert labels["demo-youtube"].startswith("Demo YouTube")
+    assert accounts.count() == 6
     assert _account(demo, "demo-whatsapp").options["flavour"] == "whatsapp"
     assert _account(demo, "demo-instagram").options["flavour"] == "instagram"
 
@@ -108,3 +109,29 @@ def test_the_instagram_account_brings_comments_and_mentions_and_replies_go_out(d
     reply = case_reply(case=case, text="Thanks for your comment!")
 
     assert _sent(reply).status == "sent"
+
+
+def test_the_youtube_account_brings_comments_under_its_videos_and_videos_about_the_brand(demo):
+    account = _account(demo, "demo-youtube")
+    assert account.options["flavour"] == "youtube"
+
+    _sync(account)
+
+    mentions = Mention.objects.filter(workspace_id=demo.pk, account_id=account.pk)
+    comments = mentions.filter(kind="comment")
+    assert comments.exists() and mentions.filter(kind="post").exists()
+    assert all(c.thread_id.startswith(f"demo-{account.options['seed']}-yt-video-") for c in comments)
+    mention = comments.first()
+    case = case_open_from_mention(
+        workspace=demo,
+        mention={
+            "platform": mention.platform,
+            "external_id": mention.external_id,
+            "text": mention.text,
+            "created_at": mention.created_at,
+            "url": mention.url,
+            "author": {"id": mention.author_handle, "handle": mention.author_handle},
+            "account_id": account.pk,
+        },
+    )
+    assert _sent(case_reply(case=case, text="Terima kasih sudah menonton!")).status == "sent"

@@ -17,7 +17,10 @@ else 0), `backfill_minutes` (60: how much history a fresh account starts with) a
 - `"whatsapp"`: only direct messages to the brand's business number, in Indonesian and English,
   from customers known by their phone number (E.164, e.g. +62812...), one conversation per number;
 - `"instagram"`: comments under the brand's own posts and posts that @mention the brand, in
-  Indonesian and English.
+  Indonesian and English;
+- `"youtube"`: comments under the brand's own videos (some answering an earlier comment, as
+  YouTube's one-level threads do) and other channels' videos about the brand, as a search per
+  topic finds them, in Indonesian and English.
 
 Every flavour accepts replies and publishing the same way: they succeed with a demo id.
 """
@@ -54,6 +57,8 @@ from cxm.channels.connectors.demo_texts import (
     REVIEW_NEUTRAL,
     TEXTS,
     WHATSAPP_TEXTS,
+    YOUTUBE_COMMENTS,
+    YOUTUBE_VIDEO_TITLES,
     DemoPerson,
 )
 
@@ -72,11 +77,14 @@ LANGUAGE_WEIGHTS = (34, 20, 8, 6, 5, 4, 4, 4, 4, 4, 4, 3)
 SENTIMENTS = ("positive", "neutral", "negative")
 SENTIMENT_WEIGHTS = (45, 30, 25)
 
-FLAVOURS = ("network", "whatsapp", "instagram")
-META_LANGUAGES = ("id", "en")  # the WhatsApp- and Instagram-like accounts speak these two
+FLAVOURS = ("network", "whatsapp", "instagram", "youtube")
+META_LANGUAGES = ("id", "en")  # the WhatsApp-, Instagram- and YouTube-like accounts speak these two
 META_LANGUAGE_WEIGHTS = (65, 35)
 INSTAGRAM_MENTION_SHARE = 0.3  # the rest are comments under the brand's posts
 INSTAGRAM_COMMENTS_PER_POST = 8  # the brand posts again after about this many items
+YOUTUBE_VIDEO_SHARE = 0.15  # other channels' videos about the brand; the rest are comments
+YOUTUBE_REPLY_SHARE = 0.3  # comments that answer an earlier comment under the same video
+YOUTUBE_COMMENTS_PER_VIDEO = 12  # the brand uploads again after about this many items
 CALLING_CODES = {"ID": "62", "SG": "65", "MY": "60", "PH": "63", "GB": "44", "US": "1", "AU": "61"}
 
 
@@ -204,6 +212,8 @@ class DemoConnector:
             return self._whatsapp_item(seq, created_at)
         if self.flavour == "instagram":
             return self._instagram_item(seq, created_at)
+        if self.flavour == "youtube":
+            return self._youtube_item(seq, created_at)
         kind = self._kind(seq)
         parent = self._parent(seq) if kind == ItemKind.COMMENT else None
         # A comment continues its post's conversation: same language, same brand.
@@ -271,7 +281,7 @@ class DemoConnector:
             raw=raw,
         )
 
-    # --- the WhatsApp- and Instagram-like flavours ------------------------------------------------
+    # --- the WhatsApp-, Instagram- and YouTube-like flavours ------------------------------------------------
 
     def _meta_voice(self, seq: int) -> tuple[str, str, str, DemoPerson, random.Random]:
         """Language, brand, sentiment, person and the body's Random of item `seq`."""
@@ -353,6 +363,75 @@ class DemoConnector:
             language_hint=None,
             raw=raw,
         )
+
+    def _youtube_is_video(self, seq: int) -> bool:
+        return self._rng(seq, "kind").random() < YOUTUBE_VIDEO_SHARE
+
+    def _youtube_item(self, seq: int, created_at: datetime) -> Item:
+        language, brand, sentiment, person, rng = self._meta_voice(seq)
+        product = _product(rng, brand)
+        raw = self._raw(language, sentiment, brand, product, person)
+        author = Author(
+            platform_id=f"demo:{person.username}",
+            handle=f"@{person.username}@{DEMO_DOMAIN}",
+            name=person.name,
+            url=f"https://{DEMO_DOMAIN}/@{person.username}",
+        )
+        if self._youtube_is_video(seq):
+            title = rng.choice(YOUTUBE_VIDEO_TITLES[language]).format(
+                brand=brand, product=product, city=person.city
+            )
+            body = rng.choice(TEXTS[language][sentiment]).format(
+                brand=brand, product=product, city=person.city
+            )
+            video_id = self._external_id(seq)
+            return Item(
+                platform=self.platform,
+                external_id=video_id,
+                author=author,
+                text=f"{title}\n\n{body}",
+                created_at=created_at,
+                kind=ItemKind.POST,
+                url=f"https://{DEMO_DOMAIN}/youtube/{self.seed}/watch/{seq}",
+                thread_id=video_id,
+                subject=title,
+                language_hint=None,
+                raw=raw,
+            )
+        # A comment under the brand's own video; the brand uploads again every few items.
+        video = f"demo-{self.seed}-yt-video-{seq // YOUTUBE_COMMENTS_PER_VIDEO}"
+        raw["video_id"] = video
+        in_reply_to = video
+        answered = self._youtube_earlier_comment(seq)
+        if answered is not None and self._rng(seq, "thread").random() < YOUTUBE_REPLY_SHARE:
+            in_reply_to = self._external_id(answered)
+        text = rng.choice(YOUTUBE_COMMENTS[language][sentiment]).format(
+            brand=brand, product=product, city=person.city
+        )
+        return Item(
+            platform=self.platform,
+            external_id=self._external_id(seq),
+            author=author,
+            text=text,
+            created_at=created_at,
+            kind=ItemKind.COMMENT,
+            url=f"https://{DEMO_DOMAIN}/youtube/{self.seed}/watch/{seq // YOUTUBE_COMMENTS_PER_VIDEO}?lc={seq}",
+            in_reply_to=in_reply_to,
+            thread_id=video,
+            language_hint=None,
+            raw=raw,
+        )
+
+    def _youtube_earlier_comment(self, seq: int) -> int | None:
+        """The latest earlier top-level comment under the same video, which a reply answers."""
+        first = seq - seq % YOUTUBE_COMMENTS_PER_VIDEO
+        for earlier in range(seq - 1, first - 1, -1):
+            if (
+                not self._youtube_is_video(earlier)
+                and self._rng(earlier, "thread").random() >= YOUTUBE_REPLY_SHARE
+            ):
+                return earlier
+        return None
 
 
 def demo_phone(person: DemoPerson) -> str:
