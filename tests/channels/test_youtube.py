@@ -28,22 +28,9 @@ from tests.channels.youtube_helpers import (
     NOON,
     OAT,
     REVIEWER,
-    Clock,
     connect,
     poll_all,
-    serve_youtube,
 )
-
-
-@pytest.fixture
-def youtube(settings):
-    yield from serve_youtube(settings)
-
-
-@pytest.fixture
-def clock():
-    return Clock(NOON)
-
 
 # --- the account and its token -------------------------------------------------------------------
 

@@ -9,14 +9,8 @@ import pytest
 from cxm.channels.models import ChannelAccount
 from cxm.tenancy.models import Role
 from tests.channels.stubs.youtube_server import CHANNEL_ID, CLIENT_SECRET, REFRESH_TOKEN
-from tests.channels.youtube_helpers import serve_youtube
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def youtube(settings):
-    yield from serve_youtube(settings)
 
 
 def credentials(stub) -> dict[str, str]:

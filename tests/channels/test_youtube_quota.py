@@ -13,25 +13,14 @@ import pytest
 from cxm.channels.connectors.base import Outgoing, RateLimited
 from cxm.channels.connectors.youtube import QuotaExceeded
 from cxm.channels.connectors.youtube_quota import PACIFIC, QuotaUsedUp, YouTubeQuota
-from cxm.channels.models import AccountStatus, ChannelAccount
+from cxm.channels.models import AccountStatus
 from cxm.channels.services.sync import account_sync
 from cxm.tenancy.models import Role
-from tests.channels.stubs.youtube_server import CHANNEL_ID, CLIENT_SECRET, REFRESH_TOKEN
-from tests.channels.youtube_helpers import ANA, NOON, OAT, Clock, connect, serve_youtube
+from tests.channels.youtube_helpers import ANA, NOON, OAT, Clock, connect, youtube_account
 
 
 def project() -> str:
     return f"{uuid.uuid4().hex}.apps.googleusercontent.com"
-
-
-@pytest.fixture
-def youtube(settings):
-    yield from serve_youtube(settings)
-
-
-@pytest.fixture
-def clock():
-    return Clock(NOON)
 
 
 def test_each_call_spends_googles_units(youtube, clock):
@@ -148,17 +137,7 @@ def test_googles_quota_exceeded_waits_for_the_reset_and_stops_every_worker_of_th
 
 @pytest.fixture
 def account(db, workspace_a, youtube):
-    return ChannelAccount.objects.create(
-        workspace=workspace_a,
-        platform="youtube",
-        handle=CHANNEL_ID,
-        display_name="Kopi Nusantara",
-        credentials={
-            "client_id": youtube.client_id,
-            "client_secret": CLIENT_SECRET,
-            "refresh_token": REFRESH_TOKEN,
-        },
-    )
+    return youtube_account(workspace_a, youtube)
 
 
 def test_a_revoked_refresh_token_stops_polling_until_someone_reconnects(account, youtube):

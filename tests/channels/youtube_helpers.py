@@ -10,6 +10,7 @@ from cxm.channels.connectors.base import AccountConfig
 from cxm.channels.connectors.google_token import forget_access_tokens
 from cxm.channels.connectors.youtube import YouTubeConnector
 from cxm.channels.connectors.youtube_quota import PACIFIC
+from cxm.channels.models import ChannelAccount
 from cxm.channels.topics import TopicSearch
 from tests.channels.stubs.youtube_server import CHANNEL_ID, CLIENT_SECRET, REFRESH_TOKEN, YouTubeStub
 
@@ -71,3 +72,19 @@ def poll_all(connector, cursor):
         cursor = page.cursor
         if not page.more:
             return items, cursor
+
+
+def youtube_account(workspace, stub):
+    """The stand-in's channel connected in `workspace` (calling Google's address, which the
+    settings point at the stand-in, so no typed address needs allowing)."""
+    return ChannelAccount.objects.create(
+        workspace=workspace,
+        platform="youtube",
+        handle=CHANNEL_ID,
+        display_name="Kopi Nusantara",
+        credentials={
+            "client_id": stub.client_id,
+            "client_secret": CLIENT_SECRET,
+            "refresh_token": REFRESH_TOKEN,
+        },
+    )

@@ -48,6 +48,22 @@ def _sent(message: Message) -> Message:
     return message
 
 
+def _case_of(workspace: Workspace, account: ChannelAccount, mention: Mention) -> Case:
+    """The care case an agent opens by hand from the mention."""
+    return case_open_from_mention(
+        workspace=workspace,
+        mention={
+            "platform": mention.platform,
+            "external_id": mention.external_id,
+            "text": mention.text,
+            "created_at": mention.created_at,
+            "url": mention.url,
+            "author": {"id": mention.author_handle, "handle": mention.author_handle},
+            "account_id": account.pk,
+        },
+    )
+
+
 def test_the_demo_workspace_has_a_whatsapp_and_an_instagram_account_once(demo):
     platform_bootstrap()  # a second start seeds nothing twice
     assert demo_accounts_seed(workspace=demo) == []
@@ -92,20 +108,7 @@ def test_the_instagram_account_brings_comments_and_mentions_and_replies_go_out(d
     assert mentions.filter(kind="comment").exists() and mentions.filter(kind="post").exists()
     assert mentions.filter(kind="post", text__contains="@kopinusantara").exists()
     assert not Case.objects.filter(channel_account=account, channel_kind="dm").exists()
-    mention = mentions.filter(kind="comment").first()
-
-    case = case_open_from_mention(
-        workspace=demo,
-        mention={
-            "platform": mention.platform,
-            "external_id": mention.external_id,
-            "text": mention.text,
-            "created_at": mention.created_at,
-            "url": mention.url,
-            "author": {"id": mention.author_handle, "handle": mention.author_handle},
-            "account_id": account.pk,
-        },
-    )
+    case = _case_of(demo, account, mentions.filter(kind="comment").first())
     reply = case_reply(case=case, text="Thanks for your comment!")
 
     assert _sent(reply).status == "sent"
@@ -121,17 +124,5 @@ def test_the_youtube_account_brings_comments_under_its_videos_and_videos_about_t
     comments = mentions.filter(kind="comment")
     assert comments.exists() and mentions.filter(kind="post").exists()
     assert all(c.thread_id.startswith(f"demo-{account.options['seed']}-yt-video-") for c in comments)
-    mention = comments.first()
-    case = case_open_from_mention(
-        workspace=demo,
-        mention={
-            "platform": mention.platform,
-            "external_id": mention.external_id,
-            "text": mention.text,
-            "created_at": mention.created_at,
-            "url": mention.url,
-            "author": {"id": mention.author_handle, "handle": mention.author_handle},
-            "account_id": account.pk,
-        },
-    )
+    case = _case_of(demo, account, comments.first())
     assert _sent(case_reply(case=case, text="Terima kasih sudah menonton!")).status == "sent"

@@ -13,12 +13,10 @@ from care.models import Case, DeliveryStatus, Direction, Message
 from care.services import case_reply
 from care.tasks import message_send
 from cxm.audit.models import AuditEntry
-from cxm.channels.models import ChannelAccount
 from cxm.channels.services.sync import account_sync
 from cxm.tenancy.models import Role
 from listening.models import Mention
-from tests.channels.stubs.youtube_server import CHANNEL_ID, CLIENT_SECRET, REFRESH_TOKEN
-from tests.channels.youtube_helpers import ANA, serve_youtube
+from tests.channels.youtube_helpers import ANA, serve_youtube, youtube_account
 
 pytestmark = pytest.mark.django_db
 
@@ -34,17 +32,7 @@ def youtube(settings):
 
 @pytest.fixture
 def account(workspace_a, youtube):
-    return ChannelAccount.objects.create(
-        workspace=workspace_a,
-        platform="youtube",
-        handle=CHANNEL_ID,
-        display_name="Kopi Nusantara",
-        credentials={
-            "client_id": youtube.client_id,
-            "client_secret": CLIENT_SECRET,
-            "refresh_token": REFRESH_TOKEN,
-        },
-    )
+    return youtube_account(workspace_a, youtube)
 
 
 @pytest.fixture

@@ -348,12 +348,7 @@ class DemoConnector:
         return Item(
             platform=self.platform,
             external_id=self._external_id(seq),
-            author=Author(
-                platform_id=f"demo:{person.username}",
-                handle=f"@{person.username}@{DEMO_DOMAIN}",
-                name=person.name,
-                url=f"https://{DEMO_DOMAIN}/@{person.username}",
-            ),
+            author=_author(person),
             text=text,
             created_at=created_at,
             kind=kind,
@@ -371,12 +366,7 @@ class DemoConnector:
         language, brand, sentiment, person, rng = self._meta_voice(seq)
         product = _product(rng, brand)
         raw = self._raw(language, sentiment, brand, product, person)
-        author = Author(
-            platform_id=f"demo:{person.username}",
-            handle=f"@{person.username}@{DEMO_DOMAIN}",
-            name=person.name,
-            url=f"https://{DEMO_DOMAIN}/@{person.username}",
-        )
+        author = _author(person)
         if self._youtube_is_video(seq):
             title = rng.choice(YOUTUBE_VIDEO_TITLES[language]).format(
                 brand=brand, product=product, city=person.city
@@ -432,6 +422,16 @@ class DemoConnector:
             ):
                 return earlier
         return None
+
+
+def _author(person: DemoPerson) -> Author:
+    """A demo person as the author of a public item."""
+    return Author(
+        platform_id=f"demo:{person.username}",
+        handle=f"@{person.username}@{DEMO_DOMAIN}",
+        name=person.name,
+        url=f"https://{DEMO_DOMAIN}/@{person.username}",
+    )
 
 
 def demo_phone(person: DemoPerson) -> str:

@@ -73,7 +73,13 @@ from cxm.channels.connectors.base import (
 )
 from cxm.channels.connectors.facebook_page import items_newer_than, parse_time
 from cxm.channels.connectors.google_token import cached_access_token
-from cxm.channels.connectors.youtube_quota import LIST_UNITS, SEARCH_UNITS, WRITE_UNITS, YouTubeQuota
+from cxm.channels.connectors.youtube_quota import (
+    LIST_UNITS,
+    SEARCH_UNITS,
+    WRITE_UNITS,
+    PollingPace,
+    YouTubeQuota,
+)
 from cxm.channels.topics import TopicSearch
 
 THREADS_PER_PAGE = 100  # commentThreads.list takes 1 to 100
@@ -83,8 +89,6 @@ REPLY_PAGES = 5  # pages of replies read under a comment before answering it
 MIN_SEARCH_INTERVAL = timedelta(minutes=15)
 # A topic searched for the first time reaches back this far.
 SEARCH_LOOKBACK = timedelta(days=1)
-# A new account starts with enough to read its comments; searches wait until it has earned them.
-STARTING_CREDIT = 5.0
 # YouTube's help: a comment holds at most 10,000 characters.
 MAX_COMMENT_LENGTH = 10_000
 MODERATION_STATUSES = ("heldForReview", "published", "rejected")
@@ -217,7 +221,7 @@ class YouTubeConnector:
             # Said on the account (rate limited until the reset) rather than polling in silence.
             raise self.quota.used_up(reserved=False)
         topics = [topic for topic in self.config.topics if topic.searches(self.platform)]
-        pace = _Pace.resume(cursor.get("pace"), now=now)
+        pace = PollingPace.resume(cursor.get("pace"), now=now)
         pace.earn(self.quota, account_id=self.config.account_id, now=now, topics=len(topics))
         items, threads, more = self._threads(dict(cursor.get("threads") or {}), pace)
         searches = {
@@ -234,7 +238,9 @@ class YouTubeConnector:
             items=unique, cursor={"threads": threads, "search": searches, "pace": pace.cursor()}, more=more
         )
 
-    def _threads(self, position: dict[str, Any], pace: _Pace) -> tuple[list[Item], dict[str, Any], bool]:
+    def _threads(
+        self, position: dict[str, Any], pace: PollingPace
+    ) -> tuple[list[Item], dict[str, Any], bool]:
         """One page of comment threads: the items newer than `position`, the position after
         them, and whether older pages still hold new ones."""
         if not pace.afford(LIST_UNITS):
@@ -308,7 +314,7 @@ class YouTubeConnector:
         )
 
     def _searches(
-        self, topics: list[TopicSearch], positions: dict[str, Any], pace: _Pace, *, now: datetime
+        self, topics: list[TopicSearch], positions: dict[str, Any], pace: PollingPace, *, now: datetime
     ) -> list[Item]:
         """Search the topics the account can afford now, the one searched longest ago first."""
         items: list[Item] = []
@@ -454,44 +460,6 @@ class YouTubeConnector:
             reserved=True,
             params={"id": comment_id, "moderationStatus": status},
         )
-
-
-class _Pace:
-    """What one account may spend on polling now: units earned since its last poll, at its fair
-    share of what polling has left today, less what it spent."""
-
-    def __init__(self, credit: float, at: datetime) -> None:
-        self.credit = credit
-        self.at = at
-
-    @classmethod
-    def resume(cls, saved: Any, *, now: datetime) -> _Pace:
-        saved = saved if isinstance(saved, dict) else {}
-        at = parse_time(saved.get("at"))
-        try:
-            credit = float(saved.get("credit", STARTING_CREDIT))
-        except (TypeError, ValueError):
-            credit = STARTING_CREDIT
-        return cls(credit, at or now)
-
-    def earn(self, quota: YouTubeQuota, *, account_id: int | None, now: datetime, topics: int) -> None:
-        left = quota.state().polling_left
-        until_reset = quota.seconds_until_reset()
-        elapsed = min(max(0.0, (now - self.at).total_seconds()), until_reset)
-        rate = left / until_reset / quota.pollers(account_id)
-        # Never hoard more than a round of searches and a few comment pages.
-        ceiling = SEARCH_UNITS * max(1, topics) + STARTING_CREDIT
-        self.credit = min(ceiling, self.credit + rate * elapsed, float(left))
-        self.at = now
-
-    def afford(self, units: int) -> bool:
-        return self.credit >= units
-
-    def spent(self, units: int) -> None:
-        self.credit -= units
-
-    def cursor(self) -> dict[str, Any]:
-        return {"credit": round(self.credit, 3), "at": self.at.isoformat()}
 
 
 def youtube_query(topic: TopicSearch) -> str:

@@ -25,18 +25,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
 
 from cxm.channels.connectors.base import RateLimited
+from cxm.channels.connectors.facebook_page import parse_time
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 LIST_UNITS = 1
 WRITE_UNITS = 50
 SEARCH_UNITS = 100
 KEY_PREFIX = "channels:youtube-quota"
+# A new account starts with enough to read its comments; searches wait until it has earned them.
+STARTING_CREDIT = 5.0
 
 
 def pacific_day(now: datetime) -> date:
@@ -151,3 +155,41 @@ class YouTubeQuota:
             seen[member] = int(time.time())
             cache.set(key, seen, timeout=self._timeout())
         return len(seen)
+
+
+class PollingPace:
+    """What one account may spend on polling now: units earned since its last poll, at its fair
+    share of what polling has left today, less what it spent."""
+
+    def __init__(self, credit: float, at: datetime) -> None:
+        self.credit = credit
+        self.at = at
+
+    @classmethod
+    def resume(cls, saved: Any, *, now: datetime) -> PollingPace:
+        saved = saved if isinstance(saved, dict) else {}
+        at = parse_time(saved.get("at"))
+        try:
+            credit = float(saved.get("credit", STARTING_CREDIT))
+        except (TypeError, ValueError):
+            credit = STARTING_CREDIT
+        return cls(credit, at or now)
+
+    def earn(self, quota: YouTubeQuota, *, account_id: int | None, now: datetime, topics: int) -> None:
+        left = quota.state().polling_left
+        until_reset = quota.seconds_until_reset()
+        elapsed = min(max(0.0, (now - self.at).total_seconds()), until_reset)
+        rate = left / until_reset / quota.pollers(account_id)
+        # Never hoard more than a round of searches and a few comment pages.
+        ceiling = SEARCH_UNITS * max(1, topics) + STARTING_CREDIT
+        self.credit = min(ceiling, self.credit + rate * elapsed, float(left))
+        self.at = now
+
+    def afford(self, units: int) -> bool:
+        return self.credit >= units
+
+    def spent(self, units: int) -> None:
+        self.credit -= units
+
+    def cursor(self) -> dict[str, Any]:
+        return {"credit": round(self.credit, 3), "at": self.at.isoformat()}
