@@ -56,5 +56,6 @@ class CareConfig(AppConfig):
         register_timeline_source("care", _care_timeline)
         # Data-subject requests and retention find, export, erase and purge cases here.
         register_privacy_handler(CareHandler())
-        # A comment from Facebook Page or Instagram, in its case, can be hidden or liked there.
+        # A comment from Facebook Page, Instagram or YouTube, in its case, can be hidden, liked or
+        # moderated there.
         register_panel(CASE_MESSAGE, "care.engagement", _engagement_panels)

@@ -360,6 +360,13 @@ CXM_META_GRAPH_URL = os.environ.get("CXM_META_GRAPH_URL", "https://graph.faceboo
 CXM_META_DIALOG_URL = os.environ.get(
     "CXM_META_DIALOG_URL", f"https://www.facebook.com/{CXM_META_API_VERSION}/dialog/oauth"
 )
+# YouTube (Data API v3): where access tokens are refreshed and the API is called (settings so that
+# tests can point them at a stand-in), and the daily quota of units each Google project (OAuth
+# client) has, of which polling leaves the reserve to replies and moderation.
+CXM_YOUTUBE_TOKEN_URL = os.environ.get("CXM_YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")
+CXM_YOUTUBE_API_URL = os.environ.get("CXM_YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3").rstrip("/")
+CXM_YOUTUBE_DAILY_UNITS = envint("CXM_YOUTUBE_DAILY_UNITS", 10_000)
+CXM_YOUTUBE_RESERVE_UNITS = envint("CXM_YOUTUBE_RESERVE_UNITS", 1_000)
 # Production (the Docker image) refuses to store secrets without keys from the environment.
 CXM_REQUIRE_SECRET_KEYS = envbool("CXM_REQUIRE_SECRET_KEYS")
 if CXM_REQUIRE_SECRET_KEYS and not os.environ.get("CXM_SECRET_KEYS", "").strip():

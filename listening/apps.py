@@ -24,6 +24,12 @@ def _timeline(workspace_id, profile_ids, before, limit):
     return customer_mentions_timeline(workspace_id, profile_ids, before, limit)
 
 
+def _topic_searches(workspace_id):
+    from listening.selectors.topic_setup import topic_keyword_searches
+
+    return topic_keyword_searches(workspace_id)
+
+
 class ListeningConfig(AppConfig):
     name = "listening"
     label = "listening"
@@ -39,6 +45,10 @@ class ListeningConfig(AppConfig):
         register_reply_listener("listening", _reply_listener)
         # The unified customer's timeline shows their public mentions beside their cases.
         register_timeline_source("listening", _timeline)
+        # Connectors that search per topic (YouTube) search for the topics' words.
+        from cxm.channels.topics import register_topic_source
+
+        register_topic_source("listening", _topic_searches)
         # Data-subject requests and retention find, export, erase and purge mentions here.
         from cxm.privacy.registry import register_privacy_handler
         from listening.privacy import ListeningHandler

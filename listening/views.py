@@ -203,8 +203,8 @@ def mention_detail(request, mention_id: int):
 
 
 def _comment_account(workspace, mention):
-    """The account a Facebook Page or Instagram comment came in through, which can hide or like
-    it there; None for every other mention."""
+    """The account a Facebook Page, Instagram or YouTube comment came in through, which can hide,
+    like or moderate it there; None for every other mention."""
     if mention.platform not in COMMENT_ACTIONS or mention.kind != "comment" or not mention.account_id:
         return None
     account = channel_selectors.channel_account_get(workspace=workspace, account_id=mention.account_id)
@@ -230,7 +230,8 @@ def _engagement(request, mention):
 @require_POST
 @workspace_view("listening.manage")
 def mention_engage(request, mention_id: int):
-    """Hide, show, like or unlike a Facebook Page or Instagram comment on the platform."""
+    """Hide, show, like, unlike or moderate a Facebook Page, Instagram or YouTube comment on the
+    platform."""
     mention = mention_get(workspace=request.workspace, mention_id=mention_id)
     account = _comment_account(request.workspace, mention) if mention is not None else None
     if account is None:

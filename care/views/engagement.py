@@ -1,5 +1,5 @@
-"""A comment from Facebook Page or Instagram in its care case: hide or show it, like it or take
-the like back, on the platform (`cxm.channels.engagement_panel`). The panel is registered for the
+"""A comment from Facebook Page, Instagram or YouTube in its care case: hide or show it, like it or
+take the like back, hold it for review, publish or reject it, on the platform (`cxm.channels.engagement_panel`). The panel is registered for the
 case page's messages (care/apps.py); replying is the case's own reply box."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def engagement_panels(request: HttpRequest, messages: Sequence) -> Mapping[int, 
 @require_POST
 @workspace_view("care.work")
 def engage(request, case_id: int, message_id: int):
-    """Hide, show, like or unlike a comment of this case on the platform."""
+    """Hide, show, like, unlike or moderate a comment of this case on the platform."""
     case = case_or_404(request, case_id)
     message = selectors.case_message_get(workspace=request.workspace, case_id=case.pk, message_id=message_id)
     account = case.channel_account

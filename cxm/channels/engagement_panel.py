@@ -1,4 +1,4 @@
-"""The Hide/Unhide and Like/Unlike buttons under a comment, shared by the pages that show one
+"""The Hide/Unhide, Like/Unlike and (YouTube) Hold for review/Publish/Reject buttons under a comment, shared by the pages that show one
 (care's case page, listening's mention page): the panel's HTML and what a press of a button does.
 The pages find the comment and its account and check the permission; this calls the platform
 through `cxm.channels.services.engagement` and answers the panel again, with what happened."""
@@ -17,12 +17,16 @@ from cxm.channels.services import engagement
 
 TEMPLATE = "channels/_comment_engagement.html"
 
-# What a press of each button asks for: the service, the state it sets, what the page says after.
+# What a press of each button asks for: the service and the keyword argument that names the
+# state it sets.
 PRESSES = {
-    "hide": (engagement.comment_hide, True),
-    "unhide": (engagement.comment_hide, False),
-    "like": (engagement.comment_like, True),
-    "unlike": (engagement.comment_like, False),
+    "hide": (engagement.comment_hide, {"hidden": True}),
+    "unhide": (engagement.comment_hide, {"hidden": False}),
+    "like": (engagement.comment_like, {"liked": True}),
+    "unlike": (engagement.comment_like, {"liked": False}),
+    "hold": (engagement.comment_moderate, {"status": "heldForReview"}),
+    "publish": (engagement.comment_moderate, {"status": "published"}),
+    "reject": (engagement.comment_moderate, {"status": "rejected"}),
 }
 
 
@@ -32,6 +36,9 @@ def _done(action: str) -> str:
         "unhide": _("Shown on the platform again."),
         "like": _("Liked on the platform."),
         "unlike": _("Like taken back on the platform."),
+        "hold": _("Held for review on the platform."),
+        "publish": _("Published on the platform."),
+        "reject": _("Rejected on the platform: hidden with its replies."),
     }[action]
 
 
@@ -85,12 +92,9 @@ def press(
     if action not in PRESSES:
         error = _("Nothing was asked of the platform.")
     else:
-        service, value = PRESSES[action]
-        keyword = "hidden" if service is engagement.comment_hide else "liked"
+        service, state = PRESSES[action]
         try:
-            service(
-                account=account, external_id=external_id, by=request.user, request=request, **{keyword: value}
-            )
+            service(account=account, external_id=external_id, by=request.user, request=request, **state)
         except ConnectorError as exc:
             error = str(exc)
         else:

@@ -27,6 +27,7 @@ class Platform(models.TextChoices):
     INSTAGRAM = "instagram", "Instagram"
     WHATSAPP = "whatsapp", "WhatsApp"
     TELEGRAM = "telegram", "Telegram"
+    YOUTUBE = "youtube", "YouTube"
 
 
 # Platforms whose new items are pulled on a schedule. A Facebook Page and an Instagram account are
@@ -43,6 +44,7 @@ POLLED_PLATFORMS = {
     Platform.FACEBOOK_PAGE,
     Platform.INSTAGRAM,
     Platform.TELEGRAM,
+    Platform.YOUTUBE,
 }
 
 

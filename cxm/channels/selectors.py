@@ -6,7 +6,8 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from cxm.audit.models import AuditEntry
-from cxm.channels.models import POLLED_PLATFORMS, AccountStatus, ChannelAccount
+from cxm.channels.connectors.youtube_quota import QuotaState, YouTubeQuota
+from cxm.channels.models import POLLED_PLATFORMS, AccountStatus, ChannelAccount, Platform
 
 
 def channel_accounts(
@@ -90,17 +91,19 @@ def account_handles(*, workspace_id: int) -> list[str]:
     return list(ChannelAccount.objects.filter(workspace_id=workspace_id).values_list("handle", flat=True))
 
 
-# A comment hidden, shown, liked or unliked from here (cxm.channels.services.engagement): the
-# audit actions, one per new state, are the only record of it.
+# A comment hidden, shown, liked, unliked or moderated from here (cxm.channels.services.engagement):
+# the audit actions, one per new state, are the only record of it.
 HIDDEN = "channels.comment_hidden"
 SHOWN = "channels.comment_shown"
 LIKED = "channels.comment_liked"
 UNLIKED = "channels.comment_unliked"
+MODERATED = "channels.comment_moderated"  # the new status is in the entry (YouTube)
 COMMENT_STATE_OF = {
     HIDDEN: ("hidden", True),
     SHOWN: ("hidden", False),
     LIKED: ("liked", True),
     UNLIKED: ("liked", False),
+    MODERATED: ("moderation", None),
 }
 
 
@@ -108,10 +111,11 @@ COMMENT_STATE_OF = {
 class CommentState:
     hidden: bool = False
     liked: bool = False
+    moderation: str = ""  # YouTube: "heldForReview", "published" or "rejected"
 
 
 def comment_states(*, workspace, platform: str, external_ids: list[str]) -> dict[str, CommentState]:
-    """The latest hidden/liked state of each comment changed from here, read from the audit
+    """The latest hidden/liked/moderation state of each comment changed from here, read from the audit
     trail in one query (comments never changed from here are absent)."""
     if not external_ids:
         return {}
@@ -125,8 +129,17 @@ def comment_states(*, workspace, platform: str, external_ids: list[str]) -> dict
         .order_by("created_at", "id")
         .values_list("action", "after")
     )
-    found: dict[str, dict[str, bool]] = {}
+    found: dict[str, dict[str, bool | str]] = {}
     for action, after in rows:
         field, value = COMMENT_STATE_OF[action]
-        found.setdefault(str(after["external_id"]), {})[field] = value
+        found.setdefault(str(after["external_id"]), {})[field] = (
+            after.get(field, "") if value is None else value
+        )
     return {key: CommentState(**values) for key, values in found.items()}
+
+
+def youtube_quota_state(*, account: ChannelAccount) -> QuotaState | None:
+    """Today's units of the Google project a YouTube channel calls with (read from Redis, where
+    the connector counts them); None for other platforms or a channel without a client id."""
+    client_id = (account.credentials or {}).get("client_id") if account.platform == Platform.YOUTUBE else None
+    return YouTubeQuota(str(client_id)).state() if client_id else None

@@ -19,6 +19,7 @@ from cxm.channels import selectors, signing
 from cxm.channels.connectors import REGISTRY
 from cxm.channels.models import AccountStatus, Platform
 from cxm.channels.services.accounts import (
+    YOUTUBE_CREDENTIALS,
     account_create,
     account_delete,
     account_pause,
@@ -89,6 +90,23 @@ class AccountForm(forms.Form):
         widget=forms.PasswordInput,
         help_text=gettext_lazy("Meta ad accounts: the token Meta sends when it subscribes the webhook."),
     )
+    client_id = forms.CharField(
+        label=gettext_lazy("OAuth client id"),
+        required=False,
+        help_text=gettext_lazy("YouTube: the Google Cloud project's OAuth client."),
+    )
+    client_secret = forms.CharField(
+        label=gettext_lazy("OAuth client secret"),
+        required=False,
+        widget=forms.PasswordInput,
+        help_text=gettext_lazy("YouTube: stored encrypted; never shown again."),
+    )
+    refresh_token = forms.CharField(
+        label=gettext_lazy("OAuth refresh token"),
+        required=False,
+        widget=forms.PasswordInput,
+        help_text=gettext_lazy("YouTube: the channel owner's offline grant (scope youtube.force-ssl)."),
+    )
     search_terms = forms.CharField(
         label=gettext_lazy("Search terms"),
         required=False,
@@ -130,6 +148,8 @@ class AccountForm(forms.Form):
         key = SECRET_KEY_BY_PLATFORM.get(platform, "token")
         credentials = {key: secret} if secret else {}
         extra = META_ADS_EXTRA_SECRETS if platform == Platform.META_ADS else ()
+        if platform == Platform.YOUTUBE:
+            extra = YOUTUBE_CREDENTIALS
         for name in ("username", *extra):
             if self.cleaned_data.get(name):
                 credentials[name] = self.cleaned_data[name]
@@ -316,9 +336,7 @@ def webhook_inbound(request, account_id: int):
     except (json.JSONDecodeError, UnicodeDecodeError):
         payload = None
     try:
-        result = webhook_receive(
-            account=account, headers=request.headers, body=body, payload=payload
-        )
+        result = webhook_receive(account=account, headers=request.headers, body=body, payload=payload)
     except signing.SignatureError as exc:
         return JsonResponse({"error": "invalid_signature", "detail": str(exc)}, status=401)
     if payload is None:

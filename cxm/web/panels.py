@@ -6,7 +6,8 @@ comes back, in registration order:
     care.case.message  each message of a care case   <- ads: a comment under an ad says whether it
                                                         is hidden and offers to hide it (ads/apps.py)
                                                      <- care: a Facebook Page or Instagram comment
-                                                        can be hidden or liked there (care/apps.py)
+                                                        can be hidden or liked there, a YouTube
+                                                        comment moderated (care/apps.py)
 
 A source gets the request and the page's items and answers `{item.pk: html}` for the items it has
 something to say about (nothing for the rest), in a fixed number of queries for the whole list.

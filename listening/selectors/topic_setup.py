@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.db import connection
 
+from cxm.channels.topics import TopicSearch
 from listening.models import Topic
+from listening.query.syntax import QuerySyntaxError, parse
+from listening.query.topic_search import topic_search
 
 
 def topics(*, workspace):
@@ -31,3 +34,18 @@ def topic_get(*, workspace, topic_id: int) -> Topic | None:
 
 def topic_names(*, workspace) -> dict[int, str]:
     return dict(Topic.objects.for_workspace(workspace).values_list("pk", "name"))
+
+
+def topic_keyword_searches(workspace_id: int) -> list[TopicSearch]:
+    """The workspace's topics as keyword searches, for connectors that search per topic; a topic
+    whose stored query no longer parses is left out."""
+    found = []
+    for topic_id, name, query in (
+        Topic.objects.for_workspace(workspace_id).order_by("name").values_list("pk", "name", "query")
+    ):
+        try:
+            node = parse(query)
+        except QuerySyntaxError:
+            continue
+        found.append(topic_search(topic_id=topic_id, name=name, node=node))
+    return found

@@ -34,10 +34,11 @@ def demo_seed(*, workspace_slug: str) -> int:
     workspace = Workspace.objects.filter(slug=workspace_slug).first()
     if workspace is None or Post.objects.filter(workspace=workspace).exists():
         return 0
-    # Not the WhatsApp- or Telegram-like inboxes: they answer customers, they have no feed to post to.
+    # Not the WhatsApp- or Telegram-like inboxes (they answer customers, they have no feed to post
+    # to) nor the YouTube-like channel (a channel uploads videos, which are not composed here).
     accounts = list(
         ChannelAccount.objects.filter(workspace=workspace, platform=Platform.DEMO).exclude(
-            options__flavour__in=["whatsapp", "telegram"]
+            options__flavour__in=["whatsapp", "telegram", "youtube"]
         )
     )
     if not accounts:

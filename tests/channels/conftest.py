@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from cxm.channels.sinks import register_sink, registered_sinks, unregister_sink
+from tests.channels.youtube_helpers import NOON, Clock, serve_youtube
 
 
 class RecordingSink:
@@ -45,3 +46,15 @@ def sink():
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=5) as client:
         yield client
+
+
+@pytest.fixture
+def youtube(settings):
+    """The YouTube stand-in, with the settings pointing at it (tests/channels/youtube_helpers.py)."""
+    yield from serve_youtube(settings)
+
+
+@pytest.fixture
+def clock():
+    """Noon in California on a November day, moved by the test."""
+    return Clock(NOON)

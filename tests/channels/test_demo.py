@@ -336,7 +336,29 @@ def test_the_telegram_flavour_is_private_chats_with_the_bot_one_per_person():
     assert all(len(ids) == 1 for ids in by_name.values())
 
 
-@pytest.mark.parametrize("flavour", ["whatsapp", "instagram", "telegram"])
+def test_the_youtube_flavour_is_comments_under_the_brands_videos_and_videos_about_it():
+    items = stream(400, flavour="youtube", brands=["Kopi Nusantara"])
+
+    kinds = Counter(item.kind for item in items)
+    assert kinds[ItemKind.COMMENT] > kinds[ItemKind.POST] > 0
+    assert {item.raw["demo_language"] for item in items} == {"id", "en"}
+    by_id = {item.external_id: item for item in items}
+    replies = 0
+    for item in items:
+        if item.kind == ItemKind.POST:
+            assert item.in_reply_to is None and item.thread_id == item.external_id and item.subject
+            continue
+        assert item.thread_id.startswith("demo-7-yt-video-")
+        if item.in_reply_to != item.thread_id:
+            # YouTube threads are one level deep: a reply answers a top-level comment of its video.
+            replies += 1
+            answered = by_id[item.in_reply_to]
+            assert answered.kind == ItemKind.COMMENT and answered.in_reply_to == answered.thread_id
+            assert answered.thread_id == item.thread_id
+    assert replies > 0
+
+
+@pytest.mark.parametrize("flavour", ["whatsapp", "instagram", "telegram", "youtube"])
 def test_the_flavours_are_deterministic_and_accept_replies_and_posts(flavour):
     cursor = cursor_minutes_ago(3, seq=10)
 

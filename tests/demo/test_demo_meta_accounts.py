@@ -1,6 +1,7 @@
-"""The demo's WhatsApp-like inbox, Instagram-like profile and Telegram-like bot: seeded once with the
-Demo workspace, customers with phone numbers or Telegram accounts open cases, comments and
-@mentions become mentions, and replies on all three go out like any other demo reply."""
+"""The demo's WhatsApp-like inbox, Instagram-like profile, Telegram-like bot and YouTube-like
+channel: seeded once with the Demo workspace, customers with phone numbers or Telegram accounts
+open cases, comments, @mentions and videos become mentions, and replies on each go out like any
+other demo reply."""
 
 from __future__ import annotations
 
@@ -48,7 +49,23 @@ def _sent(message: Message) -> Message:
     return message
 
 
-def test_the_demo_workspace_has_a_whatsapp_an_instagram_and_a_telegram_account_once(demo):
+def _case_of(workspace: Workspace, account: ChannelAccount, mention: Mention) -> Case:
+    """The care case an agent opens by hand from the mention."""
+    return case_open_from_mention(
+        workspace=workspace,
+        mention={
+            "platform": mention.platform,
+            "external_id": mention.external_id,
+            "text": mention.text,
+            "created_at": mention.created_at,
+            "url": mention.url,
+            "author": {"id": mention.author_handle, "handle": mention.author_handle},
+            "account_id": account.pk,
+        },
+    )
+
+
+def test_the_demo_workspace_has_each_demo_account_once(demo):
     platform_bootstrap()  # a second start seeds nothing twice
     assert demo_accounts_seed(workspace=demo) == []
 
@@ -57,7 +74,8 @@ def test_the_demo_workspace_has_a_whatsapp_an_instagram_and_a_telegram_account_o
     assert labels["demo-whatsapp"].startswith("Demo WhatsApp")
     assert labels["demo-instagram"].startswith("Demo Instagram")
     assert labels["demo-telegram"].startswith("Demo Telegram")
-    assert accounts.count() == 6
+    assert labels["demo-youtube"].startswith("Demo YouTube")
+    assert accounts.count() == 7
     assert _account(demo, "demo-whatsapp").options["flavour"] == "whatsapp"
     assert _account(demo, "demo-instagram").options["flavour"] == "instagram"
     assert _account(demo, "demo-telegram").options["flavour"] == "telegram"
@@ -93,20 +111,7 @@ def test_the_instagram_account_brings_comments_and_mentions_and_replies_go_out(d
     assert mentions.filter(kind="comment").exists() and mentions.filter(kind="post").exists()
     assert mentions.filter(kind="post", text__contains="@kopinusantara").exists()
     assert not Case.objects.filter(channel_account=account, channel_kind="dm").exists()
-    mention = mentions.filter(kind="comment").first()
-
-    case = case_open_from_mention(
-        workspace=demo,
-        mention={
-            "platform": mention.platform,
-            "external_id": mention.external_id,
-            "text": mention.text,
-            "created_at": mention.created_at,
-            "url": mention.url,
-            "author": {"id": mention.author_handle, "handle": mention.author_handle},
-            "account_id": account.pk,
-        },
-    )
+    case = _case_of(demo, account, mentions.filter(kind="comment").first())
     reply = case_reply(case=case, text="Thanks for your comment!")
 
     assert _sent(reply).status == "sent"
@@ -127,3 +132,17 @@ def test_the_telegram_account_opens_cases_for_people_writing_to_the_bot_and_repl
     reply = case_reply(case=cases.first(), text="Terima kasih, kami cek pesanannya ya.")
 
     assert _sent(reply).status == "sent"
+
+
+def test_the_youtube_account_brings_comments_under_its_videos_and_videos_about_the_brand(demo):
+    account = _account(demo, "demo-youtube")
+    assert account.options["flavour"] == "youtube"
+
+    _sync(account)
+
+    mentions = Mention.objects.filter(workspace_id=demo.pk, account_id=account.pk)
+    comments = mentions.filter(kind="comment")
+    assert comments.exists() and mentions.filter(kind="post").exists()
+    assert all(c.thread_id.startswith(f"demo-{account.options['seed']}-yt-video-") for c in comments)
+    case = _case_of(demo, account, comments.first())
+    assert _sent(case_reply(case=case, text="Terima kasih sudah menonton!")).status == "sent"

@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     "instagram": "cxm.channels.connectors.instagram.InstagramConnector",
     "facebook_page": "cxm.channels.connectors.facebook_page.FacebookPageConnector",
     "telegram": "cxm.channels.connectors.telegram.TelegramConnector",
+    "youtube": "cxm.channels.connectors.youtube.YouTubeConnector",
 }
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 
 import certifi
 import httpx
 
 from cxm.channels import outbound
+from cxm.channels.topics import TopicSearch
 
 
 class ItemKind:
@@ -142,6 +143,9 @@ class AccountConfig:
     account_id: int | None = None
     # The workspace's admin allowed private network targets (see cxm.channels.outbound).
     allow_private_targets: bool = False
+    # The workspace's listening topics, for a connector that searches per topic
+    # (`searches_topics = True` on its class); empty for every other one.
+    topics: tuple[TopicSearch, ...] = ()
 
 
 class ConnectorError(Exception):
@@ -293,3 +297,34 @@ def http_call(client: httpx.Client, method: str, url: str, **kwargs) -> httpx.Re
         raise TransientError(f"connection failed: {exc.__class__.__name__}") from exc
     raise_for_http_status(response)
     return response
+
+
+def iso_time(value: Any) -> datetime | None:
+    """An aware datetime from an ISO 8601 time (RFC 3339 with `Z` too); None when it is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def newer_than(items: list[Item], position: dict[str, Any] | None) -> tuple[list[Item], dict[str, Any]]:
+    """The items after a cursor position (`{"at": newest time delivered, "ids": the ids delivered
+    at that time}`), and the position after them: an item of the same second as the last one
+    delivered is handed over once, neither lost nor repeated."""
+    at = iso_time((position or {}).get("at"))
+    seen = set((position or {}).get("ids") or [])
+    fresh = [
+        item
+        for item in items
+        if at is None or item.created_at > at or (item.created_at == at and item.external_id not in seen)
+    ]
+    newest = max((item.created_at for item in items), default=at)
+    if newest is None:
+        return fresh, {}
+    ids = {item.external_id for item in items if item.created_at == newest}
+    if newest == at:
+        ids |= seen
+    return fresh, {"at": newest.isoformat(), "ids": sorted(ids)}

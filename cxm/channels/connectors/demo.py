@@ -20,7 +20,10 @@ else 0), `backfill_minutes` (60: how much history a fresh account starts with) a
   Indonesian and English;
 - `"telegram"`: only private chats with the brand's bot, in Indonesian and English, from people
   known by their Telegram user id and @username, one conversation per chat, some with a photo
-  (`[photo]` after the caption, as the Telegram connector writes it).
+  (`[photo]` after the caption, as the Telegram connector writes it);
+- `"youtube"`: comments under the brand's own videos (some answering an earlier comment, as
+  YouTube's one-level threads do) and other channels' videos about the brand, as a search per
+  topic finds them, in Indonesian and English.
 
 Every flavour accepts replies and publishing the same way: they succeed with a demo id.
 """
@@ -57,6 +60,8 @@ from cxm.channels.connectors.demo_texts import (
     REVIEW_NEUTRAL,
     TEXTS,
     WHATSAPP_TEXTS,
+    YOUTUBE_COMMENTS,
+    YOUTUBE_VIDEO_TITLES,
     DemoPerson,
 )
 
@@ -75,11 +80,17 @@ LANGUAGE_WEIGHTS = (34, 20, 8, 6, 5, 4, 4, 4, 4, 4, 4, 3)
 SENTIMENTS = ("positive", "neutral", "negative")
 SENTIMENT_WEIGHTS = (45, 30, 25)
 
-FLAVOURS = ("network", "whatsapp", "instagram", "telegram")
-META_LANGUAGES = ("id", "en")  # the WhatsApp-, Instagram- and Telegram-like accounts speak these two
+FLAVOURS = ("network", "whatsapp", "instagram", "telegram", "youtube")
+META_LANGUAGES = (
+    "id",
+    "en",
+)  # the WhatsApp-, Instagram-, Telegram- and YouTube-like accounts speak these two
 META_LANGUAGE_WEIGHTS = (65, 35)
 INSTAGRAM_MENTION_SHARE = 0.3  # the rest are comments under the brand's posts
 INSTAGRAM_COMMENTS_PER_POST = 8  # the brand posts again after about this many items
+YOUTUBE_VIDEO_SHARE = 0.15  # other channels' videos about the brand; the rest are comments
+YOUTUBE_REPLY_SHARE = 0.3  # comments that answer an earlier comment under the same video
+YOUTUBE_COMMENTS_PER_VIDEO = 12  # the brand uploads again after about this many items
 TELEGRAM_PHOTO_SHARE = 0.15  # customers who send a photo with their message
 CALLING_CODES = {"ID": "62", "SG": "65", "MY": "60", "PH": "63", "GB": "44", "US": "1", "AU": "61"}
 
@@ -210,6 +221,8 @@ class DemoConnector:
             return self._instagram_item(seq, created_at)
         if self.flavour == "telegram":
             return self._telegram_item(seq, created_at)
+        if self.flavour == "youtube":
+            return self._youtube_item(seq, created_at)
         kind = self._kind(seq)
         parent = self._parent(seq) if kind == ItemKind.COMMENT else None
         # A comment continues its post's conversation: same language, same brand.
@@ -277,7 +290,7 @@ class DemoConnector:
             raw=raw,
         )
 
-    # --- the WhatsApp- and Instagram-like flavours ------------------------------------------------
+    # --- the WhatsApp-, Instagram-, Telegram- and YouTube-like flavours -----------------------------
 
     def _meta_voice(self, seq: int) -> tuple[str, str, str, DemoPerson, random.Random]:
         """Language, brand, sentiment, person and the body's Random of item `seq`."""
@@ -350,12 +363,7 @@ class DemoConnector:
         return Item(
             platform=self.platform,
             external_id=self._external_id(seq),
-            author=Author(
-                platform_id=f"demo:{person.username}",
-                handle=f"@{person.username}@{DEMO_DOMAIN}",
-                name=person.name,
-                url=f"https://{DEMO_DOMAIN}/@{person.username}",
-            ),
+            author=_author(person),
             text=text,
             created_at=created_at,
             kind=kind,
@@ -384,6 +392,80 @@ class DemoConnector:
             language_hint=None,
             raw=raw,
         )
+
+    def _youtube_is_video(self, seq: int) -> bool:
+        return self._rng(seq, "kind").random() < YOUTUBE_VIDEO_SHARE
+
+    def _youtube_item(self, seq: int, created_at: datetime) -> Item:
+        language, brand, sentiment, person, rng = self._meta_voice(seq)
+        product = _product(rng, brand)
+        raw = self._raw(language, sentiment, brand, product, person)
+        author = _author(person)
+        if self._youtube_is_video(seq):
+            title = rng.choice(YOUTUBE_VIDEO_TITLES[language]).format(
+                brand=brand, product=product, city=person.city
+            )
+            body = rng.choice(TEXTS[language][sentiment]).format(
+                brand=brand, product=product, city=person.city
+            )
+            video_id = self._external_id(seq)
+            return Item(
+                platform=self.platform,
+                external_id=video_id,
+                author=author,
+                text=f"{title}\n\n{body}",
+                created_at=created_at,
+                kind=ItemKind.POST,
+                url=f"https://{DEMO_DOMAIN}/youtube/{self.seed}/watch/{seq}",
+                thread_id=video_id,
+                subject=title,
+                language_hint=None,
+                raw=raw,
+            )
+        # A comment under the brand's own video; the brand uploads again every few items.
+        video = f"demo-{self.seed}-yt-video-{seq // YOUTUBE_COMMENTS_PER_VIDEO}"
+        raw["video_id"] = video
+        in_reply_to = video
+        answered = self._youtube_earlier_comment(seq)
+        if answered is not None and self._rng(seq, "thread").random() < YOUTUBE_REPLY_SHARE:
+            in_reply_to = self._external_id(answered)
+        text = rng.choice(YOUTUBE_COMMENTS[language][sentiment]).format(
+            brand=brand, product=product, city=person.city
+        )
+        return Item(
+            platform=self.platform,
+            external_id=self._external_id(seq),
+            author=author,
+            text=text,
+            created_at=created_at,
+            kind=ItemKind.COMMENT,
+            url=f"https://{DEMO_DOMAIN}/youtube/{self.seed}/watch/{seq // YOUTUBE_COMMENTS_PER_VIDEO}?lc={seq}",
+            in_reply_to=in_reply_to,
+            thread_id=video,
+            language_hint=None,
+            raw=raw,
+        )
+
+    def _youtube_earlier_comment(self, seq: int) -> int | None:
+        """The latest earlier top-level comment under the same video, which a reply answers."""
+        first = seq - seq % YOUTUBE_COMMENTS_PER_VIDEO
+        for earlier in range(seq - 1, first - 1, -1):
+            if (
+                not self._youtube_is_video(earlier)
+                and self._rng(earlier, "thread").random() >= YOUTUBE_REPLY_SHARE
+            ):
+                return earlier
+        return None
+
+
+def _author(person: DemoPerson) -> Author:
+    """A demo person as the author of a public item."""
+    return Author(
+        platform_id=f"demo:{person.username}",
+        handle=f"@{person.username}@{DEMO_DOMAIN}",
+        name=person.name,
+        url=f"https://{DEMO_DOMAIN}/@{person.username}",
+    )
 
 
 def demo_telegram_id(person: DemoPerson) -> str:

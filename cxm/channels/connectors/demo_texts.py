@@ -509,3 +509,54 @@ INSTAGRAM_COMMENTS = {
         ),
     },
 }
+
+# The YouTube-like demo account: comments under the brand's own videos, and the titles of other
+# channels' videos about the brand (what a search per topic finds).
+YOUTUBE_COMMENTS = {
+    "id": {
+        "positive": (
+            "Videonya keren, jadi pengen coba {product} 🔥",
+            "Udah langganan dari lama, {product} tetap juara",
+            "Mantap kak, tutorialnya jelas banget",
+        ),
+        "neutral": (
+            "Musiknya judulnya apa kak?",
+            "Di {city} belinya di mana ya?",
+            "Kapan upload video resep lagi?",
+        ),
+        "negative": (
+            "Di video kelihatan enak, aslinya {product} beda jauh",
+            "Kok harga {product} naik terus ya",
+            "Udah komplain lewat email belum ada jawaban",
+        ),
+    },
+    "en": {
+        "positive": (
+            "Great video, now I want to try {product} 🔥",
+            "Been a fan for years, {product} never disappoints",
+            "Loved the behind-the-scenes part!",
+        ),
+        "neutral": (
+            "What's the song in this video?",
+            "Where can I buy this in {city}?",
+            "Will you post the recipe?",
+        ),
+        "negative": (
+            "{product} looks nothing like this in real life",
+            "Why does the price keep going up?",
+            "Emailed support a week ago, still no answer",
+        ),
+    },
+}
+YOUTUBE_VIDEO_TITLES = {
+    "id": (
+        "Review jujur {product} — worth it?",
+        "Nyobain {product} di {city}",
+        "{brand} vs yang lain: blind test",
+    ),
+    "en": (
+        "Honest review: {product}",
+        "Trying {product} in {city}",
+        "{brand} blind taste test",
+    ),
+}

@@ -27,7 +27,6 @@ from cxm.channels.connectors.base import (
     AccountConfig,
     AuthError,
     ConnectorError,
-    Item,
     PermanentError,
     RateLimited,
     TransientError,
@@ -243,23 +242,3 @@ def graph_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def newer_than(items: list[Item], position: dict[str, Any] | None) -> tuple[list[Item], dict[str, Any]]:
-    """The items after a cursor position (`{"at": newest time delivered, "ids": the ids delivered
-    at that time}`), and the position after them: an item of the same second as the last one
-    delivered is handed over once, neither lost nor repeated."""
-    at = graph_time((position or {}).get("at"))
-    seen = set((position or {}).get("ids") or [])
-    fresh = [
-        item
-        for item in items
-        if at is None or item.created_at > at or (item.created_at == at and item.external_id not in seen)
-    ]
-    newest = max((item.created_at for item in items), default=at)
-    if newest is None:
-        return fresh, {}
-    ids = {item.external_id for item in items if item.created_at == newest}
-    if newest == at:
-        ids |= seen
-    return fresh, {"at": newest.isoformat(), "ids": sorted(ids)}

@@ -66,8 +66,9 @@ from cxm.channels.connectors.base import (
     PostMetrics,
     Published,
     TransientError,
+    newer_than,
 )
-from cxm.channels.connectors.graph import GraphCaller, graph_time, newer_than
+from cxm.channels.connectors.graph import GraphCaller, graph_time
 from cxm.channels.connectors.meta_messaging import conversation_messages, messenger_send_policy
 
 logger = logging.getLogger(__name__)

@@ -4,6 +4,7 @@ address the connector will call."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from cxm.audit.services import audit_record
 from cxm.channels import outbound
-from cxm.channels.connectors import REGISTRY, build_connector
+from cxm.channels.connectors import REGISTRY, build_connector, connector_class
 from cxm.channels.connectors.base import AccountConfig
 from cxm.channels.connectors.rss import feed_url_of
 from cxm.channels.connectors.telegram import TOKEN_FORM
@@ -25,6 +26,7 @@ from cxm.channels.services.telegram_connect import (
     telegram_bot_reconnect,
     telegram_updates_route,
 )
+from cxm.channels.topics import topic_searches
 from cxm.tenancy.models import Brand, BusinessUnit, Workspace
 
 EDITABLE_FIELDS = {
@@ -78,6 +80,12 @@ def _default_structure(
     return business_unit, brand
 
 
+# A channel id: "UC" and 22 more characters of YouTube's URL-safe alphabet.
+YOUTUBE_CHANNEL_ID = re.compile(r"UC[A-Za-z0-9_-]{22}")
+# The Google Cloud project's OAuth client and the channel owner's offline grant.
+YOUTUBE_CREDENTIALS = ("client_id", "client_secret", "refresh_token")
+
+
 def _validate(platform: str, handle: str, base_url: str, credentials: dict, options: dict) -> None:
     errors: dict[str, str] = {}
     if platform not in REGISTRY:
@@ -114,6 +122,10 @@ def _validate(platform: str, handle: str, base_url: str, credentials: dict, opti
         errors["credentials"] = "A Telegram bot needs a bot_token (from @BotFather)."
     elif platform == Platform.TELEGRAM and not TOKEN_FORM.match(str(credentials["bot_token"]).strip()):
         errors["credentials"] = "The bot_token is not in the form @BotFather gives (<digits>:<letters>)."
+    if platform == Platform.YOUTUBE and not all(credentials.get(name) for name in YOUTUBE_CREDENTIALS):
+        errors["credentials"] = "A YouTube channel needs a client_id, client_secret and refresh_token."
+    if platform == Platform.YOUTUBE and not YOUTUBE_CHANNEL_ID.fullmatch(handle.strip()):
+        errors["handle"] = "Give the YouTube channel id, e.g. UC_x5XG1OV2P6uZZ5FSM9Ttw."
     if platform == Platform.RSS and not (options.get("feed_url") or base_url):
         errors["options"] = "RSS needs the feed's address (options.feed_url or base_url)."
     if not isinstance(options, dict):
@@ -145,7 +157,12 @@ def _outbound_targets(platform: str, base_url: str, options: Any) -> list[Outbou
             targets.append(OutboundTarget(field_name, str(options.get("feed_url") or base_url)))
     # The Meta connectors fall back to the Graph API's own address when base_url is empty.
     graph_platforms = (Platform.META_ADS, Platform.FACEBOOK_PAGE, Platform.INSTAGRAM, Platform.WHATSAPP)
-    if platform in (Platform.MASTODON, Platform.BLUESKY, Platform.TELEGRAM, *graph_platforms) and base_url:
+    # YouTube and Telegram call their platform's own address unless a member typed another.
+    if (
+        platform
+        in (Platform.MASTODON, Platform.BLUESKY, Platform.TELEGRAM, Platform.YOUTUBE, *graph_platforms)
+        and base_url
+    ):
         targets.append(OutboundTarget("base_url", base_url))
     if platform == Platform.EMAIL:
         for name in ("imap_host", "smtp_host"):
@@ -338,6 +355,7 @@ def account_resume(*, account: ChannelAccount, by=None, request=None) -> Channel
 
 
 def account_config(account: ChannelAccount) -> AccountConfig:
+    searches_topics = getattr(connector_class(account.platform), "searches_topics", False)
     return AccountConfig(
         platform=account.platform,
         handle=account.handle,
@@ -347,6 +365,7 @@ def account_config(account: ChannelAccount) -> AccountConfig:
         account_id=account.pk,
         # Every connector that calls an address a member typed checks it (cxm.channels.outbound).
         allow_private_targets=account.workspace.allow_private_webhook_targets,
+        topics=topic_searches(workspace_id=account.workspace_id) if searches_topics else (),
     )
 
 

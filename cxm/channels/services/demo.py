@@ -1,6 +1,6 @@
 """The demo network's accounts, clearly labelled, so a fresh install shows a living stream: three
-public streams, a WhatsApp-like inbox, an Instagram-like brand profile and a Telegram-like bot
-(the demo connector's `flavour` option), none of which needs credentials."""
+public streams, a WhatsApp-like inbox, an Instagram-like brand profile, a Telegram-like bot and a
+YouTube-like channel (the demo connector's `flavour` option), none of which needs credentials."""
 
 from __future__ import annotations
 
@@ -66,6 +66,17 @@ DEMO_ACCOUNTS = [
         "seed": 6,
         "flavour": "telegram",
         "rate_per_minute": 1,
+    },
+    {
+        # Comments under the brand's videos and other channels' videos about it: listening mentions.
+        "handle": "demo-youtube",
+        "display_name": "Demo YouTube · Kopi Nusantara",
+        "brand": "Kopi Nusantara",
+        "country": "ID",
+        "language": "id",
+        "seed": 7,
+        "flavour": "youtube",
+        "rate_per_minute": 3,
     },
 ]
 

@@ -11,6 +11,8 @@ What each platform lets an account do to a comment:
 
     facebook_page  hide, like     (`POST /{comment-id}` with is_hidden; `POST|DELETE /{comment-id}/likes`)
     instagram      hide           (`POST /{ig-comment-id}` with hide; the Graph API has no like)
+    youtube        moderate       (`comments.setModerationStatus`: heldForReview, published, rejected;
+                                   a comment on the channel's own videos)
 """
 
 from __future__ import annotations
@@ -20,15 +22,18 @@ from django.utils.translation import gettext as _
 from cxm.audit.services import audit_record
 from cxm.channels.connectors.base import NotSupported
 from cxm.channels.models import ChannelAccount
-from cxm.channels.selectors import COMMENT_STATE_OF, HIDDEN, LIKED, SHOWN, UNLIKED
+from cxm.channels.selectors import COMMENT_STATE_OF, HIDDEN, LIKED, MODERATED, SHOWN, UNLIKED
 from cxm.channels.services.accounts import account_connector
 
 HIDE = "hide"
 LIKE = "like"
+MODERATE = "moderate"
+MODERATION_STATUSES = ("heldForReview", "published", "rejected")
 
 COMMENT_ACTIONS: dict[str, frozenset[str]] = {
     "facebook_page": frozenset({HIDE, LIKE}),
     "instagram": frozenset({HIDE}),
+    "youtube": frozenset({MODERATE}),
 }
 
 
@@ -41,13 +46,18 @@ def _refuse_unless(account: ChannelAccount, action: str) -> None:
     if action not in comment_actions(account.platform):
         if action == HIDE:
             message = _("%(platform)s does not let an account hide comments.")
+        elif action == MODERATE:
+            message = _("%(platform)s does not let an account moderate comments.")
         else:
             message = _("%(platform)s does not let an account like comments.")
         raise NotSupported(message % {"platform": account.get_platform_display()})
 
 
-def _record(account: ChannelAccount, *, external_id: str, action: str, by, request) -> None:
-    field, value = COMMENT_STATE_OF[action]
+def _record(
+    account: ChannelAccount, *, external_id: str, action: str, by, request, value: str | bool | None = None
+) -> None:
+    field, fixed = COMMENT_STATE_OF[action]
+    value = fixed if value is None else value
     audit_record(
         workspace=account.workspace,
         actor=by,
@@ -83,3 +93,15 @@ def comment_like(*, account: ChannelAccount, external_id: str, liked: bool, by=N
     else:
         connector.unlike(str(external_id))
     _record(account, external_id=external_id, action=LIKED if liked else UNLIKED, by=by, request=request)
+
+
+def comment_moderate(
+    *, account: ChannelAccount, external_id: str, status: str, by=None, request=None
+) -> None:
+    """Hold the comment for review, publish it or reject it on the platform (YouTube), then audit
+    it. Raises NotSupported elsewhere, or the connector's error when the platform refused."""
+    _refuse_unless(account, MODERATE)
+    if status not in MODERATION_STATUSES:
+        raise ValueError(f"unknown moderation status {status!r}")
+    account_connector(account).set_moderation_status(str(external_id), status)
+    _record(account, external_id=external_id, action=MODERATED, by=by, request=request, value=status)
