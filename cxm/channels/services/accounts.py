@@ -4,6 +4,7 @@ address the connector will call."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -15,9 +16,11 @@ from django.utils import timezone
 from cxm.audit.services import audit_record
 from cxm.channels import outbound
 from cxm.channels.connectors import REGISTRY, build_connector
-from cxm.channels.connectors.base import AccountConfig
+from cxm.channels.connectors.base import AccountConfig, Quota
 from cxm.channels.connectors.rss import feed_url_of
 from cxm.channels.models import AccountStatus, ChannelAccount, Platform
+from cxm.channels.services import oauth2
+from cxm.channels.topic_search import TOPIC_SEARCH_PLATFORMS, topic_queries
 from cxm.tenancy.models import Brand, BusinessUnit, Workspace
 
 EDITABLE_FIELDS = {
@@ -103,6 +106,8 @@ def _validate(platform: str, handle: str, base_url: str, credentials: dict, opti
         errors["credentials"] = "A Facebook Page needs an access_token (a Page access token)."
     if platform == Platform.FACEBOOK_PAGE and not handle.strip().isdigit():
         errors["handle"] = "Give the Page id, e.g. 5550001."
+    if platform == Platform.X and not credentials.get("access_token"):
+        errors["credentials"] = "An X account needs an access_token; Connect X signs in and keeps one."
     if platform == Platform.RSS and not (options.get("feed_url") or base_url):
         errors["options"] = "RSS needs the feed's address (options.feed_url or base_url)."
     if not isinstance(options, dict):
@@ -134,7 +139,7 @@ def _outbound_targets(platform: str, base_url: str, options: Any) -> list[Outbou
             targets.append(OutboundTarget(field_name, str(options.get("feed_url") or base_url)))
     # The Meta connectors fall back to the Graph API's own address when base_url is empty.
     graph_platforms = (Platform.META_ADS, Platform.FACEBOOK_PAGE, Platform.INSTAGRAM, Platform.WHATSAPP)
-    if platform in (Platform.MASTODON, Platform.BLUESKY, *graph_platforms) and base_url:
+    if platform in (Platform.MASTODON, Platform.BLUESKY, Platform.X, *graph_platforms) and base_url:
         targets.append(OutboundTarget("base_url", base_url))
     if platform == Platform.EMAIL:
         for name in ("imap_host", "smtp_host"):
@@ -311,15 +316,32 @@ def account_resume(*, account: ChannelAccount, by=None, request=None) -> Channel
 
 
 def account_config(account: ChannelAccount) -> AccountConfig:
+    options = dict(account.options or {})
+    if account.platform in TOPIC_SEARCH_PLATFORMS:
+        options["topic_queries"] = topic_queries(workspace_id=account.workspace_id, platform=account.platform)
     return AccountConfig(
         platform=account.platform,
         handle=account.handle,
         base_url=account.base_url,
         credentials=dict(account.credentials or {}),
-        options=dict(account.options or {}),
+        options=options,
         account_id=account.pk,
         # Every connector that calls an address a member typed checks it (cxm.channels.outbound).
         allow_private_targets=account.workspace.allow_private_webhook_targets,
+        token_source=oauth2.token_source(account),
+        quota_report=functools.partial(account_quota_record, account_id=account.pk),
+    )
+
+
+def account_quota_record(quota: Quota, *, account_id: int) -> None:
+    """Keep what the platform last said of its call allowance, for the account tile."""
+    ChannelAccount.objects.filter(pk=account_id).update(
+        quota={
+            "remaining": quota.remaining,
+            "limit": quota.limit,
+            "reset_at": quota.reset_at.isoformat(),
+            "endpoint": quota.endpoint,
+        }
     )
 
 
