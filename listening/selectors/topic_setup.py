@@ -5,6 +5,11 @@ from __future__ import annotations
 from django.db import connection
 
 from listening.models import Topic
+from listening.query import QuerySyntaxError, parse
+from listening.query.x_search import x_query
+
+# The platforms whose search syntax a topic's query can be written in, and how.
+PLATFORM_SEARCH = {"x": x_query}
 
 
 def topics(*, workspace):
@@ -31,3 +36,20 @@ def topic_get(*, workspace, topic_id: int) -> Topic | None:
 
 def topic_names(*, workspace) -> dict[int, str]:
     return dict(Topic.objects.for_workspace(workspace).values_list("pk", "name"))
+
+
+def topic_platform_queries(*, workspace_id: int, platform: str) -> dict[str, str]:
+    """Each topic's query in the platform's search syntax, by topic id; a topic the platform
+    cannot search for (or whose stored query no longer parses) is left out."""
+    render = PLATFORM_SEARCH.get(platform)
+    if render is None:
+        return {}
+    queries: dict[str, str] = {}
+    for topic_id, query in Topic.objects.filter(workspace_id=workspace_id).values_list("pk", "query"):
+        try:
+            rendered = render(parse(query))
+        except QuerySyntaxError:
+            continue
+        if rendered:
+            queries[str(topic_id)] = rendered
+    return queries
