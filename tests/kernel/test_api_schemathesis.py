@@ -85,7 +85,7 @@ STATE_DEPENDENT_REASONS = re.compile(
             r"^The server's address is required",
             r"^Give the full address, starting with https://\.$",
             r"^(Mastodon|Bluesky|Email|A Meta ad account|RSS|A Facebook Page|An Instagram account"
-            r"|A WhatsApp number) needs ",
+            r"|A WhatsApp number|An X account) needs ",
             r"^Give the (ad account id|Page id|Instagram user id|WhatsApp phone number id)",
             # The document says `format: uri`; a web address must also have a host name with a
             # top-level domain and an http(s) scheme, as Django's URLValidator checks.
