@@ -1,6 +1,6 @@
-"""The demo's WhatsApp-like inbox and Instagram-like profile: seeded once with the Demo workspace,
-customers with phone numbers open cases, comments and @mentions become mentions, and replies on
-both go out like any other demo reply."""
+"""The demo's WhatsApp-like inbox and its Instagram- and X-like profiles: seeded once with the Demo
+workspace, customers with phone numbers open cases, comments, replies and @mentions become
+mentions, and replies on each go out like any other demo reply."""
 
 from __future__ import annotations
 
@@ -42,6 +42,22 @@ def _sync(account: ChannelAccount) -> None:
     account_sync(account_id=account.pk, workspace_id=account.workspace_id)
 
 
+def _case_for(workspace: Workspace, mention: Mention, account: ChannelAccount) -> Case:
+    """The case an agent opens from a mention to answer it."""
+    return case_open_from_mention(
+        workspace=workspace,
+        mention={
+            "platform": mention.platform,
+            "external_id": mention.external_id,
+            "text": mention.text,
+            "created_at": mention.created_at,
+            "url": mention.url,
+            "author": {"id": mention.author_handle, "handle": mention.author_handle},
+            "account_id": account.pk,
+        },
+    )
+
+
 def _sent(message: Message) -> Message:
     message_deliver(message_id=message.pk, workspace_id=message.workspace_id)
     message.refresh_from_db()
@@ -56,9 +72,11 @@ def test_the_demo_workspace_has_a_whatsapp_and_an_instagram_account_once(demo):
     labels = dict(accounts.values_list("handle", "display_name"))
     assert labels["demo-whatsapp"].startswith("Demo WhatsApp")
     assert labels["demo-instagram"].startswith("Demo Instagram")
-    assert accounts.count() == 5
+    assert accounts.count() == 6
     assert _account(demo, "demo-whatsapp").options["flavour"] == "whatsapp"
     assert _account(demo, "demo-instagram").options["flavour"] == "instagram"
+    assert _account(demo, "demo-x").options["flavour"] == "x"
+    assert labels["demo-x"].startswith("Demo X")
 
 
 def test_the_whatsapp_account_opens_cases_for_customers_known_by_phone_and_replies_go_out(demo):
@@ -93,18 +111,22 @@ def test_the_instagram_account_brings_comments_and_mentions_and_replies_go_out(d
     assert not Case.objects.filter(channel_account=account, channel_kind="dm").exists()
     mention = mentions.filter(kind="comment").first()
 
-    case = case_open_from_mention(
-        workspace=demo,
-        mention={
-            "platform": mention.platform,
-            "external_id": mention.external_id,
-            "text": mention.text,
-            "created_at": mention.created_at,
-            "url": mention.url,
-            "author": {"id": mention.author_handle, "handle": mention.author_handle},
-            "account_id": account.pk,
-        },
-    )
+    case = _case_for(demo, mention, account)
     reply = case_reply(case=case, text="Thanks for your comment!")
+
+    assert _sent(reply).status == "sent"
+
+
+def test_the_x_account_brings_x_like_mentions_and_replies_go_out(demo):
+    account = _account(demo, "demo-x")
+
+    _sync(account)
+
+    mentions = Mention.objects.filter(workspace_id=demo.pk, account_id=account.pk)
+    assert mentions.filter(kind="post", text__startswith="@kopinusantara").exists()
+    assert mentions.filter(kind="comment").exists()
+    mention = mentions.filter(kind="post").first()
+    case = _case_for(demo, mention, account)
+    reply = case_reply(case=case, text="Terima kasih sudah mampir!")
 
     assert _sent(reply).status == "sent"

@@ -17,7 +17,10 @@ else 0), `backfill_minutes` (60: how much history a fresh account starts with) a
 - `"whatsapp"`: only direct messages to the brand's business number, in Indonesian and English,
   from customers known by their phone number (E.164, e.g. +62812...), one conversation per number;
 - `"instagram"`: comments under the brand's own posts and posts that @mention the brand, in
-  Indonesian and English.
+  Indonesian and English;
+- `"x"`: short public posts that @mention the brand (now and then with a hashtag), replies under
+  the brand's own posts, each in its post's conversation, and a few direct messages, one
+  conversation per person, in Indonesian and English.
 
 Every flavour accepts replies and publishing the same way: they succeed with a demo id.
 """
@@ -72,11 +75,13 @@ LANGUAGE_WEIGHTS = (34, 20, 8, 6, 5, 4, 4, 4, 4, 4, 4, 3)
 SENTIMENTS = ("positive", "neutral", "negative")
 SENTIMENT_WEIGHTS = (45, 30, 25)
 
-FLAVOURS = ("network", "whatsapp", "instagram")
+FLAVOURS = ("network", "whatsapp", "instagram", "x")
 META_LANGUAGES = ("id", "en")  # the WhatsApp- and Instagram-like accounts speak these two
 META_LANGUAGE_WEIGHTS = (65, 35)
 INSTAGRAM_MENTION_SHARE = 0.3  # the rest are comments under the brand's posts
 INSTAGRAM_COMMENTS_PER_POST = 8  # the brand posts again after about this many items
+X_MENTION_SHARE, X_DM_SHARE = 0.55, 0.1  # the rest are replies under the brand's posts
+X_REPLIES_PER_POST = 6
 CALLING_CODES = {"ID": "62", "SG": "65", "MY": "60", "PH": "63", "GB": "44", "US": "1", "AU": "61"}
 
 
@@ -204,6 +209,8 @@ class DemoConnector:
             return self._whatsapp_item(seq, created_at)
         if self.flavour == "instagram":
             return self._instagram_item(seq, created_at)
+        if self.flavour == "x":
+            return self._x_item(seq, created_at)
         kind = self._kind(seq)
         parent = self._parent(seq) if kind == ItemKind.COMMENT else None
         # A comment continues its post's conversation: same language, same brand.
@@ -255,12 +262,7 @@ class DemoConnector:
         return Item(
             platform=self.platform,
             external_id=external_id,
-            author=Author(
-                platform_id=f"demo:{person.username}",
-                handle=f"@{person.username}@{DEMO_DOMAIN}",
-                name=person.name,
-                url=f"https://{DEMO_DOMAIN}/@{person.username}",
-            ),
+            author=demo_author(person),
             text=text,
             created_at=created_at,
             kind=kind,
@@ -338,12 +340,7 @@ class DemoConnector:
         return Item(
             platform=self.platform,
             external_id=self._external_id(seq),
-            author=Author(
-                platform_id=f"demo:{person.username}",
-                handle=f"@{person.username}@{DEMO_DOMAIN}",
-                name=person.name,
-                url=f"https://{DEMO_DOMAIN}/@{person.username}",
-            ),
+            author=demo_author(person),
             text=text,
             created_at=created_at,
             kind=kind,
@@ -353,6 +350,52 @@ class DemoConnector:
             language_hint=None,
             raw=raw,
         )
+
+    def _x_item(self, seq: int, created_at: datetime) -> Item:
+        language, brand, sentiment, person, rng = self._meta_voice(seq)
+        product = _product(rng, brand)
+        raw = self._raw(language, sentiment, brand, product, person)
+        share = self._rng(seq, "kind").random()
+        in_reply_to = None
+        if share < X_DM_SHARE:
+            kind, thread_id = ItemKind.DM, f"demo-{self.seed}-x-dm-{person.username}"
+            texts = WHATSAPP_TEXTS
+        elif share < X_DM_SHARE + X_MENTION_SHARE:
+            kind, thread_id = ItemKind.POST, self._external_id(seq)  # a post starts its conversation
+            texts = TEXTS
+        else:
+            # A reply under the brand's own post; the brand posts again every few items.
+            kind = ItemKind.COMMENT
+            in_reply_to = thread_id = f"demo-{self.seed}-x-post-{seq // X_REPLIES_PER_POST}"
+            texts = INSTAGRAM_COMMENTS
+        text = rng.choice(texts[language][sentiment]).format(brand=brand, product=product, city=person.city)
+        if kind == ItemKind.POST:
+            text = f"@{''.join(brand.lower().split())} {text}"
+            if rng.random() < 0.3:
+                text += " #" + "".join(brand.split())
+        return Item(
+            platform=self.platform,
+            external_id=self._external_id(seq),
+            author=demo_author(person, url=f"https://{DEMO_DOMAIN}/x/{person.username}"),
+            text=text[:280],  # as long as X lets a post be
+            created_at=created_at,
+            kind=kind,
+            url=f"https://{DEMO_DOMAIN}/x/{person.username}/status/{seq}",
+            in_reply_to=in_reply_to,
+            thread_id=thread_id,
+            language_hint=None,
+            raw=raw,
+        )
+
+
+def demo_author(person: DemoPerson, *, url: str = "") -> Author:
+    """A demo person as an author: a handle under the reserved demo domain."""
+    return Author(
+        platform_id=f"demo:{person.username}",
+        handle=f"@{person.username}@{DEMO_DOMAIN}",
+        name=person.name,
+        url=url or f"https://{DEMO_DOMAIN}/@{person.username}",
+    )
 
 
 def demo_phone(person: DemoPerson) -> str:

@@ -1,6 +1,6 @@
 """The demo network's accounts, clearly labelled, so a fresh install shows a living stream: three
-public streams, a WhatsApp-like inbox and an Instagram-like brand profile (the demo connector's
-`flavour` option), none of which needs credentials."""
+public streams, a WhatsApp-like inbox, an Instagram-like brand profile and an X-like one (the demo
+connector's `flavour` option), none of which needs credentials."""
 
 from __future__ import annotations
 
@@ -55,6 +55,17 @@ DEMO_ACCOUNTS = [
         "seed": 5,
         "flavour": "instagram",
         "rate_per_minute": 4,
+    },
+    {
+        # Posts that @mention the brand, replies under its posts and a few direct messages.
+        "handle": "demo-x",
+        "display_name": "Demo X · Kopi Nusantara",
+        "brand": "Kopi Nusantara",
+        "country": "ID",
+        "language": "id",
+        "seed": 6,
+        "flavour": "x",
+        "rate_per_minute": 3,
     },
 ]
 
