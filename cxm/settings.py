@@ -367,6 +367,13 @@ CXM_YOUTUBE_TOKEN_URL = os.environ.get("CXM_YOUTUBE_TOKEN_URL", "https://oauth2.
 CXM_YOUTUBE_API_URL = os.environ.get("CXM_YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3").rstrip("/")
 CXM_YOUTUBE_DAILY_UNITS = envint("CXM_YOUTUBE_DAILY_UNITS", 10_000)
 CXM_YOUTUBE_RESERVE_UNITS = envint("CXM_YOUTUBE_RESERVE_UNITS", 1_000)
+
+# The X app behind "Connect X": its OAuth 2.0 client (a confidential one, with a secret). The
+# consent page and the API host are settings so that tests can point them at a stand-in.
+CXM_X_CLIENT_ID = os.environ.get("CXM_X_CLIENT_ID", "")
+CXM_X_CLIENT_SECRET = os.environ.get("CXM_X_CLIENT_SECRET", "")
+CXM_X_AUTHORIZE_URL = os.environ.get("CXM_X_AUTHORIZE_URL", "https://x.com/i/oauth2/authorize")
+CXM_X_API_URL = os.environ.get("CXM_X_API_URL", "https://api.x.com").rstrip("/")
 # Production (the Docker image) refuses to store secrets without keys from the environment.
 CXM_REQUIRE_SECRET_KEYS = envbool("CXM_REQUIRE_SECRET_KEYS")
 if CXM_REQUIRE_SECRET_KEYS and not os.environ.get("CXM_SECRET_KEYS", "").strip():

@@ -18,6 +18,12 @@ def _reply_listener(event):
     )
 
 
+def _topic_searches(workspace_id, platform):
+    from listening.selectors import topic_platform_queries
+
+    return topic_platform_queries(workspace_id=workspace_id, platform=platform)
+
+
 def _timeline(workspace_id, profile_ids, before, limit):
     from listening.selectors.mention_detail import customer_mentions_timeline
 
@@ -36,6 +42,7 @@ class ListeningConfig(AppConfig):
 
     def ready(self) -> None:
         from cxm.channels.sinks import register_reply_listener, register_sink
+        from cxm.channels.topic_search import register_topic_search
         from cxm.customers.timeline import register_timeline_source
 
         # Every inbound item, from connectors and webhooks, becomes a mention. The pipeline (and its
@@ -43,6 +50,8 @@ class ListeningConfig(AppConfig):
         register_sink("listening", _listening_sink)
         # A reply sent from care answers the mention it replies to: response coverage counts it.
         register_reply_listener("listening", _reply_listener)
+        # Connectors that search per topic (X) search for the topics in the platform's syntax.
+        register_topic_search("listening", _topic_searches)
         # The unified customer's timeline shows their public mentions beside their cases.
         register_timeline_source("listening", _timeline)
         # Connectors that search per topic (YouTube) search for the topics' words.

@@ -17,6 +17,8 @@ PLATFORM_LIMITS: dict[str, tuple[int, str, int]] = {
     # A caption; a carousel holds at most 10 items (the post itself needs an image or a video).
     "instagram": (2200, "characters", 10),
     "facebook_page": (63_206, "characters", 1),
+    # X weighs a link as 23 characters and some scripts double; it has the last word when posting.
+    "x": (280, "characters", 0),
 }
 
 

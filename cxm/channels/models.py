@@ -28,6 +28,7 @@ class Platform(models.TextChoices):
     WHATSAPP = "whatsapp", "WhatsApp"
     TELEGRAM = "telegram", "Telegram"
     YOUTUBE = "youtube", "YouTube"
+    X = "x", "X"
 
 
 # Platforms whose new items are pulled on a schedule. A Facebook Page and an Instagram account are
@@ -45,6 +46,7 @@ POLLED_PLATFORMS = {
     Platform.INSTAGRAM,
     Platform.TELEGRAM,
     Platform.YOUTUBE,
+    Platform.X,
 }
 
 
@@ -81,6 +83,9 @@ class ChannelAccount(WorkspaceOwned):
     error_text = models.TextField(blank=True)
     items_received = models.PositiveBigIntegerField(default=0)
     last_item_at = models.DateTimeField(null=True, blank=True)
+    # What the platform last said of its call allowance, for the account tile (X's x-rate-limit-*
+    # headers): {"remaining", "limit", "reset_at" (ISO), "endpoint"} of its tightest window.
+    quota = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -114,6 +119,17 @@ class ChannelAccount(WorkspaceOwned):
         if expires_at is None:
             return None
         return max(0, (expires_at - timezone.now()).days)
+
+    @property
+    def quota_left(self) -> dict | None:
+        """The calls left in the platform's tightest window and when it resets (aware), while
+        that window lasts; None when the platform said nothing or the window is over."""
+        raw = (self.quota or {}).get("reset_at")
+        reset_at = parse_datetime(raw) if isinstance(raw, str) else None
+        remaining = (self.quota or {}).get("remaining")
+        if reset_at is None or not isinstance(remaining, int) or reset_at <= timezone.now():
+            return None
+        return {"remaining": remaining, "reset_at": reset_at}
 
 
 class WebhookDelivery(WorkspaceOwned):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cxm.channels import meta_views, views
+from cxm.channels import meta_views, oauth_views, views
 
 app_name = "channels"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("connect/meta/", meta_views.meta_connect_start, name="meta-connect"),
     path("connect/meta/callback/", meta_views.meta_connect_callback, name="meta-connect-callback"),
     path("connect/meta/pick/", meta_views.meta_connect_pick, name="meta-connect-pick"),
+    # Platforms that sign in with OAuth 2.0 (X): after Meta's, whose paths are more specific.
+    path("connect/<str:provider>/", oauth_views.oauth2_connect_start, name="oauth2-connect"),
+    path("connect/<str:provider>/callback/", oauth_views.oauth2_connect_callback, name="oauth2-callback"),
     path("<int:account_id>/", views.account_detail, name="account-detail"),
     path("<int:account_id>/edit/", views.account_edit, name="account-edit"),
     path("<int:account_id>/<str:verb>/", views.account_action, name="account-action"),

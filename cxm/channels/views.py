@@ -49,6 +49,7 @@ SECRET_KEY_BY_PLATFORM = {
     Platform.META_ADS: "access_token",
     Platform.WHATSAPP: "access_token",
     Platform.TELEGRAM: "bot_token",
+    Platform.X: "access_token",
 }
 # What the ads webhook reads besides the token (`ads/webhooks.py`).
 META_ADS_EXTRA_SECRETS = ("app_secret", "webhook_verify_token")

@@ -31,7 +31,7 @@ from listening.selectors.paid_comments import (
     ad_negative_comment_count,
 )
 from listening.selectors.spikes import alerts
-from listening.selectors.topic_setup import topics
+from listening.selectors.topic_setup import topic_platform_queries, topics
 
 __all__ = [
     "ExplorerFilters",
@@ -52,5 +52,6 @@ __all__ = [
     "mentions_by_external_ids",
     "mentions_exist",
     "mentions_search",
+    "topic_platform_queries",
     "topics",
 ]

@@ -8,6 +8,10 @@ from cxm.channels.topics import TopicSearch
 from listening.models import Topic
 from listening.query.syntax import QuerySyntaxError, parse
 from listening.query.topic_search import topic_search
+from listening.query.x_search import x_query
+
+# The platforms whose search syntax a topic's query can be written in, and how.
+PLATFORM_SEARCH = {"x": x_query}
 
 
 def topics(*, workspace):
@@ -49,3 +53,20 @@ def topic_keyword_searches(workspace_id: int) -> list[TopicSearch]:
             continue
         found.append(topic_search(topic_id=topic_id, name=name, node=node))
     return found
+
+
+def topic_platform_queries(*, workspace_id: int, platform: str) -> dict[str, str]:
+    """Each topic's query in the platform's search syntax, by topic id; a topic the platform
+    cannot search for (or whose stored query no longer parses) is left out."""
+    render = PLATFORM_SEARCH.get(platform)
+    if render is None:
+        return {}
+    queries: dict[str, str] = {}
+    for topic_id, query in Topic.objects.filter(workspace_id=workspace_id).values_list("pk", "query"):
+        try:
+            rendered = render(parse(query))
+        except QuerySyntaxError:
+            continue
+        if rendered:
+            queries[str(topic_id)] = rendered
+    return queries

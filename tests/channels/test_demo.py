@@ -358,7 +358,25 @@ def test_the_youtube_flavour_is_comments_under_the_brands_videos_and_videos_abou
     assert replies > 0
 
 
-@pytest.mark.parametrize("flavour", ["whatsapp", "instagram", "telegram", "youtube"])
+def test_the_x_flavour_is_mentions_replies_under_the_brands_posts_and_a_few_direct_messages():
+    items = stream(300, flavour="x", brands=["Kopi Nusantara"])
+
+    kinds = Counter(item.kind for item in items)
+    assert set(kinds) == {ItemKind.POST, ItemKind.COMMENT, ItemKind.DM}
+    assert kinds[ItemKind.POST] > kinds[ItemKind.COMMENT] > kinds[ItemKind.DM] > 0
+    assert {item.raw["demo_language"] for item in items} == {"id", "en"}
+    for item in items:
+        assert len(item.text) <= 280 and item.author.handle.endswith("@demo.invalid")
+        assert item.raw["demo_flavour"] == "x"
+        if item.kind == ItemKind.POST:
+            assert item.text.startswith("@kopinusantara ") and item.thread_id == item.external_id
+        elif item.kind == ItemKind.COMMENT:
+            assert item.in_reply_to.startswith("demo-7-x-post-") and item.thread_id == item.in_reply_to
+        else:
+            assert item.thread_id == f"demo-7-x-dm-{item.author.handle.split('@')[1]}"
+
+
+@pytest.mark.parametrize("flavour", ["whatsapp", "instagram", "telegram", "youtube", "x"])
 def test_the_flavours_are_deterministic_and_accept_replies_and_posts(flavour):
     cursor = cursor_minutes_ago(3, seq=10)
 

@@ -1,5 +1,5 @@
-"""The demo's WhatsApp-like inbox, Instagram-like profile, Telegram-like bot and YouTube-like
-channel: seeded once with the Demo workspace, customers with phone numbers or Telegram accounts
+"""The demo's WhatsApp-like inbox, Instagram- and X-like profiles, Telegram-like bot and
+YouTube-like channel: seeded once with the Demo workspace, customers with phone numbers or Telegram accounts
 open cases, comments, @mentions and videos become mentions, and replies on each go out like any
 other demo reply."""
 
@@ -75,7 +75,8 @@ def test_the_demo_workspace_has_each_demo_account_once(demo):
     assert labels["demo-instagram"].startswith("Demo Instagram")
     assert labels["demo-telegram"].startswith("Demo Telegram")
     assert labels["demo-youtube"].startswith("Demo YouTube")
-    assert accounts.count() == 7
+    assert labels["demo-x"].startswith("Demo X")
+    assert accounts.count() == 8
     assert _account(demo, "demo-whatsapp").options["flavour"] == "whatsapp"
     assert _account(demo, "demo-instagram").options["flavour"] == "instagram"
     assert _account(demo, "demo-telegram").options["flavour"] == "telegram"
@@ -146,3 +147,18 @@ def test_the_youtube_account_brings_comments_under_its_videos_and_videos_about_t
     assert all(c.thread_id.startswith(f"demo-{account.options['seed']}-yt-video-") for c in comments)
     case = _case_of(demo, account, comments.first())
     assert _sent(case_reply(case=case, text="Terima kasih sudah menonton!")).status == "sent"
+
+
+def test_the_x_account_brings_x_like_mentions_and_replies_go_out(demo):
+    account = _account(demo, "demo-x")
+
+    _sync(account)
+
+    mentions = Mention.objects.filter(workspace_id=demo.pk, account_id=account.pk)
+    assert mentions.filter(kind="post", text__startswith="@kopinusantara").exists()
+    assert mentions.filter(kind="comment").exists()
+    mention = mentions.filter(kind="post").first()
+    case = _case_of(demo, account, mention)
+    reply = case_reply(case=case, text="Terima kasih sudah mampir!")
+
+    assert _sent(reply).status == "sent"

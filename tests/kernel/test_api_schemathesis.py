@@ -85,7 +85,7 @@ STATE_DEPENDENT_REASONS = re.compile(
             r"^The server's address is required",
             r"^Give the full address, starting with https://\.$",
             r"^(Mastodon|Bluesky|Email|A Meta ad account|RSS|A Facebook Page|An Instagram account"
-            r"|A WhatsApp number|A Telegram bot|A YouTube channel) needs ",
+            r"|A WhatsApp number|A Telegram bot|A YouTube channel|An X account) needs ",
             r"^Give the (ad account id|Page id|Instagram user id|WhatsApp phone number id|YouTube channel id)",
             r"^The bot_token is not in the form @BotFather gives",
             # A Telegram bot is connected by asking Telegram about its token: what Telegram answers

@@ -281,6 +281,8 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "channels:account-detail": lambda w: {"account_id": w.account.pk},
     "channels:account-edit": lambda w: {"account_id": w.account.pk},
     "channels:account-action": lambda w: {"account_id": w.account.pk, "verb": "check"},
+    "channels:oauth2-connect": lambda w: {"provider": "x"},
+    "channels:oauth2-callback": lambda w: {"provider": "x"},
     "webhook-inbound": lambda w: {"account_id": w.webhook_account.pk},
     "telegram-webhook": lambda w: {"account_id": w.telegram_account.pk},
     "listening:mention": lambda w: {"mention_id": w.mention.pk},

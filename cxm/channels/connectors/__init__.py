@@ -19,6 +19,7 @@ REGISTRY: dict[str, str] = {
     "facebook_page": "cxm.channels.connectors.facebook_page.FacebookPageConnector",
     "telegram": "cxm.channels.connectors.telegram.TelegramConnector",
     "youtube": "cxm.channels.connectors.youtube.YouTubeConnector",
+    "x": "cxm.channels.connectors.x.XConnector",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
@@ -130,6 +131,16 @@ class PostMetrics:
 
 
 @dataclass(frozen=True)
+class Quota:
+    """What the platform says of its call allowance in one window (X's x-rate-limit-* headers)."""
+
+    remaining: int
+    reset_at: datetime  # timezone-aware
+    limit: int | None = None
+    endpoint: str = ""  # the window's name, e.g. "GET /2/users/:id/mentions"
+
+
+@dataclass(frozen=True)
 class AccountConfig:
     """What a connector knows of the account it works for; no database object."""
 
@@ -146,6 +157,12 @@ class AccountConfig:
     # The workspace's listening topics, for a connector that searches per topic
     # (`searches_topics = True` on its class); empty for every other one.
     topics: tuple[TopicSearch, ...] = ()
+    # Hooks the services give a connector that needs them, so it never touches the database:
+    # `token_source()` answers a current OAuth 2.0 access token, refreshed shortly before it lapses
+    # (`token_source(refused=token)` after the platform refused that one); `quota_report(quota)`
+    # records the platform's call allowance on the account.
+    token_source: Callable[..., str] | None = field(default=None, repr=False, compare=False)
+    quota_report: Callable[[Quota], None] | None = field(default=None, repr=False, compare=False)
 
 
 class ConnectorError(Exception):

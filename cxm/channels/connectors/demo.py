@@ -23,7 +23,10 @@ else 0), `backfill_minutes` (60: how much history a fresh account starts with) a
   (`[photo]` after the caption, as the Telegram connector writes it);
 - `"youtube"`: comments under the brand's own videos (some answering an earlier comment, as
   YouTube's one-level threads do) and other channels' videos about the brand, as a search per
-  topic finds them, in Indonesian and English.
+  topic finds them, in Indonesian and English;
+- `"x"`: short public posts that @mention the brand (now and then with a hashtag), replies under
+  the brand's own posts, each in its post's conversation, and a few direct messages, one
+  conversation per person, in Indonesian and English.
 
 Every flavour accepts replies and publishing the same way: they succeed with a demo id.
 """
@@ -80,11 +83,8 @@ LANGUAGE_WEIGHTS = (34, 20, 8, 6, 5, 4, 4, 4, 4, 4, 4, 3)
 SENTIMENTS = ("positive", "neutral", "negative")
 SENTIMENT_WEIGHTS = (45, 30, 25)
 
-FLAVOURS = ("network", "whatsapp", "instagram", "telegram", "youtube")
-META_LANGUAGES = (
-    "id",
-    "en",
-)  # the WhatsApp-, Instagram-, Telegram- and YouTube-like accounts speak these two
+FLAVOURS = ("network", "whatsapp", "instagram", "telegram", "youtube", "x")
+META_LANGUAGES = ("id", "en")  # every flavour but the network speaks these two
 META_LANGUAGE_WEIGHTS = (65, 35)
 INSTAGRAM_MENTION_SHARE = 0.3  # the rest are comments under the brand's posts
 INSTAGRAM_COMMENTS_PER_POST = 8  # the brand posts again after about this many items
@@ -92,6 +92,8 @@ YOUTUBE_VIDEO_SHARE = 0.15  # other channels' videos about the brand; the rest a
 YOUTUBE_REPLY_SHARE = 0.3  # comments that answer an earlier comment under the same video
 YOUTUBE_COMMENTS_PER_VIDEO = 12  # the brand uploads again after about this many items
 TELEGRAM_PHOTO_SHARE = 0.15  # customers who send a photo with their message
+X_MENTION_SHARE, X_DM_SHARE = 0.55, 0.1  # the rest are replies under the brand's posts
+X_REPLIES_PER_POST = 6
 CALLING_CODES = {"ID": "62", "SG": "65", "MY": "60", "PH": "63", "GB": "44", "US": "1", "AU": "61"}
 
 
@@ -223,6 +225,8 @@ class DemoConnector:
             return self._telegram_item(seq, created_at)
         if self.flavour == "youtube":
             return self._youtube_item(seq, created_at)
+        if self.flavour == "x":
+            return self._x_item(seq, created_at)
         kind = self._kind(seq)
         parent = self._parent(seq) if kind == ItemKind.COMMENT else None
         # A comment continues its post's conversation: same language, same brand.
@@ -274,12 +278,7 @@ class DemoConnector:
         return Item(
             platform=self.platform,
             external_id=external_id,
-            author=Author(
-                platform_id=f"demo:{person.username}",
-                handle=f"@{person.username}@{DEMO_DOMAIN}",
-                name=person.name,
-                url=f"https://{DEMO_DOMAIN}/@{person.username}",
-            ),
+            author=demo_author(person),
             text=text,
             created_at=created_at,
             kind=kind,
@@ -363,7 +362,7 @@ class DemoConnector:
         return Item(
             platform=self.platform,
             external_id=self._external_id(seq),
-            author=_author(person),
+            author=demo_author(person),
             text=text,
             created_at=created_at,
             kind=kind,
@@ -400,7 +399,7 @@ class DemoConnector:
         language, brand, sentiment, person, rng = self._meta_voice(seq)
         product = _product(rng, brand)
         raw = self._raw(language, sentiment, brand, product, person)
-        author = _author(person)
+        author = demo_author(person)
         if self._youtube_is_video(seq):
             title = rng.choice(YOUTUBE_VIDEO_TITLES[language]).format(
                 brand=brand, product=product, city=person.city
@@ -457,14 +456,50 @@ class DemoConnector:
                 return earlier
         return None
 
+    def _x_item(self, seq: int, created_at: datetime) -> Item:
+        language, brand, sentiment, person, rng = self._meta_voice(seq)
+        product = _product(rng, brand)
+        raw = self._raw(language, sentiment, brand, product, person)
+        share = self._rng(seq, "kind").random()
+        in_reply_to = None
+        if share < X_DM_SHARE:
+            kind, thread_id = ItemKind.DM, f"demo-{self.seed}-x-dm-{person.username}"
+            texts = WHATSAPP_TEXTS
+        elif share < X_DM_SHARE + X_MENTION_SHARE:
+            kind, thread_id = ItemKind.POST, self._external_id(seq)  # a post starts its conversation
+            texts = TEXTS
+        else:
+            # A reply under the brand's own post; the brand posts again every few items.
+            kind = ItemKind.COMMENT
+            in_reply_to = thread_id = f"demo-{self.seed}-x-post-{seq // X_REPLIES_PER_POST}"
+            texts = INSTAGRAM_COMMENTS
+        text = rng.choice(texts[language][sentiment]).format(brand=brand, product=product, city=person.city)
+        if kind == ItemKind.POST:
+            text = f"@{''.join(brand.lower().split())} {text}"
+            if rng.random() < 0.3:
+                text += " #" + "".join(brand.split())
+        return Item(
+            platform=self.platform,
+            external_id=self._external_id(seq),
+            author=demo_author(person, url=f"https://{DEMO_DOMAIN}/x/{person.username}"),
+            text=text[:280],  # as long as X lets a post be
+            created_at=created_at,
+            kind=kind,
+            url=f"https://{DEMO_DOMAIN}/x/{person.username}/status/{seq}",
+            in_reply_to=in_reply_to,
+            thread_id=thread_id,
+            language_hint=None,
+            raw=raw,
+        )
 
-def _author(person: DemoPerson) -> Author:
-    """A demo person as the author of a public item."""
+
+def demo_author(person: DemoPerson, *, url: str = "") -> Author:
+    """A demo person as an author: a handle under the reserved demo domain."""
     return Author(
         platform_id=f"demo:{person.username}",
         handle=f"@{person.username}@{DEMO_DOMAIN}",
         name=person.name,
-        url=f"https://{DEMO_DOMAIN}/@{person.username}",
+        url=url or f"https://{DEMO_DOMAIN}/@{person.username}",
     )
 
 

@@ -4,6 +4,7 @@ address the connector will call."""
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -16,16 +17,18 @@ from django.utils import timezone
 from cxm.audit.services import audit_record
 from cxm.channels import outbound
 from cxm.channels.connectors import REGISTRY, build_connector, connector_class
-from cxm.channels.connectors.base import AccountConfig
+from cxm.channels.connectors.base import AccountConfig, Quota
 from cxm.channels.connectors.rss import feed_url_of
 from cxm.channels.connectors.telegram import TOKEN_FORM
 from cxm.channels.models import AccountStatus, ChannelAccount, Platform
+from cxm.channels.services import oauth2
 from cxm.channels.services.telegram_connect import (
     TELEGRAM_OWN_OPTIONS,
     telegram_bot_identify,
     telegram_bot_reconnect,
     telegram_updates_route,
 )
+from cxm.channels.topic_search import TOPIC_SEARCH_PLATFORMS, topic_queries
 from cxm.channels.topics import topic_searches
 from cxm.tenancy.models import Brand, BusinessUnit, Workspace
 
@@ -126,6 +129,8 @@ def _validate(platform: str, handle: str, base_url: str, credentials: dict, opti
         errors["credentials"] = "A YouTube channel needs a client_id, client_secret and refresh_token."
     if platform == Platform.YOUTUBE and not YOUTUBE_CHANNEL_ID.fullmatch(handle.strip()):
         errors["handle"] = "Give the YouTube channel id, e.g. UC_x5XG1OV2P6uZZ5FSM9Ttw."
+    if platform == Platform.X and not credentials.get("access_token"):
+        errors["credentials"] = "An X account needs an access_token; Connect X signs in and keeps one."
     if platform == Platform.RSS and not (options.get("feed_url") or base_url):
         errors["options"] = "RSS needs the feed's address (options.feed_url or base_url)."
     if not isinstance(options, dict):
@@ -157,10 +162,10 @@ def _outbound_targets(platform: str, base_url: str, options: Any) -> list[Outbou
             targets.append(OutboundTarget(field_name, str(options.get("feed_url") or base_url)))
     # The Meta connectors fall back to the Graph API's own address when base_url is empty.
     graph_platforms = (Platform.META_ADS, Platform.FACEBOOK_PAGE, Platform.INSTAGRAM, Platform.WHATSAPP)
-    # YouTube and Telegram call their platform's own address unless a member typed another.
+    # YouTube, Telegram and X call their platform's own address unless a member typed another.
+    own_address_platforms = (Platform.TELEGRAM, Platform.YOUTUBE, Platform.X)
     if (
-        platform
-        in (Platform.MASTODON, Platform.BLUESKY, Platform.TELEGRAM, Platform.YOUTUBE, *graph_platforms)
+        platform in (Platform.MASTODON, Platform.BLUESKY, *own_address_platforms, *graph_platforms)
         and base_url
     ):
         targets.append(OutboundTarget("base_url", base_url))
@@ -356,16 +361,33 @@ def account_resume(*, account: ChannelAccount, by=None, request=None) -> Channel
 
 def account_config(account: ChannelAccount) -> AccountConfig:
     searches_topics = getattr(connector_class(account.platform), "searches_topics", False)
+    options = dict(account.options or {})
+    if account.platform in TOPIC_SEARCH_PLATFORMS:
+        options["topic_queries"] = topic_queries(workspace_id=account.workspace_id, platform=account.platform)
     return AccountConfig(
         platform=account.platform,
         handle=account.handle,
         base_url=account.base_url,
         credentials=dict(account.credentials or {}),
-        options=dict(account.options or {}),
+        options=options,
         account_id=account.pk,
         # Every connector that calls an address a member typed checks it (cxm.channels.outbound).
         allow_private_targets=account.workspace.allow_private_webhook_targets,
         topics=topic_searches(workspace_id=account.workspace_id) if searches_topics else (),
+        token_source=oauth2.token_source(account),
+        quota_report=functools.partial(account_quota_record, account_id=account.pk),
+    )
+
+
+def account_quota_record(quota: Quota, *, account_id: int) -> None:
+    """Keep what the platform last said of its call allowance, for the account tile."""
+    ChannelAccount.objects.filter(pk=account_id).update(
+        quota={
+            "remaining": quota.remaining,
+            "limit": quota.limit,
+            "reset_at": quota.reset_at.isoformat(),
+            "endpoint": quota.endpoint,
+        }
     )
 
 

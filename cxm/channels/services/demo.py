@@ -1,6 +1,7 @@
 """The demo network's accounts, clearly labelled, so a fresh install shows a living stream: three
-public streams, a WhatsApp-like inbox, an Instagram-like brand profile, a Telegram-like bot and a
-YouTube-like channel (the demo connector's `flavour` option), none of which needs credentials."""
+public streams, a WhatsApp-like inbox, an Instagram-like brand profile, a Telegram-like bot, a
+YouTube-like channel and an X-like profile (the demo connector's `flavour` option), none of which
+needs credentials."""
 
 from __future__ import annotations
 
@@ -76,6 +77,17 @@ DEMO_ACCOUNTS = [
         "language": "id",
         "seed": 7,
         "flavour": "youtube",
+        "rate_per_minute": 3,
+    },
+    {
+        # Posts that @mention the brand, replies under its posts and a few direct messages.
+        "handle": "demo-x",
+        "display_name": "Demo X · Kopi Nusantara",
+        "brand": "Kopi Nusantara",
+        "country": "ID",
+        "language": "id",
+        "seed": 8,
+        "flavour": "x",
         "rate_per_minute": 3,
     },
 ]
