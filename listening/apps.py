@@ -18,7 +18,7 @@ def _reply_listener(event):
     )
 
 
-def _topic_searches(workspace_id, platform):
+def _topic_platform_queries(workspace_id, platform):
     from listening.selectors import topic_platform_queries
 
     return topic_platform_queries(workspace_id=workspace_id, platform=platform)
@@ -51,7 +51,7 @@ class ListeningConfig(AppConfig):
         # A reply sent from care answers the mention it replies to: response coverage counts it.
         register_reply_listener("listening", _reply_listener)
         # Connectors that search per topic (X) search for the topics in the platform's syntax.
-        register_topic_search("listening", _topic_searches)
+        register_topic_search("listening", _topic_platform_queries)
         # The unified customer's timeline shows their public mentions beside their cases.
         register_timeline_source("listening", _timeline)
         # Connectors that search per topic (YouTube) search for the topics' words.
