@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cxm.channels import meta_views, views
+from cxm.channels.webchat import views as webchat_views
 
 app_name = "channels"
 
@@ -11,6 +12,8 @@ urlpatterns = [
     path("connect/meta/", meta_views.meta_connect_start, name="meta-connect"),
     path("connect/meta/callback/", meta_views.meta_connect_callback, name="meta-connect-callback"),
     path("connect/meta/pick/", meta_views.meta_connect_pick, name="meta-connect-pick"),
+    path("webchat/", webchat_views.widget_list, name="webchat"),
+    path("webchat/<int:widget_id>/", webchat_views.widget_detail, name="webchat-detail"),
     path("<int:account_id>/", views.account_detail, name="account-detail"),
     path("<int:account_id>/edit/", views.account_edit, name="account-edit"),
     path("<int:account_id>/<str:verb>/", views.account_action, name="account-action"),

@@ -17,6 +17,7 @@ REGISTRY: dict[str, str] = {
     "whatsapp": "cxm.channels.connectors.whatsapp.WhatsAppConnector",
     "instagram": "cxm.channels.connectors.instagram.InstagramConnector",
     "facebook_page": "cxm.channels.connectors.facebook_page.FacebookPageConnector",
+    "webchat": "cxm.channels.connectors.webchat.WebchatConnector",
 }
 
 
