@@ -54,7 +54,14 @@
     sheet.addEventListener("load", show);
     sheet.addEventListener("error", show);
 
-    const launcher = el("button", { type: "button", class: "launcher", "aria-label": w.launcher, "aria-expanded": "false", "aria-controls": "panel" }, el("span", { "aria-hidden": "true", text: "💬" }));
+    const svg = "http://www.w3.org/2000/svg";
+    const icon = document.createElementNS(svg, "svg");
+    icon.setAttribute("viewBox", "0 0 24 24");
+    icon.setAttribute("aria-hidden", "true");
+    const bubble = document.createElementNS(svg, "path");
+    bubble.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H10l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+    icon.append(bubble);
+    const launcher = el("button", { type: "button", class: "launcher", "aria-label": w.launcher, "aria-expanded": "false", "aria-controls": "panel" }, icon);
     const close = el("button", { type: "button", class: "close", "aria-label": w.close }, el("span", { "aria-hidden": "true", text: "×" }));
     const notice = el("p", { class: "notice", role: "status" });
     const nameField = el("input", { name: "name", autocomplete: "name", maxlength: config.limits.name });
