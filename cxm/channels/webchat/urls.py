@@ -12,5 +12,5 @@ urlpatterns = [
     re_path(rf"^v1/{KEY}/config$", endpoints.config, name="config"),
     re_path(rf"^v1/{KEY}/visitors$", endpoints.visitors, name="visitors"),
     re_path(rf"^v1/{KEY}/messages$", endpoints.messages, name="messages"),
-    re_path(r"^.*$", endpoints.unknown),
+    re_path(r"^.*$", endpoints.unknown, name="unknown"),
 ]
