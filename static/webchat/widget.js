@@ -146,7 +146,7 @@
       event.preventDefault();
       problem.textContent = "";
       try {
-        const answer = await call("POST", "visitors", { name: nameField.value, email: emailField.value, language: lang, page: location.href });
+        const answer = await call("POST", "visitors", { name: nameField.value, email: emailField.value, language: lang, page: location.origin + location.pathname });
         if (!answer.ok) { problem.textContent = refused(answer); return; }
         state = { token: answer.data.token, email: answer.data.email };
         save();
@@ -154,11 +154,13 @@
         text.focus();
       } catch (e) { problem.textContent = w.offline; }
     });
+    let sending = false;
     const send = async () => {
       const value = text.value.trim();
-      if (!value) return;
+      if (!value || sending) return;
       if (value.length > config.limits.text) { problem.textContent = fill(w.too_long, { limit: config.limits.text }); return; }
       problem.textContent = "";
+      sending = true;
       try {
         const answer = await call("POST", "messages", { text: value });
         if (answer.status === 403) { forget(); problem.textContent = w.failed; return; }
@@ -166,7 +168,7 @@
         text.value = "";
         say(answer.data.message);
         away(answer.data.availability);
-      } catch (e) { problem.textContent = w.failed; }
+      } catch (e) { problem.textContent = w.failed; } finally { sending = false; }
     };
     composer.addEventListener("submit", (event) => { event.preventDefault(); send(); });
     text.addEventListener("keydown", (event) => {

@@ -61,23 +61,35 @@ def script_url() -> str:
     return urljoin(f"{settings.CXM_BASE_URL}/", static("webchat/widget.js"))
 
 
+def _saved(request, form: forms.Form, write, message: str):
+    """Run the service: its refusal goes on the form (None), its success back to the chat's page."""
+    try:
+        widget = write()
+    except ValidationError as error:
+        _errors_on(form, error)
+        return None
+    messages.success(request, message)
+    return redirect("channels:webchat-detail", widget_id=widget.pk)
+
+
 @workspace_view("channels.manage")
 def widget_list(request):
     form = WidgetForm(request.POST or None, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
-        try:
-            widget = services.widget_create(
+        done = _saved(
+            request,
+            form,
+            lambda: services.widget_create(
                 workspace=request.workspace,
                 brand=form.cleaned_data["brand"],
                 allowed_origins=form.cleaned_data["allowed_origins"],
                 by=request.user,
                 request=request,
-            )
-        except ValidationError as error:
-            _errors_on(form, error)
-        else:
-            messages.success(request, _("Website chat created: paste its snippet into the brand's pages."))
-            return redirect("channels:webchat-detail", widget_id=widget.pk)
+            ),
+            _("Website chat created: paste its snippet into the brand's pages."),
+        )
+        if done:
+            return done
     context = {"widgets": selectors.widgets(workspace=request.workspace), "form": form, "tab": "accounts"}
     return render(request, "channels/webchat_list.html", context)
 
@@ -87,21 +99,21 @@ def widget_detail(request, widget_id: int):
     widget = selectors.widget_get(workspace=request.workspace, widget_id=widget_id)
     if widget is None:
         raise Http404
-    initial = {"allowed_origins": "\n".join(widget.allowed_origins)}
-    form = OriginsForm(request.POST or None, initial=initial)
+    form = OriginsForm(request.POST or None, initial={"allowed_origins": "\n".join(widget.allowed_origins)})
     if request.method == "POST" and form.is_valid():
-        try:
-            widget = services.widget_origins_set(
+        done = _saved(
+            request,
+            form,
+            lambda: services.widget_origins_set(
                 widget=widget,
                 allowed_origins=form.cleaned_data["allowed_origins"],
                 by=request.user,
                 request=request,
-            )
-        except ValidationError as error:
-            _errors_on(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("channels:webchat-detail", widget_id=widget.pk)
+            ),
+            _("Saved."),
+        )
+        if done:
+            return done
     context = {
         "widget": widget,
         "form": form,
