@@ -9,6 +9,7 @@ from cxm.channels.models import AccountStatus, ChannelAccount
 from cxm.channels.webchat.models import WebchatMessage, WebchatVisitor
 from cxm.channels.webchat.services import token_hash
 from tests.channels.webchat import SHOP, Visitor, make_widget
+from tests.query_counts import queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +241,17 @@ def test_what_is_not_a_small_json_object_is_refused(widget):
         405,
         "method_not_allowed",
     )
+
+
+def test_the_poll_reads_in_three_queries_however_long_the_conversation(widget, settings):
+    """The widget's key, the visitor's token digest and the messages after an id: no more, no
+    write, whether the conversation holds one message or twenty."""
+    settings.CXM_WEBCHAT_MESSAGES_PER_MINUTE = 100
+    visitor = Visitor(widget.key)
+    visitor.start()
+    visitor.write("one")
+    short = queries_of(lambda: visitor.get("messages?after=0"))
+    for n in range(19):
+        visitor.write(f"more {n}")
+
+    assert queries_of(lambda: visitor.get("messages?after=0")) == short == 3
