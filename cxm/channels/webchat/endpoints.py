@@ -5,10 +5,11 @@
     GET  messages   the conversation after a message id, and whether an agent is typing (the poll)
     POST messages   the visitor writes
 
-Each call is checked in this order: the key names a widget that is on (else 404), the page's
-origin is one the widget allows (else 403, without CORS headers), the client address is within
-its rate, the visitor's token (`Authorization: Bearer ...`) is theirs (else 403), the visitor is
-within their rate (429 with Retry-After), the body is a small JSON object of known text fields.
+Each call is checked in this order: the client address is within its rate (else 429), the key
+names a widget that is on (else 404), the page's origin is one the widget allows (else 403;
+these three answers carry no CORS headers), the visitor's token (`Authorization: Bearer ...`) is
+theirs (else 403), the visitor is within their rate (429 with Retry-After), the body is a small
+JSON object of known text fields.
 These endpoints take no cookie and so need no CSRF token. Every answer is JSON; an error has the
 API's shape, {"status", "code", "detail"} and "fields" for invalid input.
 """
@@ -100,6 +101,11 @@ def endpoint(*methods: str, visitor: bool = False) -> Callable[[View], View]:
         @csrf_exempt
         @functools.wraps(view)
         def handle(request, key: str) -> HttpResponse:
+            # Counted first, so that calls refused below (a guessed key, another site) count too.
+            try:
+                _within("ip", client_ip(request) or "unknown")
+            except Refusal as refusal:
+                return refusal.response()
             widget = selectors.widget_for_key(key)
             if widget is None or widget.account.status == AccountStatus.PAUSED:
                 return error_json(404, "not_found", _("There is no website chat with this key."))
@@ -127,7 +133,6 @@ def _call(request, view: View, methods, *, widget: WebchatWidget, origin: str, w
         response = refusal.response()
         response["Allow"] = ", ".join((*methods, "OPTIONS"))
         return response
-    _within("ip", client_ip(request) or "unknown")
     if not with_visitor:
         return view(request, widget=widget, origin=origin)
     visitor = selectors.visitor_for_token(widget=widget, token=_token(request))
