@@ -24,4 +24,3 @@ def test_the_widget_stays_small_on_the_wire():
     gzipped = sum(len(gzip.compress((WIDGET / name).read_bytes(), 9)) for name in ("widget.js", "widget.css"))
 
     assert gzipped < BUDGET
-
