@@ -34,12 +34,21 @@ def _delivery_statuses(context, statuses):
     delivery_statuses_record(context, statuses)
 
 
+def _chat_availability(*, workspace_id, business_unit_id, platform, now):
+    from care.selectors import chat_availability
+
+    return chat_availability(
+        workspace_id=workspace_id, business_unit_id=business_unit_id, platform=platform, now=now
+    )
+
+
 class CareConfig(AppConfig):
     name = "care"
     label = "care"
 
     def ready(self) -> None:
         from care.privacy import CareHandler
+        from cxm.channels.availability import register_availability_provider
         from cxm.channels.sinks import register_mention_handler, register_sink, register_status_handler
         from cxm.customers.timeline import register_timeline_source
         from cxm.privacy.registry import register_privacy_handler
@@ -54,6 +63,8 @@ class CareConfig(AppConfig):
         # WhatsApp's sent / delivered / read / failed of our replies show on each message.
         register_status_handler("care", _delivery_statuses)
         register_timeline_source("care", _care_timeline)
+        # The website chat tells a visitor whether an agent is there, or when to expect an answer.
+        register_availability_provider("care", _chat_availability)
         # Data-subject requests and retention find, export, erase and purge cases here.
         register_privacy_handler(CareHandler())
         # A comment from Facebook Page, Instagram or YouTube, in its case, can be hidden, liked or

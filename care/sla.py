@@ -131,3 +131,23 @@ def business_minutes_between(
         if finish > begin:
             total += finish - begin
     return total.total_seconds() / 60
+
+
+def next_open(
+    start: datetime,
+    *,
+    schedule: Schedule,
+    tz: ZoneInfo | str = "UTC",
+    holidays: Iterable[date] = (),
+) -> datetime:
+    """The first open instant at or after `start` (UTC): `start` itself during opening hours."""
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    start = start.astimezone(UTC)
+    if not schedule:
+        return start
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    for opens, closes in _open_intervals(start, schedule, zone, frozenset(holidays)):
+        if closes > start:
+            return max(start, opens)
+    raise ScheduleError("the schedule has no open time within three years")

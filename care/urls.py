@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/<int:case_id>/", case.detail, name="case"),
     path("cases/<int:case_id>/messages/", case.messages_page, name="case-messages"),
     path("cases/<int:case_id>/reply/", case.reply, name="case-reply"),
+    path("cases/<int:case_id>/typing/", case.typing, name="case-typing"),
     path("cases/<int:case_id>/template/", case.template_send, name="case-template"),
     path("cases/<int:case_id>/macro/", case.macro_preview, name="case-macro"),
     path("cases/<int:case_id>/update/", case.update, name="case-update"),

@@ -2,7 +2,8 @@
 and its brands); a kernel app with demo data of its own registers a seeder when its app loads, so
 tenancy never imports it:
 
-    channels -> the demo-network accounts, so the stream lives from the first minute
+    channels -> the demo-network accounts, so the stream lives from the first minute, and the
+                demo brand's website chat, which the demo site (/demo/site/) embeds
                                                                            (cxm/channels/apps.py)
 
 `platform_bootstrap` calls every seeder with the Demo workspace, inside its transaction, when

@@ -405,6 +405,13 @@ CXM_ADS_FEED_REFRESH_MINUTES = envint("CXM_ADS_FEED_REFRESH_MINUTES", 60)
 # a data-subject request running) until it settles (cxm/web/templatetags/polling.py).
 CXM_INBOX_POLL_SECONDS = envfloat("CXM_INBOX_POLL_SECONDS", 4)
 CXM_STATUS_POLL_SECONDS = envfloat("CXM_STATUS_POLL_SECONDS", 2)
+# The website chat (cxm.channels.webchat): how often an open widget asks for new messages, and
+# the rates it is held to per visitor and per client address (fixed windows counted in Redis).
+CXM_WEBCHAT_POLL_SECONDS = envfloat("CXM_WEBCHAT_POLL_SECONDS", 2)
+CXM_WEBCHAT_MESSAGES_PER_MINUTE = envint("CXM_WEBCHAT_MESSAGES_PER_MINUTE", 20)
+CXM_WEBCHAT_READS_PER_MINUTE = envint("CXM_WEBCHAT_READS_PER_MINUTE", 120)
+CXM_WEBCHAT_REQUESTS_PER_MINUTE_PER_IP = envint("CXM_WEBCHAT_REQUESTS_PER_MINUTE_PER_IP", 600)
+CXM_WEBCHAT_VISITORS_PER_HOUR_PER_IP = envint("CXM_WEBCHAT_VISITORS_PER_HOUR_PER_IP", 30)
 
 LOGGING = {
     "version": 1,

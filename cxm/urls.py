@@ -6,6 +6,7 @@ from cxm import health
 from cxm.channels import meta_views as channel_meta_views
 from cxm.channels import telegram_views
 from cxm.channels import views as channel_views
+from cxm.channels.webchat import views as webchat_views
 from cxm.web import security as web_security
 
 urlpatterns = [
@@ -28,6 +29,8 @@ urlpatterns = [
     path("hooks/meta/", channel_meta_views.meta_webhook, name="meta-webhook"),
     path("hooks/telegram/<int:account_id>/", telegram_views.telegram_webhook, name="telegram-webhook"),
     path("hooks/<int:account_id>/", channel_views.webhook_inbound, name="webhook-inbound"),
+    path("webchat/", include("cxm.channels.webchat.urls")),
+    path("demo/site/", webchat_views.demo_site, name="webchat-demo-site"),
     path("listening/", include("listening.urls")),
     path("publishing/", include("publishing.urls")),
     path("care/", include("care.urls")),

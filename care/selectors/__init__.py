@@ -6,6 +6,7 @@ cases     the inbox list (views, filters, search) and counts, a case, its messag
 inbox     the inbox page's rows (last message, running SLA clock), sidebar, assignees
 reports   care_metrics (the figures) and care_report (their day-by-day series)
 kpis      set-based aggregates for the transformation KPIs (answers, times, CSAT, customers...)
+availability  whether an agent is there for a live channel (the website chat), else when to expect one
 
 Lists are keyset-paged: `*_page(..., cursor=None)` returns a `Page` whose `next_cursor` fetches
 the next one; the API uses the querysets with DRF's cursor pagination on the same ordering.
@@ -13,6 +14,7 @@ the next one; the API uses the querysets with DRF's cursor pagination on the sam
 
 from care.models import ACTIVE_STATUSES
 from care.selectors.architecture import architecture_counts as architecture_counts
+from care.selectors.availability import chat_availability as chat_availability
 from care.selectors.cases import (
     AT_RISK_MINUTES,
     VIEWS,

@@ -7,6 +7,7 @@ outbox    case_reply, case_note, message_deliver, message_retry, macro_render, m
 whatsapp_templates  approved_templates, template_window, case_template_send (outside WhatsApp's 24-hour window)
 reply_windows  reply_window (whether, until when and by whom WhatsApp, Messenger, Instagram may be answered)
 statuses  delivery_statuses_record (the platform's sent / delivered / read / failed of a reply)
+typing    case_typing (the customer sees that an agent is writing, where the channel shows it)
 clocks    sla_apply, sla_scan
 rules     rules_fire, rule_validate
 setup     queues, agents and presence, SLA policies, macros, rules, case types (save, delete)
@@ -65,6 +66,7 @@ from care.services.setup import (
     sla_policy_save,
 )
 from care.services.statuses import delivery_statuses_record
+from care.services.typing import case_typing, typing_shown
 from care.services.whatsapp_templates import (
     TemplateChoice,
     approved_templates,
@@ -99,6 +101,7 @@ __all__ = [
     "case_template_send",
     "case_type_delete",
     "case_type_save",
+    "case_typing",
     "case_update",
     "cases_bulk_apply",
     "cases_open_from_mentions",
@@ -132,4 +135,5 @@ __all__ = [
     "sla_policy_save",
     "sla_scan",
     "template_window",
+    "typing_shown",
 ]

@@ -137,6 +137,7 @@ def detail(request, case_id: int):
             "csat": selectors.csat_for_case(case=case),
             "focus": request.GET.get("focus", ""),
             "back": request.GET.get("back", ""),
+            "shows_typing": work and services.typing_shown(case.platform),
         },
     )
 
@@ -232,6 +233,14 @@ def _reply_answer(
             **_header_context(case),
         },
     )
+
+
+@require_POST
+@workspace_view("care.work")
+def typing(request, case_id: int):
+    """The agent is writing a reply: the customer sees it where the channel shows it."""
+    services.case_typing(case=case_or_404(request, case_id))
+    return HttpResponse(status=204)
 
 
 @require_POST

@@ -32,6 +32,7 @@ CHANNELS = {
     "rss": Channel("📰", "RSS"),
     "webhook": Channel("🔗", "Webhook"),
     "demo": Channel("🧪", "Demo"),
+    "webchat": Channel("💬", _("Website chat")),
 }
 KIND_LABELS = {"dm": _("direct message"), "email": _("email"), "public": _("public"), "manual": _("by hand")}
 

@@ -25,7 +25,6 @@ dropping a delivery.
 from __future__ import annotations
 
 import json
-import smtplib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +33,6 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -43,18 +41,17 @@ from cxm.channels import outbound, signing
 from cxm.channels.connectors.base import (
     ConnectorError,
     PermanentError,
-    TransientError,
     http_call,
     http_client,
 )
 from cxm.channels.models import AlertDeliveryStatus, DeliveredAlert
 from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
+from cxm.channels.site_mail import site_mail_send
 
 MAX_ATTEMPTS = 8
 # No jitter: one alert's runs are few and far apart, and their times are shown as they are.
 RETRY = RetryPolicy(base=30.0, cap=900.0, max_attempts=MAX_ATTEMPTS, jitter=False)
 WEBHOOK_TIMEOUT = 10.0  # seconds
-EMAIL_TIMEOUT = 30.0  # seconds per SMTP operation, unless EMAIL_TIMEOUT is set
 # Longer than an SMTP exchange plus a webhook call take, so a live run is never overtaken.
 LEASE = timedelta(minutes=5)
 # A sweep hands an alert to a new task when its next run is this late: a lost task message (Redis
@@ -142,7 +139,9 @@ class AlertDelivery:
                 if not recipients:
                     _record(alert, email_status=AlertDeliveryStatus.NONE)
                 else:
-                    _attempt(alert, "email", lambda: _send_email(*self.email(alert), recipients), retry_after)
+                    _attempt(
+                        alert, "email", lambda: site_mail_send(*self.email(alert), recipients), retry_after
+                    )
             if alert.webhook_status == AlertDeliveryStatus.PENDING:
                 if not self.webhook_url(alert):
                     _record(alert, webhook_status=AlertDeliveryStatus.NONE)
@@ -246,34 +245,6 @@ def _give_up(alert: DeliveredAlert, reason: str) -> None:
             fields[status] = AlertDeliveryStatus.FAILED
             fields[error] = (f"{reason}: {previous}" if previous else reason)[:1000]
     _record(alert, delivery_retry_at=None, **fields)
-
-
-# --- email --------------------------------------------------------------------------------------
-
-
-def _send_email(subject: str, body: str, recipients: list[str]) -> None:
-    # A bounded wait (Django's default is none): a hung server must not outlive the lease.
-    connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or EMAIL_TIMEOUT)
-    try:
-        send_mail(subject, body, None, recipients, fail_silently=False, connection=connection)
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _ in exc.recipients.values()]
-        message = "recipients refused: " + ", ".join(
-            f"{address} ({code})" for address, (code, _) in exc.recipients.items()
-        )
-        if all(400 <= code < 500 for code in codes):
-            raise TransientError(message) from None
-        raise PermanentError(message) from None
-    except smtplib.SMTPResponseException as exc:
-        reason = (
-            exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
-        )
-        message = f"mail server answered {exc.smtp_code}: {reason}"
-        if 400 <= exc.smtp_code < 500:
-            raise TransientError(message) from None
-        raise PermanentError(message) from None
-    except OSError as exc:  # connection refused, timeouts, a dropped connection (SMTPException too)
-        raise TransientError(f"mail server unreachable: {exc.__class__.__name__}: {exc}") from None
 
 
 # --- rotating the signing secret -----------------------------------------------------------------

@@ -29,6 +29,7 @@ class Platform(models.TextChoices):
     TELEGRAM = "telegram", "Telegram"
     YOUTUBE = "youtube", "YouTube"
     X = "x", "X"
+    WEBCHAT = "webchat", _("Website chat")
 
 
 # Platforms whose new items are pulled on a schedule. A Facebook Page and an Instagram account are
@@ -206,3 +207,7 @@ class DeliveredAlert(WorkspaceOwned):
     def webhook_id(self) -> str:
         """The Standard Webhooks message id: the same on every attempt, so receivers can dedupe."""
         return f"{self.WEBHOOK_ID_PREFIX}{self.pk}_{int(self.created_at.timestamp())}"
+
+
+# The website chat's own tables belong to this app (see cxm.channels.webchat).
+from cxm.channels.webchat.models import Sender, WebchatMessage, WebchatVisitor, WebchatWidget  # noqa: E402, F401

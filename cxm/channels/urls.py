@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cxm.channels import meta_views, oauth_views, views
+from cxm.channels.webchat import views as webchat_views
 
 app_name = "channels"
 
@@ -11,6 +12,8 @@ urlpatterns = [
     path("connect/meta/", meta_views.meta_connect_start, name="meta-connect"),
     path("connect/meta/callback/", meta_views.meta_connect_callback, name="meta-connect-callback"),
     path("connect/meta/pick/", meta_views.meta_connect_pick, name="meta-connect-pick"),
+    path("webchat/", webchat_views.widget_list, name="webchat"),
+    path("webchat/<int:widget_id>/", webchat_views.widget_detail, name="webchat-detail"),
     # Platforms that sign in with OAuth 2.0 (X): after Meta's, whose paths are more specific.
     path("connect/<str:provider>/", oauth_views.oauth2_connect_start, name="oauth2-connect"),
     path("connect/<str:provider>/callback/", oauth_views.oauth2_connect_callback, name="oauth2-callback"),

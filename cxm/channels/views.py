@@ -59,7 +59,12 @@ class AccountForm(forms.Form):
     # Labels a person reads ("Demo network"), not the stored codes.
     platform = forms.ChoiceField(
         label=gettext_lazy("Platform"),
-        choices=[(code, dict(Platform.choices).get(code, code)) for code in sorted(REGISTRY)],
+        # A website chat is made on its own page, with its widget.
+        choices=[
+            (code, dict(Platform.choices).get(code, code))
+            for code in sorted(REGISTRY)
+            if code != Platform.WEBCHAT
+        ],
     )
     handle = forms.CharField(
         label=gettext_lazy("Handle"),

@@ -6,6 +6,7 @@ that stores personal data registers a handler when its app loads:
     care       -> cases, messages, notes, CSAT answers, case events       (care/apps.py)
     publishing -> posts, review comments and media that name the person   (publishing/apps.py)
     ads        -> comments under the workspace's ads                       (ads/apps.py)
+    channels   -> website chat visitors and their conversations            (cxm/channels/apps.py)
     privacy    -> audit entries, cached exports, profiles and identities  (cxm/privacy/apps.py)
 
 A request runs every handler in `order` (products first, the identities last: the products find

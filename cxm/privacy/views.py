@@ -28,6 +28,8 @@ KIND_LABELS = {
     "csat_answers": gettext_lazy("CSAT answers"),
     "case_events": gettext_lazy("Case events"),
     "notifications": gettext_lazy("Notifications"),
+    "website_chat_visitors": gettext_lazy("Website chat visitors"),
+    "website_chat_messages": gettext_lazy("Website chat messages"),
     "posts": gettext_lazy("Posts naming them"),
     "post_comments": gettext_lazy("Review comments on posts naming them"),
     "post_media": gettext_lazy("Post media whose description or name names them"),

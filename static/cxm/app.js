@@ -21,3 +21,13 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-print]");
   if (button) window.print();
 });
+
+// A button marked data-copy="#selector" copies that field's text, and says so (data-copied).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy]");
+  const field = button && document.querySelector(button.dataset.copy);
+  if (!field) return;
+  field.select();
+  const said = () => { if (button.dataset.copied) button.textContent = button.dataset.copied; };
+  if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(said, () => {});
+});

@@ -225,6 +225,15 @@
       text.value = before + (before && !/\s$/.test(before) ? " " : "") + insert + text.value.slice(at);
       write("note");
     });
+    // A channel that shows the customer an agent writing (the website chat) hears of it every
+    // two seconds while the agent types a reply (never a note).
+    let typingSaid = 0;
+    document.addEventListener("input", (event) => {
+      if (!root.dataset.typingUrl || event.target.id !== "reply-text" || !window.htmx) return;
+      if ((box() || {}).dataset?.kind === "note" || Date.now() - typingSaid < 2000) return;
+      typingSaid = Date.now();
+      window.htmx.ajax("POST", root.dataset.typingUrl, { source: root, swap: "none" });
+    });
     document.addEventListener("keydown", (event) => {
       if (event.target.id === "reply-text" && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();

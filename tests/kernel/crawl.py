@@ -283,3 +283,9 @@ def seed_workspace(workspace) -> None:
         clicks=340,
         spend=8_750_000,
     )
+    # A website chat, so its snippet page is crawled too.
+    from cxm.channels.webchat.services import widget_create
+    from tests.factories import BrandFactory
+
+    brand = BrandFactory(workspace=workspace)
+    widget_create(workspace=workspace, brand=brand, allowed_origins=["https://shop.example"])

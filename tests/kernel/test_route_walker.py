@@ -255,6 +255,14 @@ class World:
         return SAMPLES["invitation"](self.workspace)
 
     @cached_property
+    def widget(self):
+        from cxm.channels.webchat.services import widget_create
+        from tests.factories import BrandFactory
+
+        brand = BrandFactory(workspace=self.workspace, name=f"{MARKER} chat brand")
+        return widget_create(workspace=self.workspace, brand=brand, allowed_origins=["https://shop.example"])
+
+    @cached_property
     def admin_token(self):
         from cxm.api.models import ApiToken
         from cxm.api.services import api_token_issue
@@ -283,6 +291,10 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "channels:account-action": lambda w: {"account_id": w.account.pk, "verb": "check"},
     "channels:oauth2-connect": lambda w: {"provider": "x"},
     "channels:oauth2-callback": lambda w: {"provider": "x"},
+    "channels:webchat-detail": lambda w: {"widget_id": w.widget.pk},
+    "webchat:config": lambda w: {"key": w.widget.key},
+    "webchat:visitors": lambda w: {"key": w.widget.key},
+    "webchat:messages": lambda w: {"key": w.widget.key},
     "webhook-inbound": lambda w: {"account_id": w.webhook_account.pk},
     "telegram-webhook": lambda w: {"account_id": w.telegram_account.pk},
     "listening:mention": lambda w: {"mention_id": w.mention.pk},
@@ -304,6 +316,7 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "care:case": lambda w: {"case_id": w.case.pk},
     "care:case-messages": lambda w: {"case_id": w.case.pk},
     "care:case-reply": lambda w: {"case_id": w.case.pk},
+    "care:case-typing": lambda w: {"case_id": w.case.pk},
     "care:case-template": lambda w: {"case_id": w.case.pk},
     "care:case-macro": lambda w: {"case_id": w.case.pk},
     "care:case-update": lambda w: {"case_id": w.case.pk},
@@ -501,6 +514,25 @@ PUBLIC: dict[str, Public] = {
     "care:csat": Public(
         "the customer's satisfaction survey; the signed token in the URL is the credential",
         _statuses(200),
+    ),
+    "webchat:config": Public(
+        "the website chat's words for a visitor; answers only pages of the origins the chat allows "
+        "(a call naming no page is refused)",
+        _statuses(403),
+    ),
+    "webchat:visitors": Public(
+        "a visitor starts a conversation from a page of an allowed origin; rate-limited per address",
+        _statuses(403),
+    ),
+    "webchat:messages": Public(
+        "a visitor's own conversation: pages of an allowed origin only, and the visitor's secret token "
+        "is the credential",
+        _statuses(403),
+    ),
+    "webchat:unknown": Public("any other address under /webchat/ answers a JSON 404", _statuses(404)),
+    "webchat-demo-site": Public(
+        "a demo shop page embedding the Demo workspace's website chat, with CXM_DEMO on; holds no data",
+        _statuses(200, 404),
     ),
 }
 

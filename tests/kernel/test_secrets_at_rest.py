@@ -38,6 +38,10 @@ NOT_ENCRYPTED = {
         "idempotency_key",
     ): "a random deduplication id sent to the platform, not a credential",
     ("care.Message", "idempotency_key"): "a random deduplication id sent to the platform, not a credential",
+    ("channels.WebchatWidget", "key"): "the website chat's public key, printed in the brand's pages",
+    ("channels.WebchatVisitor", "token_hash"): "a SHA-256 digest of the visitor's token; the token is "
+    "answered once, never stored",
+    ("channels.WebchatMessage", "idempotency_key"): "the outbox's deduplication id of a reply, not a credential",
     ("ads.Ad", "variant_key"): "a content hash naming a creative variant",
     ("ads.Variant", "key"): "a content hash naming a creative variant",
     ("listening.Topic", "alert_webhook_previous_secret_expires_at"): "a date, not a secret",

@@ -20,6 +20,7 @@ REGISTRY: dict[str, str] = {
     "telegram": "cxm.channels.connectors.telegram.TelegramConnector",
     "youtube": "cxm.channels.connectors.youtube.YouTubeConnector",
     "x": "cxm.channels.connectors.x.XConnector",
+    "webchat": "cxm.channels.connectors.webchat.WebchatConnector",
 }
 
 

@@ -209,6 +209,9 @@ def account_create(
 ) -> ChannelAccount:
     credentials = dict(credentials or {})
     options = dict(options or {})
+    if platform == Platform.WEBCHAT:
+        # Its public key is made for it, with its widget (cxm.channels.webchat.services).
+        raise ValidationError({"platform": "Create a website chat under Admin → Accounts → Website chat."})
     _validate(platform, handle, base_url, credentials, options)
     _outbound_targets_check(workspace, _outbound_targets(platform, base_url.rstrip("/"), options))
     business_unit, brand = _default_structure(workspace, business_unit, brand)
