@@ -271,6 +271,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name for a choice set several fields share.
     "ENUM_NAME_OVERRIDES": {
+        "ConnectablePlatformEnum": "cxm.channels.api.CONNECTABLE_PLATFORMS",
         "AlertDeliveryStatusEnum": "cxm.channels.models.AlertDeliveryStatus",
         "CaseStatusEnum": "care.models.CaseStatus",
         "AccountStatusEnum": "cxm.channels.models.AccountStatus",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django_filters import rest_framework as filters
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -12,7 +13,7 @@ from cxm.api.contract import ContractJSONParser
 from cxm.api.viewsets import WorkspaceCrudViewSet, WorkspaceRelatedField
 from cxm.channels import selectors
 from cxm.channels.connectors import REGISTRY
-from cxm.channels.models import AccountStatus, ChannelAccount
+from cxm.channels.models import AccountStatus, ChannelAccount, Platform
 from cxm.channels.services.accounts import (
     account_create,
     account_delete,
@@ -24,9 +25,37 @@ from cxm.channels.services.health import account_check
 from cxm.channels.services.imports import accounts_import_csv
 from cxm.tenancy.models import Brand, BusinessUnit
 
+# A website chat is made with its widget under Admin → Accounts → Website chat, never here.
+NOT_CONNECTED_HERE = {Platform.WEBCHAT.value: "Create a website chat under Admin → Accounts → Website chat."}
+
+
+class PlatformField(serializers.ChoiceField):
+    """Every platform an account may be on when read; only those this API connects when written."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=sorted(REGISTRY), **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value in NOT_CONNECTED_HERE:
+            raise serializers.ValidationError(NOT_CONNECTED_HERE[value])
+        return value
+
+
+# Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"], so requests get an enum of their own.
+CONNECTABLE_PLATFORMS = [name for name in sorted(REGISTRY) if name not in NOT_CONNECTED_HERE]
+
+
+class PlatformFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = PlatformField
+
+    def map_serializer_field(self, auto_schema, direction):
+        platforms = CONNECTABLE_PLATFORMS if direction == "request" else sorted(REGISTRY)
+        return {"type": "string", "enum": platforms}
+
 
 class ChannelAccountSerializer(serializers.ModelSerializer):
-    platform = serializers.ChoiceField(choices=sorted(REGISTRY))
+    platform = PlatformField()
     business_unit = WorkspaceRelatedField(model=BusinessUnit, allow_null=True, required=False)
     brand = WorkspaceRelatedField(model=Brand, allow_null=True, required=False)
     # Write-only: credentials are never shown again once entered.
