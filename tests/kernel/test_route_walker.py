@@ -286,6 +286,8 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "publishing:post-comment": lambda w: {"post_id": w.post.pk},
     "publishing:post-media": lambda w: {"post_id": w.post.pk, "media_id": w.media.pk},
     "publishing:target-retry": lambda w: {"target_id": w.target.pk},
+    "publishing:take-down": lambda w: {"post_id": w.post.pk},
+    "publishing:target": lambda w: {"target_id": w.target.pk},
     "publishing:resume": lambda w: {"pause_id": w.pause.pk},
     "care:case": lambda w: {"case_id": w.case.pk},
     "care:case-messages": lambda w: {"case_id": w.case.pk},
