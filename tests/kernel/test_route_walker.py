@@ -302,6 +302,7 @@ PAGE_SAMPLES: dict[str, Callable[[World], dict]] = {
     "care:message-retry": lambda w: {"case_id": w.case.pk, "message_id": w.message.pk},
     "ads:case-comment-hide": lambda w: {"case_id": w.case.pk, "message_id": w.message.pk},
     "care:message-engage": lambda w: {"case_id": w.case.pk, "message_id": w.message.pk},
+    "care:message-platform-delete": lambda w: {"case_id": w.case.pk, "message_id": w.message.pk},
     "care:customer": lambda w: {"profile_id": w.customer.pk},
     "care:customer-panel": lambda w: {"profile_id": w.customer.pk},
     "care:customer-merge": lambda w: {"profile_id": w.customer.pk},
