@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from care.languages import language_name
 from care.sla import ScheduleError, parse_schedule
-from cxm.channels.models import ChannelAccount
+from cxm.channels.models import ChannelAccount, DeletionStatus
 from cxm.customers.models import CustomerProfile, Identity
 from cxm.tenancy.models import BusinessUnit, WorkspaceOwned
 
@@ -344,6 +344,19 @@ class Message(WorkspaceOwned):
     platform_status = models.CharField(max_length=16, choices=PlatformStatus.choices, blank=True)
     platform_status_at = models.DateTimeField(null=True, blank=True)
     platform_error = models.CharField(max_length=1000, blank=True)  # "131047: what it means"
+    # A sent reply deleted from the platform again by an agent (care/services/reply_deletion.py):
+    # it stays in the case's history, marked so. `platform_deleted_by` asked for it (the last to
+    # ask, after a failure); `platform_deleted_at` is when the platform confirmed.
+    platform_deletion = models.CharField(
+        max_length=16, choices=DeletionStatus.choices, default=DeletionStatus.NONE
+    )
+    platform_deletion_error = models.TextField(blank=True)
+    platform_deletion_attempts = models.PositiveIntegerField(default=0)
+    platform_deletion_due_at = models.DateTimeField(null=True, blank=True)
+    platform_deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    platform_deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -373,6 +386,12 @@ class Message(WorkspaceOwned):
                 fields=["next_attempt_at"],
                 name="care_message_outbox",
                 condition=Q(status__in=["queued", "sending"]),
+            ),
+            # Deletions still to do: the sweep for lost tasks reads only these few rows.
+            models.Index(
+                fields=["workspace", "platform_deletion_due_at"],
+                name="care_message_ws_deletion",
+                condition=Q(platform_deletion="requested"),
             ),
         ]
 

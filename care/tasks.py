@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from care.services import clocks, demo, outbox, routing
+from care.services import clocks, demo, outbox, reply_deletion, routing
 from cxm.celery import broker_countdown
 
 
@@ -13,6 +13,18 @@ def message_send(*, message_id: int, workspace_id: int) -> str:
     result = outbox.message_deliver(message_id=message_id, workspace_id=workspace_id)
     if result.outcome == "retry":
         message_send.apply_async(
+            kwargs={"message_id": message_id, "workspace_id": workspace_id},
+            countdown=broker_countdown(result.retry_in),
+        )
+    return result.outcome
+
+
+@shared_task(name="care.message_platform_delete", soft_time_limit=120)
+def message_platform_delete(*, message_id: int, workspace_id: int) -> str:
+    """Delete our sent reply from its platform; tried again later while the platform asks to wait."""
+    result = reply_deletion.message_platform_delete_run(message_id=message_id, workspace_id=workspace_id)
+    if result.outcome == "retry":
+        message_platform_delete.apply_async(
             kwargs={"message_id": message_id, "workspace_id": workspace_id},
             countdown=broker_countdown(result.retry_in),
         )
@@ -34,12 +46,14 @@ def cases_route_pending(*, workspace_id: int | None = None) -> int:
 @shared_task(name="care.tick", soft_time_limit=240)
 def tick() -> dict[str, int]:
     """Every minute (beat): SLA breaches and warnings, cases still waiting for an agent, and
-    replies whose task was lost."""
+    replies (and deletions of replies) whose task was lost."""
     scan = clocks.sla_scan()
     routed = routing.cases_route_pending()
     stale = outbox.outbox_stale()
     for message_id, workspace_id in stale:
         message_send.delay(message_id=message_id, workspace_id=workspace_id)
+    for message_id, workspace_id in reply_deletion.reply_deletions_stale():
+        message_platform_delete.delay(message_id=message_id, workspace_id=workspace_id)
     return {
         "breached": len(scan.breached),
         "warned": len(scan.warned),

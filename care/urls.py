@@ -1,6 +1,6 @@
 from django.urls import path
 
-from care.views import case, csat, customers, engagement, inbox, reports, setup
+from care.views import case, csat, customers, engagement, inbox, reply_delete, reports, setup
 
 app_name = "care"
 
@@ -23,6 +23,11 @@ urlpatterns = [
     path("cases/<int:case_id>/messages/<int:message_id>/delivery/", case.delivery, name="message-delivery"),
     path("cases/<int:case_id>/messages/<int:message_id>/retry/", case.retry, name="message-retry"),
     path("cases/<int:case_id>/messages/<int:message_id>/engage/", engagement.engage, name="message-engage"),
+    path(
+        "cases/<int:case_id>/messages/<int:message_id>/delete/",
+        reply_delete.reply_delete,
+        name="message-platform-delete",
+    ),
     path("mentions/<int:mention_id>/case/", case.from_mention, name="mention-case"),
     path("customers/", customers.index, name="customers"),
     path("customers/<int:profile_id>/", customers.detail, name="customer"),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +24,9 @@ class PostTargetSerializer(serializers.ModelSerializer):
     platform_id = serializers.CharField(source="external_id", read_only=True)
     # Blank until the platform has answered with the post's address.
     url = serializers.CharField(read_only=True)
+    taken_down_by = serializers.CharField(
+        source="taken_down_by.username", read_only=True, default="", allow_null=True
+    )
 
     class Meta:
         model = PostTarget
@@ -42,8 +46,26 @@ class PostTargetSerializer(serializers.ModelSerializer):
             "reposts",
             "replies",
             "reach",
+            "takedown_status",
+            "takedown_error",
+            "taken_down_by",
+            "taken_down_at",
         ]
         read_only_fields = fields
+
+
+class TakeDownRequestSerializer(serializers.Serializer):
+    targets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=False,
+        help_text="Ids of this post's targets to delete; every published one when left out",
+    )
+
+
+TakeDownSerializer = inline_serializer(
+    "TakeDown", {"post": serializers.IntegerField(), "targets": PostTargetSerializer(many=True)}
+)
 
 
 @extend_schema_field({"type": "array", "items": {"type": "integer"}, "minItems": 1})
@@ -141,6 +163,7 @@ class PostViewSet(
         "request_changes": "publishing.approve",
         "cancel": "publishing.compose",
         "submit": "publishing.compose",
+        "take_down": "publishing.compose",
     }
 
     def scoped_queryset(self, workspace):
@@ -212,6 +235,37 @@ class PostViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._answer(services.post_cancel(post=self.get_object(), by=request.user, request=request))
+
+    @extend_schema(request=TakeDownRequestSerializer, responses={202: TakeDownSerializer})
+    @action(detail=True, methods=["post"], url_path="take-down")
+    def take_down(self, request, pk=None):
+        """Delete the published post from its platforms: the targets named, or every published one.
+
+        Answers at once (202) with each target's `takedown_status`: `requested` (a worker asks the
+        platform; GET the post for the result), `deleted`, `not_allowed` (the platform lets no
+        account delete posts, as Instagram), or `failed` with `takedown_error` (send it again to
+        retry). Asking again never deletes twice. A target that is not published answers 400, one
+        that is not this post's 404."""
+        body = TakeDownRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        post = self.get_object()
+        wanted = body.validated_data.get("targets")
+        if wanted is None:
+            targets = selectors.published_targets(post=post)
+            if not targets:
+                raise ValidationError(
+                    {"targets": "This post is not published on any account; nothing to delete."}
+                )
+        else:
+            targets = selectors.post_targets(post=post, target_ids=wanted)
+            missing = sorted(set(wanted) - {target.pk for target in targets})
+            if missing:
+                raise NotFound(_("No target %(ids)s on this post.") % {"ids": ", ".join(map(str, missing))})
+        targets = services.targets_take_down(targets=targets, by=request.user, request=request)
+        return Response(
+            {"post": post.pk, "targets": PostTargetSerializer(targets, many=True).data},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class PauseSerializer(serializers.ModelSerializer):

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cxm.channels.models import ChannelAccount
+from cxm.channels.models import ChannelAccount, DeletionStatus
 from cxm.tenancy.models import BusinessUnit, Role, WorkspaceOwned
 
 
@@ -107,6 +107,10 @@ class PostTarget(WorkspaceOwned):
 
     `idempotency_key` never changes, so every retry of the same publish, by any worker, carries
     the same key and the platform (or our check before a retry) recognises it.
+
+    Once published, the post can be taken down from the platform again (`takedown_*`, see
+    `publishing/services/takedown.py`): none -> requested -> deleted, not allowed or failed
+    (failed -> requested to try again). The target stays, with what the platform had said.
     """
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
@@ -132,6 +136,18 @@ class PostTarget(WorkspaceOwned):
     replies = models.PositiveIntegerField(null=True, blank=True)
     reach = models.PositiveIntegerField(null=True, blank=True)
     metrics_at = models.DateTimeField(null=True, blank=True)
+    takedown_status = models.CharField(
+        max_length=16, choices=DeletionStatus.choices, default=DeletionStatus.NONE
+    )
+    takedown_error = models.TextField(blank=True)
+    takedown_attempts = models.PositiveIntegerField(default=0)
+    takedown_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    takedown_requested_at = models.DateTimeField(null=True, blank=True)
+    # Who asked for the take-down (the last to ask, after a failure), and when the platform confirmed.
+    taken_down_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    taken_down_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["account__platform", "account__handle"]
@@ -142,6 +158,12 @@ class PostTarget(WorkspaceOwned):
             models.Index(fields=["due_at"], name="post_target_due", condition=Q(status="scheduled")),
             models.Index(fields=["workspace", "status"], name="post_target_ws_status"),
             models.Index(fields=["workspace", "account", "published_at"], name="post_target_ws_acct"),
+            # Take-downs still to do: the sweep for lost tasks reads only these few rows.
+            models.Index(
+                fields=["workspace", "takedown_next_attempt_at"],
+                name="post_target_ws_takedown",
+                condition=Q(takedown_status="requested"),
+            ),
         ]
 
     def __str__(self) -> str:

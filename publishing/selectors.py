@@ -13,7 +13,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cxm.audit.selectors import audit_coverage
-from cxm.channels.models import ChannelAccount
+from cxm.channels import connectors
+from cxm.channels.models import ChannelAccount, DeletionStatus
 from publishing.limits import PLATFORM_LIMITS
 from publishing.models import (
     ApprovalRule,
@@ -66,7 +67,7 @@ def posts_list(*, workspace, filters: PostFilters = PostFilters()) -> QuerySet[P
             pk__in=PostTarget.objects.filter(workspace=workspace, **on_targets).values("post_id")
         )
     return posts.select_related("campaign", "created_by").prefetch_related(
-        Prefetch("targets", queryset=PostTarget.objects.select_related("account"))
+        Prefetch("targets", queryset=PostTarget.objects.select_related("account", "taken_down_by"))
     )
 
 
@@ -75,7 +76,10 @@ def post_get(*, workspace, post_id) -> Post | None:
         Post.objects.filter(workspace=workspace, pk=post_id)
         .select_related("campaign", "created_by", "approved_by")
         .prefetch_related(
-            Prefetch("targets", queryset=PostTarget.objects.select_related("account", "held_by_pause")),
+            Prefetch(
+                "targets",
+                queryset=PostTarget.objects.select_related("account", "held_by_pause", "taken_down_by"),
+            ),
             "comments__author",
             "media",
         )
@@ -247,8 +251,46 @@ def publishable_accounts(*, workspace) -> QuerySet[ChannelAccount]:
 
 def target_get(*, workspace, target_id) -> PostTarget | None:
     return (
-        PostTarget.objects.filter(workspace=workspace, pk=target_id).select_related("post", "account").first()
+        PostTarget.objects.filter(workspace=workspace, pk=target_id)
+        .select_related("post", "account", "taken_down_by")
+        .first()
     )
+
+
+def _targets_of(post: Post) -> QuerySet[PostTarget]:
+    return (
+        PostTarget.objects.filter(workspace_id=post.workspace_id, post=post)
+        .select_related("post", "account", "taken_down_by")
+        .order_by("pk")
+    )
+
+
+def post_targets(*, post: Post, target_ids: list[int]) -> list[PostTarget]:
+    """The post's targets among `target_ids` (another post's or workspace's are left out)."""
+    return list(_targets_of(post).filter(pk__in=target_ids))
+
+
+def published_targets(*, post: Post) -> list[PostTarget]:
+    """The post's targets that went out (a take-down of "all" means these)."""
+    return list(_targets_of(post).filter(status=TargetStatus.PUBLISHED))
+
+
+def can_take_down(target: PostTarget) -> bool:
+    """Whether a person may ask now for the target's post to be deleted from its platform: it is
+    published there, the platform lets accounts delete posts, and no take-down is under way or
+    done (a failed one may be asked again)."""
+    return (
+        target.status == TargetStatus.PUBLISHED
+        and bool(target.external_id)
+        and target.takedown_status in (DeletionStatus.NONE, DeletionStatus.FAILED)
+        and connectors.can_delete(target.account.platform)
+    )
+
+
+def take_down_candidates(*, post: Post, target_ids: list[int] | None = None) -> list[PostTarget]:
+    """The post's targets (of `target_ids`, else all) that `can_take_down`."""
+    targets = post_targets(post=post, target_ids=target_ids) if target_ids is not None else post.targets.all()
+    return [target for target in targets if can_take_down(target)]
 
 
 def media_get(*, workspace, post_id, media_id) -> MediaAttachment | None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from publishing.views import calendar, pauses, posts, what_works
+from publishing.views import calendar, pauses, posts, takedown, what_works
 
 app_name = "publishing"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("posts/<int:post_id>/cancel/", posts.post_cancel, name="post-cancel"),
     path("posts/<int:post_id>/comments/", posts.post_comment, name="post-comment"),
     path("posts/<int:post_id>/media/<int:media_id>/", posts.media_file, name="post-media"),
+    path("posts/<int:post_id>/take-down/", takedown.take_down, name="take-down"),
+    path("targets/<int:target_id>/", takedown.target_row, name="target"),
     path("targets/<int:target_id>/retry/", posts.target_retry, name="target-retry"),
     path("review/", posts.review, name="review"),
     path("approval-rules/", posts.approval_rules, name="approval-rules"),

@@ -4,6 +4,7 @@ intake    care_sink, messages_receive, cases_open_from_mentions, case_open_from_
 cases     case_create, case_update, case_status_set, case_resolve, checklist, fields, csat
 routing   case_route, cases_route_pending, case_assign
 outbox    case_reply, case_note, message_deliver, message_retry, macro_render, macro_language
+reply_deletion  message_platform_delete (our sent reply under a comment, deleted from the platform)
 whatsapp_templates  approved_templates, template_window, case_template_send (outside WhatsApp's 24-hour window)
 reply_windows  reply_window (whether, until when and by whom WhatsApp, Messenger, Instagram may be answered)
 statuses  delivery_statuses_record (the platform's sent / delivered / read / failed of a reply)
@@ -46,6 +47,12 @@ from care.services.outbox import (
     message_deliver,
     message_retry,
     outbox_stale,
+)
+from care.services.reply_deletion import (
+    message_deletable,
+    message_platform_delete,
+    message_platform_delete_run,
+    reply_deletions_stale,
 )
 from care.services.reply_windows import ReplyWindow, reply_window
 from care.services.routing import case_assign, case_route, cases_route_pending, queue_for_case
@@ -117,7 +124,10 @@ __all__ = [
     "macro_render",
     "macro_save",
     "mention_needs_care",
+    "message_deletable",
     "message_deliver",
+    "message_platform_delete",
+    "message_platform_delete_run",
     "message_retry",
     "messages_receive",
     "notifications_mark_read",
@@ -125,6 +135,7 @@ __all__ = [
     "queue_delete",
     "queue_for_case",
     "queue_save",
+    "reply_deletions_stale",
     "reply_window",
     "rule_delete",
     "rule_save",

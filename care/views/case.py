@@ -25,6 +25,7 @@ from care.views.common import (
     highlight_mentions,
     workspace_context,
 )
+from care.views.reply_delete import mark_deletable
 from cxm.customers import selectors as customer_selectors
 from cxm.tenancy.decorators import workspace_view
 from cxm.web.errors import validation_message
@@ -48,7 +49,7 @@ def _decorate(request, messages: list, usernames: set[str], case: Case | None = 
         if case is not None and (message.meta or {}).get("csat"):
             message.language_note = _survey_language_note(case, message.language)
         message.panels = panels.get(message.pk, [])
-    return messages
+    return mark_deletable(messages, case)
 
 
 def _other_language(case: Case, used: str) -> dict[str, str] | None:
@@ -406,6 +407,7 @@ def delivery(request, case_id: int, message_id: int):
     """A reply's delivery state; polled while it is queued or sending."""
     case = case_or_404(request, case_id)
     message = _message_or_404(request, case, message_id)
+    mark_deletable([message], case)
     return render(
         request, "care/_delivery.html", {"case": case, "message": message, "can_work": can_work(request)}
     )

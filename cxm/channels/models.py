@@ -59,6 +59,17 @@ class AccountStatus(models.TextChoices):
     ERROR = "error", _("Error")
 
 
+class DeletionStatus(models.TextChoices):
+    """Where taking something an account published back off its platform stands (a post's
+    take-down in publishing, our reply in care; `cxm.channels.services.deletion`)."""
+
+    NONE = "none", _("Not asked")
+    REQUESTED = "requested", _("Deletion requested")
+    DELETED = "deleted", _("Deleted from the platform")
+    NOT_ALLOWED = "not_allowed", _("Not allowed on the platform")
+    FAILED = "failed", _("Deletion failed")
+
+
 class ChannelAccount(WorkspaceOwned):
     business_unit = models.ForeignKey(
         BusinessUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -28,6 +28,13 @@ from publishing.services.posts import (
     post_submit,
     post_update,
 )
+from publishing.services.takedown import (
+    take_downs_stale,
+    target_take_down,
+    target_take_down_run,
+    targets_take_down,
+    targets_take_down_run,
+)
 
 __all__ = [
     "approval_rule_set",
@@ -53,8 +60,13 @@ __all__ = [
     "post_submit",
     "post_update",
     "publish_permit",
+    "take_downs_stale",
     "target_publish",
     "target_retry",
+    "target_take_down",
+    "target_take_down_run",
     "targets_enqueue_due",
     "targets_publish",
+    "targets_take_down",
+    "targets_take_down_run",
 ]

@@ -151,7 +151,7 @@ def target_publish(
                 _retry_at(target, until)
                 outcome = "retry"
             else:
-                outcome = _call(target, connector_factory or _cached_connector, now)
+                outcome = _call(target, connector_factory or publishing_connector, now)
     if refresh_post:
         post_status_refresh(post_id=target.post_id)
     return outcome
@@ -160,9 +160,10 @@ def target_publish(
 _CONNECTORS: dict[tuple[int, object], object] = {}
 
 
-def _cached_connector(account: ChannelAccount):
+def publishing_connector(account: ChannelAccount):
     """One connector per account and version of its settings, per worker process: it keeps what
-    it learnt of the platform (limits, sessions) across the targets of a burst."""
+    it learnt of the platform (limits, sessions) across the targets of a burst. Take-downs call
+    the platform through the same ones."""
     key = (account.pk, account.updated_at)
     connector = _CONNECTORS.get(key)
     if connector is None:

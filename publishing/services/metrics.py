@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cxm.channels.connectors.base import ConnectorError
+from cxm.channels.models import DeletionStatus
 from cxm.channels.services import account_connector
 from publishing.models import PostTarget, TargetStatus
 
@@ -18,8 +19,11 @@ def metrics_pull(*, since_days: int = 30, connector_factory=None, workspace_id: 
     """Refresh metrics of every post published in the last `since_days`; one call per account
     and chunk. An account that fails is skipped until the next run."""
     since = timezone.now() - timedelta(days=since_days)
-    targets = PostTarget.objects.filter(status=TargetStatus.PUBLISHED, published_at__gte=since).exclude(
-        external_id=""
+    # A post taken down from its platform has no counters there any more; it keeps its last ones.
+    targets = (
+        PostTarget.objects.filter(status=TargetStatus.PUBLISHED, published_at__gte=since)
+        .exclude(external_id="")
+        .exclude(takedown_status=DeletionStatus.DELETED)
     )
     if workspace_id is not None:
         targets = targets.filter(workspace_id=workspace_id)

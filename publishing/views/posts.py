@@ -130,6 +130,8 @@ def _approval(request, post) -> dict:
 
 
 def _detail_context(request, post) -> dict:
+    for target in post.targets.all():
+        target.can_take_down = selectors.can_take_down(target)
     return {
         "post": post,
         **_approval(request, post),

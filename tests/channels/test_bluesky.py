@@ -589,6 +589,28 @@ def test_taken_record_key_returns_the_existing_post(stub, connect, rejection):
     assert [call.status for call in stub.calls(CREATE_RECORD)] == [200, rejection[0]]
 
 
+def test_a_published_post_is_deleted_from_the_repository_and_again_is_harmless(stub, connect):
+    connector = connect()
+    published = connector.publish(outgoing("Wrong price in this one"))
+
+    connector.delete(published.external_id)
+    connector.delete(published.external_id)  # "or ensure it doesn't exist"
+
+    assert stub.posts_in_repo() == []
+    first, again = stub.calls("com.atproto.repo.deleteRecord")
+    assert first.body == {"repo": stub.me["did"], "collection": POST, "rkey": tid_from_key("intent-1")}
+    assert first.status == again.status == 200
+
+
+def test_a_post_in_another_repository_is_not_deleted(stub, connect):
+    alice = stub.add_profile("alice.test")
+    post = stub.add_post(alice, "mine", created_at=datetime.now(UTC))
+
+    with pytest.raises(PermanentError, match="not in this account's repository"):
+        connect().delete(post["uri"])
+    assert stub.calls("com.atproto.repo.deleteRecord") == []
+
+
 def test_publish_with_images_uploads_each_and_embeds_them(stub, connect):
     photos = (
         Media(filename="a.png", content_type="image/png", data=PNG, description="A chart"),

@@ -3,22 +3,19 @@ and from listening's mention page, against the stand-ins of both platforms."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from django.utils import translation
 
-from care import services as care_services
 from care.models import Case, Direction
 from cxm.audit.models import AuditEntry
 from cxm.channels.connectors.base import ConnectorError, NotSupported
-from cxm.channels.models import ChannelAccount
 from cxm.channels.selectors import comment_states
 from cxm.channels.services.engagement import comment_hide, comment_like
 from cxm.tenancy.models import Role
 from listening.models import Mention
 from listening.services import mentions_ingest_payload
 from tests.care.conftest import dm, receive
+from tests.channels.meta_accounts import AT, comment_case, stand_in_account
 from tests.channels.stubs.facebook_page_server import PAGE_ID, FacebookPageStub
 from tests.channels.stubs.facebook_page_server import TOKEN as PAGE_TOKEN
 from tests.channels.stubs.instagram_server import TOKEN as IG_TOKEN
@@ -26,7 +23,6 @@ from tests.channels.stubs.instagram_server import USER_ID, InstagramStub
 
 pytestmark = pytest.mark.django_db
 
-AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -42,27 +38,14 @@ def instagram():
         yield stub
 
 
-def _account(workspace, platform, stub, handle, token) -> ChannelAccount:
-    workspace.allow_private_webhook_targets = True  # the stand-ins listen on 127.0.0.1
-    workspace.save(update_fields=["allow_private_webhook_targets"])
-    return ChannelAccount.objects.create(
-        workspace=workspace,
-        platform=platform,
-        handle=handle,
-        display_name=handle,
-        base_url=stub.base_url,
-        credentials={"access_token": token},
-    )
-
-
 @pytest.fixture
 def page_account(workspace_a, page):
-    return _account(workspace_a, "facebook_page", page, PAGE_ID, PAGE_TOKEN)
+    return stand_in_account(workspace_a, "facebook_page", page, PAGE_ID, PAGE_TOKEN)
 
 
 @pytest.fixture
 def ig_account(workspace_a, instagram):
-    return _account(workspace_a, "instagram", instagram, USER_ID, IG_TOKEN)
+    return stand_in_account(workspace_a, "instagram", instagram, USER_ID, IG_TOKEN)
 
 
 @pytest.fixture
@@ -74,26 +57,6 @@ def fb_comment(page):
 @pytest.fixture
 def ig_comment(instagram):
     return instagram.add_comment(instagram.add_media("New menu"), "Is it vegan?")
-
-
-def _case(workspace, account, external_id) -> Case:
-    (case_id,) = care_services.cases_open_from_mentions(
-        workspace_id=workspace.pk,
-        mentions=[
-            {
-                "platform": account.platform,
-                "external_id": external_id,
-                "text": "@kopi why is my order late?",
-                "created_at": AT,
-                "url": "https://www.facebook.com/x",
-                "author": {"id": "900001", "handle": "ana", "name": "Ana Putri"},
-                "account_id": account.pk,
-                "names_us": True,
-                "sentiment": "negative",
-            }
-        ],
-    )
-    return Case.objects.get(pk=case_id)
 
 
 def _mention(workspace, account, external_id) -> Mention:
@@ -175,7 +138,7 @@ def test_a_refusal_records_nothing(page, page_account):
 def test_hiding_from_the_case_page_reaches_the_platform_once_and_shows_hidden(
     agent_client, workspace_a, page, page_account, fb_comment
 ):
-    case = _case(workspace_a, page_account, fb_comment)
+    case = comment_case(workspace_a, page_account, fb_comment)
     message = case.messages.get(direction=Direction.INBOUND)
     url = f"/care/cases/{case.pk}/messages/{message.pk}/engage/"
 
@@ -195,7 +158,7 @@ def test_hiding_from_the_case_page_reaches_the_platform_once_and_shows_hidden(
 def test_the_case_page_offers_no_like_for_instagram(
     agent_client, workspace_a, instagram, ig_account, ig_comment
 ):
-    case = _case(workspace_a, ig_account, ig_comment)
+    case = comment_case(workspace_a, ig_account, ig_comment)
     message = case.messages.get(direction=Direction.INBOUND)
     body = agent_client.get(f"/care/cases/{case.pk}/").content.decode()
     assert 'value="hide"' in body and 'value="like"' not in body
@@ -218,8 +181,8 @@ def test_a_direct_message_has_no_buttons(agent_client, workspace_a, page, page_a
 
 
 def test_another_workspaces_message_answers_404(client, member, workspace_a, workspace_b, page, fb_comment):
-    other_account = _account(workspace_b, "facebook_page", page, PAGE_ID, PAGE_TOKEN)
-    case = _case(workspace_b, other_account, fb_comment)
+    other_account = stand_in_account(workspace_b, "facebook_page", page, PAGE_ID, PAGE_TOKEN)
+    case = comment_case(workspace_b, other_account, fb_comment)
     message = case.messages.get(direction=Direction.INBOUND)
     client.force_login(member(workspace_a, Role.AGENT).user)
 
@@ -231,7 +194,7 @@ def test_another_workspaces_message_answers_404(client, member, workspace_a, wor
 def test_an_analyst_sees_the_state_without_buttons_and_may_not_act(
     client, member, workspace_a, page, page_account, fb_comment
 ):
-    case = _case(workspace_a, page_account, fb_comment)
+    case = comment_case(workspace_a, page_account, fb_comment)
     message = case.messages.get(direction=Direction.INBOUND)
     client.force_login(member(workspace_a, Role.ANALYST).user)
     assert 'value="hide"' not in client.get(f"/care/cases/{case.pk}/").content.decode()
@@ -274,7 +237,7 @@ def test_the_explorer_offers_instagram_no_like(
 def test_the_explorer_refuses_another_workspaces_mention(
     client, member, workspace_a, workspace_b, page, fb_comment
 ):
-    other_account = _account(workspace_b, "facebook_page", page, PAGE_ID, PAGE_TOKEN)
+    other_account = stand_in_account(workspace_b, "facebook_page", page, PAGE_ID, PAGE_TOKEN)
     mention = _mention(workspace_b, other_account, fb_comment)
     client.force_login(member(workspace_a, Role.ADMIN).user)
     answer = client.post(f"/listening/mentions/{mention.pk}/engage/", {"action": "hide"}, **HX)
@@ -291,7 +254,7 @@ def test_a_leader_reads_the_mention_without_buttons(
 
 
 def test_the_panel_speaks_indonesian(agent_client, workspace_a, instagram, ig_account, ig_comment):
-    case = _case(workspace_a, ig_account, ig_comment)
+    case = comment_case(workspace_a, ig_account, ig_comment)
     message = case.messages.get(direction=Direction.INBOUND)
     url = f"/care/cases/{case.pk}/messages/{message.pk}/engage/"
     with translation.override("id"):

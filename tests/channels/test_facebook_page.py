@@ -12,6 +12,7 @@ from cxm.channels.connectors import REGISTRY
 from cxm.channels.connectors.base import (
     AccountConfig,
     AuthError,
+    Gone,
     ItemKind,
     Media,
     Outgoing,
@@ -21,7 +22,7 @@ from cxm.channels.connectors.base import (
 )
 from cxm.channels.connectors.facebook_page import FacebookPageConnector, messenger_send_policy
 from cxm.channels.connectors.graph import APP_USAGE_WAIT_SECONDS, graph_error
-from tests.channels.stubs.facebook_page_server import PAGE_ID, TOKEN, FacebookPageStub, fixture
+from tests.channels.stubs.facebook_page_server import FIXTURES, PAGE_ID, TOKEN, FacebookPageStub, fixture
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 FAN = ("900001", "Ana Putri")
@@ -122,12 +123,38 @@ def test_a_post_whose_answer_was_lost_is_adopted_not_posted_twice(page):
     assert len(page.writes("POST", f"{PAGE_ID}/feed")) == 1
 
 
-def test_a_published_post_can_be_deleted_and_deleting_it_again_is_harmless(page):
+def test_a_published_post_can_be_deleted_and_deleting_it_again_says_it_is_gone(page):
     connector = _connector(page)
     post_id = connector.publish(_out()).external_id
     connector.delete(post_id)
-    assert page.page_posts() == []
-    connector.delete(post_id)
+    assert page.page_posts() == [] and page.deleted == [post_id]
+    with pytest.raises(Gone, match="does not exist"):
+        connector.delete(post_id)
+    assert len(page.writes("DELETE", post_id)) == 2
+
+
+def test_the_page_deletes_its_own_reply_to_a_comment(page):
+    post = page.add_post("New beans from Aceh", at=NOW - timedelta(hours=1))
+    question = page.add_comment(post, "Is it decaf?", at=NOW - timedelta(minutes=5), author=FAN)
+    connector = _connector(page)
+    reply = connector.reply(_out("Not this one, sorry!", reply_to=question))
+
+    connector.comment_delete(reply.external_id)
+
+    assert page.comment(reply.external_id) is None and page.comment(question) is not None
+    assert page.deleted == [reply.external_id]
+    with pytest.raises(Gone):
+        connector.comment_delete(reply.external_id)
+
+
+def test_graph_names_a_missing_object_gone_and_other_refusals_permanent():
+    documented = fixture("errors")["error"]
+    missing = json.loads((FIXTURES / "graph_missing_object.json").read_text())
+    assert isinstance(graph_error(400, missing, {}), Gone)
+    assert isinstance(graph_error(404, {"error": {"message": "Not found"}}, {}), Gone)
+    invalid = {"error": {**documented["error"], "code": 100, "error_subcode": None}}
+    refused = graph_error(400, invalid, {})
+    assert isinstance(refused, PermanentError) and not isinstance(refused, Gone)
 
 
 # --- listening --------------------------------------------------------------------------------------

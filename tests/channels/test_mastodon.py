@@ -16,6 +16,7 @@ from cxm.channels.connectors.base import (
     AccountConfig,
     AuthError,
     FetchPage,
+    Gone,
     Item,
     ItemKind,
     Limits,
@@ -433,6 +434,27 @@ def test_publish_retried_after_a_lost_answer_creates_one_status(stub, connect):
 
     [created] = stub.created_statuses
     assert published.external_id == created["id"]
+
+
+def test_a_published_status_is_deleted_and_deleting_it_again_says_it_is_gone(stub, connect):
+    connector = connect()
+    published = connector.publish(outgoing("Wrong price in this one"))
+
+    connector.delete(published.external_id)
+
+    assert stub.created_statuses == [] and stub.deleted_statuses == [published.external_id]
+    with pytest.raises(Gone):
+        connector.delete(published.external_id)
+    assert len(stub.requests_to(f"/api/v1/statuses/{published.external_id}", "DELETE")) == 2
+
+
+def test_another_accounts_status_cannot_be_deleted(stub, connect):
+    alice = stub.add_account("alice")
+    status = stub.add_status(alice, "<p>mine</p>")
+
+    with pytest.raises(Gone):
+        connect().delete(status["id"])
+    assert stub.status(status["id"]) == status
 
 
 def test_publish_with_a_new_key_creates_another_status(stub, connect):

@@ -58,6 +58,9 @@ STATE_DEPENDENT_REASONS = re.compile(
             r"^This round is closed",
             r"^This capability already has someone accountable",
             r"^Already assigned\.$",
+            # Whether a post went out on an account (so that it can be taken down) is stored state.
+            r"^This post is not published on any account",
+            r"^Only a published post can be deleted from its platform",
             # An ad read from the platform (or launched) keeps its creative; whether it was is
             # stored state.
             r"^A launched ad keeps its creative; add a new ad instead\.$",

@@ -20,7 +20,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cxm.health import redis_client
 from cxm.tenancy.models import Role
 from publishing.models import MediaAttachment, Post, PostStatus, TargetStatus
 from publishing.tasks import dispatch_due, publish_targets
@@ -29,7 +28,7 @@ from tests.channels.stubs.facebook_page_server import TOKEN as PAGE_TOKEN
 from tests.channels.stubs.instagram_server import TOKEN as INSTAGRAM_TOKEN
 from tests.channels.stubs.instagram_server import USER_ID, InstagramStub
 from tests.factories import BusinessUnitFactory, WorkspaceFactory
-from tests.waiting import wait_for
+from tests.waiting import wait_for, worker_idle
 
 JAKARTA = "Asia/Jakarta"
 TEXT = "Kopi susu gula aren is back this weekend"
@@ -42,13 +41,6 @@ def graph(settings):
     settings.CXM_WEBHOOK_ALLOW_PRIVATE = True  # the stand-ins listen on 127.0.0.1
     with FacebookPageStub() as facebook, InstagramStub() as instagram:
         yield facebook, instagram
-
-
-def _worker_idle() -> bool:
-    """Nothing waits in the queue and nothing taken from it is still unacknowledged (tasks are
-    acknowledged when they finish)."""
-    client = redis_client()
-    return client.llen("default") == 0 and client.hlen("unacked") == 0
 
 
 @pytest.mark.browser
@@ -113,7 +105,7 @@ def test_a_marketer_publishes_one_photo_post_to_a_page_and_instagram_once(
     # Delivered once more after it went out: nothing more is sent.
     publish_targets.delay(workspace_id=workspace.pk, target_ids=target_ids)
     dispatch_due.delay()
-    assert wait_for(_worker_idle, seconds=10), "the worker did not take the deliveries"
+    assert wait_for(worker_idle, seconds=10), "the worker did not take the deliveries"
     assert len(facebook.writes("POST", f"{PAGE_ID}/photos")) == 1
     assert facebook.writes("POST", f"{PAGE_ID}/feed") == []
     (photo,) = facebook.photos

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
 
 from cxm.channels.connectors.base import AccountConfig, Connector
@@ -22,6 +23,26 @@ REGISTRY: dict[str, str] = {
     "x": "cxm.channels.connectors.x.XConnector",
     "webchat": "cxm.channels.connectors.webchat.WebchatConnector",
 }
+
+
+# What an account can take back on its platform, by the method its connector offers for it: a
+# published post (`delete`) or one of its own comments or replies (`comment_delete`).
+DELETES = {"post": "delete", "comment": "comment_delete"}
+
+
+def can_delete(platform: str, what: str = "post") -> bool:
+    """Whether an account on `platform` can delete its own `what` ("post" or "comment") there."""
+    try:
+        cls = connector_class(platform)
+    except ValueError:
+        return False
+    return callable(getattr(cls, DELETES[what], None))
+
+
+def deleter(connector: Connector, what: str = "post") -> Callable[[str], None] | None:
+    """The connector's method that deletes a `what` by its platform id, or None without one."""
+    method = getattr(connector, DELETES[what], None)
+    return method if callable(method) else None
 
 
 def connector_class(platform: str) -> type[Connector]:

@@ -192,6 +192,11 @@ class PermanentError(ConnectorError):
     """The platform refused this request for good (validation, not found, duplicate...)."""
 
 
+class Gone(PermanentError):
+    """The object named is not on the platform (any more): HTTP 404 or 410, Graph's code 100 with
+    subcode 33 ("does not exist"). A deletion meeting it has nothing left to delete."""
+
+
 class NotSupported(ConnectorError):
     """The platform cannot do this (e.g. publish to an RSS feed)."""
 
@@ -212,6 +217,11 @@ class Connector(Protocol):
 
     def reply(self, outgoing: Outgoing) -> Published:
         """Answer `outgoing.reply_to`; safe to call again with the same idempotency key."""
+
+    # Optional, where the platform lets an account take back what it published (see
+    # `connectors.can_delete`): `delete(external_id)` removes a published post,
+    # `comment_delete(external_id)` one of the account's own comments or replies. Each answers
+    # None once the platform confirmed it and raises `Gone` when the object is not there.
 
     def fetch_metrics(self, external_ids: list[str]) -> list[PostMetrics]: ...
 
@@ -240,6 +250,8 @@ def raise_for_http_status(response: httpx.Response, *, retry_after_default: floa
         )
     if status in (401, 403):
         raise AuthError(f"not authorised ({status}): {detail}")
+    if status in (404, 410):
+        raise Gone(f"not found ({status}): {detail}")
     if status >= 500 or status in (408, 425):
         raise TransientError(f"platform error {status}: {detail}")
     raise PermanentError(f"refused ({status}): {detail}")

@@ -3,7 +3,7 @@
 Listening reads the account's notifications (mentions, replies, quotes) and the configured search
 terms. Publishing writes `app.bsky.feed.post` records into the account's own repository under a
 record key derived from the idempotency key, so a retried publish finds its record instead of
-posting twice. A post record's key, its length in graphemes and its facets are worked out in
+posting twice; `delete` removes such a record again. A post record's key, its length in graphemes and its facets are worked out in
 `bluesky_posts`.
 """
 
@@ -49,6 +49,7 @@ MAX_TEXT_BYTES = 3000  # app.bsky.feed.post#text maxLength (UTF-8 bytes): binds 
 MAX_IMAGES = 4  # app.bsky.embed.images#main images maxLength
 MAX_IMAGE_BYTES = 1_000_000  # app.bsky.embed.images#image image maxSize
 NOTIFICATION_REASONS = ("mention", "reply", "quote")
+AT_URI = re.compile(r"at://([^/]+)/([^/]+)/([^/]+)")  # repo (a DID), collection, record key
 GET_POSTS_BATCH = 25  # app.bsky.feed.getPosts uris maxLength
 RECENT_URIS_KEPT = 300
 # XRPC error names that blame the session or the credentials rather than the request.
@@ -162,6 +163,23 @@ class BlueskyConnector:
         if not outgoing.reply_to:
             raise PermanentError("a reply needs reply_to: the at:// uri of the post answered")
         return self._post(outgoing)
+
+    def delete(self, external_id: str) -> None:
+        """Delete one of the account's posts: `com.atproto.repo.deleteRecord` on the record its
+        at:// uri names. The lexicon's words are "delete a repository record, or ensure it doesn't
+        exist", so a record already gone is answered like a deletion."""
+        found = AT_URI.fullmatch(str(external_id))
+        if found is None:
+            raise PermanentError(f"not the at:// uri of a post: {external_id}")
+        repo, collection, rkey = found.groups()
+        session = self._ensure_session()
+        if repo not in (session.did, session.handle):
+            raise PermanentError(f"{external_id} is not in this account's repository")
+        self._xrpc(
+            "POST",
+            "com.atproto.repo.deleteRecord",
+            json={"repo": session.did, "collection": collection, "rkey": rkey},
+        )
 
     def fetch_metrics(self, external_ids: list[str]) -> list[PostMetrics]:
         metrics: list[PostMetrics] = []

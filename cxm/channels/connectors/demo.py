@@ -28,7 +28,8 @@ else 0), `backfill_minutes` (60: how much history a fresh account starts with) a
   the brand's own posts, each in its post's conversation, and a few direct messages, one
   conversation per person, in Indonesian and English.
 
-Every flavour accepts replies and publishing the same way: they succeed with a demo id.
+Every flavour accepts replies and publishing the same way: they succeed with a demo id. Deleting
+a published post (`delete`) succeeds as well, so the product's take-down can be tried here.
 """
 
 from __future__ import annotations
@@ -151,6 +152,9 @@ class DemoConnector:
 
     def reply(self, outgoing: Outgoing) -> Published:
         return _published(outgoing)
+
+    def delete(self, external_id: str) -> None:
+        """The network keeps nothing it was sent, so a post is gone as soon as it is asked to go."""
 
     def fetch_metrics(self, external_ids: list[str]) -> list[PostMetrics]:
         metrics = []

@@ -13,7 +13,7 @@ the image as the multipart `source` (or a public `url`) and the text as `caption
 Meta takes no idempotency key, so before creating a post the Page's latest posts are read and a
 post of the Page with exactly this text from the last `ADOPT_WITHIN` is adopted instead: a
 publish whose answer was lost is not repeated (the same text published twice within that time
-on purpose is published once). `delete(post_id)` removes a published post.
+on purpose is published once). `delete(post_id)` removes a published post (`DELETE /{post-id}`).
 
 Listening (`fetch`): one read of the Page's latest posts with their comments and replies
 (`filter=stream` lists replies too, each with its `parent`), one of the public posts that tag the
@@ -36,7 +36,7 @@ polling therefore meet on one item each, and either covers what Meta dropped of 
 
 Engagement: `reply` answers a comment (`POST /{comment-id}/comments`), adopting an identical
 answer of the Page already there (as the ad connector does); `like`, `hide` and `unhide` act on a
-comment. Messenger: `webhook_items` turns the Page webhook's `messaging` events into direct
+comment; `comment_delete` deletes one of the Page's own answers (`DELETE /{comment-id}`). Messenger: `webhook_items` turns the Page webhook's `messaging` events into direct
 messages; `reply` with a recipient sends through the Send API within the rules of
 `messenger_send_policy` (`meta_messaging`, shared with Instagram).
 """
@@ -139,16 +139,14 @@ class FacebookPageConnector:
         return self._photo(caption=caption.strip(), url=url)
 
     def delete(self, external_id: str) -> None:
-        """Remove a published post (`DELETE /{post-id}`); one already gone counts as removed."""
-        try:
-            body = self._graph.call("DELETE", str(external_id))
-        except PermanentError as exc:
-            if getattr(exc, "graph_code", None) == 100:  # unknown object: deleted already
-                logger.info("facebook post %s was already gone: %s", external_id, exc)
-                return
-            raise
+        """Remove a published post: `DELETE /{post-id}`, answered `{"success": true}`. A post that
+        is not there any more raises `Gone` (code 100, subcode 33)."""
+        self._delete(external_id, "post")
+
+    def _delete(self, object_id: str, what: str) -> None:
+        body = self._graph.call("DELETE", str(object_id))
         if body.get("success") is not True:
-            raise PermanentError(f"Meta did not confirm deleting {external_id}: {str(body)[:200]}")
+            raise PermanentError(f"Meta did not confirm deleting {what} {object_id}: {str(body)[:200]}")
 
     def _photo(self, *, caption: str, media: Media | None = None, url: str = "") -> Published:
         data = {"caption": caption} if caption else {}
@@ -279,6 +277,10 @@ class FacebookPageConnector:
         if not body.get("id"):
             raise PermanentError(f"Meta created no reply to {comment_id}: {str(body)[:200]}")
         return Published(external_id=str(body["id"]), raw=body)
+
+    def comment_delete(self, comment_id: str) -> None:
+        """Delete one of the Page's own comments or replies: `DELETE /{comment-id}`."""
+        self._delete(comment_id, "comment")
 
     def like(self, comment_id: str) -> None:
         self._confirm(self._graph.call("POST", f"{comment_id}/likes"), f"liking {comment_id}")

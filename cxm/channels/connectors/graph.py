@@ -10,7 +10,8 @@ Errors come as `{"error": {"message", "type", "code", "error_subcode", "is_trans
 "error_user_msg", "fbtrace_id"}}`. Throttling (codes 4 app, 17 user, 32 Page, 613 calls per
 object, 80000-80014 business use case, or a plain HTTP 429) is `RateLimited`, waiting what the
 headers name (`_retry_after`); an expired or revoked token (102, 190, 463, 467) is `AuthError`;
-1, 2 and `is_transient` are `TransientError`; anything else is refused for good.
+1, 2 and `is_transient` are `TransientError`; an object that is not there (code 100 with subcode
+33, "Object with ID ... does not exist", or HTTP 404) is `Gone`; anything else is refused for good.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from cxm.channels.connectors.base import (
     AccountConfig,
     AuthError,
     ConnectorError,
+    Gone,
     PermanentError,
     RateLimited,
     TransientError,
@@ -44,6 +46,9 @@ APP_USAGE_WAIT_SECONDS = 300.0
 RATE_LIMIT_CODES = {4, 17, 32, 613} | set(range(80000, 80015))
 AUTH_CODES = {102, 190, 463, 467}
 TRANSIENT_CODES = {1, 2}
+# "Unsupported get/delete request. Object with ID '...' does not exist, cannot be loaded due to
+# missing permissions, or does not support this operation": code 100 with this subcode.
+MISSING_OBJECT = (100, 33)
 
 
 # (HTTP status, decoded body or None, headers, *, default_retry) -> the error, or None for a success.
@@ -147,6 +152,8 @@ def _mapped_error(status: int, body: Any, headers: Any, *, default_retry: float)
         return AuthError(f"not authorised: {label or status}")
     if status >= 500 or code in TRANSIENT_CODES or details.get("is_transient") is True:
         return TransientError(f"Meta error {status}: {label or 'no detail'}")
+    if (code, subcode) == MISSING_OBJECT or status == 404:
+        return Gone(f"not found ({status}): {label or 'no detail'}")
     return PermanentError(f"refused ({status}): {label or 'no detail'}")
 
 

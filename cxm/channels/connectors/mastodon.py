@@ -1,5 +1,6 @@
 """Mastodon: mentions and direct messages from notifications, listening through full-text search,
-publishing with an Idempotency-Key, and post metrics from a status's own counters.
+publishing with an Idempotency-Key, deleting a published status, and post metrics from a status's
+own counters.
 
 The cursor `fetch` returns looks like::
 
@@ -241,6 +242,11 @@ class MastodonConnector:
             "POST", "/api/v1/statuses", json=body, headers={"Idempotency-Key": outgoing.idempotency_key}
         ).json()
         return Published(external_id=str(status["id"]), url=status.get("url") or "", raw=status)
+
+    def delete(self, external_id: str) -> None:
+        """Delete one of the account's statuses: `DELETE /api/v1/statuses/:id`, which answers the
+        deleted Status; a status that is not there (404 "Record not found") raises `Gone`."""
+        self._call("DELETE", f"/api/v1/statuses/{quote(str(external_id), safe='')}")
 
     def _upload(self, media: Media) -> str:
         data = {"description": media.description} if media.description else None

@@ -7,15 +7,30 @@ sync      read an account in, page by page; schedule the due ones
 imports   accounts from CSV
 webhooks  inbound webhook deliveries
 demo      the demo network's accounts
+deletion  taking a post or our own comment back off its platform
 """
 
 from cxm.channels.services.accounts import account_connector
+from cxm.channels.services.deletion import (
+    SKIPPED,
+    DeletionFields,
+    DeletionResult,
+    deletion_attempt,
+    not_allowed_reason,
+    platform_delete,
+)
 from cxm.channels.services.demo import demo_accounts_seed
 from cxm.channels.services.health import account_throttle, account_throttle_lift
 
 __all__ = [
+    "SKIPPED",
+    "DeletionFields",
+    "DeletionResult",
     "account_connector",
     "account_throttle",
     "account_throttle_lift",
+    "deletion_attempt",
     "demo_accounts_seed",
+    "not_allowed_reason",
+    "platform_delete",
 ]

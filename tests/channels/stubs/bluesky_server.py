@@ -3,7 +3,7 @@
 It answers XRPC the way the atproto lexicons and the reference PDS do: sessions from an app password
 (createSession, refreshSession with refresh-token rotation), notifications with a keyset cursor and
 a `reasons` filter, searchPosts (sort=latest, since inclusive, until exclusive, offset cursor as on
-bsky.social), records (createRecord, getRecord), uploadBlob and getPosts. Errors are XRPC JSON
+bsky.social), records (createRecord, getRecord, deleteRecord), uploadBlob and getPosts. Errors are XRPC JSON
 (`{"error": "ExpiredToken", "message": ...}`) with the reference statuses: 400 ExpiredToken,
 401 AuthenticationRequired / InvalidToken, 400 RecordNotFound, 429 with ratelimit-* headers.
 A createRecord on a record key that is taken answers like today's reference PDS (500
@@ -111,6 +111,7 @@ class BlueskyStub(StubServer):
         self._xrpc("GET", "com.atproto.repo.getRecord", self._get_record)
         self._xrpc("POST", "com.atproto.repo.uploadBlob", self._upload_blob)
         self._xrpc("POST", "com.atproto.repo.createRecord", self._create_record)
+        self._xrpc("POST", "com.atproto.repo.deleteRecord", self._delete_record)
 
     # --- seeding ------------------------------------------------------------------------------------
 
@@ -400,6 +401,26 @@ class BlueskyStub(StubServer):
             "rev": _tid(int(time.time() * 1e6), self._counter),
         }
         return {"uri": view["uri"], "cid": view["cid"], "commit": commit, "validationStatus": "valid"}
+
+    def _delete_record(self, request: Recorded) -> dict[str, Any]:
+        """ "Delete a repository record, or ensure it doesn't exist": a record that is not there is
+        answered like a deletion, without a commit."""
+        did = self._authenticated(request)
+        state = self._state
+        body = request.body if isinstance(request.body, dict) else {}
+        if body.get("repo") not in (did, state.profiles[did]["handle"]):
+            raise _Reply(401, "AuthenticationRequired", "Not the authenticated account's repo")
+        record = state.records.pop((did, body.get("collection"), body.get("rkey")), None)
+        if record is None:
+            return {}
+        state.posts.pop(record["uri"], None)
+        self._counter += 1
+        return {
+            "commit": {
+                "cid": _cid({"commit": self._counter}),
+                "rev": _tid(int(time.time() * 1e6), self._counter),
+            }
+        }
 
     def _validate_post(self, record: dict[str, Any]) -> None:
         if record.get("$type") != POST or not isinstance(record.get("text"), str):

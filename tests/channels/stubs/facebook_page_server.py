@@ -5,7 +5,7 @@ It answers in the shapes Meta documents, kept as fixtures in `tests/channels/fix
 (`facebook_page_*.json`, each naming its source): every path under a version (`/v21.0/...`);
 `GET /{page-id}?fields=id,name`; `POST /{page-id}/feed` (`message`, `link`) answering `{"id"}`;
 `POST /{page-id}/photos` (multipart `source` or `url`, `caption`) answering `{"id", "post_id"}`;
-`DELETE /{post-id}` answering `{"success": true}`; `GET /{page-id}/feed` with each post's
+`DELETE /{post-id}` and `DELETE /{comment-id}` answering `{"success": true}` (`deleted` lists them); `GET /{page-id}/feed` with each post's
 comments and replies nested (`comments{...}`, replies carrying `parent`), `/{page-id}/published_posts`
 and `/{page-id}/tagged` as `{"data": [...], "paging": {...}}`; `POST /{comment-id}/comments`
 (`message`) answering `{"id"}`; `POST /{comment-id}/likes` and `POST /{comment-id}` with
@@ -15,7 +15,7 @@ with `platform=messenger`, optionally `user_id`, and the messages nested by fiel
 (`messages.limit(N){id,message,from,to,created_time}`), in the shapes of the Conversations API
 (`messenger_conversations.json`). Errors have Meta's
 shape `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`: 190 for a bad
-token, 100 for an unknown object; `fail_next(code=32)` throttles with X-App-Usage and
+token, 100 with subcode 33 for an unknown or deleted object (`graph_missing_object.json`); `fail_next(code=32)` throttles with X-App-Usage and
 X-Business-Use-Case-Usage headers; `lose_next(path)` acts on a request and drops its answer.
 """
 
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.channels.stubs.conversations import Conversations
+from tests.channels.stubs.graph_errors import missing_object
 from tests.stub_server import Answer, Reply, Request, StubServer
 
 TOKEN = "stub-page-token"
@@ -68,6 +69,7 @@ class FacebookPageStub(StubServer):
         self.photos: list[dict[str, Any]] = []  # what each photo upload carried
         self.hidden: dict[str, bool] = {}
         self.likes: list[str] = []
+        self.deleted: list[str] = []  # ids of the posts and comments deleted, in order
         self.sent: list[dict[str, Any]] = []  # Send API requests
         self.conversations = Conversations()  # each person's (psid) conversation with the Page
         self._faults: list[tuple[str, Any]] = []
@@ -282,12 +284,7 @@ class FacebookPageStub(StubServer):
             post = self.posts.get(target)
             comment = self.comment(target)
             if post is None and comment is None:
-                raise _error(
-                    400,
-                    100,
-                    f"Unsupported {method} request. Object with ID '{target}' does not exist",
-                    "GraphMethodException",
-                )
+                raise missing_object(method, target)
             if edge == "likes" and method in ("POST", "DELETE"):
                 if method == "POST":
                     self.likes.append(target)
@@ -312,6 +309,12 @@ class FacebookPageStub(StubServer):
             return 200, self._edge(rows)
         if method == "DELETE" and path in self.posts:
             del self.posts[path]
+            self.deleted.append(path)
+            return 200, {"success": True}
+        if method == "DELETE" and self.comment(path) is not None:
+            for post in self.posts.values():
+                post["comments"] = [c for c in post["comments"] if c["id"] != path]
+            self.deleted.append(path)
             return 200, {"success": True}
         if method == "GET" and path in self.posts:
             return 200, {"id": path, "permalink_url": self.posts[path]["permalink_url"]}
@@ -319,12 +322,7 @@ class FacebookPageStub(StubServer):
             self.hidden[path] = params["is_hidden"] == "true"
             self.comment(path)["is_hidden"] = self.hidden[path]
             return 200, {"success": True}
-        raise _error(
-            400,
-            100,
-            f"Unsupported {method} request. Object with ID '{path}' does not exist",
-            "GraphMethodException",
-        )
+        raise missing_object(method, path)
 
     def _conversations(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("platform") != "messenger":

@@ -12,7 +12,7 @@ media); `GET /{ig-user-id}/content_publishing_limit` answering
 `GET /{ig-user-id}/media` and `/tags` as `{"data": [...], "paging": {...}}` with the comments
 (and their `replies`) of each media expanded; `POST /{comment-id}/replies` with `message`
 answering `{"id"}`; `POST /{comment-id}` with `hide` and `DELETE /{comment-id}` answering
-`{"success": true}`; `GET /{ig-user-id}?fields=mentioned_comment.comment_id(...){...}` and
+`{"success": true}` (a comment already deleted: code 100, subcode 33, `graph_missing_object.json`); `GET /{ig-user-id}?fields=mentioned_comment.comment_id(...){...}` and
 `mentioned_media.media_id(...){...}`;
 `POST /{page-id}/messages` (or `/me/messages`) with a JSON `recipient` / `message`, answering
 `{"recipient_id", "message_id"}` as Messenger's Send API reference documents (the answer joins the
@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from tests.channels.stubs.conversations import Conversations
+from tests.channels.stubs.graph_errors import missing_object
 from tests.stub_server import Answer, Drop, Reply, Request, StubServer
 
 TOKEN = "stub-instagram-token"
@@ -443,7 +444,7 @@ class InstagramStub(StubServer):
     def _delete_comment(self, request: Request, comment_id: str):
         comment = self.comments.get(comment_id)
         if comment is None or comment_id in self.deleted:
-            raise _graph_error(400, 100, "Unsupported delete request.")
+            raise missing_object("DELETE", comment_id)
         if comment["from"]["id"] != self.user_id and comment["media_id"] not in self.media:
             raise _graph_error(403, 10, "Application does not have permission for this action")
         self.deleted.add(comment_id)

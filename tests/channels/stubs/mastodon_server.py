@@ -3,7 +3,7 @@
 It answers the endpoints the connector uses the way docs.joinmastodon.org documents them: the
 Account, Status, Notification, MediaAttachment and Instance entities; max_id / since_id / min_id
 pagination with Link headers; X-RateLimit-* headers; 401 for a bad token; Idempotency-Key on
-POST /api/v1/statuses. Tests seed it (`add_account`, `add_status`), inject faults (`fail_next`,
+POST /api/v1/statuses; DELETE /api/v1/statuses/:id of the account's own statuses. Tests seed it (`add_account`, `add_status`), inject faults (`fail_next`,
 `hang_next`) and read back what it received (`requests`, `created_statuses`).
 
     with MastodonStub() as stub:
@@ -80,6 +80,7 @@ class _State:
     media: dict[str, _Media] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], str] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
 
 
 class MastodonStub(StubServer):
@@ -110,6 +111,7 @@ class MastodonStub(StubServer):
         self.route("POST", "/api/v1/statuses", self._create_status)
         self.route("POST", "/api/v2/media", self._upload)
         self.route("GET", r"/api/v1/statuses/([^/]+)", self._status)
+        self.route("DELETE", r"/api/v1/statuses/([^/]+)", self._delete_status)
         self.route("GET", r"/api/v1/media/([^/]+)", self._media)
 
     # --- seeding ------------------------------------------------------------------------------------
@@ -242,10 +244,16 @@ class MastodonStub(StubServer):
         return self._state.statuses[status_id]
 
     @property
+    def deleted_statuses(self) -> list[str]:
+        """Ids of the statuses deleted through DELETE /api/v1/statuses/:id, in order."""
+        with self._lock:
+            return list(self._state.deleted)
+
+    @property
     def created_statuses(self) -> list[dict[str, Any]]:
         """Statuses created through POST /api/v1/statuses, oldest first."""
         with self._lock:
-            return [self._state.statuses[i] for i in self._state.created]
+            return [self._state.statuses[i] for i in self._state.created if i in self._state.statuses]
 
     # --- faults ----------------------------------------------------------------------------------------
 
@@ -325,6 +333,17 @@ class MastodonStub(StubServer):
         if status is None:
             raise _not_found()
         return 200, status
+
+    def _delete_status(self, request: Recorded, status_id: str) -> tuple[int, Any]:
+        """ "Delete one of your own statuses": the status as it was, with its source `text` (for
+        delete and redraft); 404 "Record not found" for one that is not there or not yours."""
+        status = self._state.statuses.get(status_id)
+        if status is None or status["account"]["id"] != self.me["id"]:
+            raise _not_found()
+        del self._state.statuses[status_id]
+        self._state.deleted.append(status_id)
+        self.me["statuses_count"] -= 1
+        return 200, {**status, "text": _plain(status["content"]).strip()}
 
     def _notifications(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
         query = request.query
