@@ -42,7 +42,7 @@ class ListeningConfig(AppConfig):
 
     def ready(self) -> None:
         from cxm.channels.sinks import register_reply_listener, register_sink
-        from cxm.channels.topic_search import register_topic_search
+        from cxm.channels.topics import register_topic_search
         from cxm.customers.timeline import register_timeline_source
 
         # Every inbound item, from connectors and webhooks, becomes a mention. The pipeline (and its

@@ -6,6 +6,11 @@ Listening owns the topics and their query language; it registers a source here w
 keyword searches understand. The reduction keeps recall: what a platform's search cannot say
 (a prefix, a sentiment, an author, a NOT inside an OR) is left out, so the search finds at least
 what the topic matches and ingest still matches each found item against the exact query.
+
+Some platforms take a topic in their own search operators instead (X's recent search): for them
+listening registers a second kind of source that renders each topic's query in the platform's
+syntax (or leaves out a topic the platform cannot search for), and `account_config` hands the
+result to the connector as `options["topic_queries"]`.
 """
 
 from __future__ import annotations
@@ -56,3 +61,30 @@ def topic_searches(*, workspace_id: int) -> tuple[TopicSearch, ...]:
     for source in list(_SOURCES.values()):
         found.extend(source(workspace_id))
     return tuple(found)
+
+
+# (workspace id, platform) -> {stable key of the topic: query in the platform's syntax}
+PlatformQuerySource = Callable[[int, str], dict[str, str]]
+
+# Platforms whose connector runs a search for each topic of the workspace.
+TOPIC_SEARCH_PLATFORMS = frozenset({"x"})
+
+_PLATFORM_QUERY_SOURCES: dict[str, PlatformQuerySource] = {}
+
+
+def register_topic_search(name: str, source: PlatformQuerySource) -> None:
+    _PLATFORM_QUERY_SOURCES[name] = source
+
+
+def unregister_topic_search(name: str) -> None:
+    _PLATFORM_QUERY_SOURCES.pop(name, None)
+
+
+def topic_queries(*, workspace_id: int, platform: str) -> dict[str, str]:
+    """Every registered source's queries for the workspace's topics on `platform`."""
+    if platform not in TOPIC_SEARCH_PLATFORMS:
+        return {}
+    queries: dict[str, str] = {}
+    for source in list(_PLATFORM_QUERY_SOURCES.values()):
+        queries.update(source(workspace_id, platform))
+    return queries

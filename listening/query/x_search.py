@@ -1,5 +1,5 @@
 """A topic's query in X's search syntax, for the X connector's recent search per topic
-(`cxm.channels.topic_search`).
+(`cxm.channels.topics`).
 
 X's operators (docs.x.com, "Search Operators") cover words and "exact phrases", implicit AND,
 `OR`, `-` and parentheses, `from:`, `lang:` (in X's own codes: `in` for Indonesian, `iw` for

@@ -12,7 +12,7 @@ Listening (`fetch`) reads three kinds of source, each with its own position in t
 - `mentions`: `GET /2/users/:id/mentions` with `since_id`;
 - `search:<key>`: `GET /2/tweets/search/recent` with `since_id`, once per query: the workspace's
   topics in X's operators (`options.topic_queries`, from listening through
-  `cxm.channels.topic_search`) and each of `options.search_terms`, retweets left out;
+  `cxm.channels.topics`) and each of `options.search_terms`, retweets left out;
 - `dm`: `GET /2/dm_events` (message events, newest first; it takes no `since_id`).
 
 Polling follows X's pagination guide: the newest id of a poll's first page becomes the next

@@ -28,8 +28,7 @@ from cxm.channels.services.telegram_connect import (
     telegram_bot_reconnect,
     telegram_updates_route,
 )
-from cxm.channels.topic_search import TOPIC_SEARCH_PLATFORMS, topic_queries
-from cxm.channels.topics import topic_searches
+from cxm.channels.topics import TOPIC_SEARCH_PLATFORMS, topic_queries, topic_searches
 from cxm.tenancy.models import Brand, BusinessUnit, Workspace
 
 EDITABLE_FIELDS = {
