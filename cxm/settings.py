@@ -374,6 +374,9 @@ CXM_X_CLIENT_ID = os.environ.get("CXM_X_CLIENT_ID", "")
 CXM_X_CLIENT_SECRET = os.environ.get("CXM_X_CLIENT_SECRET", "")
 CXM_X_AUTHORIZE_URL = os.environ.get("CXM_X_AUTHORIZE_URL", "https://x.com/i/oauth2/authorize")
 CXM_X_API_URL = os.environ.get("CXM_X_API_URL", "https://api.x.com").rstrip("/")
+# The Bot API host Telegram bots call unless an account names its own (a self-hosted Bot API
+# server); a setting so that stand-ins can take its place.
+CXM_TELEGRAM_API_URL = os.environ.get("CXM_TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
 # Production (the Docker image) refuses to store secrets without keys from the environment.
 CXM_REQUIRE_SECRET_KEYS = envbool("CXM_REQUIRE_SECRET_KEYS")
 if CXM_REQUIRE_SECRET_KEYS and not os.environ.get("CXM_SECRET_KEYS", "").strip():
