@@ -362,7 +362,14 @@ CXM_META_DIALOG_URL = os.environ.get(
 )
 # YouTube (Data API v3): where access tokens are refreshed and the API is called (settings so that
 # tests can point them at a stand-in), and the daily quota of units each Google project (OAuth
-# client) has, of which polling leaves the reserve to replies and moderation.
+# client) has, of which polling leaves the reserve to replies and moderation. "Connect YouTube"
+# signs in with the project's OAuth client (a web application client, id and secret) on Google's
+# consent page.
+CXM_YOUTUBE_CLIENT_ID = os.environ.get("CXM_YOUTUBE_CLIENT_ID", "")
+CXM_YOUTUBE_CLIENT_SECRET = os.environ.get("CXM_YOUTUBE_CLIENT_SECRET", "")
+CXM_YOUTUBE_AUTHORIZE_URL = os.environ.get(
+    "CXM_YOUTUBE_AUTHORIZE_URL", "https://accounts.google.com/o/oauth2/v2/auth"
+)
 CXM_YOUTUBE_TOKEN_URL = os.environ.get("CXM_YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")
 CXM_YOUTUBE_API_URL = os.environ.get("CXM_YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3").rstrip("/")
 CXM_YOUTUBE_DAILY_UNITS = envint("CXM_YOUTUBE_DAILY_UNITS", 10_000)
