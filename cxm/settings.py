@@ -363,7 +363,14 @@ CXM_META_DIALOG_URL = os.environ.get(
 )
 # YouTube (Data API v3): where access tokens are refreshed and the API is called (settings so that
 # tests can point them at a stand-in), and the daily quota of units each Google project (OAuth
-# client) has, of which polling leaves the reserve to replies and moderation.
+# client) has, of which polling leaves the reserve to replies and moderation. "Connect YouTube"
+# signs in with the project's OAuth client (a web application client, id and secret) on Google's
+# consent page.
+CXM_YOUTUBE_CLIENT_ID = os.environ.get("CXM_YOUTUBE_CLIENT_ID", "")
+CXM_YOUTUBE_CLIENT_SECRET = os.environ.get("CXM_YOUTUBE_CLIENT_SECRET", "")
+CXM_YOUTUBE_AUTHORIZE_URL = os.environ.get(
+    "CXM_YOUTUBE_AUTHORIZE_URL", "https://accounts.google.com/o/oauth2/v2/auth"
+)
 CXM_YOUTUBE_TOKEN_URL = os.environ.get("CXM_YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")
 CXM_YOUTUBE_API_URL = os.environ.get("CXM_YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3").rstrip("/")
 CXM_YOUTUBE_DAILY_UNITS = envint("CXM_YOUTUBE_DAILY_UNITS", 10_000)
@@ -375,6 +382,9 @@ CXM_X_CLIENT_ID = os.environ.get("CXM_X_CLIENT_ID", "")
 CXM_X_CLIENT_SECRET = os.environ.get("CXM_X_CLIENT_SECRET", "")
 CXM_X_AUTHORIZE_URL = os.environ.get("CXM_X_AUTHORIZE_URL", "https://x.com/i/oauth2/authorize")
 CXM_X_API_URL = os.environ.get("CXM_X_API_URL", "https://api.x.com").rstrip("/")
+# The Bot API host Telegram bots call unless an account names its own (a self-hosted Bot API
+# server); a setting so that stand-ins can take its place.
+CXM_TELEGRAM_API_URL = os.environ.get("CXM_TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
 # Production (the Docker image) refuses to store secrets without keys from the environment.
 CXM_REQUIRE_SECRET_KEYS = envbool("CXM_REQUIRE_SECRET_KEYS")
 if CXM_REQUIRE_SECRET_KEYS and not os.environ.get("CXM_SECRET_KEYS", "").strip():

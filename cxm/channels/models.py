@@ -123,6 +123,12 @@ class ChannelAccount(WorkspaceOwned):
         return until if until is not None and until > now else None
 
     @property
+    def reconnect_provider(self) -> str:
+        """The sign-in ("Connect X", "Connect YouTube") that re-connects this account when the
+        platform stops honouring its tokens; "" for platforms re-connected otherwise."""
+        return self.platform if self.platform in (Platform.X, Platform.YOUTUBE) else ""
+
+    @property
     def token_days_left(self) -> int | None:
         """Whole days until the token lapses, when its expiry is known (accounts added through
         "Connect Facebook & Instagram" keep it in `options.token_expires_at`)."""

@@ -252,7 +252,9 @@ class ContentSecurityPolicyMiddleware:
 CSP_HEADER = "Content-Security-Policy"
 
 
-def content_security_policy(*, nonce: str) -> str:
+def content_security_policy(*, nonce: str, form_targets: tuple[str, ...] = ()) -> str:
+    """The policy; `form_targets` are the other origins a form on the page may lead to (through
+    our redirect, which browsers hold to form-action too), e.g. a platform's consent page."""
     directives = {
         "default-src": "'self'",
         "script-src": f"'self' 'nonce-{nonce}'",
@@ -262,7 +264,7 @@ def content_security_policy(*, nonce: str) -> str:
         "connect-src": "'self'",
         "object-src": "'none'",
         "base-uri": "'self'",
-        "form-action": "'self'",
+        "form-action": " ".join(("'self'", *form_targets)),
         "frame-ancestors": "'none'",
     }
     return "; ".join(f"{name} {value}" for name, value in directives.items())

@@ -12,9 +12,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.messages import get_messages
 from django.core import signing
-from django.db import connection
 from django.utils import timezone
 
 from cxm.channels.connectors.base import (
@@ -32,6 +30,7 @@ from cxm.channels.retry import REFUSED, retry_decision
 from cxm.channels.services.accounts import account_config, account_connector
 from cxm.channels.services.sync import account_sync
 from cxm.tenancy.models import Role
+from tests.channels.sign_in import come_back, messages_of, raw_credentials, start
 from tests.channels.stubs.x_server import CLIENT_ID, documented
 from tests.channels.x_accounts import REDIRECT_URI, connected, x_stand_in
 
@@ -57,25 +56,8 @@ def account(workspace_a, x):
     return connected(workspace_a, x)
 
 
-def _messages(answer) -> list[str]:
-    return [str(m) for m in get_messages(answer.wsgi_request)]
-
-
 def _start(client) -> str:
-    answer = client.get("/admin/accounts/connect/x/")
-    assert answer.status_code == 302
-    return answer["Location"]
-
-
-def _callback(client, callback_url: str):
-    parts = urlsplit(callback_url)
-    return client.get(parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()})
-
-
-def _raw_credentials(pk: int) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT credentials::text FROM channels_channelaccount WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
+    return start(client, "x")
 
 
 # --- Connect X ---------------------------------------------------------------------------------------
@@ -99,10 +81,10 @@ def test_the_start_sends_the_browser_to_x_with_the_scopes_a_state_and_an_s256_ch
 
 
 def test_signing_in_connects_the_account_x_names_with_its_tokens_encrypted(admin, x, workspace_a):
-    answer = _callback(admin, x.approve(_start(admin)))
+    answer = come_back(admin, x.approve(_start(admin)))
 
     assert answer.status_code == 302 and answer["Location"] == "/admin/accounts/"
-    assert any("Account connected" in m for m in _messages(answer))
+    assert any("Account connected" in m for m in messages_of(answer))
     account = ChannelAccount.objects.get(workspace=workspace_a, platform="x")
     assert (account.handle, account.display_name) == ("@XDevelopers", "X Developers")
     assert account.options["user_id"] == "2244994945" and account.status == AccountStatus.CONNECTED
@@ -110,7 +92,7 @@ def test_signing_in_connects_the_account_x_names_with_its_tokens_encrypted(admin
     assert credentials["oauth2_provider"] == "x" and credentials["refresh_token"]
     lasts = timezone.datetime.fromisoformat(credentials["expires_at"]) - timezone.now()
     assert timedelta(hours=1, minutes=59) < lasts <= timedelta(hours=2)
-    assert credentials["access_token"] not in _raw_credentials(account.pk)
+    assert credentials["access_token"] not in raw_credentials(account.pk)
     (token_call,) = x.calls("POST", "/2/oauth2/token")
     assert token_call.form()["grant_type"] == ["authorization_code"]
     assert x.calls("GET", "/2/users/me")[0].header("Authorization") == f"Bearer {credentials['access_token']}"
@@ -118,7 +100,7 @@ def test_signing_in_connects_the_account_x_names_with_its_tokens_encrypted(admin
 
 def test_the_accounts_page_shows_the_connected_account_and_the_calls_x_allows(admin, x, workspace_a):
     x.limit("GET /2/users/me", remaining=75, limit=75)
-    _callback(admin, x.approve(_start(admin)))
+    come_back(admin, x.approve(_start(admin)))
 
     html = admin.get("/admin/accounts/").content.decode()
     account = ChannelAccount.objects.get(workspace=workspace_a, platform="x")
@@ -133,10 +115,10 @@ def test_a_code_exchanged_with_another_verifier_is_refused_by_x_and_nothing_is_s
     session["channels.oauth2.x"] = {**session["channels.oauth2.x"], "verifier": "not-the-one-x-was-shown" * 3}
     session.save()
 
-    answer = _callback(admin, callback)
+    answer = come_back(admin, callback)
 
     assert any(
-        "X refused the sign-in" in m and "authorization code was invalid" in m for m in _messages(answer)
+        "X refused the sign-in" in m and "authorization code was invalid" in m for m in messages_of(answer)
     )
     assert x.calls("POST", "/2/oauth2/token")[0].status == 400
     assert not ChannelAccount.objects.filter(platform="x").exists()
@@ -150,23 +132,23 @@ def test_a_state_of_another_session_is_refused_before_x_is_called(admin, x):
     answer = admin.get("/admin/accounts/connect/x/callback/", {"state": forged, "code": code})
 
     assert answer["Location"] == "/admin/accounts/"
-    assert any("could not be verified" in m for m in _messages(answer))
+    assert any("could not be verified" in m for m in messages_of(answer))
     assert x.calls("POST", "/2/oauth2/token") == []
     assert not ChannelAccount.objects.filter(platform="x").exists()
 
 
 def test_a_state_is_good_once(admin, x):
     callback = x.approve(_start(admin))
-    _callback(admin, callback)
-    again = _callback(admin, callback)
-    assert any("could not be verified" in m for m in _messages(again))
+    come_back(admin, callback)
+    again = come_back(admin, callback)
+    assert any("could not be verified" in m for m in messages_of(again))
     assert len(x.calls("POST", "/2/oauth2/token")) == 1
 
 
 def test_a_denied_consent_connects_nothing(admin, x):
     state = parse_qs(urlsplit(_start(admin)).query)["state"][0]
     answer = admin.get("/admin/accounts/connect/x/callback/", {"state": state, "error": "access_denied"})
-    assert any("X did not grant access" in m for m in _messages(answer))
+    assert any("X did not grant access" in m for m in messages_of(answer))
     assert x.calls("POST", "/2/oauth2/token") == []
 
 
@@ -175,9 +157,9 @@ def test_signing_in_again_re_connects_an_account_that_needs_it(admin, x, workspa
     ChannelAccount.objects.filter(pk=old.pk).update(status=AccountStatus.NEEDS_REAUTH, error_text="refused")
     assert "Re-connect" in admin.get("/admin/accounts/").content.decode()
 
-    answer = _callback(admin, x.approve(_start(admin)))
+    answer = come_back(admin, x.approve(_start(admin)))
 
-    assert any("re-connected" in m for m in _messages(answer))
+    assert any("re-connected" in m for m in messages_of(answer))
     old.refresh_from_db()
     assert old.status == AccountStatus.CONNECTED and old.error_text == ""
     assert ChannelAccount.objects.filter(workspace=workspace_a, platform="x").count() == 1
@@ -188,7 +170,7 @@ def test_without_a_client_the_admin_is_told_which_settings_are_missing(admin, se
     settings.CXM_X_CLIENT_ID = ""
     answer = admin.get("/admin/accounts/connect/x/")
     assert answer["Location"] == "/admin/accounts/"
-    assert any("CXM_X_CLIENT_ID" in m for m in _messages(answer))
+    assert any("CXM_X_CLIENT_ID" in m for m in messages_of(answer))
 
 
 def test_an_unknown_provider_is_not_found(admin):

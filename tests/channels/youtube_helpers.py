@@ -46,6 +46,15 @@ def serve_youtube(settings):
     forget_access_tokens()
 
 
+def youtube_sign_in(settings, stub, *, base_url: str = "https://cxm.example") -> None:
+    """Point "Connect YouTube" at the stand-in: its consent page, and its OAuth client as ours."""
+    settings.CXM_BASE_URL = base_url
+    settings.CXM_YOUTUBE_CLIENT_ID = stub.client_id
+    settings.CXM_YOUTUBE_CLIENT_SECRET = CLIENT_SECRET
+    settings.CXM_YOUTUBE_AUTHORIZE_URL = stub.authorize_url
+    stub.redirect_uri = f"{base_url}/admin/accounts/connect/youtube/callback/"
+
+
 def connect(stub, clock, *, topics=(), account_id=1, base_url="", private=True) -> YouTubeConnector:
     config = AccountConfig(
         platform="youtube",

@@ -2,8 +2,9 @@
 bot in a private chat, and group messages that mention the bot.
 
 Every call is `POST <base>/bot<token>/<method>` with a JSON body; `base` is the account's `base_url`
-(a self-hosted Bot API server) or `https://api.telegram.org`. Every answer is `{"ok": true,
-"result": ...}` or `{"ok": false, "error_code", "description", "parameters"?}` (#making-requests).
+(a self-hosted Bot API server) or `CXM_TELEGRAM_API_URL` (`https://api.telegram.org`). Every
+answer is `{"ok": true, "result": ...}` or `{"ok": false, "error_code", "description",
+"parameters"?}` (#making-requests).
 The token sits in the URL's path, so no message, log line or exception raised here names the URL:
 they name the method only, and httpx's own request log is kept at WARNING (settings.LOGGING).
 
@@ -45,6 +46,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
+from django.conf import settings
 
 from cxm.channels.connectors.base import (
     AccountConfig,
@@ -67,7 +69,6 @@ from cxm.channels.connectors.base import (
 )
 
 PLATFORM = "telegram"
-DEFAULT_BASE = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 TOKEN_FORM = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
 # sendMessage: "Text of the message to be sent, 1-4096 characters after entities parsing".
@@ -108,7 +109,7 @@ class TelegramConnector:
         self.config = config
         self._token = str(config.credentials.get("bot_token") or "").strip()
         self._base_typed = bool(config.base_url.strip())
-        self._base = config.base_url.strip().rstrip("/") or DEFAULT_BASE
+        self._base = config.base_url.strip().rstrip("/") or settings.CXM_TELEGRAM_API_URL.rstrip("/")
         self.username = config.handle.strip().lstrip("@")
         self.bot_id = str(config.options.get("bot_id") or "")
         self.delivery = str(config.options.get("delivery") or DELIVERY_POLLING)

@@ -189,14 +189,19 @@ class YouTubeConnector:
 
     # --- the common connector interface -----------------------------------------------------------
 
-    def check(self) -> str:
+    def own_channel(self) -> dict[str, Any]:
+        """The channel the credentials act for (`channels.list?part=snippet&mine=true`): its
+        `id` and `snippet` (`title`, `customUrl`...)."""
         body = self._call(
             "GET", "channels", units=LIST_UNITS, reserved=True, params={"part": "snippet", "mine": "true"}
         )
         channels = body.get("items") or []
-        if not channels:
+        if not channels or not channels[0].get("id"):
             raise PermanentError("these credentials have no YouTube channel")
-        channel = channels[0]
+        return channels[0]
+
+    def check(self) -> str:
+        channel = self.own_channel()
         title = str((channel.get("snippet") or {}).get("title") or "")
         if str(channel.get("id")) != self.channel_id:
             raise PermanentError(

@@ -101,7 +101,23 @@ X = Provider(
     scopes=("tweet.read", "tweet.write", "users.read", "dm.read", "dm.write", "offline.access"),
 )
 
-PROVIDERS: dict[str, Provider] = {X.name: X}
+# Google's sign-in for a YouTube channel (OAuth 2.0 for web server applications): offline access
+# for a refresh token, and `prompt=consent` so Google sends one at every sign-in, not only the
+# first (a re-connect needs a new one). Google takes PKCE S256 from web clients too.
+YOUTUBE = Provider(
+    name="youtube",
+    label="YouTube",
+    authorize_url=lambda: settings.CXM_YOUTUBE_AUTHORIZE_URL,
+    token_url=lambda: settings.CXM_YOUTUBE_TOKEN_URL,
+    client_id_setting="CXM_YOUTUBE_CLIENT_ID",
+    client_secret_setting="CXM_YOUTUBE_CLIENT_SECRET",  # noqa: S106 (the setting's name, not a secret)
+    # Read, answer and moderate comments on the channel's videos.
+    scopes=("https://www.googleapis.com/auth/youtube.force-ssl",),
+    extra_authorize_params={"access_type": "offline", "prompt": "consent"},
+    basic_auth=False,
+)
+
+PROVIDERS: dict[str, Provider] = {X.name: X, YOUTUBE.name: YOUTUBE}
 
 
 class OAuth2Error(Exception):
@@ -114,6 +130,14 @@ class StateRefused(OAuth2Error):
 
 class RefreshRefused(AuthError):
     """The platform refused the refresh token: someone has to sign in again."""
+
+
+@dataclass(frozen=True)
+class Connected:
+    """What a platform's connect step did with a sign-in."""
+
+    account: ChannelAccount
+    created: bool  # False: an account already connected took the new tokens
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ reported on that first call is kept for the account tile.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
 from django.conf import settings
 from django.db import transaction
@@ -22,17 +20,11 @@ from cxm.channels.connectors.x import DEFAULT_API, XConnector
 from cxm.channels.models import ChannelAccount, Platform
 from cxm.channels.services import oauth2
 from cxm.channels.services.accounts import account_create, account_quota_record, account_update
-from cxm.tenancy.models import Workspace
+from cxm.tenancy.models import Brand, BusinessUnit, Workspace
 
 # Each sync reads mentions, every search and the direct messages; X allows 15 reads of direct
 # messages per 15 minutes, so an account polls every two minutes.
 SYNC_SECONDS = 120
-
-
-@dataclass(frozen=True)
-class Connected:
-    account: ChannelAccount
-    created: bool  # False: an account already connected took the new tokens
 
 
 def x_account_connect(
@@ -40,11 +32,14 @@ def x_account_connect(
     workspace: Workspace,
     code: str,
     verifier: str,
+    business_unit: BusinessUnit | None = None,
+    brand: Brand | None = None,
     by=None,
     request=None,
     http: httpx.Client | None = None,
-) -> Connected:
-    """Exchange the callback's code, ask X who signed in, and connect (or re-connect) them."""
+) -> oauth2.Connected:
+    """Exchange the callback's code, ask X who signed in, and connect them in `business_unit` and
+    `brand` (or re-connect them where they are)."""
     tokens = oauth2.code_exchange(provider=oauth2.X, code=code, verifier=verifier, http=http)
     credentials = oauth2.tokens_credentials(oauth2.X, tokens)
     seen: list[Quota] = []
@@ -74,6 +69,8 @@ def x_account_connect(
                 display_name=str(me.get("name") or handle),
                 base_url=api_base_url(),
                 credentials=credentials,
+                business_unit=business_unit,
+                brand=brand,
                 options={"user_id": str(me["id"]), "connected_by_oauth": True},
                 sync_interval_seconds=SYNC_SECONDS,
                 by=by,
@@ -92,7 +89,7 @@ def x_account_connect(
             created = False
         if seen:
             account_quota_record(seen[-1], account_id=account.pk)
-    return Connected(account=account, created=created)
+    return oauth2.Connected(account=account, created=created)
 
 
 def _already_connected(workspace: Workspace, *, user_id: str, handle: str) -> ChannelAccount | None:

@@ -35,10 +35,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
-import httpx
-
+from tests.channels.stubs.consent import approve, consent_page, refusal_page
 from tests.stub_server import Answer, Reply, Request, StubServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "x"
@@ -173,34 +171,29 @@ class XStub(StubServer):
     def _authorize(self, request: Request):
         q = {k: v[0] for k, v in request.query.items()}
         if q.get("client_id") != self.client_id or q.get("redirect_uri") != self.redirect_uri:
-            return Answer(400, b"<p>Something went wrong: this app cannot sign in here.</p>", self._html)
+            return refusal_page(400, "Something went wrong: this app cannot sign in here.")
         if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256":
-            return Answer(400, b"<p>Something went wrong: PKCE S256 is required.</p>", self._html)
+            return refusal_page(400, "Something went wrong: PKCE S256 is required.")
         code = secrets.token_urlsafe(24)
         self.codes[code] = {
             "challenge": q.get("code_challenge", ""),
             "redirect_uri": q["redirect_uri"],
             "scope": q.get("scope", ""),
         }
-        back = f"{self.redirect_uri}?{urlencode({'state': q.get('state', ''), 'code': code})}"
-        cancel = f"{self.redirect_uri}?{urlencode({'state': q.get('state', ''), 'error': 'access_denied'})}"
-        page = (
-            "<!doctype html><html><head><title>Authorize app</title></head><body>"
-            f"<h1>cxm wants to access your X account @{self.me['username']}</h1>"
-            f"<p>Scopes: {html.escape(q.get('scope', ''))}</p>"
-            f'<a id="authorize" href="{html.escape(back)}">Authorize app</a> '
-            f'<a id="cancel" href="{html.escape(cancel)}">Cancel</a></body></html>'
+        return consent_page(
+            title="Authorize app",
+            heading=f"cxm wants to access your X account @{self.me['username']}",
+            asks=f"Scopes: {q.get('scope', '')}",
+            redirect_uri=self.redirect_uri,
+            state=q.get("state", ""),
+            granted={"code": code},
+            grant="Authorize app",
+            decline="Cancel",
         )
-        return Answer(200, page.encode(), self._html)
-
-    _html = {"Content-Type": "text/html; charset=utf-8"}
 
     def approve(self, authorize_url: str) -> str:
         """What a person's "Authorize app" on the consent page leads to: the callback address."""
-        page = httpx.get(authorize_url, timeout=5).text
-        found = re.search(r'id="authorize" href="([^"]+)"', page)
-        assert found, page
-        return html.unescape(found.group(1))
+        return approve(authorize_url)
 
     def _token(self, request: Request):
         expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()

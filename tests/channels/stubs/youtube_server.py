@@ -1,10 +1,20 @@
-"""Google's token endpoint and the YouTube Data API v3 in miniature, on 127.0.0.1, for the youtube
-connector's contract tests.
+"""Google's sign-in and the YouTube Data API v3 in miniature, on 127.0.0.1, for the youtube
+connector's contract tests and "Connect YouTube".
 
 It answers in the shapes Google documents, kept as fixtures in `tests/channels/fixtures/youtube/`
-(each naming its source): `POST /token` (grant_type=refresh_token) answering
-`{"access_token", "expires_in", "scope", "token_type"}` or 400 `invalid_grant` once the refresh
-token is revoked; under `/youtube/v3/`: `GET channels?mine=true`, `GET commentThreads`
+(each naming its source):
+
+- `GET /o/oauth2/v2/auth`: checks the client id, the exact redirect_uri, `response_type=code` and
+  the `youtube.force-ssl` scope, and shows a consent page whose "Allow" goes back to the
+  redirect_uri with `state`, a `code` and the `scope` ("Cancel": `error=access_denied`); the code
+  is bound to the `code_challenge` (S256 or plain) and to whether `access_type=offline` was asked.
+- `POST /token` (a form; the client authenticates with client_id and client_secret in it):
+  `authorization_code` with the code, the same redirect_uri and the `code_verifier` of its
+  challenge, answered as `oauth_code_exchange.json` (a refresh token only for offline access);
+  `refresh_token` answering `{"access_token", "expires_in", "scope", "token_type"}` for a refresh
+  token it issued, or 400 `invalid_grant` once `revoked`.
+
+Under `/youtube/v3/`: `GET channels?mine=true`, `GET commentThreads`
 (allThreadsRelatedToChannelId, order=time, maxResults, pageToken) with each thread's replies,
 `GET comments` (id, or parentId with paging), `POST comments?part=snippet` (a reply: snippet.parentId,
 snippet.textOriginal) answering the comment, `POST comments/setModerationStatus` answering 204, and
@@ -17,13 +27,17 @@ answers one call with it, `quota_exceeded = True` answers every call with quotaE
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
+import secrets
 from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
 from typing import Any
 
+from tests.channels.stubs.consent import approve, consent_page, refusal_page
 from tests.stub_server import Answer, Reply, Request, StubServer
 
 CLIENT_ID = "1234567890-stub.apps.googleusercontent.com"
@@ -32,6 +46,9 @@ REFRESH_TOKEN = "1//stub-refresh-token"
 CHANNEL_ID = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
 CHANNEL_TITLE = "Kopi Nusantara"
 API = "/youtube/v3"
+AUTHORIZE = "/o/oauth2/v2/auth"
+SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
+REDIRECT_URI = "https://cxm.example/admin/accounts/connect/youtube/callback/"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "youtube"
 
 
@@ -61,11 +78,15 @@ def error(reason: str) -> Reply:
 class YouTubeStub(StubServer):
     name = "youtube"
 
-    def __init__(self, *, channel_id: str = CHANNEL_ID, client_id: str = CLIENT_ID) -> None:
+    def __init__(
+        self, *, channel_id: str = CHANNEL_ID, client_id: str = CLIENT_ID, redirect_uri: str = REDIRECT_URI
+    ) -> None:
         super().__init__()
         self.channel_id = channel_id
         self.client_id = client_id
-        self.refresh_token = REFRESH_TOKEN
+        self.redirect_uri = redirect_uri
+        self.refresh_tokens = {REFRESH_TOKEN}  # the ones issued; each works until `revoked`
+        self.codes: dict[str, dict[str, Any]] = {}  # code -> challenge, method, redirect_uri, ...
         self.revoked = False
         self.quota_exceeded = False
         self.expires_in = 3599
@@ -75,6 +96,8 @@ class YouTubeStub(StubServer):
         self.moderation: dict[str, str] = {}
         self._faults: list[tuple[str, Any]] = []
         self._ids = count(1)
+        self.route("GET", AUTHORIZE, self._authorize)
+        self.route("GET", r"/favicon.ico", lambda request: Answer(204, b""))  # what a browser asks for
         self.route("POST", r"/token", self._token)
         self.route("GET", rf"{API}/channels", self._channels)
         self.route("GET", rf"{API}/commentThreads", self._threads)
@@ -90,6 +113,10 @@ class YouTubeStub(StubServer):
     @property
     def token_url(self) -> str:
         return self.base_url + "/token"
+
+    @property
+    def authorize_url(self) -> str:
+        return self.base_url + AUTHORIZE
 
     # --- seeding ----------------------------------------------------------------------------------
 
@@ -199,22 +226,92 @@ class YouTubeStub(StubServer):
         answer = self.dispatch(request)
         return Answer(answer.status, answer.body, answer.headers, drop=lose)
 
+    # --- signing in ---------------------------------------------------------------------------------
+
+    def _authorize(self, request: Request) -> Answer:
+        q = {key: values[-1] for key, values in request.query.items()}
+        if q.get("client_id") != self.client_id:
+            return refusal_page(
+                401, "Access blocked: Error 401: invalid_client. The OAuth client was not found."
+            )
+        if q.get("redirect_uri") != self.redirect_uri:
+            return refusal_page(400, "Access blocked: Error 400: redirect_uri_mismatch.")
+        method = q.get("code_challenge_method", "plain" if q.get("code_challenge") else "")
+        scoped = SCOPE in q.get("scope", "").split()
+        if q.get("response_type") != "code" or not scoped or method not in ("", "plain", "S256"):
+            return refusal_page(400, "Access blocked: Error 400: invalid_request.")
+        code = f"4/{secrets.token_urlsafe(24)}"
+        self.codes[code] = {
+            "challenge": q.get("code_challenge", ""),
+            "method": method,
+            "redirect_uri": q["redirect_uri"],
+            "scope": q["scope"],
+            "offline": q.get("access_type") == "offline",
+        }
+        return consent_page(
+            title="Sign in - Google Accounts",
+            heading="cxm wants access to your Google Account",
+            asks=(
+                f"YouTube channel {CHANNEL_TITLE}: see, edit, and permanently delete your YouTube videos, "
+                "ratings, comments and captions"
+            ),
+            redirect_uri=self.redirect_uri,
+            state=q.get("state", ""),
+            granted={"code": code, "scope": q["scope"]},
+            grant="Allow",
+            decline="Cancel",
+        )
+
+    def approve(self, authorize_url: str) -> str:
+        """What a person's "Allow" on the consent page leads to: the callback address."""
+        return approve(authorize_url)
+
     def _token(self, request: Request) -> tuple[int, Any]:
         form = {key: values[-1] for key, values in request.form().items()}
-        if form.get("grant_type") != "refresh_token":
-            return 400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type"}
         if form.get("client_id") != self.client_id or form.get("client_secret") != CLIENT_SECRET:
             return 401, {"error": "invalid_client", "error_description": "Unauthorized"}
-        if self.revoked or form.get("refresh_token") != self.refresh_token:
+        if form.get("grant_type") == "authorization_code":
+            return self._exchange(form)
+        if form.get("grant_type") != "refresh_token":
+            return 400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type"}
+        if self.revoked or form.get("refresh_token") not in self.refresh_tokens:
             return 400, fixture("token_refresh")["refused"]
-        token = f"ya29.stub-{next(self._ids)}"
-        self.tokens.add(token)
         return 200, {
-            "access_token": token,
+            "access_token": self._access_token(),
             "expires_in": self.expires_in,
-            "scope": "https://www.googleapis.com/auth/youtube.force-ssl",
+            "scope": SCOPE,
             "token_type": "Bearer",
         }
+
+    def _exchange(self, form: dict[str, str]) -> tuple[int, Any]:
+        documented = fixture("oauth_code_exchange")
+        kept = self.codes.pop(form.get("code", ""), None)  # a code works once
+        if kept is None or kept["redirect_uri"] != form.get("redirect_uri"):
+            return 400, documented["refused"]["code"]
+        verifier = form.get("code_verifier", "")
+        if kept["method"] == "S256":
+            verifier = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            )
+        if kept["challenge"] and verifier != kept["challenge"]:
+            return 400, documented["refused"]["verifier"]
+        answer = {
+            **documented["response"],
+            "access_token": self._access_token(),
+            "expires_in": self.expires_in,
+            "scope": kept["scope"],
+        }
+        if kept["offline"]:
+            answer["refresh_token"] = f"1//stub-refresh-{next(self._ids)}"
+            self.refresh_tokens.add(answer["refresh_token"])
+        else:
+            del answer["refresh_token"]
+        return 200, answer
+
+    def _access_token(self) -> str:
+        token = f"ya29.stub-{next(self._ids)}"
+        self.tokens.add(token)
+        return token
 
     def _channels(self, request: Request) -> tuple[int, Any]:
         return 200, {
