@@ -3,7 +3,12 @@ from __future__ import annotations
 from django.db import transaction
 from django_filters import rest_framework as filters
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -149,6 +154,11 @@ ACCOUNT_IMPORT_RESULT = inline_serializer(
 )
 
 
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
+class CsvFileField(serializers.FileField):
+    """The CSV to import: an empty file is refused (there is nothing to import)."""
+
+
 class CheckResultSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     message = serializers.CharField()
@@ -218,7 +228,7 @@ class ChannelAccountViewSet(WorkspaceCrudViewSet):
 
     @extend_schema(
         request={
-            "multipart/form-data": inline_serializer("AccountImport", {"file": serializers.FileField()}),
+            "multipart/form-data": inline_serializer("AccountImport", {"file": CsvFileField()}),
             "text/csv": None,
         },
         # 201 when some rows were created, 400 when none was (both list the bad rows), or the

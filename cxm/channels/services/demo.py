@@ -77,7 +77,7 @@ DEMO_ACCOUNTS = [
         "language": "id",
         "seed": 7,
         "flavour": "youtube",
-        "rate_per_minute": 3,
+        "rate_per_minute": 1,
     },
     {
         # Posts that @mention the brand, replies under its posts and a few direct messages.
@@ -88,7 +88,7 @@ DEMO_ACCOUNTS = [
         "language": "id",
         "seed": 8,
         "flavour": "x",
-        "rate_per_minute": 3,
+        "rate_per_minute": 1,
     },
 ]
 
