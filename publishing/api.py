@@ -82,6 +82,13 @@ class PostSerializer(serializers.ModelSerializer):
     campaign_name = serializers.CharField(source="campaign.name", read_only=True, default="")
     tags = serializers.ListField(child=serializers.CharField(max_length=64, min_length=1), required=False)
     variants = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    thread = serializers.ListField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        max_length=24,
+        help_text="The posts that follow `text` in a thread, each published as a reply to the one "
+        "before it (X, Mastodon, Bluesky and the demo network)",
+    )
     targets = PostTargetSerializer(many=True, read_only=True)
     text = serializers.CharField(allow_blank=True, required=False, default="")
 
@@ -91,6 +98,7 @@ class PostSerializer(serializers.ModelSerializer):
             "id",
             "text",
             "variants",
+            "thread",
             "accounts",
             "scheduled_at",
             "status",

@@ -42,6 +42,21 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class ThreadPartsInput(forms.Widget):
+    """Every `thread` textarea of the form, in page order (the composer adds more as they are
+    needed); the template draws them."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else list(data.get(name) or [])
+
+
+class ThreadPartsField(forms.Field):
+    widget = ThreadPartsInput
+
+    def to_python(self, value):
+        return [str(part) for part in (value or []) if str(part).strip()]
+
+
 class PostForm(forms.Form):
     text = forms.CharField(
         label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 5, "autofocus": True})
@@ -54,6 +69,7 @@ class PostForm(forms.Form):
         widget=LocalDateTimeInput(),
         help_text=_("In your time zone. Leave empty to publish as soon as it is approved."),
     )
+    thread = ThreadPartsField(label=_("Thread"), required=False)
     campaign = forms.CharField(label=_("Campaign"), required=False, max_length=200)
     tags = forms.CharField(
         label=_("Tags"), required=False, max_length=1000, help_text=_("Separate tags with commas.")
@@ -89,11 +105,16 @@ class PostForm(forms.Form):
         if post is not None:
             self.initial.update(
                 text=post.text,
+                thread=list(post.thread),
                 accounts=[target.account_id for target in post.targets.all()],
                 scheduled_at=post.scheduled_at,
                 campaign=post.campaign.name if post.campaign else "",
                 tags=", ".join(post.tags),
             )
+
+    def thread_parts(self) -> list[str]:
+        """The thread's further posts as typed, and one empty box to add the next."""
+        return [*(part for part in self["thread"].value() or [] if str(part).strip()), ""]
 
     def variant_fields(self):
         return [(platform, self[f"variant_{platform}"]) for platform in self.platforms]

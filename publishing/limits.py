@@ -21,6 +21,11 @@ PLATFORM_LIMITS: dict[str, tuple[int, str, int]] = {
     "x": (280, "characters", 0),
 }
 
+# Platforms where a post can be a thread: each further part answers the one before it, as people
+# write threads there by hand. The demo network takes them so the composer can be tried on it.
+THREAD_PLATFORMS = frozenset({"x", "mastodon", "bluesky", "demo"})
+MAX_THREAD_PARTS = 25
+
 
 @dataclass(frozen=True)
 class Check:

@@ -47,6 +47,9 @@ class Post(WorkspaceOwned):
     # Per-platform or per-language versions of the text: {"bluesky": "...", "lang:id": "..."}.
     # A target uses its platform's variant, else its account language's, else `text`.
     variants = models.JSONField(default=dict, blank=True)
+    # The posts that follow `text` in a thread, each published as a reply to the one before it
+    # (platforms with threads only: see `publishing.limits.THREAD_PLATFORMS`).
+    thread = ArrayField(models.TextField(), default=list, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True, help_text=_("Stored in UTC"))
     status = models.CharField(max_length=16, choices=PostStatus.choices, default=PostStatus.DRAFT)
     campaign = models.ForeignKey(

@@ -27,6 +27,7 @@ from publishing.services.posts import (
     post_reschedule,
     post_submit,
     post_update,
+    thread_problems,
 )
 from publishing.services.takedown import (
     take_downs_stale,
@@ -69,4 +70,5 @@ __all__ = [
     "targets_publish",
     "targets_take_down",
     "targets_take_down_run",
+    "thread_problems",
 ]

@@ -32,6 +32,7 @@ from cxm.channels.retry import EXHAUSTED, RetryPolicy, retry_decision
 from cxm.channels.services import account_connector, account_throttle, account_throttle_lift
 from publishing.models import Post, PostStatus, PostTarget, TargetStatus
 from publishing.services.pause import publish_permit
+from publishing.services.threads import thread_publish
 
 REENQUEUE_AFTER = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
@@ -177,7 +178,11 @@ def _call(target: PostTarget, connector_factory, now) -> str:
     target.attempts += 1
     outgoing = _outgoing(target)
     try:
-        published = connector_factory(target.account).publish(outgoing)
+        connector = connector_factory(target.account)
+        if target.post.thread:
+            published = thread_publish(connector, outgoing, target.post.thread)
+        else:
+            published = connector.publish(outgoing)
     except ConnectorError as exc:
         # Kept whatever comes next: the platform holds what the attempt left there.
         target.platform_state = outgoing.state

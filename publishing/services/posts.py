@@ -18,7 +18,7 @@ from cxm.channels.models import ChannelAccount
 from cxm.tenancy import four_eyes
 from cxm.tenancy.models import Membership, Role, Workspace
 from cxm.tenancy.permissions import has_permission
-from publishing.limits import Check, check_text
+from publishing.limits import MAX_THREAD_PARTS, THREAD_PLATFORMS, Check, check_text
 from publishing.models import (
     OPEN_STATUSES,
     ApprovalRule,
@@ -40,6 +40,7 @@ def _state(post: Post) -> dict:
         "status": post.status,
         "text": post.text,
         "variants": post.variants,
+        "thread": list(post.thread),
         "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
         "accounts": sorted(post.targets.values_list("account_id", flat=True)) if post.pk else [],
         "campaign": post.campaign_id,
@@ -83,10 +84,42 @@ def post_checks(
     return results
 
 
+def thread_problems(*, thread: Sequence[str], accounts: Iterable[ChannelAccount]) -> list[str]:
+    """What stops the thread's further parts going to these accounts: a platform without threads,
+    or a part too long for the platform."""
+    problems = []
+    if not thread:
+        return problems
+    for account in accounts:
+        if account.platform not in THREAD_PLATFORMS:
+            problems.append(
+                gettext("%(account)s: threads cannot be posted there; remove the account or the thread.")
+                % {"account": account.handle}
+            )
+            continue
+        for position, part in enumerate(thread, start=2):
+            check = check_text(platform=account.platform, text=part, options=account.options)
+            if not check.ok:
+                problems.append(
+                    gettext("%(account)s, post %(position)s of the thread: %(problem)s.")
+                    % {"account": account.handle, "position": position, "problem": check.message}
+                )
+    return problems
+
+
 def _validate(
-    *, workspace: Workspace, text: str, variants: dict, accounts: Sequence[ChannelAccount], media_count: int
+    *,
+    workspace: Workspace,
+    text: str,
+    variants: dict,
+    accounts: Sequence[ChannelAccount],
+    media_count: int,
+    thread: Sequence[str] = (),
 ) -> None:
     errors: dict[str, list[str]] = {}
+    problems = thread_problems(thread=thread, accounts=accounts)
+    if problems:
+        errors["thread"] = problems
     if not accounts:
         errors.setdefault("accounts", []).append("Choose at least one account.")
     if any(account.workspace_id != workspace.pk for account in accounts):
@@ -112,6 +145,19 @@ def _clean_variants(variants: dict | None) -> dict:
     return {str(key): str(value) for key, value in variants.items() if str(value).strip()}
 
 
+def _clean_thread(thread) -> list[str]:
+    if not thread:
+        return []
+    if isinstance(thread, str) or not isinstance(thread, list | tuple):
+        raise ValidationError({"thread": gettext("Give the thread's further posts as a list of texts.")})
+    parts = [str(part).strip() for part in thread if str(part).strip()]
+    if len(parts) + 1 > MAX_THREAD_PARTS:
+        raise ValidationError(
+            {"thread": gettext("A thread holds at most %(count)s posts.") % {"count": MAX_THREAD_PARTS}}
+        )
+    return parts
+
+
 def campaign_for(*, workspace: Workspace, name: str) -> Campaign | None:
     name = (name or "").strip()
     if not name:
@@ -134,6 +180,7 @@ def post_create(
     accounts: Sequence[ChannelAccount],
     scheduled_at: datetime | None = None,
     variants: dict | None = None,
+    thread: Sequence[str] = (),
     campaign: Campaign | None = None,
     tags: Iterable[str] | str = (),
     media: Sequence = (),
@@ -142,12 +189,21 @@ def post_create(
 ) -> Post:
     """A draft to these accounts. Nothing is scheduled until it is submitted."""
     variants = _clean_variants(variants)
+    thread = _clean_thread(thread)
     accounts = list(dict.fromkeys(accounts))
-    _validate(workspace=workspace, text=text, variants=variants, accounts=accounts, media_count=len(media))
+    _validate(
+        workspace=workspace,
+        text=text,
+        variants=variants,
+        accounts=accounts,
+        media_count=len(media),
+        thread=thread,
+    )
     post = Post.objects.create(
         workspace=workspace,
         text=(text or "").strip(),
         variants=variants,
+        thread=thread,
         scheduled_at=scheduled_at,
         campaign=campaign,
         tags=_clean_tags(tags),
@@ -329,6 +385,7 @@ def post_update(
     accounts: Sequence[ChannelAccount] | None = None,
     scheduled_at: datetime | None = None,
     variants: dict | None = None,
+    thread: Sequence[str] | None = None,
     campaign: Campaign | None = None,
     tags=None,
     by=None,
@@ -342,6 +399,8 @@ def post_update(
         post.text = text.strip()
     if variants is not None:
         post.variants = _clean_variants(variants)
+    if thread is not None:
+        post.thread = _clean_thread(thread)
     if scheduled_at is not None:
         post.scheduled_at = scheduled_at
     if campaign is not None:
@@ -356,6 +415,7 @@ def post_update(
         variants=post.variants,
         accounts=wanted,
         media_count=post.media.count(),
+        thread=post.thread,
     )
     if accounts is not None:
         wanted_ids = {account.pk for account in wanted}
@@ -372,6 +432,7 @@ def post_update(
     content_changed = (
         before["text"] != post.text
         or before["variants"] != post.variants
+        or before["thread"] != post.thread
         or (accounts is not None and before["accounts"] != sorted(a.pk for a in wanted))
     )
     if (

@@ -38,6 +38,7 @@ from cxm.channels.services import SKIPPED, DeletionResult
 from publishing import tasks
 from publishing.models import PostTarget, TargetStatus
 from publishing.services.dispatch import publishing_connector
+from publishing.services.threads import ThreadTakeDown, thread_part_ids
 
 STALE_AFTER = timedelta(minutes=2)
 TAKEDOWN_FIELDS = channel_services.DeletionFields(
@@ -171,7 +172,7 @@ def target_take_down_run(
             account=target.account,
             external_id=target.external_id,
             what="post",
-            connector_factory=connector_factory or publishing_connector,
+            connector_factory=_with_thread(connector_factory or publishing_connector, target),
             now=now,
         )
         if result.final:
@@ -184,6 +185,14 @@ def target_take_down_run(
                 already_gone=result.already_gone,
             )
     return result
+
+
+def _with_thread(connector_factory, target: PostTarget):
+    """A thread is taken down part by part (see `publishing.services.threads`)."""
+    part_ids = thread_part_ids(target.platform_state)
+    if not part_ids:
+        return connector_factory
+    return lambda account: ThreadTakeDown(connector_factory(account), part_ids)
 
 
 def targets_take_down_run(

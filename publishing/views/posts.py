@@ -28,6 +28,7 @@ def _post_fields(request, form: PostForm) -> dict:
         "accounts": list(data["accounts"]),
         "scheduled_at": data["scheduled_at"],
         "variants": form.variants(),
+        "thread": data["thread"],
         "campaign": services.campaign_for(workspace=request.workspace, name=data["campaign"]),
         "tags": data["tags"],
     }
@@ -116,10 +117,11 @@ def compose_check(request):
         media_count=to_int(request.POST.get("media_count")) or 0,
     )
     has_text = bool(data.get("text", "").strip()) or bool(form.variants())
+    thread = services.thread_problems(thread=data.get("thread") or [], accounts=accounts)
     return render(
         request,
         "publishing/_compose_checks.html",
-        {"checks": checks, "no_accounts": not accounts, "no_text": not has_text},
+        {"checks": checks, "thread_problems": thread, "no_accounts": not accounts, "no_text": not has_text},
     )
 
 

@@ -1,11 +1,28 @@
-// Publishing's small behaviours: the pause dialog, dragging posts in the calendar, variant fields
-// for the chosen platforms, and "select all" for held posts. Loaded by publishing pages and, for
-// admins, by the pause dialog on every page; the guard keeps handlers single.
+// Publishing's small behaviours: the pause dialog, dragging posts in the calendar, the composer's
+// thread boxes and variant fields for the chosen platforms, and "select all" for held posts. Loaded
+// by publishing pages and, for admins, by the pause dialog on every page; the guard keeps handlers
+// single.
 (() => {
   if (window.cxmPublishing) return;
   window.cxmPublishing = true;
 
   document.addEventListener("click", (event) => {
+    // Composer: another box for the thread's next post, numbered like the ones before it.
+    const adder = event.target.closest("[data-thread-add]");
+    if (adder) {
+      const list = adder.closest("[data-thread]").querySelector("[data-thread-parts]");
+      const item = document.createElement("li");
+      const label = document.createElement("label");
+      label.textContent = adder.dataset.label.replace("%(position)s", list.children.length + 2);
+      const box = document.createElement("textarea");
+      box.name = "thread";
+      box.rows = 3;
+      label.append(box);
+      item.append(label);
+      list.append(item);
+      box.focus();
+      return;
+    }
     const opener = event.target.closest("[data-dialog-open]");
     if (opener) {
       document.getElementById(opener.dataset.dialogOpen)?.showModal();
