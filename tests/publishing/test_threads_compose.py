@@ -73,3 +73,17 @@ def test_a_thread_reaches_mastodon_once_even_when_an_answer_is_lost(workspace_a,
     assert [status["in_reply_to_id"] for status in created] == [None, created[0]["id"], created[1]["id"]]
     keys = [call.header("Idempotency-Key") for call in mastodon.requests_to("/api/v1/statuses", "POST")]
     assert len(keys) == 4 and keys[0] == keys[1] == str(target.idempotency_key) and len(set(keys)) == 3
+
+
+def test_the_take_down_confirmation_counts_the_threads_further_posts(client, marketer, make_account):
+    account = make_account()
+    post = post_create(
+        workspace=account.workspace, text="1/ Hi", thread=["2/ More", "3/ Last"], accounts=[account]
+    )
+    target = post_submit(post=post, by=None).targets.get()
+    assert target_publish(target_id=target.pk, workspace_id=target.workspace_id) == "published"
+    client.force_login(marketer.user)
+
+    page = client.get(f"/publishing/posts/{post.pk}/take-down/?targets={target.pk}").content.decode()
+
+    assert "and 2 further posts of its thread" in page
