@@ -16,7 +16,7 @@ from listening.enrichment.language import (
     strip_markup,
 )
 
-SAMPLE = Path(__file__).parent / "data" / "sentiment_sample.tsv"
+SAMPLE = Path(__file__).parent / "data" / "sentiment_tuning.tsv"
 ODD_TEXTS = [
     "",
     "ok",
