@@ -18,7 +18,8 @@ lingua-language-detector`), else its rows are skipped. Accuracy is printed on th
 generator's texts and language_tuning.tsv, which chose word_frequencies' thresholds). Speed:
 in-process, one call per 1,000 mentions of the demo network's stream (bench.ingest's generator,
 12 languages), after a warm-up; mentions per second of wall time and CPU microseconds per
-mention (lingua's parallel batches use both cores, so its CPU time is the one to compare).
+mention, the round with the least CPU of three (lingua's parallel batches use both cores, so its CPU
+time is the one to compare; it is timed on a tenth of the mentions).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import time
 from collections.abc import Callable
 
 BATCH = 1000
+ROUNDS = 3
 SPLIT_BY_LINGUA = {"id", "ms", "tl", "jv", "su"}
 
 
@@ -134,16 +136,22 @@ def main() -> None:
             _accuracy(name, rows, detect)
 
     texts = [strip_markup(item.text) for item, _ in synthetic_items(0, args.mentions)]
-    print(f"speed on {len(texts)} demo mentions, batches of {BATCH}, in-process:")
+    print(f"speed on demo mentions, batches of {BATCH}, in-process, best of {ROUNDS} rounds:")
     for name, detect in candidates.items():
-        detect(texts[:BATCH])  # warm-up: models loaded, caches filled
-        cpu, started = time.process_time(), time.perf_counter()
-        for start in range(0, len(texts), BATCH):
-            detect(texts[start : start + BATCH])
-        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        # lingua with all its languages takes milliseconds a text: a tenth of the texts does.
+        timed = texts[: len(texts) // 10] if name == "lingua" else texts
+        detect(timed[:BATCH])  # warm-up: models loaded, caches filled
+        best = None
+        for _ in range(ROUNDS):
+            cpu, started = time.process_time(), time.perf_counter()
+            for start in range(0, len(timed), BATCH):
+                detect(timed[start : start + BATCH])
+            found = (time.perf_counter() - started, time.process_time() - cpu)
+            best = found if best is None or found[1] < best[1] else best
+        wall, cpu = best
         print(
-            f"  {name:20} {len(texts) / wall:9,.0f} mentions/s wall, "
-            f"{cpu / len(texts) * 1e6:7.1f} µs CPU per mention"
+            f"  {name:20} {len(timed):6} mentions: {len(timed) / wall:9,.0f} mentions/s wall, "
+            f"{cpu / len(timed) * 1e6:7.1f} µs CPU per mention"
         )
     print(f"load average {os.getloadavg()}")
 
