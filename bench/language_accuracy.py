@@ -53,9 +53,13 @@ def _candidates() -> dict[str, Callable[[list[str]], list[str | None]]]:
         print("lingua-language-detector is not installed: its candidates are skipped")
     else:
         everything = LanguageDetectorBuilder.from_all_languages().with_preloaded_language_models().build()
-        nearby = LanguageDetectorBuilder.from_languages(
-            Language.ENGLISH, Language.INDONESIAN, Language.MALAY, Language.TAGALOG
-        ).with_preloaded_language_models().build()
+        nearby = (
+            LanguageDetectorBuilder.from_languages(
+                Language.ENGLISH, Language.INDONESIAN, Language.MALAY, Language.TAGALOG
+            )
+            .with_preloaded_language_models()
+            .build()
+        )
 
         def iso(language):
             return None if language is None else language.iso_code_639_1.name.lower()

@@ -69,9 +69,13 @@ def _tune(rows) -> None:
         coverage = sum(s.answered for s in scores.values()) / sum(s.rows for s in scores.values())
         found.append((worst >= 0.85, coverage, worst, band, confident, scores))
     found.sort(key=lambda item: (item[0], item[1], item[2]), reverse=True)
-    for ok, coverage, worst, band, confident, scores in found[:8]:
+    for meets_aim, coverage, worst, band, confident, scores in found[:8]:
         cells = " ".join(f"{lang} {scores[lang].accuracy:.2f}/{scores[lang].coverage:.2f}" for lang in scores)
-        print(f"band {band:.2f} confident {confident:.2f}: coverage {coverage:.2f}, en/id >= {worst:.2f} | {cells}")
+        mark = "" if meets_aim else " (under 85 %)"
+        print(
+            f"band {band:.2f} confident {confident:.2f}: coverage {coverage:.2f}, "
+            f"en/id >= {worst:.2f}{mark} | {cells}"
+        )
 
 
 def main() -> None:
@@ -105,7 +109,9 @@ def _speed(rows) -> None:
         score_many(texts, languages)
         cpu = time.process_time() - cpu
         best = cpu if best is None else min(best, cpu)
-    print(f"speed: {len(texts)} comments (the tuning rows 20 times), {best / len(texts) * 1e6:.1f} µs CPU each")
+    print(
+        f"speed: {len(texts)} comments (the tuning rows 20 times), {best / len(texts) * 1e6:.1f} µs CPU each"
+    )
 
 
 if __name__ == "__main__":

@@ -434,8 +434,13 @@ def normalize(total: float) -> float:
 
 
 def label_for(
-    score: float, *, hits: int = 1, question: bool = False, lexicon: bool = True,
-    band: float | None = None, confident: float | None = None,
+    score: float,
+    *,
+    hits: int = 1,
+    question: bool = False,
+    lexicon: bool = True,
+    band: float | None = None,
+    confident: float | None = None,
 ) -> str:
     """The label for a score (see the module doc); `band` and `confident` default to the
     module's NEUTRAL_BAND and CONFIDENT, and are passed only when tuning them."""

@@ -12,7 +12,6 @@ import pytest
 from listening.enrichment import DictionaryTagger, detect_languages, score_many, score_sentiment, strip_markup
 from listening.enrichment.language import SUPPORTED_LANGUAGES
 
-
 CLEAR_SENTENCES = {
     "en": "The coffee at this branch is always fresh and the staff are friendly.",
     "id": "Kopi di cabang ini selalu segar dan pelayanannya sangat ramah sekali.",
