@@ -38,10 +38,13 @@ FILTER_PARAMETERS = [
         description='Query: words, "phrases", prefix*, AND/OR/NOT, (), lang:id, '
         "platform:mastodon, author:@x, sentiment:negative, country:ID, kind:comment, media:paid",
     ),
-    *[
-        OpenApiParameter(name, str)
-        for name in ("platform", "language", "sentiment", "country", "media_type", "kind")
-    ],
+    *[OpenApiParameter(name, str) for name in ("platform", "language", "country", "media_type", "kind")],
+    OpenApiParameter(
+        "sentiment",
+        str,
+        description="positive, neutral, negative or unknown (the classifier abstained: too little "
+        "in the text to call).",
+    ),
     OpenApiParameter("sort", str, enum=["recent", "engagement"], description="Default recent."),
     # Topic ids are stored as PostgreSQL integers (each mention's topic_ids), the others as bigints.
     OpenApiParameter("topic", {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}),

@@ -25,6 +25,8 @@ class Sentiment(models.TextChoices):
     POSITIVE = "positive", _("Positive")
     NEUTRAL = "neutral", _("Neutral")
     NEGATIVE = "negative", _("Negative")
+    # The classifier abstained: too little in the text to call (see listening.enrichment.sentiment).
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class MediaType(models.TextChoices):

@@ -87,7 +87,7 @@ class AdCommentViewSet(WorkspaceScopedViewSet):
         parameters=[
             OpenApiParameter("campaign", int),
             OpenApiParameter("ad", int),
-            OpenApiParameter("sentiment", str, enum=["positive", "neutral", "negative"]),
+            OpenApiParameter("sentiment", str, enum=["positive", "neutral", "negative", "unknown"]),
             OpenApiParameter("answered", bool),
             OpenApiParameter("limit", int),
         ],
@@ -102,7 +102,9 @@ class AdCommentViewSet(WorkspaceScopedViewSet):
             workspace=request.workspace,
             campaign=_id(params.get("campaign"), "campaign"),
             ad=_id(params.get("ad"), "ad"),
-            sentiment=_choice(params.get("sentiment", ""), "sentiment", {"positive", "neutral", "negative"}),
+            sentiment=_choice(
+                params.get("sentiment", ""), "sentiment", {"positive", "neutral", "negative", "unknown"}
+            ),
             answered=_flag(params.get("answered")),
             limit=min(limit, 500),
         )

@@ -16,7 +16,12 @@ from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
 from listening import selectors as listening_selectors
 
-SENTIMENTS = [("negative", _("Negative")), ("neutral", _("Neutral")), ("positive", _("Positive"))]
+SENTIMENTS = [
+    ("negative", _("Negative")),
+    ("neutral", _("Neutral")),
+    ("positive", _("Positive")),
+    ("unknown", _("Unknown")),
+]
 
 
 @workspace_view("ads.view")

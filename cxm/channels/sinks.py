@@ -103,7 +103,7 @@ class MentionForCare(TypedDict, total=False):
     author: MentionAuthor
     account_id: int | None  # the account that saw it, which replies go out on
     language: str
-    sentiment: str  # "negative", "neutral", "positive"
+    sentiment: str  # "negative", "neutral", "positive", "unknown"
     names_us: bool  # addressed to the brand (a comment under our ad...) whether or not it names a handle
 
 

@@ -1,7 +1,7 @@
 """Offline enrichment applied to mentions at ingest: language, sentiment and dictionary tags.
 
-Everything here runs from what ships with the code (py3langid's model and the lexicons in
-`lexicons/`); nothing is downloaded at run time.
+Everything here runs from what ships with the code and its packages (py3langid's model,
+wordfreq's word lists and the lexicons in `lexicons/`); nothing is downloaded at run time.
 """
 
 from listening.enrichment.language import detect_language, detect_languages, strip_markup

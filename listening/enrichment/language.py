@@ -1,4 +1,6 @@
-"""Language identification for mentions, offline, with the model that ships inside py3langid.
+"""Language identification for mentions, offline, with the model that ships inside py3langid and
+the word frequency lists that ship inside wordfreq (`word_frequencies`, for Indonesian, Malay
+and Tagalog, which py3langid tells apart least well).
 
 Social text carries markup that is no language at all: URLs, @handles, the `#` of hashtags and
 emoji. Left in, they pull short posts towards whichever language the model has seen them in
@@ -23,6 +25,8 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from listening.enrichment import word_frequencies
 
 # Model labels that are varieties of a language with an ISO 639-1 code.
 _FOLD = {
@@ -282,13 +286,27 @@ def detect_language(text: str, *, candidates: Collection[str] | None = None) -> 
 def detect_languages(
     texts: Sequence[str], *, candidates: Collection[str] | None = None
 ) -> list[tuple[str | None, float]]:
-    """`detect_language()` for each text, in order; each thousand texts are scored in one pass."""
+    """`detect_language()` for each text, in order; each thousand texts are scored in one pass.
+
+    py3langid answers first; where it is weakest (Indonesian or Malay, and unsure answers) the
+    words' frequencies decide again: see `word_frequencies`.
+    """
     if candidates is not None:
         unknown = set(candidates) - _supported()
         if unknown:
             raise ValueError(f"unsupported language code(s): {sorted(unknown)}")
-    results: list[tuple[str | None, float]] = [(None, 0.0)] * len(texts)
     cleaned = [strip_markup(text) for text in texts]
+    results = langid_languages(cleaned, candidates=candidates)
+    word_frequencies.refine(cleaned, results, candidates)
+    return results
+
+
+def langid_languages(
+    cleaned: Sequence[str], *, candidates: Collection[str] | None = None
+) -> list[tuple[str | None, float]]:
+    """py3langid's answer for each text already without markup, as its own `classify()` and
+    `rank()` would give it text by text (summed per code when candidates are given)."""
+    results: list[tuple[str | None, float]] = [(None, 0.0)] * len(cleaned)
     todo = [index for index, text in enumerate(cleaned) if _has_letters(text, _MIN_LETTERS)]
     if not todo:
         return results

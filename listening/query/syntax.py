@@ -74,7 +74,7 @@ Node = Term | Phrase | Field | And | Or | Not
 
 FIELDS = ("author", "country", "kind", "lang", "media", "platform", "sentiment")
 # The values the ingest pipeline stores; a query for anything else could never match.
-SENTIMENTS = ("negative", "neutral", "positive")
+SENTIMENTS = ("negative", "neutral", "positive", "unknown")
 KINDS = ("post", "comment", "dm", "email", "review")
 MEDIA_TYPES = ("owned", "earned", "paid")
 _ENUM_VALUES = {"sentiment": SENTIMENTS, "kind": KINDS, "media": MEDIA_TYPES}

@@ -49,7 +49,7 @@ def dashboard(*, workspace, filters: ExplorerFilters, days: int = 30) -> dict[st
             {
                 "day": day,
                 "total": sum(values.values()),
-                **{k: values.get(k, 0) for k in ("positive", "neutral", "negative")},
+                **{k: values.get(k, 0) for k in ("positive", "neutral", "negative", "unknown")},
             }
             for day, values in sorted(series.items())
         ]

@@ -3,13 +3,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const node = document.getElementById("dashboard-data");
   if (!node || !window.Chart) return;
   const data = JSON.parse(node.textContent);
-  const colors = { positive: "#16a34a", neutral: "#94a3b8", negative: "#dc2626" };
+  const colors = { positive: "#16a34a", neutral: "#94a3b8", negative: "#dc2626", unknown: "#e2e8f0" };
   const draw = (id, config) => { const el = document.getElementById(id); if (el) new Chart(el, config); };
   const days = data.volume.map((d) => d.day);
   document.getElementById("kpi-volume").textContent = data.volume.reduce((s, d) => s + d.total, 0).toLocaleString();
   draw("chart-volume", {
     type: "bar",
-    data: { labels: days, datasets: ["negative", "neutral", "positive"].map((k) => ({ label: k, data: data.volume.map((d) => d[k]), backgroundColor: colors[k], stack: "s" })) },
+    data: { labels: days, datasets: ["negative", "neutral", "positive", "unknown"].map((k) => ({ label: k, data: data.volume.map((d) => d[k]), backgroundColor: colors[k], stack: "s" })) },
     options: { responsive: true, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
   });
   const doughnut = (id, rows, label, value) => draw(id, {

@@ -159,7 +159,7 @@ FIELD_NAMES = "author, country, kind, lang, media, platform, sentiment"
         ('kopi ""', "Expected words between the quotes", 5),
         ("lnag:id", 'Unknown field "lnag" (did you mean "lang"?)', 0),
         ("kopi xyz:1", f'Unknown field "xyz" (fields are {FIELD_NAMES})', 5),
-        ("sentiment:angry", 'Unknown sentiment "angry": expected negative, neutral or positive', 10),
+        ("sentiment:angry", 'Unknown sentiment "angry": expected negative, neutral, positive or unknown', 10),
         ("kind:tweet", 'Unknown kind "tweet": expected post, comment, dm, email or review', 5),
         ("media:free", 'Unknown media "free": expected owned, earned or paid', 6),
         ("country:Indonesia", 'Expected a two-letter country code after "country:", e.g. country:ID', 8),
