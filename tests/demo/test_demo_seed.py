@@ -16,7 +16,6 @@ from care.models import Macro, Queue, SlaPolicy
 from care.services.demo import demo_activity, demo_seed
 from cxm.channels.models import ChannelAccount
 from cxm.tenancy.models import Membership, Workspace
-from cxm.tenancy.services import platform_bootstrap
 from listening.models import Mention
 from publishing.models import ApprovalRule
 from tests.demo.running import demo_start
@@ -61,13 +60,8 @@ def test_seeding_twice_gives_the_same_demo(demo_on):
 
 def test_with_the_demo_off_nothing_is_seeded_and_the_task_does_nothing(settings):
     settings.CXM_DEMO = False
-    platform_bootstrap()
-    call_command("listening_seed_demo")
-    call_command("publishing_seed_demo")
-    call_command("demo_seed")
-    call_command("ads_seed_demo")
+    workspace = demo_start()
 
-    workspace = Workspace.objects.get(slug="demo")
     assert demo_seed() is None and demo_activity() is None
     assert set(_counts(workspace).values()) <= {0, 1}  # only the bootstrap admin's membership
     assert _counts(workspace)["members"] == 1
