@@ -22,10 +22,15 @@ def _letter_kind(char: str) -> str:
     of other scripts, spacing marks), a mark that continues a word but cannot start one
     (zero-width marks and format characters), or neither."""
     category = unicodedata.category(char)
-    if category[0] == "L" or category in ("Nd", "Nl", "Mc"):
+    if category[0] == "L" or category in ("Nd", "Nl", "Mc") or char in _ALPHABETIC_THAI_MARKS:
         return _LETTER
     return _MARK if category in ("Mn", "Me", "Cf") else _OTHER
 
+
+# Thai vowel signs written above or below a consonant are marks (Mn), but glibc's iswalpha, which
+# the parser asks, counts them as letters (Unicode's Alphabetic property does): a word may start
+# with one. (Other scripts' such marks are not reproduced; Thai is broken into words, see segments.)
+_ALPHABETIC_THAI_MARKS = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e4d")
 
 # Non-ASCII characters are replaced by one stand-in per kind before matching (lengths are kept,
 # so spans still cut the real text): the expression then needs no large character classes.
