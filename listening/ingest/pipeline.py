@@ -35,7 +35,7 @@ from listening.ingest.raw import (
 from listening.ingest.rollups import STOPWORDS
 from listening.models import MediaType
 from listening.partitions import ensure_partitions
-from listening.query import search_text, tokenize_text
+from listening.query import document_parts
 
 logger = logging.getLogger(__name__)
 
@@ -245,10 +245,9 @@ def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext
     rows = []
     for raw, (language, confidence), (label, score) in zip(raws, languages, sentiments, strict=True):
         text = raw.text
-        text_tokens = tokenize_text(text)
-        spelled = search_text(text)
+        text_tokens, spelled, spelled_tokens = document_parts(text)
         # As the search vector holds them: the text's lexemes, then those of its search_text.
-        tokens = text_tokens + tokenize_text(spelled) if spelled else text_tokens
+        tokens = text_tokens + spelled_tokens if spelled_tokens else text_tokens
         tags = tags_of(text)
         media_type = raw.media_type or (_OWNED if raw.author_handle.lower() in own_handles else _EARNED)
         brand_id = raw.brand_id

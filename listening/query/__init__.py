@@ -31,7 +31,14 @@ backends  matcher (Python) and to_sql (SQL), side by side because they must agre
 
 from listening.query.backends import matcher, to_sql
 from listening.query.lexemes import tokenize_text
-from listening.query.segments import UNSPACED_CHAR, document_tokens, query_tokens, search_text, stored_tokens
+from listening.query.segments import (
+    UNSPACED_CHAR,
+    document_parts,
+    document_tokens,
+    query_tokens,
+    search_text,
+    stored_tokens,
+)
 from listening.query.syntax import (
     And,
     Field,
@@ -57,6 +64,7 @@ __all__ = [
     "Phrase",
     "QuerySyntaxError",
     "Term",
+    "document_parts",
     "document_tokens",
     "matcher",
     "parse",

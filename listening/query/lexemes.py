@@ -128,8 +128,17 @@ def tokenize_text(text: str) -> list[str]:
     hyphenated word yields itself and then its parts ("e-commerce", "e", "commerce"), and a URL
     its whole, host and path, because PostgreSQL gives each of those a position.
     """
+    return tokenize_words(text)[0]
+
+
+def tokenize_words(text: str) -> tuple[list[str], bool]:
+    """`tokenize_text`, and whether its lexemes are exactly the text's runs of letters, digits and
+    marks, lower-cased (the text holds only words, numbers and sentence punctuation, and no word
+    was too long to index): then a lexeme cut in pieces gives the lexemes of the text spaced
+    out at those cuts."""
     scanned = stand_ins(text)
-    if _words_only(scanned):
+    plain = _words_only(scanned)
+    if plain:
         if text.isascii():
             tokens = _WORDS_ONLY.findall(scanned)  # ASCII: the scanned text is the lowered text
         else:
@@ -138,8 +147,9 @@ def tokenize_text(text: str) -> list[str]:
     else:
         tokens = _document_tokens(text, scanned)
     if any(len(token) > _MAX_LEXEME_BYTES // 4 for token in tokens):
-        tokens = [token for token in tokens if len(token.encode()) <= _MAX_LEXEME_BYTES]
-    return tokens
+        kept = [token for token in tokens if len(token.encode()) <= _MAX_LEXEME_BYTES]
+        plain, tokens = plain and len(kept) == len(tokens), kept
+    return tokens, plain
 
 
 def _words_only(scanned: str) -> bool:

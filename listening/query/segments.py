@@ -25,10 +25,12 @@ docs/performance.md gives the recall and precision of both on labelled sentences
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import chain
 
 from icu4py.breakers import WordBreaker
 
-from listening.query.lexemes import tokenize_text
+from listening.query.lexemes import tokenize_text, tokenize_words
 
 # Characters broken into characters and pairs: CJK ideographs (and the iteration marks 々 〆),
 # hiragana, katakana with its prolonged sound mark (not the middle dot ・, which is punctuation),
@@ -45,13 +47,27 @@ PAIRED_CHAR = re.compile(f"[{_PAIRED}]")
 UNSPACED_CHAR = re.compile(f"[{_PAIRED}{_THAI}]")
 
 
+# Thai marks that no lexeme starts with (tone marks, and the signs ็ ์ ๎); the vowel signs above
+# and below are letters to the parser (listening.query.lexemes).
+_NOT_STARTING_THAI = "\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4e"
+
+
+def _characters_and_pairs(run: str) -> list[str]:
+    """ "咖啡店" -> 咖 咖啡 啡 啡店 店"""
+    pieces = [*chain.from_iterable(zip(run, [run[i : i + 2] for i in range(len(run) - 1)], strict=False))]
+    pieces.append(run[-1])
+    return pieces
+
+
+@lru_cache(maxsize=4096)
+def _thai_words(run: str) -> tuple[str, ...]:
+    # Cached: ingest breaks each run twice (search_text, then its lexemes), and phrases recur.
+    return tuple(WordBreaker(run, "th"))
+
+
 def _pieces(match: re.Match[str]) -> str:
     run = match.group()
-    if match.group(1):
-        spelled = " ".join(f"{run[i]} {run[i : i + 2]}" for i in range(len(run) - 1))
-        spelled = f"{spelled} {run[-1]}" if spelled else run
-    else:
-        spelled = " ".join(WordBreaker(run, "th"))
+    spelled = " ".join(_characters_and_pairs(run) if match.group(1) else _thai_words(run))
     return f" {spelled} "  # apart from the letters around the run, as its own words
 
 
@@ -73,7 +89,49 @@ def query_tokens(text: str) -> list[str]:
 def document_tokens(text: str) -> list[str]:
     """A document's lexemes in position order as the mention table's search vector holds them
     (its `simple` part): the text's, then its `search_text`'s."""
-    return stored_tokens(text, search_text(text))
+    tokens, _, spelled_tokens = document_parts(text)
+    return tokens + spelled_tokens if spelled_tokens else tokens
+
+
+def document_parts(text: str) -> tuple[list[str], str | None, list[str]]:
+    """(the text's lexemes, its search_text, that search_text's lexemes), as ingest stores and
+    matches a mention.
+
+    Most texts hold only words and sentence punctuation; then the search_text's lexemes are the
+    text's own, each cut where search_text cuts it, which spares reading the spelled-out text
+    (three times the text's length, for Chinese) through `tokenize_text` again. The same
+    lexemes: a property test compares both with PostgreSQL."""
+    tokens, plain = tokenize_words(text)
+    spelled = search_text(text)
+    if spelled is None:
+        return tokens, None, []
+    if not plain:
+        return tokens, spelled, tokenize_text(spelled)
+    return tokens, spelled, [piece for token in tokens for piece in _token_pieces(token)]
+
+
+def _token_pieces(token: str) -> list[str]:
+    """The lexemes of a plain lexeme spelled out as `search_text` spells it."""
+    if token.isascii() or not UNSPACED_CHAR.search(token):
+        return [token]
+    pieces: list[str] = []
+    start = 0
+    for match in _RUN.finditer(token):
+        if match.start() > start:
+            pieces += tokenize_text(token[start : match.start()])
+        run = match.group()
+        if match.group(1):
+            pieces += _characters_and_pairs(run)
+        else:
+            for word in _thai_words(run):
+                # As the parser reads " word ": a tone mark cannot start a lexeme.
+                lexeme = word.lstrip(_NOT_STARTING_THAI)
+                if lexeme:
+                    pieces.append(lexeme)
+        start = match.end()
+    if start < len(token):
+        pieces += tokenize_text(token[start:])
+    return pieces
 
 
 def stored_tokens(text: str, spelled: str | None) -> list[str]:
