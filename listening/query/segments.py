@@ -45,6 +45,7 @@ _THAI = "\u0e01-\u0e3a\u0e40-\u0e4e"
 _RUN = re.compile(f"([{_PAIRED}]+)|[{_THAI}]+")
 PAIRED_CHAR = re.compile(f"[{_PAIRED}]")
 UNSPACED_CHAR = re.compile(f"[{_PAIRED}{_THAI}]")
+_THAI_CHAR = re.compile(f"[{_THAI}]")
 
 
 # Thai marks that no lexeme starts with (tone marks, and the signs ็ ์ ๎); the vowel signs above
@@ -161,3 +162,14 @@ def phrase_pieces(words: tuple[str, ...] | list[str]) -> list[str]:
                 index += 2
         pieces.append(run)
     return pieces
+
+
+def written(words: tuple[str, ...] | list[str]) -> str:
+    """A phrase's lexemes as a mention would write them, for a platform's keyword search: runs
+    of paired characters joined back, Thai words run together, the rest apart."""
+    text = ""
+    for piece in phrase_pieces(words):
+        if text and not (_THAI_CHAR.match(text[-1]) and _THAI_CHAR.match(piece[0])):
+            text += " "
+        text += piece
+    return text
