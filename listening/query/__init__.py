@@ -18,8 +18,10 @@ the phrase 咖 咖啡 啡 and finds 咖啡店.
 Where they can still differ: the stored vector also holds the text's language-configuration
 lexemes, so SQL may find more (a word equal to a stem, a phrase across the two halves);
 tokenize_text does not reproduce the parser's rarer path and tag forms ("a/./b", "~/x",
-"<script>"); PostgreSQL keeps no positions past 16,383 nor more than 256 per lexeme; and a
-NULL column is never equal in SQL, while the matcher negates it like any other value.
+"<script>"); PostgreSQL keeps no positions past 16,383 nor more than 256 per lexeme (a text of
+Chinese, Japanese or Korean gets there past about 8,000 characters, its search_text taking two
+positions per character); and a NULL column is never equal in SQL, while the matcher negates it
+like any other value.
 
 The language's callers import it from here; its parts are:
 
