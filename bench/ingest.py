@@ -331,10 +331,10 @@ def _floor_variants() -> list[tuple[str, list[str]]]:
     """(label, DDL after an unindexed copy of the mention table's columns) for each storage level."""
     from importlib import import_module
 
-    definition = import_module("listening.migrations.0002_mention_tables")
+    definition = import_module("listening.migrations.0008_mention_search_text")
     vector = (
         f"ALTER TABLE {_FLOOR_TABLE} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
-        f"to_tsvector({definition.CASE}, text) || to_tsvector('simple'::regconfig, text)) STORED"
+        f"{definition.SEARCH_VECTOR}) STORED"
     )
     search = [
         vector,

@@ -70,6 +70,9 @@ class Mention(models.Model):
     ingested_at = models.DateTimeField()
     source = models.CharField(max_length=16)
     raw = models.JSONField(null=True)
+    # The text with runs of Chinese, Japanese, Korean and Thai broken into tokens (NULL for other
+    # texts): listening.query.segments.search_text, indexed in search_vector beside the text.
+    search_text = models.TextField(null=True)
     search_vector = SearchVectorField(null=True)
 
     class Meta:

@@ -3,7 +3,8 @@
 Erasure pseudonymises the person's mentions in place rather than deleting them: the roll-ups
 (`listening_mention_daily` and friends) keep counting them, and the dedupe key keeps a connector
 from storing the same post again. Author fields, text and raw payload go (the search vector is a
-generated column and follows the text); the author roll-up moves their rows to the pseudonym;
+generated column and follows the text, and so does the text's search_text); the author roll-up
+moves their rows to the pseudonym;
 the term roll-up loses the words they wrote; other people's texts that name them are scrubbed.
 
 Archived months (`listening.archive`) get the same: a month file that holds the person's
@@ -34,7 +35,7 @@ from listening.archive import (
     holding_tables,
 )
 from listening.ingest.rollups import STOPWORDS
-from listening.query import tokenize_text
+from listening.query import search_text, tokenize_text
 
 PARENT = "listening_mention"
 
@@ -65,6 +66,18 @@ def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _search_text_set(table: str) -> str:
+    """The assignment keeping a table's search_text in step with a new text (`%s`: the text's
+    search_text), or nothing for a month file exported before mentions had one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'search_text' "
+            "AND NOT attisdropped",
+            [table],
+        )
+        return ", search_text = %s" if cursor.fetchone() else ""
 
 
 def _hashed(value: str) -> str:
@@ -201,6 +214,7 @@ class ListeningHandler:
             params,
         )
         self._forget_terms(workspace_id, theirs, subject)
+        spelled_set = _search_text_set(table)
         with connection.cursor() as cursor:
             for row in theirs:
                 external_id = row["external_id"]
@@ -216,13 +230,14 @@ class ListeningHandler:
                     key: raw[key] for key in KEPT_RAW_KEYS if isinstance(raw, dict) and key in raw
                 } or None
                 cursor.execute(
-                    f"UPDATE {table} SET author_handle = %s, author_name = '', text = %s, url = '', "  # noqa: S608 (constant clauses; values are parameters)
+                    f"UPDATE {table} SET author_handle = %s, author_name = '', text = %s{spelled_set}, url = '', "  # noqa: S608 (constant clauses; values are parameters)
                     "raw = %s, author_identity_id = NULL, customer_id = NULL, external_id = %s, "
                     "in_reply_to = %s, thread_id = %s "
                     "WHERE workspace_id = %s AND id = %s AND created_at = %s",
                     [
                         pseudonym,
                         ERASED,
+                        *([search_text(ERASED)] if spelled_set else []),
                         Jsonb(kept) if kept else None,
                         external_id,
                         scrub_text(row["in_reply_to"], pattern) if row["in_reply_to"] else None,
@@ -299,6 +314,7 @@ class ListeningHandler:
             [workspace_id, likes, likes, likes, likes],
         )
         scrubbed = 0
+        spelled_set = _search_text_set(table)
         with connection.cursor() as cursor:
             for row in rows:
                 raw = scrub_json(row["raw"], pattern)
@@ -309,10 +325,11 @@ class ListeningHandler:
                     continue  # the database matched a longer word that only contains an identifier
                 scrubbed += 1
                 cursor.execute(
-                    f"UPDATE {table} SET text = %s, author_name = %s, url = %s, raw = %s "  # noqa: S608 (constant clauses; values are parameters)
+                    f"UPDATE {table} SET text = %s{spelled_set}, author_name = %s, url = %s, raw = %s "  # noqa: S608 (constant clauses; values are parameters)
                     "WHERE workspace_id = %s AND id = %s AND created_at = %s",
                     [
                         text,
+                        *([search_text(text)] if spelled_set else []),
                         author_name,
                         url,
                         Jsonb(raw) if raw is not None else None,

@@ -28,7 +28,8 @@ from listening.ingest.context import forget_workspace_context
 from listening.ingest.pipeline import listening_sink, mentions_ingest, mentions_ingest_payload
 from listening.ingest.raw import IngestResult, RawMention
 from listening.models import Alert, DictionaryEntry, Mention, SavedSearch, Topic
-from listening.query import QuerySyntaxError, matcher, parse, tokenize_text
+from listening.query import QuerySyntaxError, matcher, parse, stored_tokens
+from listening.search_text import mentions_search_text_refresh
 from listening.selectors.spikes import topic_daily_series
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "mentions_ingest",
     "mentions_ingest_payload",
     "mentions_mark_answered_by_reply",
+    "mentions_search_text_refresh",
     "saved_search_create",
     "topic_alert_delivery_set",
     "topic_alert_webhook_secret_rotate",
@@ -171,6 +173,7 @@ def topic_backfill(*, topic_id: int, workspace_id: int) -> Topic | None:
     columns = [
         "id",
         "text",
+        "search_text",
         "language",
         "platform",
         "author_handle",
@@ -193,7 +196,7 @@ def topic_backfill(*, topic_id: int, workspace_id: int) -> Topic | None:
                 # Matched already (at ingest, or by an earlier run): it counts, and is left alone.
                 matched += 1
                 continue
-            row["tokens"] = tokenize_text(row["text"])
+            row["tokens"] = stored_tokens(row["text"], row["search_text"])
             if predicate(row):
                 hits.append(row["id"])
         if hits:

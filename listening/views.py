@@ -28,7 +28,7 @@ from listening import services
 from listening.answering import reason_label
 from listening.api import mentions_csv_response
 from listening.models import MediaType, Sentiment
-from listening.query import Phrase, QuerySyntaxError, Term, parse
+from listening.query import UNSPACED_CHAR, Phrase, QuerySyntaxError, Term, parse, phrase_text
 from listening.selectors.dashboard import dashboard as dashboard_figures
 from listening.selectors.explorer import ExplorerFilters, mentions_search, query_error, saved_searches
 from listening.selectors.mention_detail import author_history, mention_get, mention_thread
@@ -47,9 +47,9 @@ def _query_words(query: str) -> list[str]:
     while stack:
         current = stack.pop()
         if isinstance(current, Term):
-            words.append(re.escape(current.word) + (r"\w*" if current.prefix else ""))
+            words.append(_word_pattern([current.word], prefix=current.prefix))
         elif isinstance(current, Phrase):
-            words.append(r"\W+".join(re.escape(word) for word in current.words))
+            words.append(_word_pattern(phrase_text(current.words).split(" ")))
         else:
             stack.extend(
                 getattr(current, "children", ()) or ([current.child] if hasattr(current, "child") else [])
@@ -57,13 +57,29 @@ def _query_words(query: str) -> list[str]:
     return words
 
 
+def _word_pattern(pieces: list[str], prefix: bool = False) -> str:
+    """The pieces of a word or phrase as they stand in a text, punctuation between them. Chinese,
+    Japanese, Korean and Thai are found inside longer runs of letters (咖啡 in 咖啡店, 커피 in
+    커피가), and run on from what stands next to them without a space; other words stand whole."""
+    pattern = ""
+    for index, piece in enumerate(pieces):
+        if index:
+            joined = UNSPACED_CHAR.match(pieces[index - 1][-1]) or UNSPACED_CHAR.match(piece[0])
+            pattern += r"\W*" if joined else r"\W+"
+        pattern += re.escape(piece)
+    first, last = pieces[0][0], pieces[-1][-1]
+    if prefix and not UNSPACED_CHAR.match(last):
+        pattern += r"\w*"
+    before = "" if UNSPACED_CHAR.match(first) else r"(?<!\w)"
+    after = "" if UNSPACED_CHAR.match(last) or prefix else r"(?!\w)"
+    return before + pattern + after
+
+
 def highlight(text: str, patterns: list[str]) -> str:
     escaped = escape(text)
     if not patterns:
         return escaped
-    regex = re.compile(
-        r"(?<!\w)(" + "|".join(sorted(patterns, key=len, reverse=True)) + r")(?!\w)", re.IGNORECASE
-    )
+    regex = re.compile("|".join(f"(?:{p})" for p in sorted(patterns, key=len, reverse=True)), re.IGNORECASE)
     return mark_safe(regex.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))  # noqa: S308 (escaped above)
 
 

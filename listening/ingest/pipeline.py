@@ -35,7 +35,7 @@ from listening.ingest.raw import (
 from listening.ingest.rollups import STOPWORDS
 from listening.models import MediaType
 from listening.partitions import ensure_partitions
-from listening.query import tokenize_text
+from listening.query import document_parts
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ COPY_COLUMNS = (
     "author_handle",
     "author_name",
     "text",
+    "search_text",
     "url",
     "in_reply_to",
     "thread_id",
@@ -244,7 +245,9 @@ def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext
     rows = []
     for raw, (language, confidence), (label, score) in zip(raws, languages, sentiments, strict=True):
         text = raw.text
-        tokens = tokenize_text(text)
+        text_tokens, spelled, spelled_tokens = document_parts(text)
+        # As the search vector holds them: the text's lexemes, then those of its search_text.
+        tokens = text_tokens + spelled_tokens if spelled_tokens else text_tokens
         tags = tags_of(text)
         media_type = raw.media_type or (_OWNED if raw.author_handle.lower() in own_handles else _EARNED)
         brand_id = raw.brand_id
@@ -288,6 +291,7 @@ def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext
                 "author_handle": raw.author_handle[:255],
                 "author_name": raw.author_name[:255],
                 "text": text,
+                "search_text": spelled,
                 "url": raw.url[:1000],
                 "in_reply_to": raw.in_reply_to,
                 "thread_id": raw.thread_id or raw.external_id,
@@ -307,7 +311,7 @@ def _enrich(workspace_id: int, raws: list[RawMention], context: WorkspaceContext
                 "raw": raw.raw,
                 "_terms": {
                     token
-                    for token in tokens
+                    for token in text_tokens
                     if len(token) >= 3 and token not in STOPWORDS and not token.isdigit()
                 },
             }

@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from listening.query.lexemes import pg_lower, tokenize_text
+from listening.query.lexemes import pg_lower
+from listening.query.segments import document_tokens
 from listening.query.syntax import And, Field, Node, Not, Or, Phrase, Term
 
 _FIELD_COLUMNS = {
@@ -103,8 +104,8 @@ def _needs(node: Node) -> tuple[bool, bool]:
 
 def matcher(node: Node) -> Callable[[Mapping[str, Any]], bool]:
     """Compile a query into a predicate over a mention dict ("text", "language", "platform",
-    "author_handle", "sentiment", "country", "kind", "media_type"; "tokens" from tokenize_text,
-    when present, saves tokenising the text again for each topic)."""
+    "author_handle", "sentiment", "country", "kind", "media_type"; "tokens" from
+    document_tokens, when present, saves tokenising the text again for each topic)."""
     test = _compile(node)
     needs_set, needs_joined = _needs(node)
     empty: frozenset[str] = frozenset()
@@ -113,7 +114,7 @@ def matcher(node: Node) -> Callable[[Mapping[str, Any]], bool]:
         if needs_set or needs_joined:
             tokens = mention.get("tokens")
             if tokens is None:
-                tokens = tokenize_text(mention.get("text") or "")
+                tokens = document_tokens(mention.get("text") or "")
             words = set(tokens) if needs_set else empty
             joined = _SEP + _SEP.join(tokens) + _SEP if needs_joined else ""
             return test(mention, words, joined)

@@ -22,10 +22,15 @@ def _letter_kind(char: str) -> str:
     of other scripts, spacing marks), a mark that continues a word but cannot start one
     (zero-width marks and format characters), or neither."""
     category = unicodedata.category(char)
-    if category[0] == "L" or category in ("Nd", "Nl", "Mc"):
+    if category[0] == "L" or category in ("Nd", "Nl", "Mc") or char in _ALPHABETIC_THAI_MARKS:
         return _LETTER
     return _MARK if category in ("Mn", "Me", "Cf") else _OTHER
 
+
+# Thai vowel signs written above or below a consonant are marks (Mn), but glibc's iswalpha, which
+# the parser asks, counts them as letters (Unicode's Alphabetic property does): a word may start
+# with one. (Other scripts' such marks are not reproduced; Thai is broken into words, see segments.)
+_ALPHABETIC_THAI_MARKS = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e4d")
 
 # Non-ASCII characters are replaced by one stand-in per kind before matching (lengths are kept,
 # so spans still cut the real text): the expression then needs no large character classes.
@@ -123,8 +128,17 @@ def tokenize_text(text: str) -> list[str]:
     hyphenated word yields itself and then its parts ("e-commerce", "e", "commerce"), and a URL
     its whole, host and path, because PostgreSQL gives each of those a position.
     """
+    return tokenize_words(text)[0]
+
+
+def tokenize_words(text: str) -> tuple[list[str], bool]:
+    """`tokenize_text`, and whether its lexemes are exactly the text's runs of letters, digits and
+    marks, lower-cased (the text holds only words, numbers and sentence punctuation, and no word
+    was too long to index): then a lexeme cut in pieces gives the lexemes of the text spaced
+    out at those cuts."""
     scanned = stand_ins(text)
-    if _words_only(scanned):
+    plain = _words_only(scanned)
+    if plain:
         if text.isascii():
             tokens = _WORDS_ONLY.findall(scanned)  # ASCII: the scanned text is the lowered text
         else:
@@ -133,8 +147,9 @@ def tokenize_text(text: str) -> list[str]:
     else:
         tokens = _document_tokens(text, scanned)
     if any(len(token) > _MAX_LEXEME_BYTES // 4 for token in tokens):
-        tokens = [token for token in tokens if len(token.encode()) <= _MAX_LEXEME_BYTES]
-    return tokens
+        kept = [token for token in tokens if len(token.encode()) <= _MAX_LEXEME_BYTES]
+        plain, tokens = plain and len(kept) == len(tokens), kept
+    return tokens, plain
 
 
 def _words_only(scanned: str) -> bool:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from listening.query.lexemes import HYPHENATED, URL, pg_lower, stand_ins, tokenize_text
+from listening.query.segments import phrase_pieces, query_tokens
 
 
 class QuerySyntaxError(ValueError):
@@ -32,7 +34,8 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
-    """Consecutive lexemes, as `tokenize_text` yields them for the quoted text."""
+    """Consecutive lexemes, as `query_tokens` yields them for the quoted text (or for a word of
+    Chinese, Japanese, Korean or Thai, which it breaks into several)."""
 
     words: tuple[str, ...]
 
@@ -120,7 +123,7 @@ def _field(name: str, raw: str, position: int, value_position: int) -> Field:
 
 
 def _text_node(text: str, position: int, quoted: bool = False) -> Node:
-    tokens = tokenize_text(text)
+    tokens = query_tokens(text)
     if not tokens:
         if quoted:
             raise QuerySyntaxError("Expected words between the quotes", position)
@@ -137,7 +140,9 @@ def _word(run: str, position: int) -> Node:
     tokens = tokenize_text(run[:-1])
     if not tokens:
         raise QuerySyntaxError('Expected letters or digits before "*"', position + star)
-    if len(tokens) > 1 or not _bare(tokens[0]):
+    # Not broken like other words: "東京*" is any lexeme starting 東京, which the whole run
+    # "東京の配達" is, and so is the pair 東京 wherever the two characters stand together.
+    if len(tokens) > 1 or not _bare(tokens[0], tokenize_text):
         raise QuerySyntaxError(f'A prefix needs a single plain word before "*", found "{run[:-1]}"', position)
     return Term(tokens[0], prefix=True)
 
@@ -281,9 +286,11 @@ def parse(query: str) -> Node:
 # --- rendering -----------------------------------------------------------------------------------
 
 
-def _phrase_text(words: tuple[str, ...]) -> str:
-    """Text whose tokens are `words`: a hyphenated word or URL stands for the parts after it,
-    and "./x" or ".." tokens follow the previous word directly, as they must to be tokens."""
+def phrase_text(words: tuple[str, ...]) -> str:
+    """Text whose tokens are `words`: characters and pairs of an unspaced script join back into
+    their run, a hyphenated word or URL stands for the parts after it, and "./x" or ".." tokens
+    follow the previous word directly, as they must to be tokens."""
+    words = tuple(phrase_pieces(words))
     pieces: list[str] = []
     index = 0
     while index < len(words):
@@ -304,15 +311,16 @@ def _phrase_text(words: tuple[str, ...]) -> str:
     return " ".join(pieces)
 
 
-def _bare(text: str) -> bool:
-    """Whether a term can be written without quotes and read back as itself."""
+def _bare(text: str, tokens: Callable[[str], list[str]] = query_tokens) -> bool:
+    """Whether a term can be written without quotes and read back as itself (as a prefix, with
+    `tokenize_text`)."""
     return (
         _BARE_VALUE.fullmatch(text) is not None
         and not text.startswith("-")
         and "*" not in text
         and text not in _KEYWORDS
         and _FIELD_RUN.match(text) is None
-        and tokenize_text(text) == [text]
+        and tokens(text) == [text]
     )
 
 
@@ -322,7 +330,7 @@ def _render(node: Node, parent: int) -> str:
         text = node.word if node.prefix or _bare(node.word) else f'"{node.word}"'
         return text + ("*" if node.prefix else "")
     if isinstance(node, Phrase):
-        return f'"{_phrase_text(node.words)}"'
+        return f'"{phrase_text(node.words)}"'
     if isinstance(node, Field):
         value = node.value if _BARE_VALUE.fullmatch(node.value) else f'"{node.value}"'
         return f"{node.name}:{value}"

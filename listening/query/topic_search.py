@@ -14,6 +14,7 @@ from __future__ import annotations
 from itertools import product
 
 from cxm.channels.topics import TopicSearch
+from listening.query.segments import written
 from listening.query.syntax import And, Field, Node, Not, Or, Phrase, Term
 
 # An OR of ANDs multiplies out into this many clauses at most before it is widened to one.
@@ -50,8 +51,9 @@ def topic_search(*, topic_id: int, name: str, node: Node) -> TopicSearch:
 
 
 def _literal(node: Term | Phrase) -> str:
-    # A prefix (deliv*) is searched as the word before the star: platforms have no prefixes.
-    return node.word if isinstance(node, Term) else " ".join(node.words)
+    # A prefix (deliv*) is searched as the word before the star: platforms have no prefixes. A
+    # word of Chinese, Japanese, Korean or Thai is searched as written, not as its pieces.
+    return node.word if isinstance(node, Term) else written(node.words)
 
 
 def _clauses(node: Node) -> Clauses:

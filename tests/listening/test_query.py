@@ -4,6 +4,8 @@ mentions, checked against a real PostgreSQL."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
@@ -18,10 +20,14 @@ from listening.query import (
     Phrase,
     QuerySyntaxError,
     Term,
+    document_tokens,
     matcher,
     parse,
     query_fields,
+    query_tokens,
     render,
+    search_text,
+    stored_tokens,
     to_sql,
     tokenize_text,
 )
@@ -57,8 +63,10 @@ def test_words_phrases_and_prefixes_are_lowercased():
     )
 
 
-def test_unicode_words_are_single_terms():
-    assert parse("café 東京 Straße") == And((Term("café"), Term("東京"), Term("straße")))
+def test_unicode_words_are_single_terms_and_unspaced_words_their_characters_and_pairs():
+    assert parse("café 東京 Straße") == And((Term("café"), Phrase(("東", "東京", "京")), Term("straße")))
+    assert parse("커피가") == Phrase(("커", "커피", "피", "피가", "가"))
+    assert parse("ไก่ทอด") == Phrase(("ไก่", "ทอด"))  # Thai: the words of ICU's dictionary
 
 
 def test_one_word_in_quotes_is_a_term():
@@ -243,12 +251,17 @@ def test_precomputed_tokens_are_used_instead_of_the_text():
     assert predicate(document)
 
 
-def test_unicode_words_match_and_unspaced_scripts_need_a_prefix():
+def test_unicode_words_match_and_unspaced_scripts_match_inside_runs():
     assert matches("naïve café", "Naïve coöperation at the CAFÉ")
-    # Like PostgreSQL's simple configuration, a run of Japanese without spaces is one word.
     assert matches("東京 café", "東京、café は最高")
-    assert not matches("東京", "東京の配達")
+    # PostgreSQL's simple configuration reads a run without spaces as one word; its search_text
+    # holds the run's characters and pairs, so a word inside it is found too.
+    assert matches("東京", "東京の配達")
+    assert matches("配達", "東京の配達")
     assert matches("東京*", "東京の配達")
+    assert matches('"東京の配達"', "東京の配達です") and not matches('"東京の 配達"', "東京の配達です")
+    assert not matches("東京", "京都の配達")
+    assert matches("커피", "커피가 맛있어요") and matches("ไก่", "ไก่ทอดร้านนี้อร่อยมาก")
 
 
 # --- tokenising documents --------------------------------------------------------------------------
@@ -291,14 +304,14 @@ def test_to_sql_refuses_an_alias_that_is_not_an_identifier():
 
 # Text for words and phrases: scripts, accents, marks, digits, and the punctuation that makes
 # PostgreSQL's parser do something special (hyphens, apostrophes, dots, @, slashes, signs).
-TEXT_ALPHABET = [*"abkoz019 ,-'.@/+:&;", "é", "ñ", "東", "京", "カ", "ー", "Σ", "\u0301", "😀"]
+TEXT_ALPHABET = [*"abkoz019 ,-'.@/+:&;", "é", "ñ", "東", "京", "カ", "ー", "Σ", "\u0301", "😀", *"커피가ไก่ทอ"]
 
 
 def _node_from_tokens(tokens: list[str]) -> Node:
     return Term(tokens[0]) if len(tokens) == 1 else Phrase(tuple(tokens))
 
 
-text_nodes = st.text(st.sampled_from(TEXT_ALPHABET), min_size=1, max_size=16).map(tokenize_text).filter(bool)
+text_nodes = st.text(st.sampled_from(TEXT_ALPHABET), min_size=1, max_size=16).map(query_tokens).filter(bool)
 prefix_terms = st.from_regex(r"[a-zé東]{1,6}", fullmatch=True).map(lambda word: Term(word, prefix=True))
 field_nodes = st.one_of(
     st.builds(Field, st.just("lang"), st.sampled_from(["en", "id", "es", "ja", "zh-tw"])),
@@ -421,12 +434,23 @@ CORPUS = [
      "ja", "email", "@yuki", "negative", "JP", "email", "earned"),
     ("Visit www.tokokopi.com/menu or tokokopi.com for the menu & prices",
      "en", "mastodon", "@TokoKopi", "neutral", "ID", "post", "owned"),
+    # Scripts written without spaces between words, and Korean with its particles.
+    ("我每天早上都喝一杯咖啡，这家咖啡店的拿铁很好喝。",  # noqa: RUF001 (Chinese punctuation)
+     "zh", "review", "@wang", "positive", "SG", "review", "earned"),
+    ("快递三天了还没到！客服电话也打不通@TokoKopi",  # noqa: RUF001 (Chinese punctuation)
+     "zh", "mastodon", "@li", "negative", "SG", "comment", "earned"),
+    ("東京都の配達員がiPhone15を届けてくれた。京都にも行きたい",
+     "ja", "mastodon", "@yuki", "positive", "JP", "post", "earned"),
+    ("ไก่ทอดร้านนี้อร่อยมาก แต่ส่งช้า รอตั้งนาน kopi ก็ดี",
+     "th", "review", "@somchai", "neutral", "TH", "review", "earned"),
+    ("커피가 맛있어요. 배송은 빨랐는데 커피숍 직원이 불친절했어요",
+     "ko", "review", "@minji", "neutral", "KR", "review", "earned"),
 ]  # fmt: skip
 DOCUMENTS = [
     {"id": number, "text": row[0], **dict(zip(CORPUS_COLUMNS, row[1:], strict=True))}
     for number, row in enumerate(CORPUS, start=1)
 ]
-DOCUMENT_TOKENS = [tokenize_text(document["text"]) for document in DOCUMENTS]
+DOCUMENT_TOKENS = [document_tokens(document["text"]) for document in DOCUMENTS]
 VOCABULARY = sorted({token for tokens in DOCUMENT_TOKENS for token in tokens} | {"zzz", "kopi2", "run"})
 PREFIXES = sorted(
     {word[:n] for word in VOCABULARY if word.isalpha() for n in range(1, min(len(word), 5) + 1)}
@@ -442,8 +466,22 @@ PHRASE_TEXTS = sorted(
 )
 
 
+# Words inside the runs of unspaced scripts, as an analyst would type one: every one to four
+# characters of each run.
+UNSPACED_WORDS = sorted(
+    {
+        run[i : i + n]
+        for document in DOCUMENTS
+        for run in tokenize_text(document["text"])
+        if search_text(run)
+        for n in (1, 2, 3, 4)
+        for i in range(len(run) - n + 1)
+    }
+)
+
+
 def _typed(text: str) -> Node | None:
-    tokens = tokenize_text(text)
+    tokens = query_tokens(text)
     return _node_from_tokens(tokens) if tokens else None
 
 
@@ -452,6 +490,7 @@ corpus_leaves = st.one_of(
     st.sampled_from(PREFIXES).map(lambda word: Term(word, prefix=True)),
     st.sampled_from(PHRASE_TEXTS).map(_typed).filter(bool),
     st.lists(st.sampled_from(VOCABULARY), min_size=2, max_size=2).map(" ".join).map(_typed).filter(bool),
+    st.sampled_from(UNSPACED_WORDS).map(_typed).filter(bool),
     st.sampled_from(sorted({document["language"] for document in DOCUMENTS} | {"fr"})).map(
         lambda v: Field("lang", v)
     ),
@@ -468,18 +507,29 @@ corpus_leaves = st.one_of(
 )
 
 
+# The mention table's search vector (migration 0008): the language configuration's lexemes of
+# the text, then the simple configuration's of the text and of its search_text.
+SEARCH_VECTOR = import_module("listening.migrations.0008_mention_search_text").SEARCH_VECTOR
+SIMPLE_HALF = "to_tsvector('simple', text) || to_tsvector('simple', coalesce(search_text, ''))"
+
+
+def test_the_corpus_tables_index_as_the_mention_table_does():
+    assert SEARCH_VECTOR.endswith(SIMPLE_HALF.replace("'simple'", "'simple'::regconfig"))
+
+
 def _create_corpus_table(name: str, vector: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {name} (id integer PRIMARY KEY, text text NOT NULL, "
+            f"CREATE TEMPORARY TABLE {name} (id integer PRIMARY KEY, text text NOT NULL, search_text text, "
             + ", ".join(f"{column} text NOT NULL" for column in CORPUS_COLUMNS)
             + ", search_vector tsvector)"
         )
         for document in DOCUMENTS:
             columns = ["id", "text", *CORPUS_COLUMNS]
             cursor.execute(
-                f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",  # noqa: S608
-                [document[column] for column in columns],
+                f"INSERT INTO {name} ({', '.join(columns)}, search_text) "  # noqa: S608
+                f"VALUES ({', '.join(['%s'] * (len(columns) + 1))})",
+                [*(document[column] for column in columns), search_text(document["text"])],
             )
         cursor.execute(f"UPDATE {name} SET search_vector = {vector}")  # noqa: S608 (constants)
 
@@ -502,12 +552,15 @@ def _negates(node: Node) -> bool:
     return isinstance(node, And | Or) and any(_negates(child) for child in node.children)
 
 
-def _postgres_lexemes(text: str) -> list[str]:
+def _postgres_lexemes(text: str, spelled: str | None = None) -> list[str]:
+    """The lexemes of to_tsvector('simple', text), in position order; with `spelled`, of the
+    mention table's simple half for that text and search_text."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT coalesce(array_agg(lexeme ORDER BY position), '{}') FROM "
-            "(SELECT lexeme, unnest(positions) AS position FROM unnest(to_tsvector('simple', %s))) AS x",
-            [text],
+            "(SELECT lexeme, unnest(positions) AS position FROM unnest(to_tsvector('simple', %s) "
+            "|| to_tsvector('simple', coalesce(%s, '')))) AS x",
+            [text, spelled],
         )
         return list(cursor.fetchone()[0])
 
@@ -570,11 +623,33 @@ def test_tokenize_text_agrees_with_postgres_on_texts_of_plain_words():
     check()
 
 
+# Chinese, Japanese, Korean and Thai among the rest, with the punctuation between their words.
+UNSPACED_ALPHABET = [*"ab0 ,.-!?@", *"咖啡店東京のカー々", *"커피가 는", *"ไก่ทอดร้านนี้", "。", "、", "，", "😀"]  # noqa: RUF001
+
+
+@pytest.mark.django_db
+def test_document_tokens_agree_with_postgres_on_unspaced_scripts():
+    for text in [document["text"] for document in DOCUMENTS[-5:]]:
+        assert document_tokens(text) == _postgres_lexemes(text, search_text(text)), text
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=FIXTURE_OK)
+    @given(st.text(st.sampled_from(UNSPACED_ALPHABET), max_size=30))
+    def check(text):
+        lexemes = _postgres_lexemes(text, search_text(text))
+        assert document_tokens(text) == lexemes
+        assert stored_tokens(text, search_text(text)) == lexemes  # the back-fills' way
+
+    check()
+
+
 @pytest.mark.django_db
 def test_matcher_and_sql_select_the_same_mentions():
     # The 'simple' half of the mention table's search vector, which exact words rely on.
-    _create_corpus_table("query_corpus", "to_tsvector('simple', text)")
-    assert _sql_ids("query_corpus", parse("kopi")) == _matcher_ids(parse("kopi")) == {3, 4, 18, 22, 27}
+    _create_corpus_table("query_corpus", SIMPLE_HALF)
+    assert _sql_ids("query_corpus", parse("kopi")) == _matcher_ids(parse("kopi")) == {3, 4, 18, 22, 27, 34}
+    # Words inside Chinese, Japanese and Thai, and Korean with a particle attached.
+    for query, found in (("咖啡", {31}), ("配達", {8, 33}), ("京都", {33}), ("ไก่", {34}), ("커피", {35})):
+        assert _sql_ids("query_corpus", parse(query)) == _matcher_ids(parse(query)) == found, query
 
     @settings(max_examples=150, deadline=None, suppress_health_check=FIXTURE_OK)
     @given(queries(corpus_leaves))
@@ -587,11 +662,11 @@ def test_matcher_and_sql_select_the_same_mentions():
 
 @pytest.mark.django_db
 def test_a_language_configuration_half_only_adds_matches():
-    # The mention table indexes `to_tsvector(<language config>, text) || to_tsvector('simple',
-    # text)`. The simple half keeps every exact match, so SQL never finds less than the matcher;
-    # but it can find more: a word that equals a stem ("runner" in "runners"), and a phrase
-    # spanning the two halves (the last word of the text, then the first).
-    _create_corpus_table("query_corpus_en", "to_tsvector('english', text) || to_tsvector('simple', text)")
+    # The mention table indexes `to_tsvector(<language config>, text) || <the simple half>`. The
+    # simple half keeps every exact match, so SQL never finds less than the matcher; but it can
+    # find more: a word that equals a stem ("runner" in "runners"), and a phrase spanning the two
+    # halves (the last word of the text, then the first). English stands for every configuration.
+    _create_corpus_table("query_corpus_en", f"to_tsvector('english', text) || {SIMPLE_HALF}")
     for query, extra in (("runner", {18}), ('"kopinya enak"', {19})):
         assert _matcher_ids(parse(query)) == set()
         assert _sql_ids("query_corpus_en", parse(query)) == extra

@@ -27,6 +27,9 @@ def search(query: str) -> TopicSearch:
         # An OR of ANDs multiplies out: (a AND b) OR c == (a OR c) AND (b OR c).
         ("(kopi latte) OR teh", (("kopi", "teh"), ("latte", "teh"))),
         ("deliv*", (("deliv",),)),
+        # Words of unspaced scripts as a mention writes them, not as the pieces they are matched by.
+        ("咖啡 OR ไก่ทอด", (("ไก่ทอด", "咖啡"),)),
+        ('"iPhone手机" 커피', (("iphone 手机",), ("커피",))),
     ],
 )
 def test_words_become_clauses_of_alternatives(query, all_of):
