@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
+from cxm.celery import queue_heartbeat_key
 from cxm.transactions import is_transient_conflict
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def check_redis() -> str | None:
 def check_worker() -> str | None:
     try:
         raw = redis_client().get(settings.CELERY_WORKER_HEARTBEAT_KEY)
+        unserved = queues_without_worker()
     except Exception:
         return "worker heartbeat unknown: redis unreachable"
     if raw is None:
@@ -62,7 +64,21 @@ def check_worker() -> str | None:
     age = time.time() - float(seen_at)
     if age > HEARTBEAT_MAX_AGE:
         return f"last worker heartbeat {age:.0f}s ago ({hostname})"
+    if unserved:
+        return f"queues without a worker: {', '.join(unserved)}"
     return None
+
+
+def queues_without_worker() -> list[str]:
+    """The queues no worker has announced itself on within HEARTBEAT_MAX_AGE: their work waits."""
+    queues = settings.CXM_QUEUES
+    beats = redis_client().mget([queue_heartbeat_key(queue) for queue in queues])
+    now = time.time()
+    return [
+        queue
+        for queue, raw in zip(queues, beats, strict=True)
+        if raw is None or now - float(raw.decode().partition(" ")[0]) > HEARTBEAT_MAX_AGE
+    ]
 
 
 @never_cache
