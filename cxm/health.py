@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from cxm.celery import queue_heartbeat_key
+from cxm.replica import replica_state
 from cxm.transactions import is_transient_conflict
 
 logger = logging.getLogger(__name__)
@@ -86,9 +87,26 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+def platform_checks() -> dict[str, str | None]:
+    """Each part this process needs, and what is wrong with it (None: nothing)."""
+    return {"database": check_database(), "redis": check_redis(), "worker": check_worker()}
+
+
+def replica_report() -> dict:
+    """The read replica as /readyz shows it. Not a check: without it the primary serves the reads."""
+    try:
+        return replica_state(fresh=True).as_json()
+    except DATABASE_ERRORS as exc:  # the primary's WAL position could not be read
+        return {
+            "configured": True,
+            "reachable": False,
+            "error": f"database unreachable: {exc.__class__.__name__}",
+        }
+
+
 @never_cache
 def readyz(request):
-    checks = {"database": check_database(), "redis": check_redis(), "worker": check_worker()}
+    checks = platform_checks()
     ready = all(problem is None for problem in checks.values())
     body = {
         "status": "ok" if ready else "unavailable",
@@ -96,6 +114,7 @@ def readyz(request):
             name: {"ok": problem is None, **({"error": problem} if problem else {})}
             for name, problem in checks.items()
         },
+        "replica": replica_report(),
     }
     return JsonResponse(body, status=200 if ready else 503)
 

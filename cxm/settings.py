@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication, so that on the way out it knows who wrote (the API's token user too).
+    "cxm.replica.WriteMarkerMiddleware",
     "cxm.web.time_zone.ReaderTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -141,6 +143,19 @@ DATABASES = {"default": parse_database_url(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = envint("CXM_DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("CXM_TEST_DATABASE_NAME") or None}
+# A streaming replica of DATABASE_URL for the read paths that can take data a few seconds old
+# (the Explorer, dashboards, reports, exports: cxm/replica.py), when it has replayed the reader's
+# own writes and lags at most CXM_REPLICA_MAX_LAG_SECONDS; else they read the primary as well.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+CXM_REPLICA_MAX_LAG_SECONDS = envfloat("CXM_REPLICA_MAX_LAG_SECONDS", 10)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = parse_database_url(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", "3")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # The suite builds no database there: a replica named in its environment reads the primary's.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["cxm.replica.PrimaryRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 

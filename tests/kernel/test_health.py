@@ -74,3 +74,8 @@ def test_readyz_says_when_redis_is_down(client, tmp_path):
     assert checks["redis"]["ok"] is False
     assert checks["redis"]["error"].startswith("redis unreachable")
     assert checks["database"] == {"ok": True}
+
+
+@pytest.mark.django_db
+def test_readyz_says_when_no_read_replica_is_set(client):
+    assert client.get("/readyz").json()["replica"] == {"configured": False}
