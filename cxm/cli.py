@@ -177,6 +177,10 @@ def worker_command(*, queues: list[str], name: str, concurrency: int | None = No
         str(concurrency or envint("CXM_WORKER_CONCURRENCY", 2)),
         "--hostname",
         f"{name}@%h",
+        # Workers share nothing but the broker and the database: no start-up wait for neighbours to
+        # answer (mingle), no event chatter between them (gossip).
+        "--without-mingle",
+        "--without-gossip",
     )
 
 
