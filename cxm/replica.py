@@ -1,7 +1,7 @@
 """Reads on a PostgreSQL streaming replica, chosen read path by read path.
 
-The Explorer, the dashboards, the reports and the exports ask `read_alias(reader=...)` which
-database alias their selectors read through (`using=`). It names the replica (DATABASE_REPLICA_URL)
+The Explorer, the listening dashboard, care reports, ads insights and mention exports ask
+`read_alias(reader=...)` which database alias their selectors read through (`using=`). It names the replica (DATABASE_REPLICA_URL)
 only when the replica answers, is in recovery, is within CXM_REPLICA_MAX_LAG_SECONDS of the
 primary, and has replayed the reader's own last write; otherwise the primary. Nothing else reads
 there, and nothing ever writes there (`PrimaryRouter`).

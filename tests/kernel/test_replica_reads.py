@@ -1,5 +1,5 @@
-"""Reads on a real streaming replica of the test server: the Explorer, dashboards, reports and
-exports read there (a row the replica has not replayed yet is not shown), a person's own write
+"""Reads on a real streaming replica of the test server: the Explorer, the dashboard, care reports,
+ads insights and exports read there (a row the replica has not replayed yet is not shown), a person's own write
 shows at once (their reads go to the primary until it is replayed), a replica too far behind or
 down is not read, nothing is written there, and its lag shows in /readyz and on the health page.
 
@@ -11,6 +11,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
+from ads.services import insights_import_commit
 from care import services as care_services
 from cxm import replica as replica_module
 from cxm.customers.models import CustomerProfile
@@ -22,6 +23,12 @@ from listening.models import Topic
 from tests.factories import UserFactory
 from tests.listening.conftest import item
 from tests.replica import StreamingReplica
+
+LINKEDIN_REPORT = (
+    "Start Date (in UTC),Campaign Group Name,Campaign Name,Campaign ID,Currency,Impressions,Clicks,"
+    "Total Spent,Conversions\n"
+    "11/20/2026,B2B,Kopi for offices,501,EUR,900,9,45.50,1\n"
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
 
@@ -91,7 +98,7 @@ def test_the_explorer_reads_the_replica_and_shows_a_mention_once_it_is_replayed(
     assert _found(client) == ["1001"]
 
 
-@pytest.mark.parametrize("path", ["dashboard", "export", "care report"])
+@pytest.mark.parametrize("path", ["dashboard", "export", "care report", "ads insights"])
 def test_dashboards_exports_and_reports_read_the_replica(replica, workspace_a, member, api, path):
     client = api(member(workspace_a, Role.ADMIN))
 
@@ -102,10 +109,14 @@ def test_dashboards_exports_and_reports_read_the_replica(replica, workspace_a, m
         if path == "export":
             lines = b"".join(client.get("/api/v1/mentions/export/").streaming_content).decode().splitlines()
             return len(lines) - 1
+        if path == "ads insights":
+            return len(client.get("/api/v1/ads/insights/summary/", {"group_by": "campaign"}).json()["rows"])
         return client.get("/api/v1/cases/metrics/").json()["backlog"]["total"]
 
     def write():
-        if path == "care report":
+        if path == "ads insights":  # another platform's report, imported
+            insights_import_commit(workspace=workspace_a, content=LINKEDIN_REPORT)
+        elif path == "care report":
             author = AuthorKey("mastodon", "c-1", "@ana")
             resolved = identities_resolve(workspace_id=workspace_a.pk, authors=[author])[("mastodon", "c-1")]
             customer = CustomerProfile.objects.get(pk=resolved.profile_id)
