@@ -7,7 +7,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
@@ -158,8 +158,9 @@ def insights(
     date_from: date | None = None,
     date_to: date | None = None,
     hourly: bool | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> QuerySet[AdInsight]:
-    rows = AdInsight.objects.for_workspace(workspace)
+    rows = AdInsight.objects.using(using).for_workspace(workspace)
     if campaign:
         rows = rows.filter(campaign_id=campaign)
     if ad_set:
@@ -211,15 +212,18 @@ def money_fields(*, totals: dict[str, int], currency: str) -> dict[str, Any]:
     }
 
 
-def insights_summary(*, workspace, group_by: str = "campaign", **filters: Any) -> list[dict[str, Any]]:
+def insights_summary(
+    *, workspace, group_by: str = "campaign", using: str = DEFAULT_DB_ALIAS, **filters: Any
+) -> list[dict[str, Any]]:
     """Totals and metrics per campaign, ad set, ad, variant or date (and currency: sums never mix
-    currencies)."""
+    currencies), read through the database alias `using` (the replica, when
+    cxm.replica.read_alias allows)."""
     if group_by not in GROUPS:
         raise ValueError(f"group_by is one of {', '.join(GROUPS)}")
     key, label = GROUPS[group_by]
     fields = [key, "currency"] + ([label] if label else [])
     rows = (
-        insights(workspace=workspace, **filters)
+        insights(workspace=workspace, using=using, **filters)
         .values(*fields)
         .annotate(**{name: Sum(name) for name in TOTALS})
         .order_by(key, "currency")

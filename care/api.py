@@ -35,6 +35,7 @@ from cxm.api.pagination import CursorPagination
 from cxm.api.viewsets import WorkspaceRelatedField, WorkspaceScopedViewSet
 from cxm.channels.models import ChannelAccount
 from cxm.customers.models import CustomerProfile
+from cxm.replica import read_alias
 from cxm.tenancy.models import BusinessUnit, User
 
 
@@ -517,5 +518,6 @@ class CaseViewSet(
                 until=until,
                 queue_id=_int(params, "queue"),
                 business_unit_id=_int(params, "business_unit"),
+                using=read_alias(reader=request.user),
             )
         )

@@ -1,4 +1,5 @@
-"""The Celery app. Workers announce themselves in Redis so /readyz can tell a live one."""
+"""The Celery app. Workers announce themselves in Redis, and on each queue they consume, so
+/readyz can tell a live one and name a queue no worker consumes."""
 
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def queue_heartbeat_key(queue: str) -> str:
+    from django.conf import settings
+
+    return f"{settings.CELERY_WORKER_HEARTBEAT_KEY}:{queue}"
+
+
 class WorkerHeartbeat(bootsteps.StartStopStep):
-    """Writes `<time> <hostname>` to Redis every few seconds while the worker consumes."""
+    """Writes `<time> <hostname>` to Redis every few seconds while the worker consumes: once for
+    any worker, and once for each queue this worker consumes (all of them without -Q)."""
 
     requires = {"celery.worker.components:Timer"}
 
@@ -28,6 +36,7 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 
         self.key = settings.CELERY_WORKER_HEARTBEAT_KEY
         self.hostname = worker.hostname or socket.gethostname()
+        self.queues = sorted(worker.app.amqp.queues.consume_from)
         self.beat()
         self.timer_entry = worker.timer.call_repeatedly(settings.CELERY_WORKER_HEARTBEAT_INTERVAL, self.beat)
 
@@ -40,7 +49,12 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
         # the launcher and the watchdog too; cxm.health brings Django's request stack (about 1 s).
         from cxm.health import redis_client
 
-        redis_client().set(self.key, f"{time.time():.3f} {self.hostname}", ex=120)
+        value = f"{time.time():.3f} {self.hostname}"
+        with redis_client().pipeline(transaction=False) as pipe:
+            pipe.set(self.key, value, ex=120)
+            for queue in self.queues:
+                pipe.set(queue_heartbeat_key(queue), value, ex=120)
+            pipe.execute()
 
 
 app.steps["worker"].add(WorkerHeartbeat)

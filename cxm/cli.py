@@ -1,7 +1,8 @@
-"""The `cxm` command line: `cxm run`, `cxm test`, `cxm migrate`, `cxm setup`, `cxm manage ...`.
+"""The `cxm` command line: `cxm run`, `cxm test`, `cxm migrate`, `cxm setup`, `cxm manage ...`,
+and one process at a time for several machines: `cxm web`, `cxm worker`, `cxm beat`.
 
-`run` and `test` start embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL point at
-real servers, then start the platform's processes (or the test suite) against them.
+They start embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL point at real servers,
+then start the platform's processes (or the test suite) against them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from cxm.conf import data_dir, envint, launcher_base_url
+from django.core.exceptions import ImproperlyConfigured
+
+from cxm.conf import QUEUES, data_dir, envint, launcher_base_url, queue_groups
 from cxm.embedded import EmbeddedUnavailable, prepare_environment
 from cxm.processes import die_with_parent
 from cxm.watchdog import Watchdog
@@ -158,6 +161,40 @@ def web_command(*, bind: str, port: str) -> list[str]:
     )
 
 
+def worker_command(*, queues: list[str], name: str, concurrency: int | None = None) -> list[str]:
+    """A Celery worker consuming `queues`, as `cxm run` and `cxm worker` start one."""
+    return _python(
+        "-m",
+        "celery",
+        "-A",
+        "cxm",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--queues",
+        ",".join(queues),
+        "--concurrency",
+        str(concurrency or envint("CXM_WORKER_CONCURRENCY", 2)),
+        "--hostname",
+        f"{name}@%h",
+        # Workers share nothing but the broker and the database: no start-up wait for neighbours to
+        # answer (mingle), no event chatter between them (gossip).
+        "--without-mingle",
+        "--without-gossip",
+    )
+
+
+def beat_command(*, schedule: Path) -> list[str]:
+    return _python("-m", "celery", "-A", "cxm", "beat", "--loglevel", "INFO", "--schedule", str(schedule))
+
+
+def _worker_groups() -> list[list[str]]:
+    try:
+        return queue_groups(os.environ.get("CXM_WORKER_QUEUES", ""))
+    except ImproperlyConfigured as exc:
+        raise SystemExit(f"cxm: CXM_WORKER_QUEUES: {exc}") from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     stop = StopRequest()
     stop.install()
@@ -166,6 +203,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     group = ProcessGroup(watchdog)
     try:
         folder = data_dir()
+        groups = _worker_groups()
         services = _prepare(folder, watchdog)
         port = str(envint("PORT", 8000))
         bind = os.environ.get("CXM_BIND", "127.0.0.1")
@@ -173,36 +211,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ.setdefault("CXM_BASE_URL", launcher_base_url(bind=bind, port=port))
         subprocess.run(_python("-m", "cxm", "setup"), check=True)
         group.start("web", web_command(bind=bind, port=port))
-        group.start(
-            "worker",
-            _python(
-                "-m",
-                "celery",
-                "-A",
-                "cxm",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                str(envint("CXM_WORKER_CONCURRENCY", 2)),
-                "--hostname",
-                "worker@%h",
-            ),
-        )
-        group.start(
-            "beat",
-            _python(
-                "-m",
-                "celery",
-                "-A",
-                "cxm",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(folder / "celerybeat-schedule"),
-            ),
-        )
+        for queues in groups:
+            # One worker on every queue is "worker"; each of several is named after its queues.
+            name = "worker" if len(groups) == 1 else "-".join(queues)
+            group.start(name, worker_command(queues=queues, name=name))
+        group.start("beat", beat_command(schedule=folder / "celerybeat-schedule"))
         _say(f"platform running at {launcher_base_url(bind=bind, port=port)}/  (Ctrl-C stops it)")
         while True:
             exited = group.first_exited()
@@ -226,6 +239,49 @@ def cmd_run(args: argparse.Namespace) -> int:
             services.stop()
         watchdog.release(all_stopped=services is not None)
         _say("stopped")
+
+
+def _foreground(command: list[str]) -> int:
+    """One of the platform's processes in the foreground, on DATABASE_URL and REDIS_URL or else on
+    this data folder's embedded servers (shared with a `cxm run` serving it already). The first
+    SIGINT, SIGTERM or SIGHUP stops it gracefully (SIGTERM to it); later ones are ignored."""
+    stop = StopRequest()
+    stop.install()
+    services = child = None
+    try:
+        services = _prepare(data_dir())
+        child = subprocess.Popen(command, start_new_session=True, preexec_fn=die_with_parent)
+        return child.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop.hold()
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if services is not None:
+            services.stop()
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    return _foreground(web_command(bind=args.bind, port=str(args.port)))
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    queues = [queue.strip() for queue in args.queues.split(",") if queue.strip()]
+    unknown = sorted(set(queues) - set(QUEUES))
+    if unknown or not queues:
+        raise SystemExit(f"cxm: unknown queue {', '.join(unknown)}; the queues are {', '.join(QUEUES)}")
+    name = args.name or ("worker" if queues == list(QUEUES) else "-".join(queues))
+    return _foreground(worker_command(queues=queues, name=name, concurrency=args.concurrency))
+
+
+def cmd_beat(args: argparse.Namespace) -> int:
+    return _foreground(beat_command(schedule=data_dir() / "celerybeat-schedule"))
 
 
 def ensure_test_tools() -> None:
@@ -332,7 +388,24 @@ def cmd_shell_env(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cxm", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start web, Celery worker and beat").set_defaults(func=cmd_run)
+    sub.add_parser("run", help="start web, Celery worker(s) and beat").set_defaults(func=cmd_run)
+    web = sub.add_parser("web", help="start only the web server (gunicorn)")
+    web.add_argument("--bind", default=os.environ.get("CXM_BIND", "127.0.0.1"))
+    web.add_argument("--port", type=int, default=envint("PORT", 8000))
+    web.set_defaults(func=cmd_web)
+    worker = sub.add_parser("worker", help="start one Celery worker on the queues named")
+    worker.add_argument(
+        "-Q",
+        "--queues",
+        default=",".join(QUEUES),
+        help=f"comma-separated, of: {', '.join(QUEUES)} (default: all)",
+    )
+    worker.add_argument(
+        "-c", "--concurrency", type=int, default=None, help="pool processes (CXM_WORKER_CONCURRENCY)"
+    )
+    worker.add_argument("-n", "--name", default="", help="the node name before @host (default: its queues)")
+    worker.set_defaults(func=cmd_worker)
+    sub.add_parser("beat", help="start only Celery beat (run exactly one)").set_defaults(func=cmd_beat)
     test = sub.add_parser("test", help="run the test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)

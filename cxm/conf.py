@@ -15,6 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# The Celery queues, one per concern (settings route each task to one); `default` holds the
+# kernel's own work. Here rather than in settings so that the launcher can name them unloaded.
+QUEUES = ("ingest", "publish", "care", "ads", "alerts", "transformation", "default")
+
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
@@ -46,6 +50,23 @@ def envfloat(name: str, default: float) -> float:
 
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def queue_groups(spec: str) -> list[list[str]]:
+    """`CXM_WORKER_QUEUES`: one group of queues per worker, groups separated by spaces and queues
+    in a group by commas (`ingest publish care,ads,alerts,transformation,default`); empty: one
+    group of every queue. Every queue must be in a group, or its work would wait for ever."""
+    groups = [[queue.strip() for queue in group.split(",") if queue.strip()] for group in spec.split()]
+    if not groups:
+        return [list(QUEUES)]
+    named = [queue for group in groups for queue in group]
+    unknown = sorted(set(named) - set(QUEUES))
+    if unknown:
+        raise ImproperlyConfigured(f"unknown queue {', '.join(unknown)}; the queues are {', '.join(QUEUES)}")
+    missing = [queue for queue in QUEUES if queue not in named]
+    if missing:
+        raise ImproperlyConfigured(f"no worker would consume {', '.join(missing)}; name every queue once")
+    return groups
 
 
 def launcher_base_url(*, bind: str, port: str | int) -> str:
@@ -121,7 +142,9 @@ def redis_url_with_database(url: str, number: int) -> str:
     base, _, query = url.partition("?")
     if base.startswith(("unix://", "redis+socket://")):
         key = "db" if base.startswith("unix://") else "virtual_host"
-        kept = [pair for pair in query.split("&") if pair and pair.split("=")[0] not in ("db", "virtual_host")]
+        kept = [
+            pair for pair in query.split("&") if pair and pair.split("=")[0] not in ("db", "virtual_host")
+        ]
         return base + "?" + "&".join([*kept, f"{key}={number}"])
     scheme, _, rest = base.partition("://")
     server = rest.split("/")[0]

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
+from cxm.celery import queue_heartbeat_key
+from cxm.replica import replica_state
 from cxm.transactions import is_transient_conflict
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ def check_redis() -> str | None:
 def check_worker() -> str | None:
     try:
         raw = redis_client().get(settings.CELERY_WORKER_HEARTBEAT_KEY)
+        unserved = queues_without_worker()
     except Exception:
         return "worker heartbeat unknown: redis unreachable"
     if raw is None:
@@ -62,7 +65,21 @@ def check_worker() -> str | None:
     age = time.time() - float(seen_at)
     if age > HEARTBEAT_MAX_AGE:
         return f"last worker heartbeat {age:.0f}s ago ({hostname})"
+    if unserved:
+        return f"queues without a worker: {', '.join(unserved)}"
     return None
+
+
+def queues_without_worker() -> list[str]:
+    """The queues no worker has announced itself on within HEARTBEAT_MAX_AGE: their work waits."""
+    queues = settings.CXM_QUEUES
+    beats = redis_client().mget([queue_heartbeat_key(queue) for queue in queues])
+    now = time.time()
+    return [
+        queue
+        for queue, raw in zip(queues, beats, strict=True)
+        if raw is None or now - float(raw.decode().partition(" ")[0]) > HEARTBEAT_MAX_AGE
+    ]
 
 
 @never_cache
@@ -70,9 +87,26 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+def platform_checks() -> dict[str, str | None]:
+    """Each part this process needs, and what is wrong with it (None: nothing)."""
+    return {"database": check_database(), "redis": check_redis(), "worker": check_worker()}
+
+
+def replica_report() -> dict:
+    """The read replica as /readyz shows it. Not a check: without it the primary serves the reads."""
+    try:
+        return replica_state(fresh=True).as_json()
+    except DATABASE_ERRORS as exc:  # the primary's WAL position could not be read
+        return {
+            "configured": True,
+            "reachable": False,
+            "error": f"database unreachable: {exc.__class__.__name__}",
+        }
+
+
 @never_cache
 def readyz(request):
-    checks = {"database": check_database(), "redis": check_redis(), "worker": check_worker()}
+    checks = platform_checks()
     ready = all(problem is None for problem in checks.values())
     body = {
         "status": "ok" if ready else "unavailable",
@@ -80,6 +114,7 @@ def readyz(request):
             name: {"ok": problem is None, **({"error": problem} if problem else {})}
             for name, problem in checks.items()
         },
+        "replica": replica_report(),
     }
     return JsonResponse(body, status=200 if ready else 503)
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxm.conf import (
     BASE_DIR,
+    QUEUES,
     base_url,
     celery_broker_url,
     data_dir,
@@ -103,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication, so that on the way out it knows who wrote (the API's token user too).
+    "cxm.replica.WriteMarkerMiddleware",
     "cxm.web.time_zone.ReaderTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -140,6 +143,19 @@ DATABASES = {"default": parse_database_url(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = envint("CXM_DB_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("CXM_TEST_DATABASE_NAME") or None}
+# A streaming replica of DATABASE_URL for the read paths that can take data a few seconds old
+# (the Explorer, dashboards, reports, exports: cxm/replica.py), when it has replayed the reader's
+# own writes and lags at most CXM_REPLICA_MAX_LAG_SECONDS; else they read the primary as well.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+CXM_REPLICA_MAX_LAG_SECONDS = envfloat("CXM_REPLICA_MAX_LAG_SECONDS", 10)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = parse_database_url(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", "3")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # The suite builds no database there: a replica named in its environment reads the primary's.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["cxm.replica.PrimaryRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 
@@ -311,7 +327,28 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A task still running when the broker connection drops is redelivered; stop the old run
 # rather than let two copies race.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Each concern's tasks have a queue of their own, so its workers can be placed and scaled apart
+# (docs/operations.md): a worker given `-Q publish` runs only publishing's work, and a worker
+# started without -Q consumes every queue. `default` holds the kernel's own work (audit exports,
+# data-subject requests, retention) and anything not routed below.
+CXM_QUEUES = QUEUES
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = {name: {"routing_key": name} for name in CXM_QUEUES}
+# Exact names first, then each module's tasks by prefix (Celery tries the patterns in order);
+# tests/kernel/test_queues.py holds every registered task to a queue in CXM_QUEUES.
+CELERY_TASK_ROUTES = {
+    "listening.alerts_detect": {"queue": "alerts"},
+    "listening.alert_deliver": {"queue": "alerts"},
+    "ads.comment_alert_deliver": {"queue": "alerts"},
+    "channels.*": {"queue": "ingest"},
+    "listening.*": {"queue": "ingest"},
+    "publishing.*": {"queue": "publish"},
+    "care.*": {"queue": "care"},
+    "ads.*": {"queue": "ads"},
+    "transformation.*": {"queue": "transformation"},
+    "audit.*": {"queue": "default"},
+    "privacy.*": {"queue": "default"},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_WORKER_HEARTBEAT_KEY = "cxm:worker-heartbeat"
 CELERY_WORKER_HEARTBEAT_INTERVAL = 10
@@ -372,7 +409,9 @@ CXM_YOUTUBE_AUTHORIZE_URL = os.environ.get(
     "CXM_YOUTUBE_AUTHORIZE_URL", "https://accounts.google.com/o/oauth2/v2/auth"
 )
 CXM_YOUTUBE_TOKEN_URL = os.environ.get("CXM_YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")
-CXM_YOUTUBE_API_URL = os.environ.get("CXM_YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3").rstrip("/")
+CXM_YOUTUBE_API_URL = os.environ.get("CXM_YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3").rstrip(
+    "/"
+)
 CXM_YOUTUBE_DAILY_UNITS = envint("CXM_YOUTUBE_DAILY_UNITS", 10_000)
 CXM_YOUTUBE_RESERVE_UNITS = envint("CXM_YOUTUBE_RESERVE_UNITS", 1_000)
 

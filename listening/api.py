@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
@@ -20,6 +20,7 @@ from cxm.api.pagination import page_size_from
 from cxm.api.permissions import IsWorkspaceMember
 from cxm.api.viewsets import WorkspaceRelatedField, WorkspaceScopedViewSet
 from cxm.channels import signing
+from cxm.replica import read_alias
 from cxm.spreadsheet import csv_writer
 from cxm.tenancy.models import Brand
 from listening import services
@@ -159,6 +160,7 @@ class MentionViewSet(viewsets.ViewSet):
     )
     def list(self, request):
         filters = _filters(request)
+        using = read_alias(reader=request.user)
         try:
             page = mentions_search(
                 workspace=request.workspace,
@@ -167,12 +169,13 @@ class MentionViewSet(viewsets.ViewSet):
                 limit=page_size_from(
                     request.query_params, default=MENTION_PAGE_DEFAULT, maximum=MENTION_PAGE_MAX
                 ),
+                using=using,
             )
         except QuerySyntaxError as exc:
             raise serializers.ValidationError({"q": [f"{exc} (at character {exc.position + 1})"]}) from exc
         except ValueError as exc:
             raise serializers.ValidationError({"cursor": [str(exc)]}) from exc
-        names = topic_names(workspace=request.workspace)
+        names = topic_names(workspace=request.workspace, using=using)
         next_url = None
         if page.next_cursor:
             params = request.query_params.copy()
@@ -240,19 +243,24 @@ class MentionViewSet(viewsets.ViewSet):
     def export(self, request):
         """The whole result set as CSV, streamed page by page: any size, constant memory."""
         try:
-            return mentions_csv_response(workspace=request.workspace, filters=_filters(request))
+            return mentions_csv_response(
+                workspace=request.workspace, filters=_filters(request), using=read_alias(reader=request.user)
+            )
         except QuerySyntaxError as exc:
             raise serializers.ValidationError({"q": [f"{exc} (at character {exc.position + 1})"]}) from exc
 
 
-def mentions_csv_response(*, workspace, filters) -> StreamingHttpResponse:
-    """The mentions matching `filters` as a streamed CSV download. Everything that can refuse the
-    request (the filters, the query, the first page's search) runs before the response starts, so
-    a refusal is an error answer, never a download cut off after its first bytes."""
-    names = topic_names(workspace=workspace)
-    first = mentions_search(workspace=workspace, filters=filters, limit=EXPORT_PAGE, facets=False)
+def mentions_csv_response(*, workspace, filters, using: str = DEFAULT_DB_ALIAS) -> StreamingHttpResponse:
+    """The mentions matching `filters` as a streamed CSV download, every page read through the
+    alias `using`. Everything that can refuse the request (the filters, the query, the first
+    page's search) runs before the response starts, so a refusal is an error answer, never a
+    download cut off after its first bytes."""
+    names = topic_names(workspace=workspace, using=using)
+    first = mentions_search(
+        workspace=workspace, filters=filters, limit=EXPORT_PAGE, facets=False, using=using
+    )
     return StreamingHttpResponse(
-        export_rows(workspace, filters, names, first),
+        export_rows(workspace, filters, names, first, using),
         content_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="mentions.csv"'},
     )
@@ -286,7 +294,7 @@ EXPORT_COLUMNS = [
 EXPORT_PAGE = 2000
 
 
-def export_rows(workspace, filters, names, first):
+def export_rows(workspace, filters, names, first, using: str = DEFAULT_DB_ALIAS):
     """CSV lines of the matches, from the page already read (`first`) on."""
     writer = csv_writer(_Echo())
     yield writer.writerow(EXPORT_COLUMNS)
@@ -316,7 +324,12 @@ def export_rows(workspace, filters, names, first):
         if not page.next_cursor:
             return
         page = mentions_search(
-            workspace=workspace, filters=filters, cursor=page.next_cursor, limit=EXPORT_PAGE, facets=False
+            workspace=workspace,
+            filters=filters,
+            cursor=page.next_cursor,
+            limit=EXPORT_PAGE,
+            facets=False,
+            using=using,
         )
 
 
@@ -530,4 +543,7 @@ class DashboardView(viewsets.ViewSet):
         if not raw_days.isdigit():
             raise serializers.ValidationError({"days": ["A whole number of days."]})
         days = max(1, min(int(raw_days), 366))
-        return Response(dashboard_figures(workspace=request.workspace, filters=filters, days=days))
+        using = read_alias(reader=request.user)
+        return Response(
+            dashboard_figures(workspace=request.workspace, filters=filters, days=days, using=using)
+        )

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from cxm.channels import engagement_panel
 from cxm.channels import selectors as channel_selectors
 from cxm.channels.services.engagement import COMMENT_ACTIONS
+from cxm.replica import read_alias
 from cxm.tenancy import selectors as tenancy_selectors
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
@@ -83,9 +84,9 @@ def highlight(text: str, patterns: list[str]) -> str:
     return mark_safe(regex.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))  # noqa: S308 (escaped above)
 
 
-def _explorer_context(request, filters, page, error=""):
+def _explorer_context(request, filters, page, using, error=""):
     workspace = request.workspace
-    names = topic_names(workspace=workspace)
+    names = topic_names(workspace=workspace, using=using)
     patterns = _query_words(filters.q) if filters.q else []
     results = []
     for row in page.results if page else []:
@@ -106,9 +107,9 @@ def _explorer_context(request, filters, page, error=""):
         "facets_sampled": page.facets_sampled if page else False,
         "next_params": next_params,
         "query_error": error,
-        "topics": topics(workspace=workspace),
+        "topics": topics(workspace=workspace, using=using),
         "brands": tenancy_selectors.brands(workspace=workspace),
-        "saved": saved_searches(workspace=workspace, user=request.user),
+        "saved": saved_searches(workspace=workspace, user=request.user, using=using),
         "sentiments": Sentiment.choices,
         "media_types": MediaType.choices,
         "export_params": _encode(filters.as_params()),
@@ -130,6 +131,7 @@ def explorer(request):
     except ValueError as exc:
         filters, error = ExplorerFilters(), str(exc)
     page = None
+    using = read_alias(reader=request.user)
     if not error:
         try:
             page = mentions_search(
@@ -137,6 +139,7 @@ def explorer(request):
                 filters=filters,
                 cursor=request.GET.get("cursor") or None,
                 facets=not request.GET.get("cursor"),
+                using=using,
             )
         except QuerySyntaxError as exc:
             error = _("%(message)s (at character %(position)s)") % {
@@ -145,7 +148,7 @@ def explorer(request):
             }
         except ValueError as exc:
             error = str(exc)
-    context = _explorer_context(request, filters, page, error)
+    context = _explorer_context(request, filters, page, using, error)
     if request.htmx and request.GET.get("cursor"):
         return render(request, "listening/_results_more.html", context)
     if request.htmx and request.htmx.target == "explorer-body":
@@ -161,7 +164,13 @@ def explorer_new_count(request):
         since_id = int(request.GET.get("after") or 0)
     except ValueError:
         return render(request, "listening/_new_count.html", {"count": 0})
-    page = mentions_search(workspace=request.workspace, filters=filters, limit=100, facets=False)
+    page = mentions_search(
+        workspace=request.workspace,
+        filters=filters,
+        limit=100,
+        facets=False,
+        using=read_alias(reader=request.user),
+    )
     count = sum(1 for row in page.results if row["id"] > since_id)
     return render(
         request, "listening/_new_count.html", {"count": count, "params": _encode(filters.as_params())}
@@ -172,7 +181,9 @@ def explorer_new_count(request):
 def explorer_export(request):
     try:
         filters = ExplorerFilters.from_params(request.GET)
-        return mentions_csv_response(workspace=request.workspace, filters=filters)
+        return mentions_csv_response(
+            workspace=request.workspace, filters=filters, using=read_alias(reader=request.user)
+        )
     except ValueError as exc:  # QuerySyntaxError too: both are said before the download starts
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
 
@@ -271,7 +282,8 @@ def dashboard(request):
     except ValueError:
         filters = ExplorerFilters()
     days = 30
-    data = dashboard_figures(workspace=request.workspace, filters=filters, days=days)
+    using = read_alias(reader=request.user)
+    data = dashboard_figures(workspace=request.workspace, filters=filters, days=days, using=using)
     brand_names = {b.pk: b.name for b in tenancy_selectors.brands(workspace=request.workspace)}
     for row in data["share_of_voice"]:
         row["name"] = brand_names.get(row["brand_id"], _("No brand"))
@@ -281,7 +293,7 @@ def dashboard(request):
         {
             "data": data,
             "filters": filters,
-            "topics": topics(workspace=request.workspace),
+            "topics": topics(workspace=request.workspace, using=using),
             "days": days,
             "alerts": alerts(workspace=request.workspace, open_only=True)[:10],
         },
@@ -314,7 +326,9 @@ class TopicForm(forms.Form):
         label=gettext_lazy("Webhook signing secret"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=gettext_lazy("whsec_… Leave empty to keep the current one; a new webhook gets one generated."),
+        help_text=gettext_lazy(
+            "whsec_… Leave empty to keep the current one; a new webhook gets one generated."
+        ),
     )
 
     @property
@@ -440,6 +454,4 @@ def topic_progress(request, topic_id: int):
 
 @workspace_view("listening.view")
 def alert_list(request):
-    return render(
-        request, "listening/alerts.html", {"alerts": alerts(workspace=request.workspace)[:200]}
-    )
+    return render(request, "listening/alerts.html", {"alerts": alerts(workspace=request.workspace)[:200]})

@@ -22,6 +22,7 @@ from ads.money import format_amount
 from cxm.api.contract import ContractJSONParser
 from cxm.api.filters import filter_values_check
 from cxm.api.viewsets import WorkspaceScopedViewSet
+from cxm.replica import read_alias
 
 
 class InsightSerializer(serializers.ModelSerializer):
@@ -251,5 +252,6 @@ class InsightViewSet(InsightImportMixin, mixins.ListModelMixin, WorkspaceScopedV
             date_from=values.get("date_from"),
             date_to=values.get("date_to"),
             hourly=values.get("hourly"),
+            using=read_alias(reader=request.user),
         )
         return Response({"group_by": group_by, "rows": rows})

@@ -9,14 +9,16 @@ from django.views.decorators.http import require_POST
 
 from ads import selectors, services
 from ads.views.shared import campaign_or_404, insights_chart, int_or_404
+from cxm.replica import read_alias
 from cxm.tenancy.decorators import workspace_view
 from cxm.tenancy.permissions import has_permission
 
 
 @workspace_view("ads.view")
 def insights(request):
-    series = selectors.insights_summary(workspace=request.workspace, group_by="date")
-    campaigns = selectors.insights_summary(workspace=request.workspace, group_by="campaign")
+    using = read_alias(reader=request.user)
+    series = selectors.insights_summary(workspace=request.workspace, group_by="date", using=using)
+    campaigns = selectors.insights_summary(workspace=request.workspace, group_by="campaign", using=using)
     context = {
         "chart": insights_chart(series),
         "campaigns": campaigns,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
@@ -26,9 +26,11 @@ def care_metrics(
     until: datetime | None = None,
     queue_id: int | None = None,
     business_unit_id: int | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> dict[str, Any]:
     """Service figures for cases opened in [since, until): first response and resolution times
-    (seconds, mean and median), share of cases answered, SLA breaches, CSAT; and the backlog now."""
+    (seconds, mean and median), share of cases answered, SLA breaches, CSAT; and the backlog now.
+    Read through the database alias `using` (the replica, when cxm.replica.read_alias allows)."""
     until = until or timezone.now()
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
     where = ["workspace_id = %s", "created_at >= %s", "created_at < %s", "channel_kind <> 'manual'"]
@@ -42,7 +44,7 @@ def care_metrics(
     # date_part (float8), not extract (numeric since PostgreSQL 14): over a million cases the
     # numeric arithmetic and the medians' sorts of numerics cost more than the scan. The figures
     # are rounded to 0.1 s, far above float8's error on these sums.
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(
             f"""
             SELECT count(*),
@@ -71,7 +73,9 @@ def care_metrics(
             res_breached,
             reopened,
         ) = cursor.fetchone()
-    csat = CsatResponse.objects.filter(workspace_id=workspace_id, created_at__gte=since, created_at__lt=until)
+    csat = CsatResponse.objects.using(using).filter(
+        workspace_id=workspace_id, created_at__gte=since, created_at__lt=until
+    )
     if queue_id:
         csat = csat.filter(case__queue_id=queue_id)
     if business_unit_id:
@@ -79,7 +83,7 @@ def care_metrics(
     csat_totals = csat.aggregate(
         n=Count("id"), satisfied=Count("id", filter=Q(score__gte=4)), average=Avg("score")
     )
-    backlog_rows = Case.objects.filter(workspace_id=workspace_id, status__in=ACTIVE_STATUSES)
+    backlog_rows = Case.objects.using(using).filter(workspace_id=workspace_id, status__in=ACTIVE_STATUSES)
     if queue_id:
         backlog_rows = backlog_rows.filter(queue_id=queue_id)
     if business_unit_id:
@@ -113,12 +117,14 @@ def care_metrics(
 # --- reports -------------------------------------------------------------------------------------
 
 
-def care_report(*, workspace, since: datetime, until: datetime, tz: str = "UTC") -> dict[str, Any]:
+def care_report(
+    *, workspace, since: datetime, until: datetime, tz: str = "UTC", using: str = DEFAULT_DB_ALIAS
+) -> dict[str, Any]:
     """Day-by-day series for the reports page (cases opened in [since, until), days in `tz`): volume,
     first response and resolution times (mean, seconds), resolved, answered share; CSAT per day
     and by score. One pass over the cases of the period, one over the CSAT answers."""
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(
             """
             SELECT (created_at AT TIME ZONE %s)::date AS day,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from care import selectors
 from care.views.common import workspace_context
+from cxm.replica import read_alias
 from cxm.tenancy.decorators import workspace_view
 
 PERIODS = (7, 30, 90)
@@ -25,8 +26,11 @@ def index(request):
     until = timezone.now()
     since = until - timedelta(days=days)
     zone = timezone.get_current_timezone_name()
-    metrics = selectors.care_metrics(workspace=request.workspace, since=since, until=until)
-    report = selectors.care_report(workspace=request.workspace, since=since, until=until, tz=zone)
+    using = read_alias(reader=request.user)
+    metrics = selectors.care_metrics(workspace=request.workspace, since=since, until=until, using=using)
+    report = selectors.care_report(
+        workspace=request.workspace, since=since, until=until, tz=zone, using=using
+    )
     return render(
         request,
         "care/reports.html",

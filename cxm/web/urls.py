@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cxm.web import account, invitations, security, time_zone, views
+from cxm.web import account, invitations, platform_health, security, time_zone, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/tokens/<int:token_id>/revoke/", account.account_token_revoke, name="account-token-revoke"),
     path("invitations/<str:key>/", invitations.invitation_accept, name="invitation-accept"),
     path("platform/workspaces/", account.platform_workspaces, name="platform-workspaces"),
+    path("platform/health/", platform_health.platform_health, name="platform-health"),
     path("workspace/switch/", views.workspace_switch, name="workspace-switch"),
     path("admin/", views.admin_members, name="admin-members"),
     path("admin/members/<int:membership_id>/", views.admin_member_update, name="admin-member-update"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from listening.selectors.explorer import ROLLUP_FACETS, ExplorerFilters
@@ -31,12 +31,15 @@ def _rollup_where(workspace_id: int, filters: ExplorerFilters, *, days: int) -> 
     return " AND ".join(clauses), params
 
 
-def dashboard(*, workspace, filters: ExplorerFilters, days: int = 30) -> dict[str, Any]:
-    """Everything the dashboard draws, from the daily roll-ups the ingest pipeline keeps."""
+def dashboard(
+    *, workspace, filters: ExplorerFilters, days: int = 30, using: str = DEFAULT_DB_ALIAS
+) -> dict[str, Any]:
+    """Everything the dashboard draws, from the daily roll-ups the ingest pipeline keeps, read
+    through the database alias `using` (the replica, when cxm.replica.read_alias allows)."""
     workspace_id = workspace.pk
     where, params = _rollup_where(workspace_id, filters, days=days)
     result: dict[str, Any] = {}
-    with connection.cursor() as db:
+    with connections[using].cursor() as db:
         db.execute(
             f"SELECT day, sentiment, sum(mentions) FROM listening_mention_daily WHERE {where} "
             "GROUP BY day, sentiment ORDER BY day",

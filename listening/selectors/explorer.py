@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -192,24 +192,28 @@ def mentions_search(
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
     facets: bool = True,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> ExplorerPage:
-    """One page of matching mentions, newest (or most engaging) first, by keyset; plus facet counts.
+    """One page of matching mentions, newest (or most engaging) first, by keyset; plus facet counts,
+    read through the database alias `using` (the replica, when cxm.replica.read_alias allows).
 
     Raises QuerySyntaxError for a bad query and ValueError for a bad cursor.
     """
     workspace_id = workspace.pk if hasattr(workspace, "pk") else int(workspace)
     sampled_facets = facets and not filters.rollup_compatible
-    with _interactive():
+    with _interactive(using):
         if sampled_facets and not cursor and filters.sort == "recent" and limit < FACET_SAMPLE:
             # The first page is the newest matches, which the facet sample holds already: one
             # search answers both. (It also spares the page a plan that walks the newest
             # mentions looking for a rare word, which is what a LIMIT 26 tempts the planner into.)
-            facet_counts, sampled, newest = _sampled_facets(workspace_id, filters, page=limit + 1)
-            rows = _mentions_by_key(workspace_id, newest)
+            facet_counts, sampled, newest = _sampled_facets(workspace_id, filters, using, page=limit + 1)
+            rows = _mentions_by_key(workspace_id, newest, using)
         else:
-            rows = _page(workspace_id, filters, cursor, limit + 1)
+            rows = _page(workspace_id, filters, cursor, limit + 1, using)
             facet_counts, sampled = (
-                mention_facets(workspace_id=workspace_id, filters=filters) if facets else ({}, False)
+                mention_facets(workspace_id=workspace_id, filters=filters, using=using)
+                if facets
+                else ({}, False)
             )
     next_cursor = None
     if len(rows) > limit:
@@ -222,13 +226,13 @@ def mentions_search(
 
 
 @contextmanager
-def _interactive():
+def _interactive(using: str):
     """A transaction for the queries of one Explorer search, planned without parallel workers
     or JIT compilation, with room to sort a facet sample in memory. On a server of a few cores
     shared by many users, a parallel scan of a month of mentions takes longer than the index
     plan it displaced, and compiling a query costs more than the milliseconds these queries run
     for; sorting a sample of 20,000 matches spills to disk at the default 4 MB."""
-    with transaction.atomic(), connection.cursor() as db:
+    with transaction.atomic(using=using), connections[using].cursor() as db:
         db.execute(
             "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true), "
             "set_config('work_mem', '32MB', true)"
@@ -236,7 +240,9 @@ def _interactive():
         yield
 
 
-def _page(workspace_id: int, filters: ExplorerFilters, cursor: str | None, size: int) -> list[dict[str, Any]]:
+def _page(
+    workspace_id: int, filters: ExplorerFilters, cursor: str | None, size: int, using: str
+) -> list[dict[str, Any]]:
     where, params = _where(workspace_id, filters)
     order_column = "m.engagement" if filters.sort == "engagement" else "m.created_at"
     if cursor:
@@ -249,10 +255,10 @@ def _page(workspace_id: int, filters: ExplorerFilters, cursor: str | None, size:
         f"SELECT {SELECT_COLUMNS} FROM listening_mention m WHERE {where} "
         f"ORDER BY {order_column} DESC, m.id DESC LIMIT %s"
     )
-    return fetch_mentions(sql, [*params, size])
+    return fetch_mentions(sql, [*params, size], using=using)
 
 
-def _mentions_by_key(workspace_id: int, keys: list[tuple[int, datetime]]) -> list[dict[str, Any]]:
+def _mentions_by_key(workspace_id: int, keys: list[tuple[int, datetime]], using: str) -> list[dict[str, Any]]:
     """The mentions with these (id, created_at), newest first."""
     if not keys:
         return []
@@ -262,26 +268,28 @@ def _mentions_by_key(workspace_id: int, keys: list[tuple[int, datetime]]) -> lis
         "AND m.id = ANY(%s) AND m.created_at BETWEEN %s AND %s ORDER BY m.created_at DESC, m.id DESC"
     )
     return fetch_mentions(
-        sql, [workspace_id, [mention_id for mention_id, _ in keys], min(moments), max(moments)]
+        sql, [workspace_id, [mention_id for mention_id, _ in keys], min(moments), max(moments)], using=using
     )
 
 
-def fetch_mentions(sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    with connection.cursor() as db:
+def fetch_mentions(sql: str, params: list[Any], *, using: str = DEFAULT_DB_ALIAS) -> list[dict[str, Any]]:
+    with connections[using].cursor() as db:
         db.execute(sql, params)
         columns = [col[0] for col in db.description]
         return [dict(zip(columns, row, strict=True)) for row in db.fetchall()]
 
 
-def mention_facets(*, workspace_id: int, filters: ExplorerFilters) -> tuple[dict[str, list[dict]], bool]:
+def mention_facets(
+    *, workspace_id: int, filters: ExplorerFilters, using: str = DEFAULT_DB_ALIAS
+) -> tuple[dict[str, list[dict]], bool]:
     if filters.rollup_compatible:
-        return _facets_from_rollups(workspace_id, filters), False
-    facet_counts, sampled, _ = _sampled_facets(workspace_id, filters)
+        return _facets_from_rollups(workspace_id, filters, using), False
+    facet_counts, sampled, _ = _sampled_facets(workspace_id, filters, using)
     return facet_counts, sampled
 
 
 def _sampled_facets(
-    workspace_id: int, filters: ExplorerFilters, *, page: int = 0
+    workspace_id: int, filters: ExplorerFilters, using: str, *, page: int = 0
 ) -> tuple[dict[str, list[dict]], bool, list[tuple[int, datetime]]]:
     """Facet counts over the newest FACET_SAMPLE + 1 matches, whether there were more matches
     than FACET_SAMPLE, and the (id, created_at) of the newest `page` of them.
@@ -295,7 +303,7 @@ def _sampled_facets(
     selects = ", ".join(FACETS)
     counts: dict[str, dict[Any, int]] = {name: {} for name in FACETS}
     found, newest = 0, []
-    for since, until in _newest_first_windows(workspace_id, filters):
+    for since, until in _newest_first_windows(workspace_id, filters, using):
         window, window_params = "", []
         if since is not None:
             window += " AND m.created_at >= %s"
@@ -317,7 +325,7 @@ def _sampled_facets(
                 f" UNION ALL (SELECT 1, {nothing}, NULL, id, created_at FROM hits "
                 f"ORDER BY created_at DESC, id DESC LIMIT {wanted})"
             )
-        with connection.cursor() as db:
+        with connections[using].cursor() as db:
             db.execute(sql, [*params, *window_params])
             rows = db.fetchall()
         for newest_row, *values, count, mention_id, created_at in rows:
@@ -334,7 +342,7 @@ def _sampled_facets(
 
 
 def _newest_first_windows(
-    workspace_id: int, filters: ExplorerFilters
+    workspace_id: int, filters: ExplorerFilters, using: str
 ) -> list[tuple[datetime | None, datetime | None]]:
     """[since, until) periods that together cover the workspace's mentions, newest first: the
     newest month (the table's partitions are months), the month before, then two, four...
@@ -342,7 +350,7 @@ def _newest_first_windows(
 
     (Shorter periods read fewer rows of a month that holds more matches than the sample needs,
     but each period searches the text index again; on the benchmark, days did worse.)"""
-    with connection.cursor() as db:
+    with connections[using].cursor() as db:
         db.execute(
             "SELECT min(created_at), max(created_at) FROM listening_mention WHERE workspace_id = %s",
             [workspace_id],
@@ -371,7 +379,7 @@ def _months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=index // 12, month=index % 12 + 1)
 
 
-def _facets_from_rollups(workspace_id: int, filters: ExplorerFilters) -> dict[str, list[dict]]:
+def _facets_from_rollups(workspace_id: int, filters: ExplorerFilters, using: str) -> dict[str, list[dict]]:
     clauses, params = ["workspace_id = %s", "topic_id = %s"], [workspace_id, filters.topic or 0]
     for column in ROLLUP_FACETS:
         value = getattr(filters, column)
@@ -392,7 +400,7 @@ def _facets_from_rollups(workspace_id: int, filters: ExplorerFilters) -> dict[st
         f"SELECT '{name}', {name}::text, sum(mentions) FROM listening_mention_daily WHERE {where} GROUP BY {name}"
         for name in ROLLUP_FACETS
     )
-    with connection.cursor() as db:
+    with connections[using].cursor() as db:
         db.execute(sql, params * len(ROLLUP_FACETS))
         return _facet_dict(db.fetchall())
 
@@ -406,8 +414,8 @@ def _facet_dict(rows) -> dict[str, list[dict]]:
     return facets
 
 
-def saved_searches(*, workspace, user):
-    return SavedSearch.objects.for_workspace(workspace).filter(user=user)
+def saved_searches(*, workspace, user, using: str = DEFAULT_DB_ALIAS):
+    return SavedSearch.objects.using(using).for_workspace(workspace).filter(user=user)
 
 
 def query_error(query: str) -> QuerySyntaxError | None:

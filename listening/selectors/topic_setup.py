@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 
 from cxm.channels.topics import TopicSearch
 from listening.models import Topic
@@ -14,8 +14,8 @@ from listening.query.x_search import x_query
 PLATFORM_SEARCH = {"x": x_query}
 
 
-def topics(*, workspace):
-    return Topic.objects.for_workspace(workspace).order_by("name")
+def topics(*, workspace, using: str = DEFAULT_DB_ALIAS):
+    return Topic.objects.using(using).for_workspace(workspace).order_by("name")
 
 
 def topic_mention_counts(*, workspace, topic_ids: list[int]) -> dict[int, int]:
@@ -36,8 +36,8 @@ def topic_get(*, workspace, topic_id: int) -> Topic | None:
     return Topic.objects.for_workspace(workspace).filter(pk=topic_id).first()
 
 
-def topic_names(*, workspace) -> dict[int, str]:
-    return dict(Topic.objects.for_workspace(workspace).values_list("pk", "name"))
+def topic_names(*, workspace, using: str = DEFAULT_DB_ALIAS) -> dict[int, str]:
+    return dict(Topic.objects.using(using).for_workspace(workspace).values_list("pk", "name"))
 
 
 def topic_keyword_searches(workspace_id: int) -> list[TopicSearch]:

@@ -468,6 +468,12 @@ PUBLIC: dict[str, Public] = {
         _statuses(302),
         _statuses(403),
     ),
+    "platform-health": Public(
+        "the platform owner's view of the database, Redis, workers and read replica (superusers only; "
+        "everyone else gets 403)",
+        _statuses(302),
+        _statuses(403),
+    ),
     "set_language": Public("stores the caller's language choice in a cookie", _statuses(200, 302)),
     "login": Public("the sign-in page", _statuses(200), _statuses(200, 302)),
     "logout": Public("signing out needs no permission", _statuses(200, 302)),
