@@ -80,7 +80,7 @@ class Platform:
     def output(self) -> str:
         return self.log.read_text()
 
-    def wait_ready(self, timeout: float = 120) -> float:
+    def wait_ready(self, timeout: float = 240) -> float:
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             if self.process.poll() is not None:
