@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cxm.db.fields import WorkspaceForeignKey
 from cxm.encryption import EncryptedJSONField
 from cxm.tenancy.signals import user_access_ended
 
@@ -95,7 +96,7 @@ class BusinessUnit(WorkspaceOwned):
 
 
 class Brand(WorkspaceOwned):
-    business_unit = models.ForeignKey(
+    business_unit = WorkspaceForeignKey(
         BusinessUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="brands"
     )
     name = models.CharField(max_length=120)
@@ -185,7 +186,8 @@ class Invitation(WorkspaceOwned):
     # migration of invitations).
     role = models.CharField(max_length=16)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    key_hash = models.CharField(max_length=64, unique=True)
+    # Found by the accepting link's key alone (its own index); unique within the workspace.
+    key_hash = models.CharField(max_length=64, db_index=True)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(default=timezone.now)
@@ -203,6 +205,7 @@ class Invitation(WorkspaceOwned):
                 condition=models.Q(status="pending"),
                 name="invitation_pending_unique",
             ),
+            models.UniqueConstraint(fields=["workspace", "key_hash"], name="invitation_key_once"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,42 @@
+"""Lead the keys with the workspace: the references from this app's tables to other tenant rows
+become composite `(workspace_id, x_id) -> (workspace_id, id)` (WorkspaceKeys makes them, after
+Django drops the plain ones), unique constraints gain the workspace, and each tenant table's
+primary key becomes `(workspace_id, id)`. It runs before the same step of the apps it refers to
+(`run_before`), as their keys can change only once no plain reference to them is left.
+See docs/scale-out.md for the lock each step takes."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+from cxm.db.citus import WorkspaceKeys
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("tenancy", "0004_join_leader_role_and_invitations"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="brand",
+            name="business_unit",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="brands",
+                to="tenancy.businessunit",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="invitation",
+            name="key_hash",
+            field=models.CharField(db_index=True, max_length=64),
+        ),
+        migrations.AddConstraint(
+            model_name="invitation",
+            constraint=models.UniqueConstraint(fields=("workspace", "key_hash"), name="invitation_key_once"),
+        ),
+        WorkspaceKeys(),
+    ]
