@@ -224,7 +224,9 @@ class Alert(DeliveredAlert):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["workspace", "topic", "kind", "day"], name="alert_once_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "topic", "kind", "day"], name="alert_once_per_day")
+        ]
         indexes = [models.Index(fields=["workspace", "-created_at"], name="alert_ws_created")]
 
     def __str__(self) -> str:

@@ -118,7 +118,11 @@ class AssessmentResponse(WorkspaceOwned):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["workspace", "round", "user"], name="transformation_response_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "round", "user"], name="transformation_response_once"
+            )
+        ]
 
 
 class DriverCategory(models.TextChoices):

@@ -104,7 +104,9 @@ class AdAccountState(WorkspaceOwned):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "sync_status"], name="ads_account_ws_sync")]
-        constraints = [models.UniqueConstraint(fields=["workspace", "account"], name="ads_account_state_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "account"], name="ads_account_state_once")
+        ]
 
     def __str__(self) -> str:
         return f"ad account {self.account_id}"
@@ -208,7 +210,9 @@ class AdCampaign(PlatformObject):
                 fields=["workspace", "external_ref"], condition=~Q(external_ref=""), name="ads_campaign_ref"
             ),
             models.UniqueConstraint(
-                fields=["workspace", "account", "external_id"], condition=~Q(external_id=""), name="ads_campaign_extid"
+                fields=["workspace", "account", "external_id"],
+                condition=~Q(external_id=""),
+                name="ads_campaign_extid",
             ),
             models.CheckConstraint(
                 condition=Q(daily_budget__isnull=True) | Q(lifetime_budget__isnull=True),

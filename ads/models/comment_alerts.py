@@ -31,7 +31,9 @@ class AdCommentAlert(DeliveredAlert):
 
     class Meta:
         ordering = ["-day", "-created_at"]
-        constraints = [models.UniqueConstraint(fields=["workspace", "ad", "day"], name="ads_comment_alert_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "ad", "day"], name="ads_comment_alert_once")
+        ]
         indexes = [
             models.Index(fields=["workspace", "acknowledged", "day"], name="ads_comment_alert_ws_open"),
         ]

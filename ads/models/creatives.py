@@ -120,7 +120,9 @@ class Variant(WorkspaceOwned):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "template", "campaign", "key"], nulls_distinct=False, name="ads_variant_once"
+                fields=["workspace", "template", "campaign", "key"],
+                nulls_distinct=False,
+                name="ads_variant_once",
             ),
         ]
         indexes = [
@@ -143,7 +145,9 @@ class ComplianceWaiver(WorkspaceOwned):
 
     class Meta:
         ordering = ["at"]
-        constraints = [models.UniqueConstraint(fields=["workspace", "variant", "rule_id"], name="ads_waiver_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "variant", "rule_id"], name="ads_waiver_once")
+        ]
         indexes = [models.Index(fields=["workspace", "variant"], name="ads_waiver_ws_variant")]
 
     def __str__(self) -> str:

@@ -30,19 +30,21 @@ def _model_errors(model) -> list[checks.Error]:
     errors = []
     label = model._meta.label
     for field in model._meta.local_fields:
-        if field.many_to_one or field.one_to_one:
-            if field.column != WORKSPACE_COLUMN and is_distributed(field.related_model):
-                if not isinstance(field, WorkspaceForeignKey | WorkspaceOneToOneField):
-                    errors.append(
-                        checks.Error(
-                            f"{label}.{field.name} refers to another tenant model with a plain "
-                            f"{type(field).__name__}.",
-                            hint="Declare it as cxm.db.fields.WorkspaceForeignKey (or WorkspaceOneToOneField) "
-                            f"and add a WorkspaceKeys() operation to the app's migration. {SEE}",
-                            obj=model,
-                            id="cxm_db.E001",
-                        )
-                    )
+        linked = (field.many_to_one or field.one_to_one) and field.column != WORKSPACE_COLUMN
+        if (
+            linked
+            and is_distributed(field.related_model)
+            and not isinstance(field, WorkspaceForeignKey | WorkspaceOneToOneField)
+        ):
+            errors.append(
+                checks.Error(
+                    f"{label}.{field.name} refers to another tenant model with a plain {type(field).__name__}.",
+                    hint="Declare it as cxm.db.fields.WorkspaceForeignKey (or WorkspaceOneToOneField) "
+                    f"and add a WorkspaceKeys() operation to the app's migration. {SEE}",
+                    obj=model,
+                    id="cxm_db.E001",
+                )
+            )
         if field.unique and not field.primary_key:
             errors.append(
                 checks.Error(

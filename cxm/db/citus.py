@@ -43,9 +43,9 @@ def workspace_links(models_: Iterable) -> list[models.ForeignKey]:
         if not is_distributed(model):
             continue
         for field in model._meta.local_concrete_fields:
-            if field.many_to_one or field.one_to_one:
-                if field.column != WORKSPACE_COLUMN and is_distributed(field.related_model):
-                    links.append(field)
+            linked = (field.many_to_one or field.one_to_one) and field.column != WORKSPACE_COLUMN
+            if linked and is_distributed(field.related_model):
+                links.append(field)
     return links
 
 
@@ -197,8 +197,9 @@ def reference_with_workspace(schema_editor, cursor, field) -> None:
     if _constraint_exists(cursor, source, name) or pk is None or pk[1][:1] != [WORKSPACE_COLUMN]:
         return  # made already, or made by the target's own migration once its key is ready
     column = field.column
+    # Identifiers come from the models, quoted; nothing here is input.
     cursor.execute(
-        f"SELECT count(*) FROM {_quote(source)} s JOIN {_quote(target)} t ON t.id = s.{_quote(column)} "
+        f"SELECT count(*) FROM {_quote(source)} s JOIN {_quote(target)} t ON t.id = s.{_quote(column)} "  # noqa: S608
         f"WHERE t.{WORKSPACE_COLUMN} <> s.{WORKSPACE_COLUMN}"
     )
     crossing = cursor.fetchone()[0]
