@@ -1,5 +1,5 @@
-"""Where each table goes when the database is spread over Citus nodes by workspace, and the
-migration operation that makes a tenant table's keys ready for it (docs/scale-out.md).
+"""The migration operation that makes a tenant table's keys ready for Citus (docs/scale-out.md);
+`cxm.db.plan` says where each table goes.
 
 A tenant table is one whose rows carry a NOT NULL `workspace_id`: Citus distributes it by that
 column, co-located with every other tenant table, so one workspace's rows of all tables live on
@@ -8,27 +8,16 @@ each must contain the distribution column: the primary key becomes `(workspace_i
 reference between tenant rows `(workspace_id, x_id) REFERENCES t (workspace_id, id)`. Django keeps
 `id` as the model's primary key; every query it makes by id still finds one row, as ids come from
 one sequence per table.
-
-Tables without a workspace that tenant tables refer to (workspaces, users) are replicated to every
-node as reference tables; the rest stay on the coordinator as local tables, and so does a table
-whose workspace may be empty (the audit log keeps platform events, such as sign-ins, that belong
-to no workspace).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.db import models
 from django.db.migrations.operations.base import Operation
 
 from cxm.db.fields import WORKSPACE_COLUMN, workspace_field
-
-DISTRIBUTED = "distributed"
-REFERENCE = "reference"
-LOCAL = "local"
-
 
 def is_distributed(model) -> bool:
     """A tenant model: its rows carry a workspace that is never empty."""
@@ -55,39 +44,6 @@ def _tables(apps) -> list:
         for model in apps.get_models(include_auto_created=True)
         if model._meta.managed and not model._meta.proxy
     ]
-
-
-@dataclass(frozen=True)
-class Placement:
-    table: str
-    kind: str  # DISTRIBUTED, REFERENCE or LOCAL
-    reason: str
-
-
-def placements(apps, extra_distributed: Iterable[str] = ()) -> list[Placement]:
-    """Every managed table's place, read from the models; `extra_distributed` names the tables
-    a module creates in SQL (listening's mention tables), which all lead with workspace_id."""
-    tables = _tables(apps)
-    referenced = set()
-    for model in tables:
-        if is_distributed(model):
-            for field in model._meta.local_concrete_fields:
-                if field.is_relation and not is_distributed(field.related_model):
-                    referenced.add(field.related_model._meta.db_table)
-    found = {}
-    for model in tables:
-        table = model._meta.db_table
-        if is_distributed(model):
-            found[table] = Placement(table, DISTRIBUTED, "rows of one workspace")
-        elif workspace_field(model) is not None:
-            found[table] = Placement(table, LOCAL, "rows without a workspace too")
-        elif table in referenced:
-            found[table] = Placement(table, REFERENCE, "tenant rows refer to it")
-        else:
-            found[table] = Placement(table, LOCAL, "no tenant row refers to it")
-    for table in extra_distributed:
-        found[table] = Placement(table, DISTRIBUTED, "rows of one workspace (created in SQL)")
-    return sorted(found.values(), key=lambda placement: (placement.kind, placement.table))
 
 
 # -- the migration operation -------------------------------------------------------------------
