@@ -19,6 +19,7 @@ from django.db.migrations.operations.base import Operation
 
 from cxm.db.fields import WORKSPACE_COLUMN, workspace_field
 
+
 def is_distributed(model) -> bool:
     """A tenant model: its rows carry a workspace that is never empty."""
     field = workspace_field(model)
@@ -49,7 +50,7 @@ def _tables(apps) -> list:
 # -- the migration operation -------------------------------------------------------------------
 
 
-def _quote(name: str) -> str:
+def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -75,7 +76,7 @@ def _references_to(cursor, table: str) -> list[tuple[str, str]]:
     return cursor.fetchall()
 
 
-def _valid_index(cursor, name: str) -> bool:
+def valid_index(cursor, name: str) -> bool:
     cursor.execute(
         "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "WHERE c.relname = %s AND c.relnamespace = 'public'::regnamespace",
@@ -106,16 +107,16 @@ def key_with_workspace(cursor, table: str) -> None:
             f"{source}.{constraint} still refers to {table}(id): declare the field as a "
             "WorkspaceForeignKey and migrate its app first (docs/scale-out.md)"
         )
-    if not _valid_index(cursor, by_id):
-        cursor.execute(f"DROP INDEX IF EXISTS {_quote(by_id)}")
-        cursor.execute(f"CREATE INDEX {_quote(by_id)} ON {_quote(table)} (id)")
-    if _valid_index(cursor, unique):
-        new_key = f"PRIMARY KEY USING INDEX {_quote(unique)}"
+    if not valid_index(cursor, by_id):
+        cursor.execute(f"DROP INDEX IF EXISTS {quote(by_id)}")
+        cursor.execute(f"CREATE INDEX {quote(by_id)} ON {quote(table)} (id)")
+    if valid_index(cursor, unique):
+        new_key = f"PRIMARY KEY USING INDEX {quote(unique)}"
     else:
-        cursor.execute(f"DROP INDEX IF EXISTS {_quote(unique)}")
+        cursor.execute(f"DROP INDEX IF EXISTS {quote(unique)}")
         new_key = f"PRIMARY KEY ({WORKSPACE_COLUMN}, id)"
     cursor.execute(
-        f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {_quote(name)}, ADD CONSTRAINT {_quote(name)} {new_key}"
+        f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}, ADD CONSTRAINT {quote(name)} {new_key}"
     )
 
 
@@ -124,13 +125,13 @@ def key_by_id(cursor, table: str) -> None:
     if pk is None or pk[1] == ["id"]:
         return
     for source, constraint in _references_to(cursor, table):
-        cursor.execute(f"ALTER TABLE {_quote(source)} DROP CONSTRAINT {_quote(constraint)}")
+        cursor.execute(f"ALTER TABLE {quote(source)} DROP CONSTRAINT {quote(constraint)}")
     _unique, by_id = prepared_index_names(table)
     cursor.execute(
-        f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {_quote(pk[0])}, "
-        f"ADD CONSTRAINT {_quote(pk[0])} PRIMARY KEY (id)"
+        f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(pk[0])}, "
+        f"ADD CONSTRAINT {quote(pk[0])} PRIMARY KEY (id)"
     )
-    cursor.execute(f"DROP INDEX IF EXISTS {_quote(by_id)}")
+    cursor.execute(f"DROP INDEX IF EXISTS {quote(by_id)}")
 
 
 def reference_name(schema_editor, field) -> str:
@@ -155,7 +156,7 @@ def reference_with_workspace(schema_editor, cursor, field) -> None:
     column = field.column
     # Identifiers come from the models, quoted; nothing here is input.
     cursor.execute(
-        f"SELECT count(*) FROM {_quote(source)} s JOIN {_quote(target)} t ON t.id = s.{_quote(column)} "  # noqa: S608
+        f"SELECT count(*) FROM {quote(source)} s JOIN {quote(target)} t ON t.id = s.{quote(column)} "  # noqa: S608
         f"WHERE t.{WORKSPACE_COLUMN} <> s.{WORKSPACE_COLUMN}"
     )
     crossing = cursor.fetchone()[0]
@@ -167,9 +168,9 @@ def reference_with_workspace(schema_editor, cursor, field) -> None:
     # Deferred to the commit, like Django's own references: a deletion cascading through the ORM
     # deletes children and parents in one transaction in whatever order it likes.
     cursor.execute(
-        f"ALTER TABLE {_quote(source)} ADD CONSTRAINT {_quote(name)} "
-        f"FOREIGN KEY ({WORKSPACE_COLUMN}, {_quote(column)}) "
-        f"REFERENCES {_quote(target)} ({WORKSPACE_COLUMN}, id) DEFERRABLE INITIALLY DEFERRED"
+        f"ALTER TABLE {quote(source)} ADD CONSTRAINT {quote(name)} "
+        f"FOREIGN KEY ({WORKSPACE_COLUMN}, {quote(column)}) "
+        f"REFERENCES {quote(target)} ({WORKSPACE_COLUMN}, id) DEFERRABLE INITIALLY DEFERRED"
     )
 
 
@@ -214,7 +215,7 @@ class WorkspaceKeys(Operation):
             for field in links:
                 name = reference_name(schema_editor, field)
                 cursor.execute(
-                    f"ALTER TABLE {_quote(field.model._meta.db_table)} DROP CONSTRAINT IF EXISTS {_quote(name)}"
+                    f"ALTER TABLE {quote(field.model._meta.db_table)} DROP CONSTRAINT IF EXISTS {quote(name)}"
                 )
             for model in own:
                 key_by_id(cursor, model._meta.db_table)

@@ -26,6 +26,7 @@ def _rows(sql: str, params=()) -> list[tuple]:
 
 
 def _distributed() -> list[str]:
+    """Every table whose rows all carry a workspace (memberships too, though copied whole)."""
     with connection.cursor() as cursor:
         return sorted(table for table, nullable in tables_with_workspace(cursor).items() if not nullable)
 
@@ -52,20 +53,31 @@ WHERE i.indisunique AND c.relnamespace = 'public'::regnamespace AND NOT c.relisp
 def test_the_tenant_tables_are_the_ones_expected():
     tables = _distributed()
     # A sample across the modules, the SQL-made mention tables and the approvers' pairs among them.
-    for table in ("care_case", "listening_mention", "listening_mention_key", "publishing_approvalrule_approvers"):
+    for table in (
+        "care_case",
+        "listening_mention",
+        "listening_mention_key",
+        "publishing_approvalrule_approvers",
+    ):
         assert table in tables
     assert "tenancy_workspace" not in tables and "audit_auditentry" not in tables
 
 
 def test_every_tenant_table_has_a_primary_key_led_by_the_workspace():
     keys = {table: columns for table, _name, kind, _t, columns, _c in _rows(CONSTRAINTS) if kind == "p"}
-    wrong = {table: keys.get(table) for table in _distributed() if (keys.get(table) or [None])[0] != "workspace_id"}
+    wrong = {
+        table: keys.get(table) for table in _distributed() if (keys.get(table) or [None])[0] != "workspace_id"
+    }
     assert wrong == {}
 
 
 def test_every_unique_index_of_a_tenant_table_holds_the_workspace():
     tenant = set(_distributed())
-    wrong = [name for table, name, columns in _rows(UNIQUE_INDEXES) if table in tenant and "workspace_id" not in columns]
+    wrong = [
+        name
+        for table, name, columns in _rows(UNIQUE_INDEXES)
+        if table in tenant and "workspace_id" not in columns
+    ]
     assert wrong == []
 
 
@@ -73,9 +85,10 @@ def test_every_reference_between_tenant_tables_pairs_the_workspaces():
     tenant = set(_distributed())
     wrong = []
     for table, name, kind, target, columns, target_columns in _rows(CONSTRAINTS):
-        if kind == "f" and table in tenant and target in tenant:
-            if ("workspace_id", "workspace_id") not in zip(columns, target_columns, strict=True):
-                wrong.append(f"{table}.{name}")
+        if kind != "f" or table not in tenant or target not in tenant:
+            continue
+        if ("workspace_id", "workspace_id") not in zip(columns, target_columns, strict=True):
+            wrong.append(f"{table}.{name}")
     assert wrong == []
 
 
