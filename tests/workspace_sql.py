@@ -7,7 +7,8 @@ or HAVING where only ANDs lead to it (an equality under OR or NOT ties nothing).
 form one class; the statement keeps to one workspace when all of them fall in one class. Then
 Citus runs it as a co-located join; when the class also holds a constant, it is routed to the one
 node holding that workspace ("single-shard"). A statement naming one tenant table once always
-keeps to one workspace; it is single-shard only with a constant.
+keeps to one workspace; it is single-shard only with a constant. An INSERT whose rows all give
+one constant workspace (in VALUES, or in the select list of INSERT ... SELECT) writes to one node.
 """
 
 from __future__ import annotations
@@ -102,8 +103,9 @@ def _in_pairs(condition: exp.In):
 
 
 def _tie_inserted_rows(tree: exp.Expression, scopes: dict, classes: _Classes) -> None:
-    """INSERT ... VALUES whose rows all name one workspace goes to that workspace's node."""
-    if not isinstance(tree, exp.Insert) or not isinstance(tree.expression, exp.Values):
+    """INSERT ... VALUES whose rows all name one workspace, or INSERT ... SELECT whose select
+    list names one as a constant, writes that workspace's rows only."""
+    if not isinstance(tree, exp.Insert):
         return
     schema = tree.this
     columns = [column.name for column in schema.expressions] if isinstance(schema, exp.Schema) else []
@@ -111,7 +113,16 @@ def _tie_inserted_rows(tree: exp.Expression, scopes: dict, classes: _Classes) ->
     if WORKSPACE not in columns or occurrence is None:
         return
     position = columns.index(WORKSPACE)
-    values = {row.expressions[position].sql() for row in tree.expression.expressions}
+    source = tree.expression
+    if isinstance(source, exp.Values):
+        values = {row.expressions[position].sql() for row in source.expressions}
+    elif isinstance(source, exp.Select) and len(source.expressions) == len(columns):
+        chosen = source.expressions[position]
+        while isinstance(chosen, exp.Paren | exp.Cast | exp.Alias):
+            chosen = chosen.this
+        values = {chosen.this} if isinstance(chosen, exp.Literal) else set()
+    else:
+        values = set()
     if len(values) == 1:
         classes.union(("ws", occurrence), ("const", values.pop()))
 
@@ -180,12 +191,13 @@ def verdict(sql: str, tenant: set[str]) -> Verdict:
 
 
 def tenant_tables() -> set[str]:
+    """The distributed tables (memberships carry a workspace but are copied to every node)."""
     from django.db import connection
 
-    from cxm.db.plan import tables_with_workspace
+    from cxm.db.plan import DISTRIBUTED, placements
 
     with connection.cursor() as cursor:
-        return {table for table, nullable in tables_with_workspace(cursor).items() if not nullable}
+        return {placement.table for placement in placements(cursor) if placement.kind == DISTRIBUTED}
 
 
 def verdicts(captured) -> list[Verdict]:
@@ -209,3 +221,13 @@ def crossing(found: list[Verdict]) -> list[str]:
 def fanning_out(found: list[Verdict]) -> list[str]:
     """Statements no workspace constant routes to one node."""
     return [judged.sql for judged in found if not judged.single_shard]
+
+
+def problems(found: list[Verdict], *, scans: int = 0) -> str:
+    """Every statement that breaks the rule, in full, or "" when none does; `scans` is how many
+    statements may read every workspace (one table each, never joined across workspaces)."""
+    lines = [f"joins across workspaces:\n{sql}" for sql in crossing(found)]
+    spread = fanning_out(found)
+    if len(spread) != scans:
+        lines += [f"reads every workspace ({len(spread)} such, {scans} expected):\n{sql}" for sql in spread]
+    return "\n\n".join(lines)
