@@ -65,6 +65,8 @@ def _scope_tables(node: exp.Expression) -> list[exp.Table]:
     """The tables this statement (not its subqueries) reads or writes, with their aliases."""
     found = []
     for table in node.find_all(exp.Table):
+        if table.find_ancestor(exp.Lock):
+            continue  # FOR UPDATE OF t names a table already in the FROM
         owner = table.parent
         while owner is not None and not isinstance(owner, _SCOPES):
             owner = owner.parent
@@ -102,6 +104,14 @@ def _in_pairs(condition: exp.In):
     return []
 
 
+def _leading(expressions: list) -> int:
+    """How many select-list entries keep their position: those before a `*`."""
+    for index, expression in enumerate(expressions):
+        if isinstance(expression, exp.Star) or (isinstance(expression, exp.Column) and expression.is_star):
+            return index
+    return len(expressions)
+
+
 def _tie_inserted_rows(tree: exp.Expression, scopes: dict, classes: _Classes) -> None:
     """INSERT ... VALUES whose rows all name one workspace, or INSERT ... SELECT whose select
     list names one as a constant, writes that workspace's rows only."""
@@ -116,7 +126,7 @@ def _tie_inserted_rows(tree: exp.Expression, scopes: dict, classes: _Classes) ->
     source = tree.expression
     if isinstance(source, exp.Values):
         values = {row.expressions[position].sql() for row in source.expressions}
-    elif isinstance(source, exp.Select) and len(source.expressions) == len(columns):
+    elif isinstance(source, exp.Select) and _leading(source.expressions) > position:
         chosen = source.expressions[position]
         while isinstance(chosen, exp.Paren | exp.Cast | exp.Alias):
             chosen = chosen.this

@@ -12,7 +12,14 @@ which keeps both rows on one shard and lets the planner use the `(workspace_id, 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.fields.related_descriptors import (
+    ForwardManyToOneDescriptor,
+    ForwardOneToOneDescriptor,
+    ReverseManyToOneDescriptor,
+    ReverseOneToOneDescriptor,
+)
 from django.db.models.lookups import Exact
+from django.utils.functional import cached_property
 
 WORKSPACE_COLUMN = "workspace_id"
 
@@ -25,6 +32,49 @@ def workspace_field(model) -> models.Field | None:
     return None
 
 
+# Fetching through the relation (`message.case`, `case.messages.all()`, prefetches) names the
+# workspace too, so each statement carries the distribution column and goes to one node.
+
+
+def _same_workspace(instances) -> dict:
+    return {f"{WORKSPACE_COLUMN}__in": {instance.workspace_id for instance in instances}}
+
+
+class _ForwardDescriptor(ForwardManyToOneDescriptor):
+    def get_prefetch_querysets(self, instances, querysets=None):
+        queryset = querysets[0] if querysets else self.get_queryset()
+        return super().get_prefetch_querysets(instances, [queryset.filter(**_same_workspace(instances))])
+
+
+class _ForwardOneToOneDescriptor(ForwardOneToOneDescriptor, _ForwardDescriptor):
+    pass
+
+
+class _ReverseDescriptor(ReverseManyToOneDescriptor):
+    @cached_property
+    def related_manager_cls(self):
+        base = super().related_manager_cls
+
+        class WorkspaceRelatedManager(base):
+            def __init__(self, instance):
+                super().__init__(instance)
+                self.core_filters[WORKSPACE_COLUMN] = instance.workspace_id
+
+            def get_prefetch_querysets(self, instances, querysets=None):
+                queryset = querysets[0] if querysets else self.model._default_manager.all()
+                return super().get_prefetch_querysets(
+                    instances, [queryset.filter(**_same_workspace(instances))]
+                )
+
+        return WorkspaceRelatedManager
+
+
+class _ReverseOneToOneDescriptor(ReverseOneToOneDescriptor):
+    def get_prefetch_querysets(self, instances, querysets=None):
+        queryset = querysets[0] if querysets else self.get_queryset()
+        return super().get_prefetch_querysets(instances, [queryset.filter(**_same_workspace(instances))])
+
+
 class _SameWorkspace:
     def get_extra_restriction(self, alias, related_alias):
         # `alias` is the referenced table's, `related_alias` this field's model's, whichever
@@ -35,8 +85,15 @@ class _SameWorkspace:
         target, source = workspace_field(self.related_model), workspace_field(self.model)
         return Exact(target.get_col(alias), source.get_col(related_alias))
 
+    def get_extra_descriptor_filter(self, instance):
+        # `message.case` reads the case of the message's workspace.
+        return {WORKSPACE_COLUMN: instance.workspace_id}
+
 
 class WorkspaceForeignKey(_SameWorkspace, models.ForeignKey):
+    forward_related_accessor_class = _ForwardDescriptor
+    related_accessor_class = _ReverseDescriptor
+
     def __init__(self, *args, **kwargs):
         kwargs["db_constraint"] = False
         super().__init__(*args, **kwargs)
@@ -52,6 +109,9 @@ class WorkspaceOneToOneField(_SameWorkspace, models.OneToOneField):
     """One row per referenced row, like a OneToOneField, but unique within the workspace: the model
     declares `UniqueConstraint(fields=["workspace", <this field>])`, as a column unique on its own
     could not be kept across shards."""
+
+    forward_related_accessor_class = _ForwardOneToOneDescriptor
+    related_accessor_class = _ReverseOneToOneDescriptor
 
     def __init__(self, *args, **kwargs):
         kwargs["db_constraint"] = False

@@ -80,6 +80,20 @@ class WorkspaceOwned(models.Model):
     class Meta:
         abstract = True
 
+    # Saving and reloading a row name its workspace as well as its id, so each statement goes to
+    # the one node holding the workspace once tables are distributed by it (docs/scale-out.md).
+    # The workspace is used only when already loaded: reading a deferred one would cost a query.
+
+    def _do_update(self, base_qs, *args, **kwargs):
+        if "workspace_id" in self.__dict__:
+            base_qs = base_qs.filter(workspace_id=self.workspace_id)
+        return super()._do_update(base_qs, *args, **kwargs)
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        if from_queryset is None and self.__dict__.get("workspace_id") is not None:
+            from_queryset = type(self)._base_manager.filter(workspace_id=self.workspace_id)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
 
 class BusinessUnit(WorkspaceOwned):
     name = models.CharField(max_length=120)

@@ -172,7 +172,7 @@ def target_publish(
             else:
                 outcome = _call(target, connector_factory or publishing_connector, now)
     if refresh_post:
-        post_status_refresh(post_id=target.post_id)
+        post_status_refresh(workspace_id=target.workspace_id, post_id=target.post_id)
     return outcome
 
 
@@ -258,14 +258,14 @@ def targets_publish(*, workspace_id: int, target_ids: list[int], connector_facto
             )
         )
     ):
-        post_status_refresh(post_id=post_id)
+        post_status_refresh(workspace_id=workspace_id, post_id=post_id)
     return counts
 
 
-def post_status_refresh(*, post_id: int) -> None:
+def post_status_refresh(*, workspace_id: int, post_id: int) -> None:
     """A post's status follows its targets once they start going out."""
     with transaction.atomic():
-        post = Post.objects.select_for_update().filter(pk=post_id).first()
+        post = Post.objects.select_for_update().filter(workspace_id=workspace_id, pk=post_id).first()
         if post is None or post.status not in (
             PostStatus.SCHEDULED,
             PostStatus.PUBLISHING,
@@ -353,5 +353,5 @@ def held_targets_decide(
             object_repr=f"{len(targets)} held posts",
         )
     for post_id in {t.post_id for t in targets}:
-        post_status_refresh(post_id=post_id)
+        post_status_refresh(workspace_id=workspace.pk, post_id=post_id)
     return len(targets)

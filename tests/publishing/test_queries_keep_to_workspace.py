@@ -43,7 +43,9 @@ def test_the_dispatcher_joins_nothing_across_workspaces(make_account, workspace_
     _due([make_account("one"), make_account("two")])
     found = _captured(lambda: targets_enqueue_due(enqueue=lambda **task: None))
     assert problems(found, scans=1) == "", problems(found, scans=1)
-    assert [judged.tenant_tables for judged in found if not judged.single_shard] == [["publishing_posttarget"]]
+    assert [judged.tenant_tables for judged in found if not judged.single_shard] == [
+        ["publishing_posttarget"]
+    ]
 
 
 def test_publishing_a_target_writes_one_workspace_on_one_node(make_account, mastodon):
