@@ -293,7 +293,9 @@ def target_retry(*, target: PostTarget, by=None, request=None) -> PostTarget:
     with transaction.atomic():
         # The post too, whose status this changes.
         target = (
-            PostTarget.objects.select_for_update(of=("self", "post")).select_related("post").get(pk=target.pk)
+            PostTarget.objects.select_for_update(of=("self", "post"))
+            .select_related("post")
+            .get(workspace_id=target.workspace_id, pk=target.pk)
         )
         if target.status != TargetStatus.FAILED:
             return target
