@@ -45,7 +45,7 @@ def _model_errors(model) -> list[checks.Error]:
                     id="cxm_db.E001",
                 )
             )
-        if field.unique and not field.primary_key:
+        if field.unique and not field.primary_key and not isinstance(field, WorkspaceOneToOneField):
             errors.append(
                 checks.Error(
                     f"{label}.{field.name} is unique across workspaces.",

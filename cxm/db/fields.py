@@ -116,9 +116,11 @@ class WorkspaceOneToOneField(_SameWorkspace, models.OneToOneField):
     def __init__(self, *args, **kwargs):
         kwargs["db_constraint"] = False
         super().__init__(*args, **kwargs)
-        self._unique = False
 
     def deconstruct(self):
-        # To migrations (and the database) it is the indexed foreign key column it is.
+        # To migrations, and so to the database, it is an indexed foreign key column: the ORM
+        # keeps treating it as unique (select_related follows it backwards), the database keeps
+        # the model's (workspace, field) constraint instead of a unique column.
         name, _path, args, kwargs = models.ForeignKey.deconstruct(self)
+        kwargs.pop("unique", None)
         return name, "django.db.models.ForeignKey", args, kwargs
