@@ -162,7 +162,7 @@ def reference_with_workspace(schema_editor, cursor, field) -> None:
     crossing = cursor.fetchone()[0]
     if crossing:
         raise RuntimeError(
-            f"{crossing} rows of {source}.{column} refer to a row of another workspace in {target}: "
+            f"{source}.{column}: {crossing} row(s) refer to a row of another workspace in {target}; "
             "correct them before this migration"
         )
     # Deferred to the commit, like Django's own references: a deletion cascading through the ORM
