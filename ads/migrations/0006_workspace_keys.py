@@ -1,6 +1,6 @@
 """Lead the keys with the workspace: the references from this app's tables to other tenant rows
-become composite `(workspace_id, x_id) -> (workspace_id, id)` (WorkspaceKeys makes them, after
-Django drops the plain ones), unique constraints gain the workspace, and each tenant table's
+become composite `(workspace_id, x_id) -> (workspace_id, id)` (WorkspaceReferences drops the plain
+ones, WorkspaceKeys makes these), unique constraints gain the workspace, and each tenant table's
 primary key becomes `(workspace_id, id)`. It runs before the same step of the apps it refers to
 (`run_before`), as their keys can change only once no plain reference to them is left.
 See docs/scale-out.md for the lock each step takes."""
@@ -9,7 +9,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from cxm.db.citus import WorkspaceKeys
+from cxm.db.citus import WorkspaceKeys, WorkspaceReferences
 
 
 class Migration(migrations.Migration):
@@ -49,38 +49,6 @@ class Migration(migrations.Migration):
             name="ads_variant_once",
         ),
         migrations.AlterField(
-            model_name="ad",
-            name="ad_set",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="ads",
-                to="ads.adset",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="ad",
-            name="campaign",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="ads",
-                to="ads.adcampaign",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="ad",
-            name="held_by_pause",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="publishing.pause",
-            ),
-        ),
-        migrations.AlterField(
             model_name="adaccountstate",
             name="account",
             field=models.ForeignKey(
@@ -88,236 +56,6 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="ads_state",
                 to="channels.channelaccount",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adcampaign",
-            name="account",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="channels.channelaccount",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adcampaign",
-            name="brand",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="tenancy.brand",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adcampaign",
-            name="business_unit",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="tenancy.businessunit",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adcampaign",
-            name="held_by_pause",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="publishing.pause",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adcampaign",
-            name="stopped_by_pause",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="publishing.pause",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adcommentalert",
-            name="ad",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="comment_alerts",
-                to="ads.ad",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adcommentalert",
-            name="campaign",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="ads.adcampaign",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adinsight",
-            name="ad",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="insights",
-                to="ads.ad",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adinsight",
-            name="ad_set",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="ads.adset",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adinsight",
-            name="campaign",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="ads.adcampaign",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adset",
-            name="campaign",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="ad_sets",
-                to="ads.adcampaign",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="adset",
-            name="held_by_pause",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="publishing.pause",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="campaignstop",
-            name="campaign",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="stops",
-                to="ads.adcampaign",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="campaignstop",
-            name="pause",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="publishing.pause",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="compliancewaiver",
-            name="variant",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="waivers",
-                to="ads.variant",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="optimizerproposal",
-            name="campaign",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="proposals",
-                to="ads.adcampaign",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="variant",
-            name="ad",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="ads.ad",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="variant",
-            name="ad_set",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="ads.adset",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="variant",
-            name="campaign",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="variants",
-                to="ads.adcampaign",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="variant",
-            name="feed",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="ads.feed",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="variant",
-            name="template",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="variants",
-                to="ads.creativetemplate",
             ),
         ),
         migrations.AddConstraint(
@@ -365,6 +103,19 @@ class Migration(migrations.Migration):
                 name="ads_variant_once",
                 nulls_distinct=False,
             ),
+        ),
+        WorkspaceReferences(
+            {
+                "ad": ["ad_set", "campaign", "held_by_pause"],
+                "adcampaign": ["account", "brand", "business_unit", "held_by_pause", "stopped_by_pause"],
+                "adcommentalert": ["ad", "campaign"],
+                "adinsight": ["ad", "ad_set", "campaign"],
+                "adset": ["campaign", "held_by_pause"],
+                "campaignstop": ["campaign", "pause"],
+                "compliancewaiver": ["variant"],
+                "optimizerproposal": ["campaign"],
+                "variant": ["ad", "ad_set", "campaign", "feed", "template"],
+            }
         ),
         WorkspaceKeys(),
     ]

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django.db import models
 from django.db.migrations.operations.base import Operation
+from django.utils.module_loading import import_string
 
 from cxm.db.fields import WORKSPACE_COLUMN, workspace_field
 
@@ -226,3 +227,53 @@ class WorkspaceKeys(Operation):
     @property
     def migration_name_fragment(self):
         return "workspace_keys"
+
+
+class WorkspaceReferences(Operation):
+    """Turn these foreign keys (`{model_name: [field names]}`) into references Django leaves to the
+    database (`db_constraint=False`, as `WorkspaceForeignKey` declares them) and drop their plain
+    constraints; `WorkspaceKeys` then makes the composite ones. One operation for the lot, as an
+    AlterField per field would re-render the related models once each."""
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, fields: dict[str, list[str]]):
+        self.fields = fields
+
+    def deconstruct(self):
+        return self.__class__.__name__, [self.fields], {}
+
+    def _pairs(self):
+        return [(model_name, name) for model_name, names in self.fields.items() for name in names]
+
+    def state_forwards(self, app_label, state):
+        for model_name, name in self._pairs():
+            key = app_label, model_name
+            fields = state.models[key].fields
+            _name, path, args, kwargs = fields[name].deconstruct()
+            field = import_string(path)(*args, **{**kwargs, "db_constraint": False})
+            # What ProjectState.alter_field does, less its reload of the related models per field.
+            if state._relations is not None:
+                state.resolve_model_field_relations(key, name, fields.pop(name))
+                fields[name] = field
+                state.resolve_model_field_relations(key, name, field)
+            else:
+                fields[name] = field
+        state.reload_models([(app_label, model_name) for model_name in self.fields], delay=False)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for model_name, name in self._pairs():
+            model = from_state.apps.get_model(app_label, model_name)
+            column = model._meta.get_field(name).column
+            for constraint in schema_editor._constraint_names(model, [column], foreign_key=True):
+                schema_editor.execute(schema_editor._delete_fk_sql(model, constraint))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        for model_name, name in self._pairs():
+            model = to_state.apps.get_model(app_label, model_name)
+            field = model._meta.get_field(name)
+            schema_editor.execute(schema_editor._create_fk_sql(model, field, "_fk_%(to_table)s_%(to_column)s"))
+
+    def describe(self):
+        return f"Leave the references of {', '.join(self.fields)} to WorkspaceKeys"

@@ -1,6 +1,6 @@
 """Lead the keys with the workspace: the references from this app's tables to other tenant rows
-become composite `(workspace_id, x_id) -> (workspace_id, id)` (WorkspaceKeys makes them, after
-Django drops the plain ones), unique constraints gain the workspace, and each tenant table's
+become composite `(workspace_id, x_id) -> (workspace_id, id)` (WorkspaceReferences drops the plain
+ones, WorkspaceKeys makes these), unique constraints gain the workspace, and each tenant table's
 primary key becomes `(workspace_id, id)`. It runs before the same step of the apps it refers to
 (`run_before`), as their keys can change only once no plain reference to them is left.
 See docs/scale-out.md for the lock each step takes."""
@@ -9,7 +9,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from cxm.db.citus import WorkspaceKeys
+from cxm.db.citus import WorkspaceKeys, WorkspaceReferences
 
 APPROVERS_WORKSPACE = """
 ALTER TABLE publishing_approvalrule_approvers ADD COLUMN workspace_id bigint;
@@ -115,94 +115,6 @@ class Migration(migrations.Migration):
                 to="tenancy.businessunit",
             ),
         ),
-        migrations.AlterField(
-            model_name="mediaattachment",
-            name="post",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="media",
-                to="publishing.post",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="pause",
-            name="account",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="channels.channelaccount",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="pause",
-            name="business_unit",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="tenancy.businessunit",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="post",
-            name="campaign",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="posts",
-                to="publishing.campaign",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="postcomment",
-            name="post",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="comments",
-                to="publishing.post",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="posttarget",
-            name="account",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="channels.channelaccount",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="posttarget",
-            name="held_by_pause",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="publishing.pause",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="posttarget",
-            name="post",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="targets",
-                to="publishing.post",
-            ),
-        ),
         migrations.AddConstraint(
             model_name="posttarget",
             constraint=models.UniqueConstraint(
@@ -220,6 +132,15 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(
                 fields=("workspace", "rule", "user"), name="approval_rule_approver_once"
             ),
+        ),
+        WorkspaceReferences(
+            {
+                "mediaattachment": ["post"],
+                "pause": ["account", "business_unit"],
+                "post": ["campaign"],
+                "postcomment": ["post"],
+                "posttarget": ["account", "held_by_pause", "post"],
+            }
         ),
         WorkspaceKeys(),
     ]

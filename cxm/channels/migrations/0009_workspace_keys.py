@@ -1,6 +1,6 @@
 """Lead the keys with the workspace: the references from this app's tables to other tenant rows
-become composite `(workspace_id, x_id) -> (workspace_id, id)` (WorkspaceKeys makes them, after
-Django drops the plain ones), unique constraints gain the workspace, and each tenant table's
+become composite `(workspace_id, x_id) -> (workspace_id, id)` (WorkspaceReferences drops the plain
+ones, WorkspaceKeys makes these), unique constraints gain the workspace, and each tenant table's
 primary key becomes `(workspace_id, id)`. It runs before the same step of the apps it refers to
 (`run_before`), as their keys can change only once no plain reference to them is left.
 See docs/scale-out.md for the lock each step takes."""
@@ -8,7 +8,7 @@ See docs/scale-out.md for the lock each step takes."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-from cxm.db.citus import WorkspaceKeys
+from cxm.db.citus import WorkspaceKeys, WorkspaceReferences
 
 
 class Migration(migrations.Migration):
@@ -21,40 +21,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AlterField(
-            model_name="channelaccount",
-            name="brand",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="tenancy.brand",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="channelaccount",
-            name="business_unit",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="tenancy.businessunit",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="webchatmessage",
-            name="visitor",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="messages",
-                to="channels.webchatvisitor",
-            ),
-        ),
-        migrations.AlterField(
             model_name="webchatvisitor",
             name="public_id",
             field=models.CharField(max_length=40),
@@ -63,16 +29,6 @@ class Migration(migrations.Migration):
             model_name="webchatvisitor",
             name="token_hash",
             field=models.CharField(max_length=64),
-        ),
-        migrations.AlterField(
-            model_name="webchatvisitor",
-            name="widget",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="channels.webchatwidget",
-            ),
         ),
         migrations.AlterField(
             model_name="webchatwidget",
@@ -88,16 +44,6 @@ class Migration(migrations.Migration):
             model_name="webchatwidget",
             name="key",
             field=models.CharField(db_index=True, max_length=40),
-        ),
-        migrations.AlterField(
-            model_name="webhookdelivery",
-            name="account",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="channels.channelaccount",
-            ),
         ),
         migrations.AddConstraint(
             model_name="webchatvisitor",
@@ -120,6 +66,14 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="webchatwidget",
             constraint=models.UniqueConstraint(fields=("workspace", "key"), name="webchat_widget_key_once"),
+        ),
+        WorkspaceReferences(
+            {
+                "channelaccount": ["brand", "business_unit"],
+                "webchatmessage": ["visitor"],
+                "webchatvisitor": ["widget"],
+                "webhookdelivery": ["account"],
+            }
         ),
         WorkspaceKeys(),
     ]

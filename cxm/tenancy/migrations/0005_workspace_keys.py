@@ -1,14 +1,13 @@
 """Lead the keys with the workspace: the references from this app's tables to other tenant rows
-become composite `(workspace_id, x_id) -> (workspace_id, id)` (WorkspaceKeys makes them, after
-Django drops the plain ones), unique constraints gain the workspace, and each tenant table's
+become composite `(workspace_id, x_id) -> (workspace_id, id)` (WorkspaceReferences drops the plain
+ones, WorkspaceKeys makes these), unique constraints gain the workspace, and each tenant table's
 primary key becomes `(workspace_id, id)`. It runs before the same step of the apps it refers to
 (`run_before`), as their keys can change only once no plain reference to them is left.
 See docs/scale-out.md for the lock each step takes."""
 
-import django.db.models.deletion
 from django.db import migrations, models
 
-from cxm.db.citus import WorkspaceKeys
+from cxm.db.citus import WorkspaceKeys, WorkspaceReferences
 
 
 class Migration(migrations.Migration):
@@ -18,18 +17,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AlterField(
-            model_name="brand",
-            name="business_unit",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="brands",
-                to="tenancy.businessunit",
-            ),
-        ),
-        migrations.AlterField(
             model_name="invitation",
             name="key_hash",
             field=models.CharField(db_index=True, max_length=64),
@@ -37,6 +24,11 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="invitation",
             constraint=models.UniqueConstraint(fields=("workspace", "key_hash"), name="invitation_key_once"),
+        ),
+        WorkspaceReferences(
+            {
+                "brand": ["business_unit"],
+            }
         ),
         WorkspaceKeys(),
     ]
