@@ -1,4 +1,4 @@
-"""The migration operation that makes a tenant table's keys ready for Citus (docs/scale-out.md);
+"""The migration operations that make tenant tables' keys ready for Citus (docs/scale-out.md);
 `cxm.db.plan` says where each table goes.
 
 A tenant table is one whose rows carry a NOT NULL `workspace_id`: Citus distributes it by that
