@@ -273,7 +273,9 @@ class WorkspaceReferences(Operation):
         for model_name, name in self._pairs():
             model = to_state.apps.get_model(app_label, model_name)
             field = model._meta.get_field(name)
-            schema_editor.execute(schema_editor._create_fk_sql(model, field, "_fk_%(to_table)s_%(to_column)s"))
+            schema_editor.execute(
+                schema_editor._create_fk_sql(model, field, "_fk_%(to_table)s_%(to_column)s")
+            )
 
     def describe(self):
         return f"Leave the references of {', '.join(self.fields)} to WorkspaceKeys"
