@@ -347,7 +347,7 @@ def campaign_comment_guard_set(
             raise ValidationError(
                 {"comment_alert_webhook_secret": "Expected a Standard Webhooks secret: whsec_ and base64."}
             ) from None
-    campaign = AdCampaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = AdCampaign.objects.select_for_update().get(workspace_id=campaign.workspace_id, pk=campaign.pk)
     before = dict(campaign.comment_guard or {})
     secret = campaign.comment_alert_webhook_secret
     if not guard["webhook_url"]:
@@ -458,7 +458,7 @@ def ad_comments_watch(*, ad_ids: list[int] | None = None) -> CommentsWatch:
 @transaction.atomic
 def ad_comment_alert_acknowledge(*, alert: AdCommentAlert, by=None, request=None) -> AdCommentAlert:
     """Someone has seen the alert; it leaves the open list."""
-    alert = AdCommentAlert.objects.select_for_update().get(pk=alert.pk)
+    alert = AdCommentAlert.objects.select_for_update().get(workspace_id=alert.workspace_id, pk=alert.pk)
     if alert.acknowledged:
         return alert
     alert.acknowledged = True

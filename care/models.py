@@ -20,6 +20,7 @@ from care.languages import language_name
 from care.sla import ScheduleError, parse_schedule
 from cxm.channels.models import ChannelAccount, DeletionStatus
 from cxm.customers.models import CustomerProfile, Identity
+from cxm.db.fields import WorkspaceForeignKey
 from cxm.tenancy.models import BusinessUnit, WorkspaceOwned
 
 
@@ -184,13 +185,13 @@ class Case(WorkspaceOwned):
         CaseStatus.CLOSED: set(),
     }
 
-    customer = models.ForeignKey(CustomerProfile, on_delete=models.PROTECT, related_name="+")
-    channel_account = models.ForeignKey(
+    customer = WorkspaceForeignKey(CustomerProfile, on_delete=models.PROTECT, related_name="+")
+    channel_account = WorkspaceForeignKey(
         ChannelAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     platform = models.CharField(max_length=32, blank=True)
     channel_kind = models.CharField(max_length=8, choices=ChannelKind.choices, default=ChannelKind.DM)
-    business_unit = models.ForeignKey(
+    business_unit = WorkspaceForeignKey(
         BusinessUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     language = models.CharField(max_length=16, blank=True)
@@ -200,13 +201,13 @@ class Case(WorkspaceOwned):
     reopened = models.BooleanField(default=False)
     reopen_count = models.PositiveIntegerField(default=0)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
-    queue = models.ForeignKey(Queue, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    queue = WorkspaceForeignKey(Queue, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
     tags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
-    case_type = models.ForeignKey(
+    case_type = WorkspaceForeignKey(
         CaseType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     checklist_done = ArrayField(models.CharField(max_length=64), default=list, blank=True)
@@ -308,13 +309,13 @@ class PlatformStatus(models.TextChoices):
 
 
 class Message(WorkspaceOwned):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    case = WorkspaceForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=8, choices=Direction.choices)
     platform = models.CharField(max_length=32, blank=True)
     external_id = models.CharField(max_length=500, blank=True)
     in_reply_to = models.CharField(max_length=500, blank=True)
     url = models.CharField(max_length=1000, blank=True)
-    author_identity = models.ForeignKey(
+    author_identity = WorkspaceForeignKey(
         Identity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     author_user = models.ForeignKey(
@@ -402,7 +403,7 @@ class Message(WorkspaceOwned):
 class CaseEvent(WorkspaceOwned):
     """What happened to a case besides messages: created, assigned, status, priority, SLA, rules."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = WorkspaceForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -467,8 +468,8 @@ class AutomationRule(WorkspaceOwned):
 
 
 class CsatResponse(WorkspaceOwned):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(CustomerProfile, on_delete=models.PROTECT, related_name="+")
+    case = WorkspaceForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    customer = WorkspaceForeignKey(CustomerProfile, on_delete=models.PROTECT, related_name="+")
     score = models.PositiveSmallIntegerField()  # 1 (very unhappy) .. 5 (very happy)
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -488,7 +489,7 @@ class Notification(WorkspaceOwned):
     """Something an agent should look at: a mention in a note, an assignment, a rule, an SLA."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    case = WorkspaceForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16)  # mention, assigned, rule, sla
     text = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)

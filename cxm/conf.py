@@ -113,7 +113,7 @@ def parse_database_url(url: str) -> dict:
         host = unquote(parsed.netloc.rsplit("@", 1)[-1].split(":")[0])
     options = {key: values[0] for key, values in query.items()}
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "cxm.db.backend",
         "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
         "USER": unquote(parsed.username or ""),
         "PASSWORD": unquote(parsed.password or ""),

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "cxm.db",
     "cxm.tenancy",
     "cxm.audit",
     "cxm.channels",

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cxm.channels.models import DeliveredAlert
+from cxm.db.fields import WorkspaceForeignKey
 from cxm.encryption import EncryptedJSONField
 from cxm.tenancy.models import WorkspaceOwned
 
@@ -95,7 +96,7 @@ class Topic(WorkspaceOwned):
 
     name = models.CharField(max_length=120)
     query = models.TextField()
-    brand = models.ForeignKey(
+    brand = WorkspaceForeignKey(
         "tenancy.Brand", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_by = models.ForeignKey(
@@ -164,7 +165,7 @@ class DictionaryEntry(WorkspaceOwned):
         PRODUCT = "product", _("Product")
         LOCATION = "location", _("Location")
 
-    brand = models.ForeignKey(
+    brand = WorkspaceForeignKey(
         "tenancy.Brand", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     tag_type = models.CharField(max_length=16, choices=TagType.choices)
@@ -215,7 +216,7 @@ class Alert(DeliveredAlert):
         VOLUME = "volume", _("Volume spike")
         NEGATIVE = "negative", _("Negative share spike")
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="alerts")
+    topic = WorkspaceForeignKey(Topic, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     day = models.DateField()
     observed = models.FloatField()
@@ -228,7 +229,9 @@ class Alert(DeliveredAlert):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["topic", "kind", "day"], name="alert_once_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "topic", "kind", "day"], name="alert_once_per_day")
+        ]
         indexes = [models.Index(fields=["workspace", "-created_at"], name="alert_ws_created")]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cxm.channels.models import ChannelAccount, DeletionStatus
+from cxm.db.fields import WorkspaceForeignKey, WorkspaceOneToOneField
 from cxm.tenancy.models import BusinessUnit, Role, WorkspaceOwned
 
 
@@ -52,7 +53,7 @@ class Post(WorkspaceOwned):
     thread = ArrayField(models.TextField(), default=list, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True, help_text=_("Stored in UTC"))
     status = models.CharField(max_length=16, choices=PostStatus.choices, default=PostStatus.DRAFT)
-    campaign = models.ForeignKey(
+    campaign = WorkspaceForeignKey(
         Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
     )
     tags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
@@ -116,8 +117,8 @@ class PostTarget(WorkspaceOwned):
     (failed -> requested to try again). The target stays, with what the platform had said.
     """
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
-    account = models.ForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="+")
+    post = WorkspaceForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
+    account = WorkspaceForeignKey(ChannelAccount, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=TargetStatus.choices, default=TargetStatus.PENDING)
     due_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
@@ -125,7 +126,7 @@ class PostTarget(WorkspaceOwned):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     held_at = models.DateTimeField(null=True, blank=True)
-    held_by_pause = models.ForeignKey(
+    held_by_pause = WorkspaceForeignKey(
         "Pause", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     external_id = models.CharField(max_length=255, blank=True)
@@ -154,7 +155,9 @@ class PostTarget(WorkspaceOwned):
 
     class Meta:
         ordering = ["account__platform", "account__handle"]
-        constraints = [models.UniqueConstraint(fields=["post", "account"], name="post_target_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "post", "account"], name="post_target_once")
+        ]
         indexes = [
             # The dispatcher's scan: only due rows are in it, so it stays small however many
             # posts were published before.
@@ -176,12 +179,37 @@ class PostTarget(WorkspaceOwned):
 class ApprovalRule(WorkspaceOwned):
     """Posts to this business unit's accounts need an approval from one of these roles or people."""
 
-    business_unit = models.OneToOneField(BusinessUnit, on_delete=models.CASCADE, related_name="approval_rule")
+    business_unit = WorkspaceOneToOneField(
+        BusinessUnit, on_delete=models.CASCADE, related_name="approval_rule"
+    )
     roles = ArrayField(models.CharField(max_length=16, choices=Role.choices), default=list, blank=True)
-    approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    approvers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ApprovalRuleApprover", blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "business_unit"], name="approval_rule_once"),
+        ]
 
     def __str__(self) -> str:
         return f"approval for {self.business_unit}"
+
+
+class ApprovalRuleApprover(WorkspaceOwned):
+    """One person a rule names (`ApprovalRule.approvers`); the pair carries the rule's workspace so
+    it lives beside the rule."""
+
+    rule = WorkspaceForeignKey(
+        ApprovalRule, on_delete=models.CASCADE, db_column="approvalrule_id", related_name="+"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "publishing_approvalrule_approvers"
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "rule", "user"], name="approval_rule_approver_once"),
+        ]
 
 
 class PostComment(WorkspaceOwned):
@@ -190,7 +218,7 @@ class PostComment(WorkspaceOwned):
         CHANGES_REQUESTED = "changes_requested", _("Changes requested")
         APPROVED = "approved", _("Approved")
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    post = WorkspaceForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -203,7 +231,7 @@ class PostComment(WorkspaceOwned):
 
 
 class MediaAttachment(WorkspaceOwned):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
+    post = WorkspaceForeignKey(Post, on_delete=models.CASCADE, related_name="media")
     file = models.FileField(upload_to="publishing/%Y/%m/")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
@@ -226,10 +254,10 @@ class Pause(WorkspaceOwned):
     when empty) unless it was lifted (`resumed_at`)."""
 
     scope = models.CharField(max_length=16, choices=PauseScope.choices, default=PauseScope.GLOBAL)
-    business_unit = models.ForeignKey(
+    business_unit = WorkspaceForeignKey(
         BusinessUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    account = models.ForeignKey(
+    account = WorkspaceForeignKey(
         ChannelAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     reason = models.CharField(max_length=500, blank=True)

@@ -91,7 +91,9 @@ def response_submit(
         raise ValidationError({"role": [_("Choose executive, manager or frontline.")]})
     cleaned = scores_clean(scores)
     with transaction.atomic():
-        locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+        locked = AssessmentRound.objects.select_for_update().get(
+            workspace_id=assessment_round.workspace_id, pk=assessment_round.pk
+        )
         if locked.status != RoundStatus.OPEN:
             raise ValidationError({"round": [_("This round is closed; answers can no longer change.")]})
         response, _created = AssessmentResponse.objects.update_or_create(
@@ -105,7 +107,9 @@ def response_submit(
 def round_close(*, assessment_round: AssessmentRound, by, request=None) -> AssessmentRound:
     """Close the round: its answers are final and it joins the history."""
     with transaction.atomic():
-        locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+        locked = AssessmentRound.objects.select_for_update().get(
+            workspace_id=assessment_round.workspace_id, pk=assessment_round.pk
+        )
         if locked.status == RoundStatus.CLOSED:
             raise ValidationError({"round": [_("This round is closed already.")]})
         locked.status = RoundStatus.CLOSED

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cxm.db.fields import WorkspaceForeignKey
 from cxm.tenancy.models import WorkspaceOwned
 
 
@@ -109,7 +110,7 @@ class AssessmentRound(WorkspaceOwned):
 class AssessmentResponse(WorkspaceOwned):
     """One respondent's levels (1-5) per capability key in one round; replaceable while it is open."""
 
-    round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="responses")
+    round = WorkspaceForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="responses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     role = models.CharField(max_length=12, choices=RespondentRole.choices)
     scores = models.JSONField(default=dict)
@@ -117,7 +118,11 @@ class AssessmentResponse(WorkspaceOwned):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["round", "user"], name="transformation_response_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "round", "user"], name="transformation_response_once"
+            )
+        ]
 
 
 class DriverCategory(models.TextChoices):

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cxm.channels.models import ChannelAccount
+from cxm.db.fields import WorkspaceForeignKey, WorkspaceOneToOneField
 from cxm.encryption import EncryptedJSONField
 from cxm.tenancy.models import Brand, BusinessUnit, WorkspaceOwned
 
@@ -83,7 +84,7 @@ class SyncStatus(models.TextChoices):
 class AdAccountState(WorkspaceOwned):
     """What the ads module knows of a connected ad account (a ChannelAccount of platform meta_ads)."""
 
-    account = models.OneToOneField(ChannelAccount, on_delete=models.CASCADE, related_name="ads_state")
+    account = WorkspaceOneToOneField(ChannelAccount, on_delete=models.CASCADE, related_name="ads_state")
     name = models.CharField(max_length=255, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     timezone_name = models.CharField(max_length=64, blank=True)
@@ -103,6 +104,9 @@ class AdAccountState(WorkspaceOwned):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "sync_status"], name="ads_account_ws_sync")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "account"], name="ads_account_state_once")
+        ]
 
     def __str__(self) -> str:
         return f"ad account {self.account_id}"
@@ -119,7 +123,7 @@ class PlatformObject(WorkspaceOwned):
     external_ref = models.CharField(max_length=64)
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.CXM)
     push_state = models.CharField(max_length=16, choices=PushState.choices, default=PushState.DRAFT)
-    held_by_pause = models.ForeignKey(
+    held_by_pause = WorkspaceForeignKey(
         "publishing.Pause", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     attempts = models.PositiveIntegerField(default=0)
@@ -149,14 +153,14 @@ class PlatformObject(WorkspaceOwned):
 
 class AdCampaign(PlatformObject):
     # Empty only for campaigns imported from another platform's report (`external_platform`).
-    account = models.ForeignKey(
+    account = WorkspaceForeignKey(
         ChannelAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     external_platform = models.CharField(max_length=32, blank=True)
-    business_unit = models.ForeignKey(
+    business_unit = WorkspaceForeignKey(
         BusinessUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    brand = WorkspaceForeignKey(Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     objective = models.CharField(max_length=32, choices=Objective.choices, default=Objective.TRAFFIC)
     currency = models.CharField(max_length=3)
     # Minor units of `currency`; a campaign holds a daily or a lifetime budget, or neither (then
@@ -170,7 +174,7 @@ class AdCampaign(PlatformObject):
     special_ad_categories = models.JSONField(default=list, blank=True)
     # Set while a pause with "also stop running ads" holds this campaign PAUSED on the platform;
     # resume re-activates exactly these, unless someone changed the campaign meanwhile.
-    stopped_by_pause = models.ForeignKey(
+    stopped_by_pause = WorkspaceForeignKey(
         "publishing.Pause", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     push_enqueued_at = models.DateTimeField(null=True, blank=True)
@@ -206,7 +210,9 @@ class AdCampaign(PlatformObject):
                 fields=["workspace", "external_ref"], condition=~Q(external_ref=""), name="ads_campaign_ref"
             ),
             models.UniqueConstraint(
-                fields=["account", "external_id"], condition=~Q(external_id=""), name="ads_campaign_extid"
+                fields=["workspace", "account", "external_id"],
+                condition=~Q(external_id=""),
+                name="ads_campaign_extid",
             ),
             models.CheckConstraint(
                 condition=Q(daily_budget__isnull=True) | Q(lifetime_budget__isnull=True),
@@ -230,7 +236,7 @@ class AdCampaign(PlatformObject):
 
 
 class AdSet(PlatformObject):
-    campaign = models.ForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="ad_sets")
+    campaign = WorkspaceForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="ad_sets")
     countries = models.JSONField(default=list, blank=True)  # ISO 3166-1 alpha-2
     languages = models.JSONField(default=list, blank=True)  # BCP 47
     age_min = models.PositiveSmallIntegerField(default=18)
@@ -266,8 +272,8 @@ class AdSet(PlatformObject):
 
 
 class Ad(PlatformObject):
-    ad_set = models.ForeignKey(AdSet, on_delete=models.CASCADE, related_name="ads")
-    campaign = models.ForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="ads")
+    ad_set = WorkspaceForeignKey(AdSet, on_delete=models.CASCADE, related_name="ads")
+    campaign = WorkspaceForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="ads")
     # {"primary_text", "headline", "description", "call_to_action", "link", "image_url"}
     creative = models.JSONField(default=dict, blank=True)
     variant_key = models.CharField(max_length=200, blank=True)
@@ -302,9 +308,9 @@ class Ad(PlatformObject):
 class AdInsight(WorkspaceOwned):
     """One ad's numbers for one day (`hour` empty) or one hour of it. Money in minor units."""
 
-    ad = models.ForeignKey(Ad, on_delete=models.CASCADE, related_name="insights")
-    campaign = models.ForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="+")
-    ad_set = models.ForeignKey(AdSet, on_delete=models.CASCADE, related_name="+")
+    ad = WorkspaceForeignKey(Ad, on_delete=models.CASCADE, related_name="insights")
+    campaign = WorkspaceForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="+")
+    ad_set = WorkspaceForeignKey(AdSet, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     hour = models.PositiveSmallIntegerField(null=True, blank=True)
     currency = models.CharField(max_length=3)
@@ -321,7 +327,7 @@ class AdInsight(WorkspaceOwned):
         ordering = ["date", "hour"]
         constraints = [
             models.UniqueConstraint(
-                fields=["ad", "date", "hour"], nulls_distinct=False, name="ads_insight_once"
+                fields=["workspace", "ad", "date", "hour"], nulls_distinct=False, name="ads_insight_once"
             ),
             models.CheckConstraint(
                 condition=Q(hour__isnull=True) | Q(hour__lte=23), name="ads_insight_hour_range"
@@ -352,8 +358,8 @@ class CampaignStop(WorkspaceOwned):
     """One campaign a pause with "also stop running ads" set to PAUSED on its platform, and what
     became of it on resume. Failures stay visible here until they succeed."""
 
-    pause = models.ForeignKey("publishing.Pause", on_delete=models.CASCADE, related_name="+")
-    campaign = models.ForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="stops")
+    pause = WorkspaceForeignKey("publishing.Pause", on_delete=models.CASCADE, related_name="+")
+    campaign = WorkspaceForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="stops")
     state = models.CharField(max_length=16, choices=StopState.choices, default=StopState.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -369,7 +375,7 @@ class CampaignStop(WorkspaceOwned):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["pause", "campaign"], name="ads_stop_once"),
+            models.UniqueConstraint(fields=["workspace", "pause", "campaign"], name="ads_stop_once"),
         ]
         indexes = [
             models.Index(fields=["workspace", "pause", "state"], name="ads_stop_ws_pause"),

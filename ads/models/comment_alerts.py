@@ -8,6 +8,7 @@ from django.db import models
 
 from ads.models.campaigns import Ad, AdCampaign
 from cxm.channels.models import DeliveredAlert
+from cxm.db.fields import WorkspaceForeignKey
 
 
 class AdCommentAlert(DeliveredAlert):
@@ -16,8 +17,8 @@ class AdCommentAlert(DeliveredAlert):
 
     WEBHOOK_ID_PREFIX = "msg_cxm_ad_comment_alert_"
 
-    ad = models.ForeignKey(Ad, on_delete=models.CASCADE, related_name="comment_alerts")
-    campaign = models.ForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="+")
+    ad = WorkspaceForeignKey(Ad, on_delete=models.CASCADE, related_name="comment_alerts")
+    campaign = WorkspaceForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     negative = models.PositiveIntegerField()
     baseline = models.FloatField()
@@ -30,7 +31,9 @@ class AdCommentAlert(DeliveredAlert):
 
     class Meta:
         ordering = ["-day", "-created_at"]
-        constraints = [models.UniqueConstraint(fields=["ad", "day"], name="ads_comment_alert_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "ad", "day"], name="ads_comment_alert_once")
+        ]
         indexes = [
             models.Index(fields=["workspace", "acknowledged", "day"], name="ads_comment_alert_ws_open"),
         ]

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ads.models.campaigns import Ad, AdCampaign, AdSet
+from cxm.db.fields import WorkspaceForeignKey
 from cxm.tenancy.models import WorkspaceOwned
 
 
@@ -90,12 +91,12 @@ class Variant(WorkspaceOwned):
     `issues` are platform-limit findings, `violations` compliance findings (waived ones kept,
     marked); `status` follows from both (see ads.services.variants._status)."""
 
-    template = models.ForeignKey(CreativeTemplate, on_delete=models.CASCADE, related_name="variants")
-    campaign = models.ForeignKey(
+    template = WorkspaceForeignKey(CreativeTemplate, on_delete=models.CASCADE, related_name="variants")
+    campaign = WorkspaceForeignKey(
         AdCampaign, on_delete=models.CASCADE, null=True, blank=True, related_name="variants"
     )
-    ad_set = models.ForeignKey(AdSet, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    feed = models.ForeignKey(Feed, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    ad_set = WorkspaceForeignKey(AdSet, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    feed = WorkspaceForeignKey(Feed, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     key = models.CharField(max_length=40)
     content_hash = models.CharField(max_length=40)
     row_id = models.CharField(max_length=200, blank=True)
@@ -111,7 +112,7 @@ class Variant(WorkspaceOwned):
     excluded = models.BooleanField(default=False)
     edited = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=VariantStatus.choices, default=VariantStatus.DRAFT)
-    ad = models.ForeignKey(Ad, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    ad = WorkspaceForeignKey(Ad, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -119,7 +120,9 @@ class Variant(WorkspaceOwned):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["template", "campaign", "key"], nulls_distinct=False, name="ads_variant_once"
+                fields=["workspace", "template", "campaign", "key"],
+                nulls_distinct=False,
+                name="ads_variant_once",
             ),
         ]
         indexes = [
@@ -134,7 +137,7 @@ class Variant(WorkspaceOwned):
 class ComplianceWaiver(WorkspaceOwned):
     """An approver let one variant break one rule; the violation stays shown, marked waived."""
 
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="waivers")
+    variant = WorkspaceForeignKey(Variant, on_delete=models.CASCADE, related_name="waivers")
     rule_id = models.CharField(max_length=64)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
@@ -142,7 +145,9 @@ class ComplianceWaiver(WorkspaceOwned):
 
     class Meta:
         ordering = ["at"]
-        constraints = [models.UniqueConstraint(fields=["variant", "rule_id"], name="ads_waiver_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "variant", "rule_id"], name="ads_waiver_once")
+        ]
         indexes = [models.Index(fields=["workspace", "variant"], name="ads_waiver_ws_variant")]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ads.models.campaigns import AdCampaign
+from cxm.db.fields import WorkspaceForeignKey
 from cxm.tenancy.models import WorkspaceOwned
 
 
@@ -21,7 +22,7 @@ class OptimizerProposal(WorkspaceOwned):
     `moves`: [{"ad_set", "current", "proposed", "probability_best", "posterior", "limited_by",
     "explanation"}], money in the campaign currency's minor units."""
 
-    campaign = models.ForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="proposals")
+    campaign = WorkspaceForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="proposals")
     objective = models.CharField(max_length=16, default="value")
     basis = models.CharField(max_length=16, default="campaign")
     max_change = models.CharField(max_length=16, default="1/10")

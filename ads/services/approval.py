@@ -84,7 +84,7 @@ def launch_problems(campaign: AdCampaign) -> dict[str, str]:
 @transaction.atomic
 def campaign_submit(*, campaign: AdCampaign, by=None, request=None) -> AdCampaign:
     """Ask the business unit's approvers to approve launching the campaign."""
-    campaign = AdCampaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = AdCampaign.objects.select_for_update().get(workspace_id=campaign.workspace_id, pk=campaign.pk)
     if campaign.approval_state == ApprovalState.APPROVED:
         return campaign
     problems = {k: v for k, v in launch_problems(campaign).items() if k != "approval"}
@@ -99,7 +99,7 @@ def campaign_submit(*, campaign: AdCampaign, by=None, request=None) -> AdCampaig
 
 def _submitted_for_review(campaign: AdCampaign, membership: Membership | None, verb: str) -> AdCampaign:
     """The campaign, locked, once it is waiting and `membership` may decide on it."""
-    campaign = AdCampaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = AdCampaign.objects.select_for_update().get(workspace_id=campaign.workspace_id, pk=campaign.pk)
     if campaign.approval_state != ApprovalState.SUBMITTED:
         raise ValidationError({"approval_state": f"Only a submitted campaign can be {verb}d."})
     if verb == "approve" and membership is not None and membership.workspace_id == campaign.workspace_id:

@@ -187,7 +187,7 @@ def campaign_update(*, campaign: AdCampaign, by=None, request=None, **changes: A
     unknown = set(changes) - CAMPAIGN_EDITABLE
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    campaign = AdCampaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = AdCampaign.objects.select_for_update().get(workspace_id=campaign.workspace_id, pk=campaign.pk)
     launched = campaign.push_state != PushState.DRAFT
     if launched and set(changes) & (DRAFT_ONLY | {"name"}):
         raise ValidationError(
@@ -237,7 +237,7 @@ def _queue(obj) -> None:
 @transaction.atomic
 def campaign_delete(*, campaign: AdCampaign, by=None, request=None) -> None:
     """Delete a draft; anything already on the platform is archived there instead."""
-    campaign = AdCampaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = AdCampaign.objects.select_for_update().get(workspace_id=campaign.workspace_id, pk=campaign.pk)
     if campaign.push_state != PushState.DRAFT or campaign.external_id:
         raise ValidationError({"status": "Launched campaigns are archived (status ARCHIVED), not deleted."})
     _audit(campaign, "ads.campaign_delete", by=by, before=_state(campaign), request=request)
@@ -247,7 +247,7 @@ def campaign_delete(*, campaign: AdCampaign, by=None, request=None) -> None:
 def _set_status(obj, status: str, *, by, request, action: str):
     if status not in SETTABLE_STATUSES:
         raise ValidationError({"status": f"One of {', '.join(SETTABLE_STATUSES)}."})
-    obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+    obj = type(obj).objects.select_for_update().get(workspace_id=obj.workspace_id, pk=obj.pk)
     before = {"status": obj.status}
     obj.status = status
     if isinstance(obj, AdCampaign):
@@ -296,7 +296,9 @@ def campaign_launch(*, campaign: AdCampaign, by=None, request=None) -> AdCampaig
     (after a crash, a rate limit or a pause) creates it at most once. Launching again resumes what
     a pause held or what failed."""
     campaign = (
-        AdCampaign.objects.select_for_update(of=("self",)).select_related("account").get(pk=campaign.pk)
+        AdCampaign.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .get(workspace_id=campaign.workspace_id, pk=campaign.pk)
     )
     if campaign.account is None:
         raise ValidationError({"account": "An imported campaign cannot be launched from here."})
@@ -457,7 +459,11 @@ def ad_set_update(*, ad_set: AdSet, by=None, request=None, **changes: Any) -> Ad
     unknown = set(changes) - AD_SET_EDITABLE
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    ad_set = AdSet.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=ad_set.pk)
+    ad_set = (
+        AdSet.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .get(workspace_id=ad_set.workspace_id, pk=ad_set.pk)
+    )
     launched = ad_set.push_state != PushState.DRAFT
     fixed = set(changes) - {"daily_budget", "lifetime_budget"}
     if launched and fixed:
@@ -564,7 +570,7 @@ def ad_update(*, ad: Ad, by=None, request=None, **changes: Any) -> Ad:
     unknown = set(changes) - {"name", "creative", "variant_key"}
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    ad = Ad.objects.select_for_update().get(pk=ad.pk)
+    ad = Ad.objects.select_for_update().get(workspace_id=ad.workspace_id, pk=ad.pk)
     if ad.push_state != PushState.DRAFT:
         raise ValidationError({"creative": "A launched ad keeps its creative; add a new ad instead."})
     before = {"name": ad.name, "creative": ad.creative, "variant_key": ad.variant_key}

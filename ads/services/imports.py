@@ -450,7 +450,7 @@ METRICS = ("currency", "impressions", "reach", "clicks", "spend", "conversions",
 
 
 def _copy_store(rows: list[tuple]) -> int:
-    """Daily rows in by COPY into a temporary table, then one upsert on (ad, date, hour): a report
+    """Daily rows in by COPY into a temporary table, then one upsert on (workspace, ad, date, hour): a report
     of a million rows is too big for row-by-row ORM inserts. Runs inside the caller's transaction."""
     if not rows:
         return 0
@@ -472,7 +472,7 @@ def _copy_store(rows: list[tuple]) -> int:
         upsert = (
             f"INSERT INTO {table} ({columns}, hour, source, updated_at) "  # noqa: S608
             f"SELECT {columns}, NULL, 'csv', now() FROM ads_import_rows "
-            f"ON CONFLICT (ad_id, date, hour) DO UPDATE SET {updates}, source = 'csv', updated_at = now()"
+            f"ON CONFLICT (workspace_id, ad_id, date, hour) DO UPDATE SET {updates}, source = 'csv', updated_at = now()"
         )
         cursor.execute(upsert)
     return len(rows)

@@ -164,7 +164,7 @@ def insights_store(*, rows: list[AdInsight]) -> int:
         rows,
         batch_size=WRITE_BATCH,
         update_conflicts=True,
-        unique_fields=["ad", "date", "hour"],
+        unique_fields=["workspace", "ad", "date", "hour"],
         update_fields=METRIC_FIELDS,
     )
     return len(rows)

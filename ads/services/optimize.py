@@ -138,7 +138,7 @@ def proposal_apply(*, proposal: OptimizerProposal, by=None, request=None) -> Opt
     proposal = (
         OptimizerProposal.objects.select_for_update(of=("self",))
         .select_related("campaign")
-        .get(pk=proposal.pk)
+        .get(workspace_id=proposal.workspace_id, pk=proposal.pk)
     )
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError({"status": f"This proposal was {proposal.status} already."})
@@ -179,7 +179,7 @@ def proposal_discard(*, proposal: OptimizerProposal, by=None, request=None) -> O
     proposal = (
         OptimizerProposal.objects.select_for_update(of=("self",))
         .select_related("campaign")
-        .get(pk=proposal.pk)
+        .get(workspace_id=proposal.workspace_id, pk=proposal.pk)
     )
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError({"status": f"This proposal was {proposal.status} already."})

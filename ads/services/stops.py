@@ -259,7 +259,9 @@ def stop_retry(*, stop: CampaignStop, by=None, request=None) -> CampaignStop:
     """Try a failed stop (or restore) again now."""
     # The pause too: whether it is still in force decides, and a resume must not slip in between.
     stop = (
-        CampaignStop.objects.select_for_update(of=("self", "pause")).select_related("pause").get(pk=stop.pk)
+        CampaignStop.objects.select_for_update(of=("self", "pause"))
+        .select_related("pause")
+        .get(workspace_id=stop.workspace_id, pk=stop.pk)
     )
     if stop.state == StopState.FAILED and stop.pause.is_active():
         stop.state = StopState.PENDING

@@ -418,7 +418,7 @@ def variant_waive(
     variant = (
         Variant.objects.select_for_update(of=("self",))
         .select_related("template", "campaign")
-        .get(pk=variant.pk)
+        .get(workspace_id=variant.workspace_id, pk=variant.pk)
     )
     if not any(v["rule_id"] == rule_id for v in variant.violations):
         raise ValidationError({"rule_id": f"This variant does not break rule {rule_id}."})

@@ -19,6 +19,8 @@ def actor(by) -> Any:
 def case_lock(case: Case | int, *, workspace_id: int | None = None) -> Case:
     """The case row, locked for the rest of the transaction (re-read: the caller's copy may be stale)."""
     pk = case if isinstance(case, int) else case.pk
+    if workspace_id is None and not isinstance(case, int):
+        workspace_id = case.workspace_id  # the lock then goes to the workspace's own node
     rows = Case.objects.select_for_update(of=("self",)).select_related("case_type").filter(pk=pk)
     if workspace_id is not None:
         rows = rows.filter(workspace_id=workspace_id)

@@ -480,7 +480,7 @@ def _failed_event(message: Message, reason: str) -> None:
 def message_retry(*, message: Message, by=None, now: datetime | None = None) -> Message:
     """Send a failed reply again, by hand; it keeps its idempotency key (the same intent)."""
     now = now or timezone.now()
-    message = Message.objects.select_for_update().get(pk=message.pk)
+    message = Message.objects.select_for_update().get(workspace_id=message.workspace_id, pk=message.pk)
     if message.direction != Direction.OUTBOUND or message.status != DeliveryStatus.FAILED:
         raise ValidationError({"message": "Only a failed reply can be sent again."})
     previous_error = message.error

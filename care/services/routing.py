@@ -73,7 +73,7 @@ def _take(case: Case, agent: AgentProfile, *, wait: bool, now: datetime) -> bool
         with transaction.atomic():
             locked = (
                 AgentProfile.objects.select_for_update(skip_locked=not wait)
-                .filter(pk=agent.pk, presence=Presence.ONLINE)
+                .filter(workspace_id=agent.workspace_id, pk=agent.pk, presence=Presence.ONLINE)
                 .first()
             )
             if locked is None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from cxm.db.fields import WorkspaceForeignKey
 from cxm.encryption import EncryptedJSONField
 from cxm.tenancy.models import Brand, BusinessUnit, WorkspaceOwned
 
@@ -71,10 +72,10 @@ class DeletionStatus(models.TextChoices):
 
 
 class ChannelAccount(WorkspaceOwned):
-    business_unit = models.ForeignKey(
+    business_unit = WorkspaceForeignKey(
         BusinessUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    brand = WorkspaceForeignKey(Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     platform = models.CharField(max_length=32, choices=Platform.choices)
     handle = models.CharField(max_length=255)
     display_name = models.CharField(max_length=255, blank=True)
@@ -153,7 +154,7 @@ class ChannelAccount(WorkspaceOwned):
 class WebhookDelivery(WorkspaceOwned):
     """Delivery ids already accepted, so a replayed delivery is acknowledged but not stored twice."""
 
-    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="+")
+    account = WorkspaceForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="+")
     delivery_id = models.CharField(max_length=200)
     # The id is not covered by the signature, so a captured request replayed under a new id is
     # caught by its signature instead (the timestamp keeps old ones out anyway).

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cxm.db.fields import WorkspaceForeignKey
 from cxm.tenancy.models import WorkspaceOwned
 
 
@@ -16,7 +17,7 @@ class CustomerProfile(WorkspaceOwned):
     attributes = models.JSONField(default=dict, blank=True)
     # Set while this profile is merged into another: its identities live there, and lists hide it.
     # Kept (not deleted) so the merge can be undone exactly and old references still resolve.
-    merged_into = models.ForeignKey(
+    merged_into = WorkspaceForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_profiles"
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -36,7 +37,7 @@ class Identity(WorkspaceOwned):
     """A person as one platform knows them. (workspace, platform, platform_id) is unique: the same
     author seen again, on any account of the workspace, leads to the same profile."""
 
-    profile = models.ForeignKey(CustomerProfile, on_delete=models.CASCADE, related_name="identities")
+    profile = WorkspaceForeignKey(CustomerProfile, on_delete=models.CASCADE, related_name="identities")
     platform = models.CharField(max_length=32)
     platform_id = models.CharField(max_length=255)
     handle = models.CharField(max_length=255, blank=True)
@@ -68,8 +69,8 @@ class Identity(WorkspaceOwned):
 class CustomerMerge(WorkspaceOwned):
     """One merge of `source` into `target`, with exactly the identities it moved, so it can be undone."""
 
-    source = models.ForeignKey(CustomerProfile, on_delete=models.CASCADE, related_name="+")
-    target = models.ForeignKey(CustomerProfile, on_delete=models.CASCADE, related_name="merges_in")
+    source = WorkspaceForeignKey(CustomerProfile, on_delete=models.CASCADE, related_name="+")
+    target = WorkspaceForeignKey(CustomerProfile, on_delete=models.CASCADE, related_name="merges_in")
     identity_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     reason = models.CharField(max_length=120, blank=True)  # "by hand", "same email address", ...
     merged_by = models.ForeignKey(

@@ -246,7 +246,7 @@ def customer_merge_undo(*, merge: CustomerMerge, by=None, request=None) -> Custo
     Refused while the target is itself merged into a third profile: undo that later merge first,
     so identities are never pulled out of a profile they did not come from.
     """
-    merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
+    merge = CustomerMerge.objects.select_for_update().get(workspace_id=merge.workspace_id, pk=merge.pk)
     if merge.undone_at is not None:
         raise ValidationError({"merge": "This merge was already undone."})
     locked = _lock_profiles(merge.workspace_id, merge.source_id, merge.target_id)
@@ -451,7 +451,9 @@ def customers_autolink(*, workspace_id: int, profile_id: int, by=None) -> list[C
 def customer_update(
     *, profile: CustomerProfile, by=None, display_name: str | None = None, attributes: dict | None = None
 ) -> CustomerProfile:
-    profile = CustomerProfile.objects.select_for_update().get(pk=profile.pk)
+    profile = CustomerProfile.objects.select_for_update().get(
+        workspace_id=profile.workspace_id, pk=profile.pk
+    )
     before = {"display_name": profile.display_name, "attributes": profile.attributes}
     if display_name is not None:
         profile.display_name = display_name.strip()[:255]

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cxm.db.fields import WorkspaceForeignKey
 from cxm.encryption import EncryptedJSONField
 from cxm.tenancy.signals import user_access_ended
 
@@ -79,6 +80,20 @@ class WorkspaceOwned(models.Model):
     class Meta:
         abstract = True
 
+    # Saving and reloading a row name its workspace as well as its id, so each statement goes to
+    # the one node holding the workspace once tables are distributed by it (docs/scale-out.md).
+    # The workspace is used only when already loaded: reading a deferred one would cost a query.
+
+    def _do_update(self, base_qs, *args, **kwargs):
+        if "workspace_id" in self.__dict__:
+            base_qs = base_qs.filter(workspace_id=self.workspace_id)
+        return super()._do_update(base_qs, *args, **kwargs)
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        if from_queryset is None and self.__dict__.get("workspace_id") is not None:
+            from_queryset = type(self)._base_manager.filter(workspace_id=self.workspace_id)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
 
 class BusinessUnit(WorkspaceOwned):
     name = models.CharField(max_length=120)
@@ -95,7 +110,7 @@ class BusinessUnit(WorkspaceOwned):
 
 
 class Brand(WorkspaceOwned):
-    business_unit = models.ForeignKey(
+    business_unit = WorkspaceForeignKey(
         BusinessUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="brands"
     )
     name = models.CharField(max_length=120)
@@ -185,7 +200,8 @@ class Invitation(WorkspaceOwned):
     # migration of invitations).
     role = models.CharField(max_length=16)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    key_hash = models.CharField(max_length=64, unique=True)
+    # Found by the accepting link's key alone (its own index); unique within the workspace.
+    key_hash = models.CharField(max_length=64, db_index=True)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(default=timezone.now)
@@ -203,6 +219,7 @@ class Invitation(WorkspaceOwned):
                 condition=models.Q(status="pending"),
                 name="invitation_pending_unique",
             ),
+            models.UniqueConstraint(fields=["workspace", "key_hash"], name="invitation_key_once"),
         ]
 
     def __str__(self) -> str:

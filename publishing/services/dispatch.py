@@ -39,6 +39,12 @@ MAX_ATTEMPTS = 8
 # A platform's rate limit delays a post however often it comes; only other failures use up attempts.
 PUBLISH_RETRY = RetryPolicy(base=10.0, cap=300.0, max_attempts=MAX_ATTEMPTS, rate_limits_give_up=False)
 BATCH_SIZE = 25
+# A target is due when it is scheduled, its time has come, no backoff holds it and no task for it
+# is in flight (or that task went stale).
+DUE = (
+    "status = 'scheduled' AND due_at <= %(now)s AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s) "
+    "AND (enqueued_at IS NULL OR enqueued_at < %(stale)s)"
+)
 
 
 def targets_enqueue_due(
@@ -52,25 +58,38 @@ def targets_enqueue_due(
     """Hand every due target to the workers, up to `batch_size` ids of one workspace per task:
     `enqueue(workspace_id=..., target_ids=[...])`."""
     now = now or timezone.now()
+    due = {"now": now, "stale": now - stale_after}
     with transaction.atomic(), connection.cursor() as cursor:
+        # Which workspaces have due targets, oldest first: the one statement that reads every
+        # workspace (one table, no join, no lock, on the partial index of scheduled rows); each
+        # claim below is then a statement of one workspace (docs/scale-out.md).
         cursor.execute(
-            """
-            UPDATE publishing_posttarget SET enqueued_at = %(now)s
-             WHERE id IN (
-                   SELECT id FROM publishing_posttarget
-                    WHERE status = 'scheduled' AND due_at <= %(now)s
-                      AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
-                      AND (enqueued_at IS NULL OR enqueued_at < %(stale)s)
-                    ORDER BY due_at
-                    LIMIT %(limit)s
-                    FOR UPDATE SKIP LOCKED)
-            RETURNING id, workspace_id
-            """,
-            {"now": now, "stale": now - stale_after, "limit": limit},
+            f"SELECT workspace_id FROM publishing_posttarget WHERE {DUE} "  # noqa: S608
+            "GROUP BY workspace_id ORDER BY min(due_at)",
+            due,
         )
+        workspaces = [row[0] for row in cursor.fetchall()]
         by_workspace: dict[int, list[int]] = {}
-        for target_id, workspace_id in cursor.fetchall():
-            by_workspace.setdefault(workspace_id, []).append(target_id)
+        for workspace_id in workspaces:
+            if limit <= 0:
+                break
+            cursor.execute(
+                f"""
+                UPDATE publishing_posttarget SET enqueued_at = %(now)s
+                 WHERE workspace_id = %(workspace)s AND id IN (
+                       SELECT id FROM publishing_posttarget
+                        WHERE workspace_id = %(workspace)s AND {DUE}
+                        ORDER BY due_at
+                        LIMIT %(limit)s
+                        FOR UPDATE SKIP LOCKED)
+                RETURNING id
+                """,  # noqa: S608
+                {**due, "workspace": workspace_id, "limit": limit},
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            if ids:
+                by_workspace[workspace_id] = ids
+                limit -= len(ids)
         batches = []
         for workspace_id, ids in sorted(by_workspace.items()):
             ids.sort()
@@ -154,7 +173,7 @@ def target_publish(
             else:
                 outcome = _call(target, connector_factory or publishing_connector, now)
     if refresh_post:
-        post_status_refresh(post_id=target.post_id)
+        post_status_refresh(workspace_id=target.workspace_id, post_id=target.post_id)
     return outcome
 
 
@@ -244,14 +263,14 @@ def targets_publish(*, workspace_id: int, target_ids: list[int], connector_facto
             )
         )
     ):
-        post_status_refresh(post_id=post_id)
+        post_status_refresh(workspace_id=workspace_id, post_id=post_id)
     return counts
 
 
-def post_status_refresh(*, post_id: int) -> None:
+def post_status_refresh(*, workspace_id: int, post_id: int) -> None:
     """A post's status follows its targets once they start going out."""
     with transaction.atomic():
-        post = Post.objects.select_for_update().filter(pk=post_id).first()
+        post = Post.objects.select_for_update().filter(workspace_id=workspace_id, pk=post_id).first()
         if post is None or post.status not in (
             PostStatus.SCHEDULED,
             PostStatus.PUBLISHING,
@@ -279,7 +298,9 @@ def target_retry(*, target: PostTarget, by=None, request=None) -> PostTarget:
     with transaction.atomic():
         # The post too, whose status this changes.
         target = (
-            PostTarget.objects.select_for_update(of=("self", "post")).select_related("post").get(pk=target.pk)
+            PostTarget.objects.select_for_update(of=("self", "post"))
+            .select_related("post")
+            .get(workspace_id=target.workspace_id, pk=target.pk)
         )
         if target.status != TargetStatus.FAILED:
             return target
@@ -339,5 +360,5 @@ def held_targets_decide(
             object_repr=f"{len(targets)} held posts",
         )
     for post_id in {t.post_id for t in targets}:
-        post_status_refresh(post_id=post_id)
+        post_status_refresh(workspace_id=workspace.pk, post_id=post_id)
     return len(targets)

@@ -521,7 +521,7 @@ def approval_rule_set(
     rule = existing or ApprovalRule(workspace=workspace, business_unit=business_unit)
     rule.roles = roles
     rule.save()
-    rule.approvers.set(approvers)
+    rule.approvers.set(approvers, through_defaults={"workspace": workspace})
     audit_record(
         workspace=workspace,
         actor=by,

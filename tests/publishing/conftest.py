@@ -26,7 +26,8 @@ def make_account(workspace_a, unit, mastodon):
             handle=handle,
             base_url=mastodon.base_url if platform == "mastodon" else "",
             credentials={"access_token": TOKEN} if platform == "mastodon" else {},
-            business_unit=business_unit or unit,
+            # The unit is workspace A's: an account of another workspace may not belong to it.
+            business_unit=business_unit or (unit if workspace in (None, workspace_a) else None),
             language=language,
         )
 

@@ -261,7 +261,7 @@ def account_update(
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed."))
-    account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
+    account = ChannelAccount.objects.select_for_update().get(workspace_id=account.workspace_id, pk=account.pk)
     before = _state(account)
     targets_before = _outbound_targets(account.platform, account.base_url, account.options)
     kept_options = {k: v for k, v in (account.options or {}).items() if k in TELEGRAM_OWN_OPTIONS}
@@ -324,7 +324,7 @@ def account_delete(*, account: ChannelAccount, by=None, request=None) -> None:
 
 @transaction.atomic
 def account_pause(*, account: ChannelAccount, by=None, request=None) -> ChannelAccount:
-    account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
+    account = ChannelAccount.objects.select_for_update().get(workspace_id=account.workspace_id, pk=account.pk)
     before = account.status
     account.status = AccountStatus.PAUSED
     account.save(update_fields=["status", "updated_at"])
@@ -342,7 +342,7 @@ def account_pause(*, account: ChannelAccount, by=None, request=None) -> ChannelA
 
 @transaction.atomic
 def account_resume(*, account: ChannelAccount, by=None, request=None) -> ChannelAccount:
-    account = ChannelAccount.objects.select_for_update().get(pk=account.pk)
+    account = ChannelAccount.objects.select_for_update().get(workspace_id=account.workspace_id, pk=account.pk)
     before = account.status
     account.status = AccountStatus.CONNECTED
     account.error_text = ""

@@ -288,7 +288,9 @@ def refresh_if_needed(
         return str(credentials.get("access_token") or "")
     failure: AuthError | None = None
     with transaction.atomic():
-        locked = ChannelAccount.objects.select_for_update().get(pk=account.pk)
+        locked = ChannelAccount.objects.select_for_update().get(
+            workspace_id=account.workspace_id, pk=account.pk
+        )
         credentials = locked.credentials or {}
         # Another worker may have refreshed while this one waited for the lock.
         if _due(credentials, refused):

@@ -11,21 +11,27 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cxm.db.fields import WorkspaceForeignKey, WorkspaceOneToOneField
 from cxm.tenancy.models import WorkspaceOwned
 
 
 class WebchatWidget(WorkspaceOwned):
-    """One website chat of one brand. `key` is public (it is in the page's snippet) and unique
-    across workspaces, so a key leads to exactly one workspace and brand."""
+    """One website chat of one brand. `key` is public (it is in the page's snippet); 18 random
+    bytes, so a key leads to exactly one workspace and brand. The database keeps it unique within
+    its workspace (a uniqueness across shards is not kept) and finds it by its own index."""
 
-    account = models.OneToOneField("channels.ChannelAccount", on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=40, unique=True)
+    account = WorkspaceOneToOneField("channels.ChannelAccount", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40, db_index=True)
     # Origins (scheme://host[:port]) whose pages may call the widget's endpoints.
     allowed_origins = ArrayField(models.CharField(max_length=255), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "created_at"], name="webchat_widget_ws_created")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "account"], name="webchat_widget_account_once"),
+            models.UniqueConstraint(fields=["workspace", "key"], name="webchat_widget_key_once"),
+        ]
 
     def __str__(self) -> str:
         return f"website chat {self.key}"
@@ -37,9 +43,9 @@ class WebchatVisitor(WorkspaceOwned):
     `public_id` is the identity the customer profile knows them by (platform `webchat`); the
     secret the widget holds is never stored, only its SHA-256 (`token_hash`)."""
 
-    widget = models.ForeignKey(WebchatWidget, on_delete=models.CASCADE, related_name="+")
-    public_id = models.CharField(max_length=40, unique=True)
-    token_hash = models.CharField(max_length=64, unique=True)
+    widget = WorkspaceForeignKey(WebchatWidget, on_delete=models.CASCADE, related_name="+")
+    public_id = models.CharField(max_length=40)
+    token_hash = models.CharField(max_length=64)
     name = models.CharField(max_length=100, blank=True)
     email = models.CharField(max_length=254, blank=True)
     language = models.CharField(max_length=16, blank=True)
@@ -53,6 +59,10 @@ class WebchatVisitor(WorkspaceOwned):
     class Meta:
         indexes = [
             models.Index(fields=["workspace", "widget", "created_at"], name="webchat_visitor_ws_widget")
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "public_id"], name="webchat_visitor_public_id_once"),
+            models.UniqueConstraint(fields=["workspace", "token_hash"], name="webchat_visitor_token_once"),
         ]
 
     def __str__(self) -> str:
@@ -68,7 +78,7 @@ class WebchatMessage(WorkspaceOwned):
     """A line of a conversation. An agent's carries the outbox's idempotency key, so a reply sent
     again is the same message; `email_to` is set when it is also to go out by e-mail."""
 
-    visitor = models.ForeignKey(WebchatVisitor, on_delete=models.CASCADE, related_name="messages")
+    visitor = WorkspaceForeignKey(WebchatVisitor, on_delete=models.CASCADE, related_name="messages")
     sender = models.CharField(max_length=8, choices=Sender.choices)
     text = models.TextField()
     idempotency_key = models.CharField(max_length=64, blank=True)

@@ -101,7 +101,11 @@ def widget_create(
 def widget_origins_set(
     *, widget: WebchatWidget, allowed_origins: list[str], by=None, request=None
 ) -> WebchatWidget:
-    widget = WebchatWidget.objects.select_for_update().select_related("account").get(pk=widget.pk)
+    widget = (
+        WebchatWidget.objects.select_for_update()
+        .select_related("account")
+        .get(workspace_id=widget.workspace_id, pk=widget.pk)
+    )
     before = list(widget.allowed_origins)
     widget.allowed_origins = origins_normalise(allowed_origins)
     widget.save(update_fields=["allowed_origins"])
@@ -289,7 +293,9 @@ def agent_reply_deliver(
     visitor = _visitor_answered(account_id, outgoing.reply_to)
     with transaction.atomic():
         # One writer per visitor: a retry running beside a slow first attempt waits, then finds it.
-        WebchatVisitor.objects.select_for_update().filter(pk=visitor.pk).values_list("pk").first()
+        WebchatVisitor.objects.select_for_update().filter(
+            workspace_id=visitor.workspace_id, pk=visitor.pk
+        ).values_list("pk").first()
         message = WebchatMessage.objects.filter(
             workspace_id=visitor.workspace_id, idempotency_key=outgoing.idempotency_key
         ).first()

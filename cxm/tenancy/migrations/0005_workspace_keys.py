@@ -1,0 +1,34 @@
+"""Lead the keys with the workspace: the references from this app's tables to other tenant rows
+become composite `(workspace_id, x_id) -> (workspace_id, id)` (WorkspaceReferences drops the plain
+ones, WorkspaceKeys makes these), unique constraints gain the workspace, and each tenant table's
+primary key becomes `(workspace_id, id)`. It runs before the same step of the apps it refers to
+(`run_before`), as their keys can change only once no plain reference to them is left.
+See docs/scale-out.md for the lock each step takes."""
+
+from django.db import migrations, models
+
+from cxm.db.citus import WorkspaceKeys, WorkspaceReferences
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("tenancy", "0004_join_leader_role_and_invitations"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="invitation",
+            name="key_hash",
+            field=models.CharField(db_index=True, max_length=64),
+        ),
+        migrations.AddConstraint(
+            model_name="invitation",
+            constraint=models.UniqueConstraint(fields=("workspace", "key_hash"), name="invitation_key_once"),
+        ),
+        WorkspaceReferences(
+            {
+                "brand": ["business_unit"],
+            }
+        ),
+        WorkspaceKeys(),
+    ]
