@@ -115,10 +115,9 @@ class StreamingReplica:
         return {**self.primary, "HOST": str(self.folder), "PORT": "", "PASSWORD": "", "USER": "postgres"}
 
     def wait_caught_up(self, timeout: float = 120) -> None:
-        """Until it has replayed everything the primary has flushed so far (every commit is
-        flushed; WAL only inserted is not sent yet, so waiting for it could wait long)."""
+        """Until it has replayed everything the primary has written so far."""
         with self._primary() as primary:
-            target = lsn_number(primary.execute("SELECT pg_current_wal_flush_lsn()").fetchone()[0])
+            target = lsn_number(primary.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0])
         deadline = time.monotonic() + timeout
         with self._standby() as standby:
             while lsn_number(standby.execute("SELECT pg_last_wal_replay_lsn()").fetchone()[0]) < target:

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
     run_before = [
-        ("publishing", "0005_workspace_keys"),
+        ("publishing", "0006_workspace_keys"),
         ("channels", "0009_workspace_keys"),
         ("tenancy", "0005_workspace_keys"),
     ]

@@ -34,7 +34,7 @@ ALTER TABLE publishing_approvalrule_approvers DROP COLUMN workspace_id;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("publishing", "0004_target_takedown"),
+        ("publishing", "0005_post_thread"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
     run_before = [

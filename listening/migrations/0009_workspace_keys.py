@@ -13,7 +13,7 @@ from cxm.db.citus import WorkspaceKeys, WorkspaceReferences
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("listening", "0007_mention_answer_reason"),
+        ("listening", "0008_mention_search_text"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
     run_before = [
