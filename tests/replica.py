@@ -114,8 +114,10 @@ class StreamingReplica:
         """The primary's Django settings, pointed at this replica's socket."""
         return {**self.primary, "HOST": str(self.folder), "PORT": "", "PASSWORD": "", "USER": "postgres"}
 
-    def wait_caught_up(self, timeout: float = 120) -> None:
-        """Until it has replayed everything the primary has written so far."""
+    def wait_caught_up(self, timeout: float = 300) -> None:
+        """Until it has replayed everything the primary has written so far. The replica copies
+        the whole server, so after a pause it replays what the suite's other process wrote
+        meanwhile too, which on a loaded machine can take minutes."""
         with self._primary() as primary:
             target = lsn_number(primary.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0])
         deadline = time.monotonic() + timeout

@@ -131,9 +131,12 @@ def test_an_agent_answers_a_whatsapp_customer_then_sends_a_template_they_read(
             {"type": "text", "text": "Sheena"},
             {"type": "text", "text": "1042"},
         ]
-        template_message = Message.objects.get(
+        # The worker stores WhatsApp's id once the send has answered, a moment after the stand-in saw it.
+        sent_message = Message.objects.filter(
             case=case, direction=Direction.OUTBOUND, external_id=sent["_id"]
         )
+        assert wait_for(sent_message.exists, seconds=20), "the template's WhatsApp id was not stored"
+        template_message = sent_message.get()
         assert template_message.text == "Good news Sheena! Your order #1042 is on its way."
         assert wait_for(
             lambda: Message.objects.get(pk=template_message.pk).status == DeliveryStatus.SENT, seconds=10
