@@ -44,23 +44,21 @@ class StreamingReplica:
         if SYSTEM_USER:
             shutil.chown(self.folder, SYSTEM_USER, SYSTEM_USER)
         env = {**os.environ, "PGPASSWORD": self.primary["PASSWORD"] or ""}
-        subprocess.run(
-            [
-                str(BIN / "pg_basebackup"),
-                *self._primary_args(),
-                "-D",
-                str(self.data),
-                "-R",
-                "-X",
-                "stream",
-                "-c",
-                "fast",
-            ],
-            check=True,
-            user=SYSTEM_USER,
-            env=env,
-            capture_output=True,
-        )
+        command = [
+            str(BIN / "pg_basebackup"),
+            *self._primary_args(),
+            *("-D", str(self.data), "-R", "-X", "stream", "-c", "fast"),
+        ]
+        for attempt in range(3):
+            # A copy begun while the primary is still busy starting (the suite's first minutes)
+            # can be refused; a fresh folder and a second try take it.
+            done = subprocess.run(command, user=SYSTEM_USER, env=env, capture_output=True)
+            if done.returncode == 0:
+                break
+            shutil.rmtree(self.data, ignore_errors=True)
+            time.sleep(2 * (attempt + 1))
+        else:
+            raise RuntimeError(f"pg_basebackup failed: {done.stderr.decode(errors='replace')[-2000:]}")
         self.process = subprocess.Popen(
             # Its own socket directory, no TCP; a small cache: it holds the suite's few rows.
             [
